@@ -1,0 +1,247 @@
+import { ToolError } from './errors.js';
+import type { ToolErrorCode } from './errors.js';
+import type { ResolvedLimitsV1 } from './spec/resolved-limits-v1.js';
+import type { SandboxToolCallV1, SandboxToolResultV1 } from './spec/sandbox-tool-call-v1.js';
+import type { ToolCallRecord } from './trace.js';
+import type { Toolset, ToolsetEntry } from './toolset.js';
+
+/** What an approval callback is asked. */
+export interface ApprovalRequest {
+  /** Id of the run. */
+  readonly executionId: string;
+  /** Id of the call. */
+  readonly toolCallId: string;
+  /** The tool's name. */
+  readonly toolName: string;
+  /** The validated input. */
+  readonly input: unknown;
+}
+
+/** Settings of `createDispatcher`. */
+export interface DispatcherSettings {
+  /** The tools guest code may call. */
+  readonly tools: Toolset;
+  /** Resolved limits of the run. */
+  readonly limits: ResolvedLimitsV1;
+  /** Id of the run, handed to every tool. */
+  readonly executionId: string;
+  /** Fires when the run is aborted; pending calls fail with `ABORTED` and their handlers are signalled. */
+  readonly abortSignal?: AbortSignal;
+  /** Decides calls of tools with `needsApproval`; without it such calls are denied. */
+  readonly onApproval?: (request: ApprovalRequest) => boolean | Promise<boolean>;
+  /** Called after each call, successful or not, with its trace record. Errors it throws are ignored. */
+  readonly onToolCall?: (record: ToolCallRecord) => void;
+}
+
+/** Routes guest tool calls to host handlers. */
+export interface Dispatcher {
+  /** Handles one call; resolves with data, never rejects. */
+  callTool(call: SandboxToolCallV1): Promise<SandboxToolResultV1>;
+  /** Trace of the calls so far, in the order they finished. */
+  readonly records: readonly ToolCallRecord[];
+  /** Ends the run: pending calls fail with `ABORTED`, later calls are refused. */
+  close(): void;
+}
+
+const maxMessageLength = 2_000;
+
+function messageOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : 'The tool failed.';
+  return message.length > maxMessageLength ? `${message.slice(0, maxMessageLength)}…` : message;
+}
+
+function byteLength(text: string): number {
+  // Every UTF-16 unit is 1–3 UTF-8 bytes: skip the exact count when the bound already decides.
+  return text.length * 3 <= 1_024 ? text.length : Buffer.byteLength(text, 'utf8');
+}
+
+function listNames(tools: Toolset): string {
+  const names = tools.entries.map((entry) => entry.identifier);
+  return names.length === 0 ? 'none' : names.length > 30 ? `${names.slice(0, 30).join(', ')}, …` : names.join(', ');
+}
+
+class CallFailure {
+  constructor(
+    readonly code: ToolErrorCode,
+    readonly message: string,
+  ) {}
+}
+
+/**
+ * Creates the dispatcher of one run: it validates input, enforces call limits, concurrency and
+ * per-call timeouts, asks for approval, runs the handler, validates and serializes its output, and
+ * records a trace. `runCode` creates one per run; adapters only see its `callTool`.
+ */
+export function createDispatcher(settings: DispatcherSettings): Dispatcher {
+  const { tools, limits, executionId } = settings;
+  const records: ToolCallRecord[] = [];
+  const runController = new AbortController();
+  const startedAt = performance.now();
+  const waiting: (() => void)[] = [];
+  let active = 0;
+  let callCount = 0;
+  let closed = false;
+
+  const onAbort = (): void => close();
+  settings.abortSignal?.addEventListener('abort', onAbort, { once: true });
+
+  function close(): void {
+    if (closed) return;
+    closed = true;
+    settings.abortSignal?.removeEventListener('abort', onAbort);
+    runController.abort(new ToolError('ABORTED', 'The run ended before the call finished.'));
+    for (const wake of waiting.splice(0)) wake();
+  }
+
+  function acquireSlot(): Promise<void> | undefined {
+    if (active < limits.maxConcurrentToolCalls) {
+      active++;
+      return undefined;
+    }
+    return new Promise((resolve) => {
+      waiting.push(() => {
+        active++;
+        resolve();
+      });
+    });
+  }
+
+  function releaseSlot(): void {
+    active--;
+    if (waiting.length > 0 && active < limits.maxConcurrentToolCalls) waiting.shift()?.();
+  }
+
+  async function runHandler(entry: ToolsetEntry, input: unknown, toolCallId: string): Promise<unknown> {
+    const callController = new AbortController();
+    const abortCall = (): void => callController.abort(runController.signal.reason);
+    runController.signal.addEventListener('abort', abortCall, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const handler = Promise.resolve().then(() =>
+        entry.tool.execute(input, { abortSignal: callController.signal, executionId, toolCallId }),
+      );
+      const stop = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const failure = new CallFailure('TOOL_TIMEOUT', `${entry.name} did not finish within toolTimeoutMs (${limits.toolTimeoutMs} ms).`);
+          callController.abort(new ToolError('TOOL_TIMEOUT', failure.message, { toolName: entry.name }));
+          reject(failure);
+        }, limits.toolTimeoutMs);
+        callController.signal.addEventListener('abort', () => reject(new CallFailure('ABORTED', 'The run ended before the call finished.')), { once: true });
+      });
+      // A handler that ignores its signal keeps running; its late rejection must not go unhandled.
+      handler.catch(() => undefined);
+      return await Promise.race([handler, stop]);
+    } catch (error) {
+      if (error instanceof CallFailure) throw error;
+      if (ToolError.isInstance(error)) throw new CallFailure(error.code, messageOf(error));
+      throw new CallFailure('TOOL_FAILED', messageOf(error));
+    } finally {
+      clearTimeout(timer);
+      runController.signal.removeEventListener('abort', abortCall);
+    }
+  }
+
+  async function dispatch(
+    entry: ToolsetEntry | undefined,
+    call: SandboxToolCallV1,
+    record: { input: unknown; approval?: 'approved' | 'denied' },
+    toolCallId: string,
+  ): Promise<{ output: unknown; outputJson: string | undefined }> {
+    if (closed) throw new CallFailure('ABORTED', 'The run has ended; no more tool calls are accepted.');
+    if (callCount > limits.maxToolCalls) {
+      throw new CallFailure('TOOL_CALL_LIMIT', `Tool call limit reached: a run may make at most ${limits.maxToolCalls} calls (limits.maxToolCalls).`);
+    }
+    if (entry === undefined) {
+      throw new CallFailure('UNKNOWN_TOOL', `Unknown tool "${String(call.name).slice(0, 200)}". Available tools: ${listNames(tools)}.`);
+    }
+    if (call.inputJson !== undefined && byteLength(call.inputJson) > limits.maxValueBytes) {
+      throw new CallFailure('VALUE_TOO_LARGE', `The input of ${entry.name} exceeds limits.maxValueBytes (${limits.maxValueBytes} bytes).`);
+    }
+    let raw: unknown = {};
+    if (call.inputJson !== undefined) {
+      try {
+        raw = JSON.parse(call.inputJson);
+      } catch {
+        throw new CallFailure('INVALID_INPUT', `The input of ${entry.name} is not valid JSON.`);
+      }
+    }
+    record.input = raw;
+    const parsed = entry.tool.parseInput(raw);
+    if (!parsed.success) throw new CallFailure('INVALID_INPUT', `Invalid input for ${entry.name}: ${parsed.message}`);
+    record.input = parsed.data;
+
+    const needsApproval = entry.tool.needsApproval;
+    if (needsApproval !== false) {
+      const required = typeof needsApproval === 'function' ? await needsApproval(parsed.data) : needsApproval;
+      if (required) {
+        const approved = settings.onApproval === undefined ? false : await settings.onApproval({ executionId, toolCallId, toolName: entry.name, input: parsed.data });
+        record.approval = approved ? 'approved' : 'denied';
+        if (!approved) throw new CallFailure('DENIED', `The call to ${entry.name} was denied${settings.onApproval === undefined ? ' (it needs approval and no onApproval callback is set)' : ''}.`);
+      }
+    }
+
+    const slot = acquireSlot();
+    if (slot !== undefined) await slot;
+    let result: unknown;
+    try {
+      if (closed) throw new CallFailure('ABORTED', 'The run ended before the call started.');
+      result = await runHandler(entry, parsed.data, toolCallId);
+    } finally {
+      releaseSlot();
+    }
+
+    const checked = entry.tool.parseOutput(result);
+    if (!checked.success) throw new CallFailure('INVALID_OUTPUT', `${entry.name} returned a value that does not match its output schema: ${checked.message}`);
+    let outputJson: string | undefined;
+    try {
+      outputJson = JSON.stringify(checked.data) as string | undefined;
+    } catch (error) {
+      throw new CallFailure('INVALID_OUTPUT', `${entry.name} returned a value JSON cannot express: ${messageOf(error)}`);
+    }
+    if (outputJson !== undefined && byteLength(outputJson) > limits.maxValueBytes) {
+      throw new CallFailure('VALUE_TOO_LARGE', `The output of ${entry.name} exceeds limits.maxValueBytes (${limits.maxValueBytes} bytes).`);
+    }
+    return { output: checked.data, outputJson };
+  }
+
+  async function callTool(call: SandboxToolCallV1): Promise<SandboxToolResultV1> {
+    const start = performance.now();
+    const startedAtEpoch = Date.now();
+    callCount++;
+    const toolCallId = `call_${callCount}`;
+    const name = typeof call.name === 'string' ? call.name : String(call.name);
+    const entry = tools.get(name);
+    const record: { input: unknown; approval?: 'approved' | 'denied' } = { input: undefined };
+    let result: SandboxToolResultV1;
+    let traced: ToolCallRecord;
+    const base = () => ({
+      id: toolCallId,
+      name,
+      input: record.input,
+      ...(record.approval === undefined ? {} : { approval: record.approval }),
+      startedAt: startedAtEpoch,
+      offsetMs: start - startedAt,
+      durationMs: performance.now() - start,
+    });
+    try {
+      const { output, outputJson } = await dispatch(entry, call, record, toolCallId);
+      result = { type: 'success', outputJson };
+      traced = { ...base(), output };
+    } catch (error) {
+      const failure = error instanceof CallFailure ? error : new CallFailure('TOOL_FAILED', messageOf(error));
+      result = { type: 'error', code: failure.code, message: failure.message };
+      traced = { ...base(), error: { code: failure.code, message: failure.message } };
+    }
+    records.push(traced);
+    if (settings.onToolCall !== undefined) {
+      try {
+        settings.onToolCall(traced);
+      } catch {
+        // An observer must not change the outcome of the call.
+      }
+    }
+    return result;
+  }
+
+  return { callTool, records, close };
+}

@@ -1,0 +1,40 @@
+export { defineTool, jsonSchemaTool, isTool } from './tool.js';
+export type {
+  AnyTool,
+  JsonSchemaToolDefinition,
+  NeedsApproval,
+  Tool,
+  ToolDefinition,
+  ToolExecutionContext,
+  ToolParseResult,
+} from './tool.js';
+export { createToolset, isToolset, toToolset } from './toolset.js';
+export type { Toolset, ToolsetEntry } from './toolset.js';
+export { assignIdentifiers, isSafeIdentifier } from './identifiers.js';
+export { defaultLimits, resolveLimits } from './limits.js';
+export type { Limits } from './limits.js';
+export {
+  SandboxConfigurationError,
+  SandboxConnectionError,
+  SandboxDisposedError,
+  SandboxError,
+  SandboxStartError,
+  ToolError,
+} from './errors.js';
+export type { SandboxErrorCode, SandboxErrorOptions, ToolErrorCode, ToolErrorOptions } from './errors.js';
+export type { RunError, RunErrorCode } from './run-error.js';
+export type { JsonSchema, JsonSchemaObject, JsonValue } from './json.js';
+export type { ResolvedLimitsV1 } from './spec/resolved-limits-v1.js';
+export type { SandboxCapabilitiesV1 } from './spec/sandbox-capabilities-v1.js';
+export type { SandboxExecuteRequestV1 } from './spec/sandbox-execute-request-v1.js';
+export type { SandboxExecuteResultV1, SandboxOutputV1 } from './spec/sandbox-execute-result-v1.js';
+export type { SandboxLanguage } from './spec/sandbox-language.js';
+export type { SandboxToolCallV1, SandboxToolResultV1 } from './spec/sandbox-tool-call-v1.js';
+export type { SandboxToolV1 } from './spec/sandbox-tool-v1.js';
+export type { Sandbox, SandboxV1 } from './spec/sandbox-v1.js';
+export { runCode } from './run-code.js';
+export type { RunCodeOptions } from './run-code.js';
+export type { RunFailure, RunResult, RunResultBase, RunSuccess } from './run-result.js';
+export { createDispatcher } from './dispatcher.js';
+export type { ApprovalRequest, Dispatcher, DispatcherSettings } from './dispatcher.js';
+export type { ToolCallRecord } from './trace.js';

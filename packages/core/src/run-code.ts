@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { createDispatcher } from './dispatcher.js';
+import type { ApprovalRequest } from './dispatcher.js';
+import { SandboxConfigurationError, SandboxError } from './errors.js';
+import { resolveLimits } from './limits.js';
+import type { Limits } from './limits.js';
+import type { RunError } from './run-error.js';
+import type { RunResult } from './run-result.js';
+import type { SandboxExecuteResultV1 } from './spec/sandbox-execute-result-v1.js';
+import type { SandboxLanguage } from './spec/sandbox-language.js';
+import type { SandboxV1 } from './spec/sandbox-v1.js';
+import type { AnyTool, JsonSchemaToolDefinition } from './tool.js';
+import { toToolset } from './toolset.js';
+import type { Toolset } from './toolset.js';
+import type { ToolCallRecord } from './trace.js';
+
+/** Options of `runCode`. */
+export interface RunCodeOptions {
+  /** Where the code runs. */
+  sandbox: SandboxV1;
+  /** The guest program (see `SandboxExecuteRequestV1.code`). */
+  code: string;
+  /** Language of `code`. Default `'javascript'`. */
+  language?: SandboxLanguage;
+  /** Tools guest code may call. Default: none. */
+  tools?: Toolset | readonly (AnyTool | JsonSchemaToolDefinition)[];
+  /** Limits of this run; defaults in `defaultLimits`. */
+  limits?: Limits;
+  /** Aborts the run; it then ends with an `ABORTED` error result. */
+  abortSignal?: AbortSignal;
+  /** Id of the run, e.g. to correlate with a model's tool_use id. Default: a random UUID. */
+  executionId?: string;
+  /** Decides calls of tools with `needsApproval`. Without it, such calls fail with `DENIED`. */
+  onApproval?: (request: ApprovalRequest) => boolean | Promise<boolean>;
+  /** Called after every tool call with its trace record. */
+  onToolCall?: (record: ToolCallRecord) => void;
+}
+
+// How long past its timeout an adapter may take to report before runCode gives up on it.
+const adapterGraceMs = 5_000;
+
+function utf8Truncate(text: string, maxBytes: number): { text: string; truncated: boolean } {
+  if (text.length <= maxBytes && Buffer.byteLength(text) <= maxBytes) return { text, truncated: false };
+  const bytes = Buffer.from(text, 'utf8').subarray(0, maxBytes);
+  // Drop a trailing partial character instead of emitting U+FFFD.
+  return { text: bytes.toString('utf8').replace(/\uFFFD$/, ''), truncated: true };
+}
+
+/**
+ * Runs model-written code in a sandbox with the given tools and returns its value, output and
+ * tool-call trace. Everything the code causes (errors, timeouts, exhausted limits, a crashed
+ * guest) comes back as `{ type: 'error' }`; only host faults (bad options, an unusable sandbox)
+ * throw a `SandboxError`.
+ *
+ * @example
+ * ```ts
+ * const result = await runCode({
+ *   sandbox,
+ *   tools: [getExpenses],
+ *   code: 'const items = await get_expenses({ employeeId: "e1", quarter: "Q3" }); return items.length;',
+ * });
+ * if (result.type === 'success') console.log(result.value, result.toolCalls.length);
+ * ```
+ */
+export async function runCode(options: RunCodeOptions): Promise<RunResult> {
+  const { sandbox } = options;
+  if (typeof sandbox !== 'object' || sandbox === null || typeof sandbox.execute !== 'function') {
+    throw new SandboxConfigurationError('runCode: options.sandbox must be a Sandbox (e.g. createIsolatedVmSandbox()).');
+  }
+  if (sandbox.specificationVersion !== 'v1') {
+    throw new SandboxConfigurationError(
+      `runCode: the sandbox implements specification ${String(sandbox.specificationVersion)}, this @codecall/core supports v1.`,
+      { code: 'UNSUPPORTED_SPECIFICATION', sandboxId: sandbox.sandboxId },
+    );
+  }
+  if (typeof options.code !== 'string') throw new SandboxConfigurationError('runCode: options.code must be a string.');
+  const language = options.language ?? 'javascript';
+  if (!sandbox.capabilities.languages.includes(language)) {
+    throw new SandboxConfigurationError(
+      `Sandbox ${sandbox.sandboxId} does not run ${language}; it runs ${sandbox.capabilities.languages.join(', ')}.`,
+      { code: 'UNSUPPORTED_LANGUAGE', sandboxId: sandbox.sandboxId },
+    );
+  }
+  const tools = toToolset(options.tools);
+  const limits = resolveLimits(options.limits);
+  const executionId = options.executionId ?? randomUUID();
+
+  const controller = new AbortController();
+  const forwardAbort = (): void => controller.abort(options.abortSignal?.reason);
+  if (options.abortSignal?.aborted) controller.abort(options.abortSignal.reason);
+  else options.abortSignal?.addEventListener('abort', forwardAbort, { once: true });
+
+  const dispatcher = createDispatcher({
+    tools,
+    limits,
+    executionId,
+    abortSignal: controller.signal,
+    ...(options.onApproval === undefined ? {} : { onApproval: options.onApproval }),
+    ...(options.onToolCall === undefined ? {} : { onToolCall: options.onToolCall }),
+  });
+
+  const start = performance.now();
+  let outcome: SandboxExecuteResultV1;
+  try {
+    if (controller.signal.aborted) {
+      outcome = { type: 'error', error: { code: 'ABORTED', name: 'AbortError', message: 'The run was aborted before it started.' }, stdout: '', stderr: '', outputTruncated: false };
+    } else {
+      outcome = await withBackstop(
+        sandbox.execute({
+          executionId,
+          language,
+          code: options.code,
+          tools: tools.sandboxTools,
+          limits,
+          abortSignal: controller.signal,
+          callTool: dispatcher.callTool,
+        }),
+        limits.timeoutMs + adapterGraceMs,
+        controller,
+      );
+    }
+  } catch (error) {
+    throw SandboxError.isInstance(error)
+      ? error
+      : new SandboxError(`Sandbox ${sandbox.sandboxId} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error, sandboxId: sandbox.sandboxId });
+  } finally {
+    dispatcher.close();
+    options.abortSignal?.removeEventListener('abort', forwardAbort);
+  }
+  const durationMs = performance.now() - start;
+
+  // Core enforces output limits again: an adapter bug must not flood the model's context.
+  const stdout = utf8Truncate(typeof outcome.stdout === 'string' ? outcome.stdout : '', limits.maxOutputBytes);
+  const stderr = utf8Truncate(typeof outcome.stderr === 'string' ? outcome.stderr : '', Math.max(0, limits.maxOutputBytes - Buffer.byteLength(stdout.text)));
+  const base = {
+    executionId,
+    stdout: stdout.text,
+    stderr: stderr.text,
+    outputTruncated: outcome.outputTruncated === true || stdout.truncated || stderr.truncated,
+    toolCalls: [...dispatcher.records].sort((a, b) => a.offsetMs - b.offsetMs),
+    durationMs,
+  };
+  if (outcome.type === 'error') return { type: 'error', error: sanitizeError(outcome.error), ...base };
+  const decoded = decodeValue(outcome.valueJson, limits.maxValueBytes);
+  return 'error' in decoded ? { type: 'error', error: decoded.error, ...base } : { type: 'success', value: decoded.value, ...base };
+}
+
+function decodeValue(valueJson: string | undefined, maxValueBytes: number): { value: unknown } | { error: RunError } {
+  if (valueJson === undefined) return { value: undefined };
+  if (typeof valueJson !== 'string') {
+    return { error: { code: 'SANDBOX_CRASHED', name: 'ProtocolError', message: 'The sandbox reported a malformed return value.' } };
+  }
+  if (Buffer.byteLength(valueJson) > maxValueBytes) {
+    return { error: { code: 'OUTPUT_LIMIT', name: 'OutputLimitError', message: `The return value exceeds limits.maxValueBytes (${maxValueBytes} bytes).` } };
+  }
+  try {
+    return { value: JSON.parse(valueJson) };
+  } catch {
+    return { error: { code: 'SANDBOX_CRASHED', name: 'ProtocolError', message: 'The sandbox reported a return value that is not valid JSON.' } };
+  }
+}
+
+const runErrorCodes = new Set(['SYNTAX_ERROR', 'RUNTIME_ERROR', 'TOOL_ERROR', 'TIMEOUT', 'MEMORY_LIMIT', 'OUTPUT_LIMIT', 'ABORTED', 'SANDBOX_CRASHED']);
+
+// The error comes from the adapter, possibly shaped by guest code: keep only well-formed fields.
+function sanitizeError(error: RunError): RunError {
+  const code = runErrorCodes.has(error?.code) ? error.code : 'RUNTIME_ERROR';
+  const text = (value: unknown, fallback: string, max: number): string => (typeof value === 'string' && value.length > 0 ? value.slice(0, max) : fallback);
+  return {
+    code,
+    name: text(error?.name, 'Error', 200),
+    message: text(error?.message, 'The code failed.', 4_000),
+    ...(Number.isSafeInteger(error?.line) && (error.line as number) > 0 ? { line: error.line as number } : {}),
+    ...(typeof error?.toolErrorCode === 'string' ? { toolErrorCode: error.toolErrorCode.slice(0, 50) } : {}),
+  };
+}
+
+async function withBackstop(
+  execution: Promise<SandboxExecuteResultV1>,
+  deadlineMs: number,
+  controller: AbortController,
+): Promise<SandboxExecuteResultV1> {
+  let timer: NodeJS.Timeout | undefined;
+  const backstop = new Promise<SandboxExecuteResultV1>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      resolve({
+        type: 'error',
+        error: { code: 'TIMEOUT', name: 'TimeoutError', message: 'The sandbox did not stop at its time limit and was abandoned.' },
+        stdout: '',
+        stderr: '',
+        outputTruncated: false,
+      });
+    }, deadlineMs);
+  });
+  execution.catch(() => undefined);
+  try {
+    return await Promise.race([execution, backstop]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

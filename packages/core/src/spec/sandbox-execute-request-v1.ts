@@ -1,0 +1,32 @@
+import type { ResolvedLimitsV1 } from './resolved-limits-v1.js';
+import type { SandboxLanguage } from './sandbox-language.js';
+import type { SandboxToolCallV1, SandboxToolResultV1 } from './sandbox-tool-call-v1.js';
+import type { SandboxToolV1 } from './sandbox-tool-v1.js';
+
+/** One run of guest code, fully resolved by `runCode`. */
+export interface SandboxExecuteRequestV1 {
+  /** Unique id of this run, for logs and traces. */
+  readonly executionId: string;
+  /** Language of `code`; always one of the adapter's `capabilities.languages`. */
+  readonly language: SandboxLanguage;
+  /**
+   * The guest program. It runs as the body of an async function: top-level `await` works and a
+   * top-level `return` (or, in Python, a final expression) gives the run's value.
+   */
+  readonly code: string;
+  /** The tools to install as global async functions, in toolset order. */
+  readonly tools: readonly SandboxToolV1[];
+  /** Limits of this run; the adapter enforces time, memory, output and value size. */
+  readonly limits: ResolvedLimitsV1;
+  /**
+   * Fires when the caller gives up on the run. The adapter stops the guest as soon as it can and
+   * resolves with an `ABORTED` error result.
+   */
+  readonly abortSignal: AbortSignal;
+  /**
+   * Forwards one tool call to the host. Call limits, validation, per-call timeouts, concurrency
+   * and tracing happen behind it, so the adapter only moves the call across. Never rejects.
+   * Calls made after `execute` has settled are refused with `ABORTED`.
+   */
+  readonly callTool: (call: SandboxToolCallV1) => Promise<SandboxToolResultV1>;
+}

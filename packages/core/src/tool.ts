@@ -1,0 +1,187 @@
+import { z } from 'zod';
+import type { JsonSchema, JsonSchemaObject } from './json.js';
+
+/** What a tool's `execute` receives besides its input. */
+export interface ToolExecutionContext {
+  /** Fires when the call should stop: the run was aborted or ended, or the call timed out. */
+  readonly abortSignal: AbortSignal;
+  /** Id of the run (`runCode`'s `executionId`) the call belongs to. */
+  readonly executionId: string;
+  /** Id of this call, unique within the run; matches `ToolCallRecord.id`. */
+  readonly toolCallId: string;
+}
+
+/**
+ * Whether a call needs approval before it runs: a constant or a function of the validated input.
+ * A denied call fails with `DENIED`.
+ */
+export type NeedsApproval<INPUT> = boolean | ((input: INPUT) => boolean | Promise<boolean>);
+
+/** Outcome of validating a value against a tool schema. */
+export type ToolParseResult<T> = { readonly success: true; readonly data: T } | { readonly success: false; readonly message: string };
+
+/**
+ * A tool in its normalized form, as `createToolset` and the dispatcher use it. Create one with
+ * `defineTool` (zod) or `jsonSchemaTool` (plain JSON Schema).
+ */
+export interface Tool<INPUT = unknown, OUTPUT = unknown> {
+  /** Unique name within a toolset; may contain `.` or `-` (guest code then calls it by its identifier). */
+  readonly name: string;
+  /** What the tool does, for the model. Empty string when none was given. */
+  readonly description: string;
+  /** JSON Schema of the input, as the model should produce it (zod `io: 'input'`). */
+  readonly inputSchema: JsonSchemaObject;
+  /** JSON Schema of the output, when the tool declares one. */
+  readonly outputSchema: JsonSchema | undefined;
+  /** Whether a call needs approval (see `runCode`'s `onApproval`). Default `false`. */
+  readonly needsApproval: NeedsApproval<INPUT>;
+  /** Validates and parses raw input (already JSON-decoded). */
+  parseInput(value: unknown): ToolParseResult<INPUT>;
+  /** Validates a handler's result against the output schema; passes it through when there is none. */
+  parseOutput(value: unknown): ToolParseResult<OUTPUT>;
+  /** Runs the tool on validated input. */
+  execute(input: INPUT, context: ToolExecutionContext): Promise<OUTPUT> | OUTPUT;
+}
+
+/** Any tool, whatever its input and output types. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tools are contravariant in INPUT; `any` is the only top type here.
+export type AnyTool = Tool<any, any>;
+
+/** What `defineTool` takes. */
+export interface ToolDefinition<INPUT_SCHEMA extends z.ZodType, OUTPUT_SCHEMA extends z.ZodType | undefined> {
+  /** Unique name within a toolset. Prefer a valid identifier in JavaScript and Python. */
+  name: string;
+  /** What the tool does and returns, for the model. Kept verbatim in every declaration. */
+  description?: string;
+  /** zod schema of the input; it must describe an object (guest code passes one object argument). */
+  input: INPUT_SCHEMA;
+  /** Optional zod schema of the output; results that fail it become `INVALID_OUTPUT` errors. */
+  output?: OUTPUT_SCHEMA;
+  /** Whether a call needs approval before it runs. Default `false`. */
+  needsApproval?: NeedsApproval<z.output<INPUT_SCHEMA>>;
+  /** The handler. Throw `ToolError` to choose the code the guest sees; other errors become `TOOL_FAILED`. */
+  execute(
+    input: z.output<INPUT_SCHEMA>,
+    context: ToolExecutionContext,
+  ): OUTPUT_SCHEMA extends z.ZodType ? z.input<OUTPUT_SCHEMA> | Promise<z.input<OUTPUT_SCHEMA>> : unknown;
+}
+
+const toJsonSchemaOptions = { unrepresentable: 'any', target: 'draft-2020-12' } as const;
+
+function zodParser<T>(schema: z.ZodType<T>): (value: unknown) => ToolParseResult<T> {
+  return (value) => {
+    const result = schema.safeParse(value);
+    return result.success ? { success: true, data: result.data } : { success: false, message: z.prettifyError(result.error) };
+  };
+}
+
+function objectSchema(schema: JsonSchema, where: string): JsonSchemaObject {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
+    throw new TypeError(`${where} must be a JSON Schema object.`);
+  }
+  return schema;
+}
+
+/**
+ * Defines a tool with zod schemas.
+ *
+ * @example
+ * ```ts
+ * const getExpenses = defineTool({
+ *   name: 'get_expenses',
+ *   description: 'Expense line items of one employee for a quarter.',
+ *   input: z.object({ employeeId: z.string(), quarter: z.enum(['Q1', 'Q2', 'Q3', 'Q4']) }),
+ *   output: z.array(z.object({ amount: z.number(), category: z.string() })),
+ *   execute: async ({ employeeId, quarter }) => db.expenses(employeeId, quarter),
+ * });
+ * ```
+ */
+export function defineTool<INPUT_SCHEMA extends z.ZodType, OUTPUT_SCHEMA extends z.ZodType | undefined = undefined>(
+  definition: ToolDefinition<INPUT_SCHEMA, OUTPUT_SCHEMA>,
+): Tool<z.output<INPUT_SCHEMA>, OUTPUT_SCHEMA extends z.ZodType ? z.output<OUTPUT_SCHEMA> : unknown> {
+  type Output = OUTPUT_SCHEMA extends z.ZodType ? z.output<OUTPUT_SCHEMA> : unknown;
+  assertName(definition.name);
+  const inputSchema = objectSchema(
+    z.toJSONSchema(definition.input, { ...toJsonSchemaOptions, io: 'input' }) as JsonSchema,
+    `defineTool(${definition.name}).input`,
+  );
+  if (inputSchema.type !== 'object') {
+    throw new TypeError(`defineTool(${definition.name}): input must be an object schema (z.object(...)), got type ${JSON.stringify(inputSchema.type)}.`);
+  }
+  delete inputSchema.$schema;
+  const output = definition.output;
+  let outputSchema: JsonSchema | undefined;
+  if (output !== undefined) {
+    outputSchema = z.toJSONSchema(output, { ...toJsonSchemaOptions, io: 'output' }) as JsonSchema;
+    if (typeof outputSchema === 'object') delete outputSchema.$schema;
+  }
+  const execute = definition.execute as (input: z.output<INPUT_SCHEMA>, context: ToolExecutionContext) => Output | Promise<Output>;
+  return Object.freeze({
+    name: definition.name,
+    description: definition.description ?? '',
+    inputSchema,
+    outputSchema,
+    needsApproval: definition.needsApproval ?? false,
+    parseInput: zodParser(definition.input as z.ZodType<z.output<INPUT_SCHEMA>>),
+    parseOutput: output === undefined ? (value: unknown) => ({ success: true as const, data: value as Output }) : zodParser(output as z.ZodType<Output>),
+    execute,
+  });
+}
+
+/** A tool given as plain JSON Schema, e.g. from an MCP server. */
+export interface JsonSchemaToolDefinition {
+  /** Unique name within a toolset. */
+  name: string;
+  /** What the tool does, for the model. */
+  description?: string;
+  /** JSON Schema of the input object. */
+  inputSchema: JsonSchemaObject;
+  /** JSON Schema of the output, if known. */
+  outputSchema?: JsonSchema;
+  /** Whether a call needs approval before it runs. Default `false`. */
+  needsApproval?: NeedsApproval<unknown>;
+  /** The handler; receives the JSON-decoded input after validation. */
+  execute(input: unknown, context: ToolExecutionContext): unknown;
+}
+
+function jsonSchemaParser(schema: JsonSchema | undefined): (value: unknown) => ToolParseResult<unknown> {
+  if (schema === undefined) return (value) => ({ success: true, data: value });
+  let validator: z.ZodType;
+  try {
+    validator = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
+  } catch {
+    // A schema zod cannot translate is still shown to the model; values pass unchecked.
+    return (value) => ({ success: true, data: value });
+  }
+  return zodParser(validator);
+}
+
+/**
+ * Makes a tool from plain JSON Schema. Inputs (and outputs, when `outputSchema` is given) are
+ * validated with zod's JSON Schema import; a schema it cannot import is not enforced.
+ */
+export function jsonSchemaTool(definition: JsonSchemaToolDefinition): Tool<unknown, unknown> {
+  assertName(definition.name);
+  const inputSchema = objectSchema(definition.inputSchema, `jsonSchemaTool(${definition.name}).inputSchema`);
+  return Object.freeze({
+    name: definition.name,
+    description: definition.description ?? '',
+    inputSchema,
+    outputSchema: definition.outputSchema,
+    needsApproval: definition.needsApproval ?? false,
+    parseInput: jsonSchemaParser(inputSchema),
+    parseOutput: jsonSchemaParser(definition.outputSchema),
+    execute: definition.execute,
+  });
+}
+
+function assertName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 128) {
+    throw new TypeError(`A tool name must be a non-empty string of at most 128 characters, got ${JSON.stringify(name)}.`);
+  }
+}
+
+/** Whether `value` is a normalized `Tool` (as opposed to a plain JSON Schema definition). */
+export function isTool(value: unknown): value is AnyTool {
+  return typeof value === 'object' && value !== null && typeof (value as Partial<Tool>).parseInput === 'function';
+}
