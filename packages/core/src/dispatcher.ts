@@ -2,6 +2,7 @@ import { ToolError } from './errors.js';
 import type { ToolErrorCode } from './errors.js';
 import type { ResolvedLimitsV1 } from './spec/resolved-limits-v1.js';
 import type { SandboxToolCallV1, SandboxToolResultV1 } from './spec/sandbox-tool-call-v1.js';
+import type { ToolExecutionContext } from './tool.js';
 import type { ToolCallRecord } from './trace.js';
 import type { Toolset, ToolsetEntry } from './toolset.js';
 
@@ -36,11 +37,11 @@ export interface DispatcherSettings {
 /** Routes guest tool calls to host handlers. */
 export interface Dispatcher {
   /** Handles one call; resolves with data, never rejects. */
-  callTool(call: SandboxToolCallV1): Promise<SandboxToolResultV1>;
+  readonly callTool: (call: SandboxToolCallV1) => Promise<SandboxToolResultV1>;
   /** Trace of the calls so far, in the order they finished. */
   readonly records: readonly ToolCallRecord[];
   /** Ends the run: pending calls fail with `ABORTED`, later calls are refused. */
-  close(): void;
+  readonly close: () => void;
 }
 
 const maxMessageLength = 2_000;
@@ -60,11 +61,14 @@ function listNames(tools: Toolset): string {
   return names.length === 0 ? 'none' : names.length > 30 ? `${names.slice(0, 30).join(', ')}, …` : names.join(', ');
 }
 
-class CallFailure {
+// Internal: carries a failed call's code from deep in `dispatch` to the result.
+class CallFailure extends Error {
   constructor(
     readonly code: ToolErrorCode,
-    readonly message: string,
-  ) {}
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -117,20 +121,20 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
     runController.signal.addEventListener('abort', abortCall, { once: true });
     let timer: NodeJS.Timeout | undefined;
     try {
-      const handler = Promise.resolve().then(() =>
-        entry.tool.execute(input, { abortSignal: callController.signal, executionId, toolCallId }),
-      );
+      const execute = entry.tool.execute as (input: unknown, context: ToolExecutionContext) => unknown;
+      const handler = Promise.resolve().then(() => execute(input, { abortSignal: callController.signal, executionId, toolCallId }));
       const stop = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           const failure = new CallFailure('TOOL_TIMEOUT', `${entry.name} did not finish within toolTimeoutMs (${limits.toolTimeoutMs} ms).`);
-          callController.abort(new ToolError('TOOL_TIMEOUT', failure.message, { toolName: entry.name }));
           reject(failure);
+          callController.abort(new ToolError('TOOL_TIMEOUT', failure.message, { toolName: entry.name }));
         }, limits.toolTimeoutMs);
         callController.signal.addEventListener('abort', () => reject(new CallFailure('ABORTED', 'The run ended before the call finished.')), { once: true });
       });
       // A handler that ignores its signal keeps running; its late rejection must not go unhandled.
       handler.catch(() => undefined);
-      return await Promise.race([handler, stop]);
+      const output: unknown = await Promise.race([handler, stop]);
+      return output;
     } catch (error) {
       if (error instanceof CallFailure) throw error;
       if (ToolError.isInstance(error)) throw new CallFailure(error.code, messageOf(error));
@@ -194,7 +198,7 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
     if (!checked.success) throw new CallFailure('INVALID_OUTPUT', `${entry.name} returned a value that does not match its output schema: ${checked.message}`);
     let outputJson: string | undefined;
     try {
-      outputJson = JSON.stringify(checked.data) as string | undefined;
+      outputJson = JSON.stringify(checked.data);
     } catch (error) {
       throw new CallFailure('INVALID_OUTPUT', `${entry.name} returned a value JSON cannot express: ${messageOf(error)}`);
     }

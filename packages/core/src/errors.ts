@@ -71,11 +71,10 @@ export class SandboxError extends Error {
   readonly sandboxId: string | undefined;
   /** Whether trying again can succeed. */
   readonly retryable: boolean;
-  private readonly [sandboxErrorMarker] = true;
-
   constructor(message: string, options: SandboxErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SandboxError';
+    Object.defineProperty(this, sandboxErrorMarker, { value: true });
     this.code = options.code ?? 'INTERNAL';
     this.sandboxId = options.sandboxId;
     this.retryable = options.retryable ?? false;
@@ -140,11 +139,10 @@ export class ToolError extends Error {
   readonly code: ToolErrorCode;
   /** The tool the error is about, when known. */
   readonly toolName: string | undefined;
-  private readonly [toolErrorMarker] = true;
-
   constructor(code: ToolErrorCode, message: string, options: ToolErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ToolError';
+    Object.defineProperty(this, toolErrorMarker, { value: true });
     this.code = code;
     this.toolName = options.toolName;
   }

@@ -36,11 +36,11 @@ export interface Tool<INPUT = unknown, OUTPUT = unknown> {
   /** Whether a call needs approval (see `runCode`'s `onApproval`). Default `false`. */
   readonly needsApproval: NeedsApproval<INPUT>;
   /** Validates and parses raw input (already JSON-decoded). */
-  parseInput(value: unknown): ToolParseResult<INPUT>;
+  readonly parseInput: (value: unknown) => ToolParseResult<INPUT>;
   /** Validates a handler's result against the output schema; passes it through when there is none. */
-  parseOutput(value: unknown): ToolParseResult<OUTPUT>;
+  readonly parseOutput: (value: unknown) => ToolParseResult<OUTPUT>;
   /** Runs the tool on validated input. */
-  execute(input: INPUT, context: ToolExecutionContext): Promise<OUTPUT> | OUTPUT;
+  readonly execute: (input: INPUT, context: ToolExecutionContext) => Promise<OUTPUT> | OUTPUT;
 }
 
 /** Any tool, whatever its input and output types. */
@@ -60,10 +60,10 @@ export interface ToolDefinition<INPUT_SCHEMA extends z.ZodType, OUTPUT_SCHEMA ex
   /** Whether a call needs approval before it runs. Default `false`. */
   needsApproval?: NeedsApproval<z.output<INPUT_SCHEMA>>;
   /** The handler. Throw `ToolError` to choose the code the guest sees; other errors become `TOOL_FAILED`. */
-  execute(
+  execute: (
     input: z.output<INPUT_SCHEMA>,
     context: ToolExecutionContext,
-  ): OUTPUT_SCHEMA extends z.ZodType ? z.input<OUTPUT_SCHEMA> | Promise<z.input<OUTPUT_SCHEMA>> : unknown;
+  ) => OUTPUT_SCHEMA extends z.ZodType ? z.input<OUTPUT_SCHEMA> | Promise<z.input<OUTPUT_SCHEMA>> : unknown;
 }
 
 const toJsonSchemaOptions = { unrepresentable: 'any', target: 'draft-2020-12' } as const;
@@ -102,7 +102,7 @@ export function defineTool<INPUT_SCHEMA extends z.ZodType, OUTPUT_SCHEMA extends
   type Output = OUTPUT_SCHEMA extends z.ZodType ? z.output<OUTPUT_SCHEMA> : unknown;
   assertName(definition.name);
   const inputSchema = objectSchema(
-    z.toJSONSchema(definition.input, { ...toJsonSchemaOptions, io: 'input' }) as JsonSchema,
+    z.toJSONSchema(definition.input, { ...toJsonSchemaOptions, io: 'input' }),
     `defineTool(${definition.name}).input`,
   );
   if (inputSchema.type !== 'object') {
@@ -112,7 +112,7 @@ export function defineTool<INPUT_SCHEMA extends z.ZodType, OUTPUT_SCHEMA extends
   const output = definition.output;
   let outputSchema: JsonSchema | undefined;
   if (output !== undefined) {
-    outputSchema = z.toJSONSchema(output, { ...toJsonSchemaOptions, io: 'output' }) as JsonSchema;
+    outputSchema = z.toJSONSchema(output, { ...toJsonSchemaOptions, io: 'output' });
     if (typeof outputSchema === 'object') delete outputSchema.$schema;
   }
   const execute = definition.execute as (input: z.output<INPUT_SCHEMA>, context: ToolExecutionContext) => Output | Promise<Output>;
@@ -141,14 +141,14 @@ export interface JsonSchemaToolDefinition {
   /** Whether a call needs approval before it runs. Default `false`. */
   needsApproval?: NeedsApproval<unknown>;
   /** The handler; receives the JSON-decoded input after validation. */
-  execute(input: unknown, context: ToolExecutionContext): unknown;
+  execute: (input: unknown, context: ToolExecutionContext) => unknown;
 }
 
 function jsonSchemaParser(schema: JsonSchema | undefined): (value: unknown) => ToolParseResult<unknown> {
   if (schema === undefined) return (value) => ({ success: true, data: value });
   let validator: z.ZodType;
   try {
-    validator = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
+    validator = z.fromJSONSchema(schema);
   } catch {
     // A schema zod cannot translate is still shown to the model; values pass unchecked.
     return (value) => ({ success: true, data: value });
