@@ -1,0 +1,14 @@
+export { runAgent } from './run-agent.js';
+export type { AgentCodeToolOptions, AgentMode, RunAgentOptions } from './run-agent.js';
+export type { AgentEvent } from './agent-event.js';
+export type { AgentMetrics, AgentToolCallCounts } from './agent-metrics.js';
+export type { AgentResult, AgentToolCall } from './agent-result.js';
+export { AgentError, isRetryableStatus, toAgentError } from './agent-error.js';
+export type { AgentErrorCode, AgentErrorOptions } from './agent-error.js';
+export { anthropicToolName, defaultCodeExecutionToolType, findToolByApiName, toAnthropicTools } from './anthropic-tools.js';
+export type { AnthropicToolsOptions, CodeExecutionToolType } from './anthropic-tools.js';
+export { callersOf, defaultCallers, withCallers } from './callers.js';
+export type { ToolCaller, ToolCallers } from './callers.js';
+export { createCodeTool, defaultCodeToolName, defaultLanguageOf, defaultMaxResultBytes, formatRunResult, truncateText } from './code-tool.js';
+export type { CodeTool, CodeToolDescriptionContext, CodeToolRunOptions, CodeToolRunResult, CodeToolSettings, FormatRunResultOptions } from './code-tool.js';
+export { declarationsFor } from './declarations.js';

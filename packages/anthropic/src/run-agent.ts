@@ -1,0 +1,464 @@
+import { randomUUID } from 'node:crypto';
+import type { Anthropic } from '@anthropic-ai/sdk';
+import type {
+  ContentBlock,
+  ContentBlockParam,
+  Message,
+  MessageCreateParamsNonStreaming,
+  MessageParam,
+  TextBlockParam,
+  ToolResultBlockParam,
+  ToolUnion,
+  ToolUseBlock,
+  Usage,
+} from '@anthropic-ai/sdk/resources/messages';
+import { createDispatcher, createToolset, resolveLimits, toToolset } from '@codecall/core';
+import type { AnyTool, ApprovalRequest, JsonSchemaToolDefinition, Limits, SandboxLanguage, SandboxV1, ToolCallRecord, Toolset } from '@codecall/core';
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import type { AgentEvent } from './agent-event.js';
+import { AgentError, toAgentError } from './agent-error.js';
+import type { AgentMetrics } from './agent-metrics.js';
+import type { AgentResult, AgentToolCall } from './agent-result.js';
+import { defaultCodeExecutionToolType, findToolByApiName, toAnthropicTools } from './anthropic-tools.js';
+import type { CodeExecutionToolType } from './anthropic-tools.js';
+import { callersOf } from './callers.js';
+import type { ToolCallers } from './callers.js';
+import { createCodeTool, defaultMaxResultBytes, truncateText } from './code-tool.js';
+import type { CodeTool, CodeToolDescriptionContext } from './code-tool.js';
+
+/**
+ * How the model reaches the tools:
+ * - `sequential`: classic tool use, at most one call per model turn (`disable_parallel_tool_use`);
+ * - `parallel`: classic tool use, several calls per turn allowed (run concurrently);
+ * - `programmatic`: one code tool; the model's code runs in `sandbox` through `runCode`;
+ * - `native`: Anthropic's hosted code execution calls the tools (`allowed_callers`, `caller`);
+ * - `hybrid`: the direct tools and the code tool together.
+ */
+export type AgentMode = 'sequential' | 'parallel' | 'programmatic' | 'native' | 'hybrid';
+
+/** The code tool's settings in `runAgent`. */
+export interface AgentCodeToolOptions {
+  /** Name of the code tool. Default `'run_code'`. */
+  readonly name?: string;
+  /** Its description (see `CodeToolSettings.description`). */
+  readonly description?: string | ((context: CodeToolDescriptionContext) => string);
+  /** Cap of each code result for the model, in UTF-8 bytes. Default 16,000. */
+  readonly maxResultBytes?: number;
+}
+
+/** Options of `runAgent`. */
+export interface RunAgentOptions {
+  /** The Anthropic client (real API, or the simulator through `baseURL`). Its `maxRetries` applies. */
+  readonly client: Anthropic;
+  /** Model id, e.g. `'claude-sonnet-4-6'`. */
+  readonly model: string;
+  /** The tools, defined once. */
+  readonly tools: Toolset | readonly (AnyTool | JsonSchemaToolDefinition)[];
+  /** How the model reaches the tools. */
+  readonly mode: AgentMode;
+  /** The task: a user message, or a whole conversation to continue. */
+  readonly prompt: string | readonly MessageParam[];
+  /** Where the code tool runs; required by `programmatic` and `hybrid`. */
+  readonly sandbox?: SandboxV1;
+  /** Language of the code tool. Default: JavaScript when the sandbox runs it, else its first language. */
+  readonly language?: SandboxLanguage;
+  /** System prompt. */
+  readonly system?: string;
+  /** Most model round trips before the run stops with status `max_turns`. Default 20. */
+  readonly maxTurns?: number;
+  /** `max_tokens` of each request. Default 4,096. */
+  readonly maxTokens?: number;
+  /** Stream each response (SSE) and report text deltas. Default `false`. */
+  readonly stream?: boolean;
+  /**
+   * Prompt caching: `cache_control` breakpoints on the last tool, the system prompt and the last
+   * block of the conversation (so each turn reads the previous turn's prefix). Default `true`.
+   */
+  readonly promptCaching?: boolean;
+  /** Callers per tool name, overriding `withCallers` (see `ToolCallers`). */
+  readonly callers?: Readonly<Record<string, ToolCallers>>;
+  /** The code tool's name, description and result cap. */
+  readonly codeTool?: AgentCodeToolOptions;
+  /**
+   * Limits of code runs (`runCode`) and of each direct or native-nested call (`toolTimeoutMs`,
+   * `maxValueBytes`).
+   */
+  readonly limits?: Limits;
+  /** Cap of each direct tool result for the model, in UTF-8 bytes. Default 16,000. */
+  readonly maxToolResultBytes?: number;
+  /** Hosted code execution version of `native` mode. Default `'code_execution_20260120'`. */
+  readonly codeExecutionType?: CodeExecutionToolType;
+  /** Stops the run; `runAgent` then rejects with an `AgentError` of code `ABORTED`. */
+  readonly abortSignal?: AbortSignal;
+  /** Receives every event as it happens. Errors it throws are ignored. */
+  readonly onEvent?: (event: AgentEvent) => void;
+  /** Decides calls of tools with `needsApproval`; without it such calls are denied. */
+  readonly onApproval?: (request: ApprovalRequest) => boolean | Promise<boolean>;
+}
+
+const simulatedTimeHeader = 'codecall-simulated-ms';
+
+interface MutableMetrics {
+  modelRoundTrips: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationInputTokens: number;
+  cacheReadInputTokens: number;
+  direct: number;
+  nested: number;
+  codeRuns: number;
+  failed: number;
+  denied: number;
+  toolResultBytes: number;
+  toolResultTokens: number;
+  nestedToolResultBytes: number;
+  modelTimeMs: number;
+  simulatedModelTimeMs: number | undefined;
+  sandboxTimeMs: number;
+  toolTimeMs: number;
+}
+
+function textOf(content: readonly ContentBlock[]): string {
+  return content
+    .filter((block) => block.type === 'text')
+    .map((block) => block.text)
+    .join('');
+}
+
+/** The assistant content as request params: the blocks as the API returned them, minus nulls it does not accept back. */
+function toParams(content: readonly ContentBlock[]): ContentBlockParam[] {
+  return content.map((block) => {
+    if (block.type === 'text') return { type: 'text', text: block.text };
+    return block as unknown as ContentBlockParam;
+  });
+}
+
+function outputText(record: ToolCallRecord): string {
+  if (record.error !== undefined) return `Error (${record.error.code}): ${record.error.message}`;
+  if (record.output === undefined) return '(no output)';
+  return typeof record.output === 'string' ? record.output : JSON.stringify(record.output);
+}
+
+function withCacheBreakpoint(messages: readonly MessageParam[]): MessageParam[] {
+  const copy = [...messages];
+  const lastIndex = copy.length - 1;
+  const last = copy[lastIndex];
+  if (last === undefined) return copy;
+  const blocks: ContentBlockParam[] = typeof last.content === 'string' ? [{ type: 'text', text: last.content }] : [...last.content];
+  const tail = blocks[blocks.length - 1];
+  if (tail === undefined || !('type' in tail) || tail.type === 'thinking' || tail.type === 'redacted_thinking') return copy;
+  blocks[blocks.length - 1] = { ...tail, cache_control: { type: 'ephemeral' } } as ContentBlockParam;
+  copy[lastIndex] = { ...last, content: blocks } as MessageParam;
+  return copy;
+}
+
+/**
+ * Runs Claude on a task with a toolset in one of five modes and returns the final text, the
+ * conversation, every tool call and the metrics. Tool failures go back to the model as
+ * `is_error` results; API failures (after the client's retries) reject with `AgentError`.
+ *
+ * @example
+ * ```ts
+ * const result = await runAgent({ client, model: 'claude-sonnet-4-6', tools, mode: 'programmatic', sandbox,
+ *   prompt: 'Which employees exceeded their Q3 travel budget?' });
+ * console.log(result.text, result.metrics.modelRoundTrips);
+ * ```
+ */
+export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
+  const wallStart = performance.now();
+  const { client, mode } = options;
+  const modes: readonly AgentMode[] = ['sequential', 'parallel', 'programmatic', 'native', 'hybrid'];
+  if (!modes.includes(mode)) throw new AgentError(`Unknown mode ${JSON.stringify(mode)}; use one of ${modes.join(', ')}.`, { code: 'INVALID_OPTIONS' });
+  const maxTurns = options.maxTurns ?? 20;
+  if (!Number.isSafeInteger(maxTurns) || maxTurns < 1) throw new AgentError(`maxTurns must be a positive integer, got ${String(maxTurns)}.`, { code: 'INVALID_OPTIONS' });
+  const tools = toToolset(options.tools);
+  const usesCodeTool = mode === 'programmatic' || mode === 'hybrid';
+  if (usesCodeTool && options.sandbox === undefined) {
+    throw new AgentError(`Mode ${mode} runs the model's code locally: pass options.sandbox (e.g. createIsolatedVmSandbox()).`, { code: 'INVALID_OPTIONS' });
+  }
+  const promptCaching = options.promptCaching ?? true;
+  const maxToolResultBytes = options.maxToolResultBytes ?? defaultMaxResultBytes;
+  const codeExecutionType = options.codeExecutionType ?? defaultCodeExecutionToolType;
+  const runId = randomUUID();
+  const limits = resolveLimits(options.limits);
+  const callerOverrides = options.callers === undefined ? {} : { callers: options.callers };
+
+  const emit = (event: AgentEvent): void => {
+    try {
+      options.onEvent?.(event);
+    } catch {
+      // An observer must not change the run.
+    }
+  };
+  let turn = 0;
+
+  const codeTool: CodeTool | undefined =
+    usesCodeTool && options.sandbox !== undefined
+      ? createCodeTool({
+          sandbox: options.sandbox,
+          tools,
+          ...(options.language === undefined ? {} : { language: options.language }),
+          ...(options.codeTool?.name === undefined ? {} : { name: options.codeTool.name }),
+          ...(options.codeTool?.description === undefined ? {} : { description: options.codeTool.description }),
+          ...(options.codeTool?.maxResultBytes === undefined ? {} : { maxResultBytes: options.codeTool.maxResultBytes }),
+          ...(options.limits === undefined ? {} : { limits: options.limits }),
+          ...callerOverrides,
+        })
+      : undefined;
+
+  // Tools offered to the model, per mode.
+  let definitions: ToolUnion[];
+  if (mode === 'native') {
+    definitions = [...toAnthropicTools(tools, { target: 'native', codeExecutionType, ...callerOverrides }), { type: codeExecutionType, name: 'code_execution' }];
+  } else if (mode === 'programmatic') {
+    const directOnly = createToolset(tools.entries.filter((entry) => !callersOf(entry.tool, options.callers).includes('code')).map((entry) => entry.tool));
+    definitions = [...toAnthropicTools(directOnly, callerOverrides), codeTool!.definition];
+  } else if (mode === 'hybrid') {
+    definitions = [...toAnthropicTools(tools, callerOverrides), codeTool!.definition];
+  } else {
+    definitions = toAnthropicTools(tools, callerOverrides);
+  }
+  if (codeTool !== undefined && definitions.filter((definition) => 'name' in definition && definition.name === codeTool.name).length > 1) {
+    throw new AgentError(`A tool is named like the code tool (${codeTool.name}); set codeTool.name to another name.`, { code: 'INVALID_OPTIONS' });
+  }
+  if (promptCaching && definitions.length > 0) {
+    const lastIndex = definitions.length - 1;
+    definitions[lastIndex] = { ...definitions[lastIndex], cache_control: { type: 'ephemeral' } } as ToolUnion;
+  }
+  const system: TextBlockParam[] | undefined =
+    options.system === undefined || options.system === ''
+      ? undefined
+      : [{ type: 'text', text: options.system, ...(promptCaching ? { cache_control: { type: 'ephemeral' as const } } : {}) }];
+
+  const metrics: MutableMetrics = {
+    modelRoundTrips: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheCreationInputTokens: 0,
+    cacheReadInputTokens: 0,
+    direct: 0,
+    nested: 0,
+    codeRuns: 0,
+    failed: 0,
+    denied: 0,
+    toolResultBytes: 0,
+    toolResultTokens: 0,
+    nestedToolResultBytes: 0,
+    modelTimeMs: 0,
+    simulatedModelTimeMs: undefined,
+    sandboxTimeMs: 0,
+    toolTimeMs: 0,
+  };
+  const toolCalls: AgentToolCall[] = [];
+  const countInContext = (text: string): void => {
+    metrics.toolResultBytes += Buffer.byteLength(text, 'utf8');
+    metrics.toolResultTokens += countTokens(text);
+  };
+  const recordCall = (record: ToolCallRecord, caller: AgentToolCall['caller'], toolUseId: string): AgentToolCall => {
+    const call: AgentToolCall = { ...record, caller, toolUseId };
+    toolCalls.push(call);
+    if (caller === 'direct') metrics.direct++;
+    else metrics.nested++;
+    if (record.error !== undefined) metrics.failed++;
+    if (record.approval === 'denied') metrics.denied++;
+    return call;
+  };
+
+  const onApproval = async (request: ApprovalRequest): Promise<boolean> => {
+    const approved = options.onApproval === undefined ? false : await options.onApproval(request);
+    emit({ type: 'approval', turn, toolName: request.toolName, input: request.input, approved });
+    return approved;
+  };
+
+  const runController = new AbortController();
+  const forwardAbort = (): void => runController.abort(options.abortSignal?.reason);
+  if (options.abortSignal?.aborted) runController.abort(options.abortSignal.reason);
+  else options.abortSignal?.addEventListener('abort', forwardAbort, { once: true });
+
+  // Direct and native-nested calls go through core's dispatcher, one per call: the same
+  // validation, approval, timeouts and error codes as calls from a local code run.
+  async function dispatch(name: string, input: unknown): Promise<ToolCallRecord | undefined> {
+    let record: ToolCallRecord | undefined;
+    const dispatcher = createDispatcher({
+      tools,
+      limits,
+      executionId: runId,
+      abortSignal: runController.signal,
+      onApproval,
+      onToolCall: (traced) => {
+        record = traced;
+      },
+    });
+    try {
+      await dispatcher.callTool({ name, inputJson: JSON.stringify(input ?? {}) });
+    } finally {
+      dispatcher.close();
+    }
+    return record;
+  }
+
+  async function callHostTool(block: ToolUseBlock, caller: 'direct' | 'native'): Promise<ToolResultBlockParam> {
+    const entry = findToolByApiName(tools, block.name);
+    const allowed = entry === undefined || callersOf(entry.tool, options.callers).includes(caller === 'direct' ? 'direct' : 'code');
+    emit({ type: 'tool-call', turn, caller, id: block.id, name: entry?.name ?? block.name, input: block.input });
+    const start = performance.now();
+    const dispatched = allowed ? await dispatch(entry?.name ?? block.name, block.input) : undefined;
+    metrics.toolTimeMs += performance.now() - start;
+    const record: ToolCallRecord =
+      dispatched !== undefined
+        ? { ...dispatched, id: block.id }
+        : {
+            id: block.id,
+            name: entry?.name ?? block.name,
+            input: block.input,
+            error: { code: 'DENIED', message: `${block.name} may not be called ${caller === 'direct' ? 'directly' : 'from code'} (its callers setting).` },
+            startedAt: Date.now(),
+            offsetMs: 0,
+            durationMs: 0,
+          };
+    const call = recordCall(record, caller, block.id);
+    const content = truncateText(outputText(record), maxToolResultBytes);
+    if (caller === 'direct') countInContext(content);
+    else metrics.nestedToolResultBytes += Buffer.byteLength(content, 'utf8');
+    emit({ type: 'tool-result', turn, call, content });
+    return { type: 'tool_result', tool_use_id: block.id, content, ...(record.error === undefined ? {} : { is_error: true }) };
+  }
+
+  async function callCodeTool(block: ToolUseBlock, tool: CodeTool): Promise<ToolResultBlockParam> {
+    const code = typeof block.input === 'object' && block.input !== null ? (block.input as { code?: unknown }).code : undefined;
+    emit({ type: 'code', turn, id: block.id, language: tool.language, code: typeof code === 'string' ? code : '', where: 'local' });
+    const run = await tool.run(block.input, {
+      executionId: block.id,
+      abortSignal: runController.signal,
+      onApproval,
+      onToolCall: (record) => {
+        const call = recordCall(record, 'code', block.id);
+        emit({ type: 'tool-result', turn, call, content: undefined });
+      },
+    });
+    metrics.codeRuns++;
+    if (run.result !== undefined) metrics.sandboxTimeMs += run.result.durationMs;
+    countInContext(run.content);
+    emit({ type: 'code-result', turn, id: block.id, result: run.result, content: run.content, isError: run.isError });
+    return { type: 'tool_result', tool_use_id: block.id, content: run.content, ...(run.isError ? { is_error: true } : {}) };
+  }
+
+  function addUsage(usage: Usage): void {
+    metrics.inputTokens += usage.input_tokens;
+    metrics.outputTokens += usage.output_tokens;
+    metrics.cacheCreationInputTokens += usage.cache_creation_input_tokens ?? 0;
+    metrics.cacheReadInputTokens += usage.cache_read_input_tokens ?? 0;
+  }
+
+  async function callModel(params: MessageCreateParamsNonStreaming): Promise<Message> {
+    const requestOptions = { signal: runController.signal };
+    const start = performance.now();
+    try {
+      let message: Message;
+      let response: Response;
+      if (options.stream === true) {
+        const stream = client.messages.stream(params, requestOptions);
+        stream.on('text', (text) => emit({ type: 'text-delta', turn, text }));
+        message = await stream.finalMessage();
+        response = (await stream.withResponse()).response;
+      } else {
+        const result = await client.messages.create(params, requestOptions).withResponse();
+        message = result.data;
+        response = result.response;
+      }
+      const simulated = Number(response.headers.get(simulatedTimeHeader) ?? Number.NaN);
+      if (Number.isFinite(simulated)) metrics.simulatedModelTimeMs = (metrics.simulatedModelTimeMs ?? 0) + simulated;
+      return message;
+    } catch (error) {
+      throw toAgentError(error);
+    } finally {
+      metrics.modelTimeMs += performance.now() - start;
+    }
+  }
+
+  const messages: MessageParam[] = typeof options.prompt === 'string' ? [{ role: 'user', content: options.prompt }] : [...options.prompt];
+  let container: string | undefined;
+  let last: Message | undefined;
+  let status: AgentResult['status'] = 'max_turns';
+  try {
+    while (turn < maxTurns) {
+      if (runController.signal.aborted) throw new AgentError('The agent run was aborted.', { code: 'ABORTED' });
+      turn++;
+      const params: MessageCreateParamsNonStreaming = {
+        model: options.model,
+        max_tokens: options.maxTokens ?? 4_096,
+        messages: promptCaching ? withCacheBreakpoint(messages) : messages,
+        ...(definitions.length === 0 ? {} : { tools: definitions }),
+        ...(system === undefined ? {} : { system }),
+        ...(mode === 'sequential' && definitions.length > 0 ? { tool_choice: { type: 'auto', disable_parallel_tool_use: true } } : {}),
+        ...(container === undefined ? {} : { container }),
+      };
+      emit({ type: 'model-request', turn });
+      const start = performance.now();
+      const message = await callModel(params);
+      last = message;
+      metrics.modelRoundTrips++;
+      addUsage(message.usage);
+      if (message.container !== null && message.container !== undefined) container = message.container.id;
+      emit({ type: 'model-response', turn, stopReason: message.stop_reason, text: textOf(message.content), usage: message.usage, durationMs: performance.now() - start });
+      messages.push({ role: 'assistant', content: toParams(message.content) });
+
+      for (const block of message.content) {
+        if (block.type === 'server_tool_use' && block.name === 'code_execution') {
+          const code = typeof block.input === 'object' && block.input !== null ? (block.input as { code?: unknown }).code : undefined;
+          emit({ type: 'code', turn, id: block.id, language: 'python', code: typeof code === 'string' ? code : '', where: 'hosted' });
+        } else if (block.type === 'code_execution_tool_result' || block.type === 'bash_code_execution_tool_result') {
+          metrics.codeRuns++;
+          const result = block.content;
+          const text = 'stdout' in result ? [result.stdout, result.stderr].filter((part) => part !== '').join('\n') : JSON.stringify(result);
+          countInContext(text);
+          emit({ type: 'code-result', turn, id: block.tool_use_id, result: undefined, content: text, isError: 'return_code' in result ? result.return_code !== 0 : true });
+        }
+      }
+
+      if (message.stop_reason === 'pause_turn') continue;
+      const uses = message.content.filter((block): block is ToolUseBlock => block.type === 'tool_use');
+      if (message.stop_reason !== 'tool_use' || uses.length === 0) {
+        status = 'completed';
+        break;
+      }
+      const answer = (block: ToolUseBlock): Promise<ToolResultBlockParam> => {
+        if (block.caller !== undefined && block.caller.type !== 'direct') return callHostTool(block, 'native');
+        if (codeTool !== undefined && block.name === codeTool.name) return callCodeTool(block, codeTool);
+        return callHostTool(block, 'direct');
+      };
+      let results: ToolResultBlockParam[];
+      if (mode === 'sequential') {
+        results = [];
+        for (const block of uses) results.push(await answer(block));
+      } else {
+        results = await Promise.all(uses.map(answer));
+      }
+      // Replies to pending calls carry only tool_result blocks (required when hosted code waits on them).
+      messages.push({ role: 'user', content: results });
+    }
+  } finally {
+    options.abortSignal?.removeEventListener('abort', forwardAbort);
+  }
+
+  const text = last === undefined ? '' : textOf(last.content);
+  const finalMetrics: AgentMetrics = {
+    modelRoundTrips: metrics.modelRoundTrips,
+    inputTokens: metrics.inputTokens,
+    outputTokens: metrics.outputTokens,
+    cacheCreationInputTokens: metrics.cacheCreationInputTokens,
+    cacheReadInputTokens: metrics.cacheReadInputTokens,
+    totalInputTokens: metrics.inputTokens + metrics.cacheCreationInputTokens + metrics.cacheReadInputTokens,
+    toolCalls: { direct: metrics.direct, nested: metrics.nested, codeRuns: metrics.codeRuns, failed: metrics.failed, denied: metrics.denied },
+    toolResultBytes: metrics.toolResultBytes,
+    toolResultTokens: metrics.toolResultTokens,
+    nestedToolResultBytes: metrics.nestedToolResultBytes,
+    modelTimeMs: metrics.modelTimeMs,
+    simulatedModelTimeMs: metrics.simulatedModelTimeMs,
+    sandboxTimeMs: metrics.sandboxTimeMs,
+    toolTimeMs: metrics.toolTimeMs,
+    wallTimeMs: performance.now() - wallStart,
+  };
+  emit({ type: 'finish', status, text, metrics: finalMetrics });
+  return { status, text, stopReason: last?.stop_reason ?? null, messages, toolCalls, metrics: finalMetrics };
+}

@@ -1,0 +1,102 @@
+/**
+ * How long the simulated model takes to answer:
+ * `timeToFirstTokenMs + uncachedInputTokens / inputTokensPerSecond
+ *  + cachedInputTokens / cachedInputTokensPerSecond + outputTokens / outputTokensPerSecond`.
+ * The simulator waits that long (times its `timeScale`) and reports it in the
+ * `codecall-simulated-ms` response header.
+ */
+export interface LatencyModel {
+  /** Name of the preset. */
+  readonly name: string;
+  /** Fixed time before the first output token (queueing, network, first decode step), in milliseconds. */
+  readonly timeToFirstTokenMs: number;
+  /** Prefill speed for input tokens not read from the cache, in tokens per second. */
+  readonly inputTokensPerSecond: number;
+  /** Prefill speed for input tokens read from the cache, in tokens per second. */
+  readonly cachedInputTokensPerSecond: number;
+  /** Decode speed, in output tokens per second. */
+  readonly outputTokensPerSecond: number;
+  /** Where the numbers come from, and which are assumptions. */
+  readonly source: string;
+}
+
+const outputSource =
+  'Time to first token and output speed: rounded from the public, continuously updated measurements of Artificial Analysis (artificialanalysis.ai, model pages of Anthropic models, as recalled for late 2025; not measured here, check the site for current values).';
+const prefillAssumption =
+  'ASSUMPTION (no public source): prefill rates for uncached input, and a 10x faster rate for cached input (Anthropic prices cache reads at 0.1x of base input, which we take as a proxy for their cost).';
+
+/**
+ * Latency presets. Haiku-, Sonnet- and Opus-class numbers are approximations of public
+ * third-party measurements (output speed, time to first token) plus stated assumptions (prefill);
+ * `instant` is for tests.
+ */
+export const latencyPresets = {
+  /** No delay at all: for tests. */
+  instant: {
+    name: 'instant',
+    timeToFirstTokenMs: 0,
+    inputTokensPerSecond: Number.POSITIVE_INFINITY,
+    cachedInputTokensPerSecond: Number.POSITIVE_INFINITY,
+    outputTokensPerSecond: Number.POSITIVE_INFINITY,
+    source: 'Zero latency, for tests.',
+  },
+  /** Haiku-class (claude-haiku-4-5): fast, small model. */
+  haiku: {
+    name: 'haiku',
+    timeToFirstTokenMs: 600,
+    inputTokensPerSecond: 40_000,
+    cachedInputTokensPerSecond: 400_000,
+    outputTokensPerSecond: 150,
+    source: `${outputSource} ${prefillAssumption}`,
+  },
+  /** Sonnet-class (claude-sonnet-4-5). */
+  sonnet: {
+    name: 'sonnet',
+    timeToFirstTokenMs: 1_500,
+    inputTokensPerSecond: 20_000,
+    cachedInputTokensPerSecond: 200_000,
+    outputTokensPerSecond: 70,
+    source: `${outputSource} ${prefillAssumption}`,
+  },
+  /** Opus-class (claude-opus-4-5). */
+  opus: {
+    name: 'opus',
+    timeToFirstTokenMs: 2_000,
+    inputTokensPerSecond: 10_000,
+    cachedInputTokensPerSecond: 100_000,
+    outputTokensPerSecond: 50,
+    source: `${outputSource} ${prefillAssumption}`,
+  },
+} as const satisfies Record<string, LatencyModel>;
+
+/** Name of a latency preset. */
+export type LatencyPresetName = keyof typeof latencyPresets;
+
+/** Token counts the latency of one response depends on. */
+export interface LatencyInput {
+  /** Input tokens not read from the cache (written ones included). */
+  readonly uncachedInputTokens: number;
+  /** Input tokens read from the cache. */
+  readonly cachedInputTokens: number;
+  /** Output tokens. */
+  readonly outputTokens: number;
+}
+
+function perSecond(tokens: number, rate: number): number {
+  return tokens === 0 || rate === Number.POSITIVE_INFINITY ? 0 : (tokens / rate) * 1_000;
+}
+
+/** Time to the first output token in milliseconds: fixed part plus prefill. */
+export function prefillMs(model: LatencyModel, input: Omit<LatencyInput, 'outputTokens'>): number {
+  return model.timeToFirstTokenMs + perSecond(input.uncachedInputTokens, model.inputTokensPerSecond) + perSecond(input.cachedInputTokens, model.cachedInputTokensPerSecond);
+}
+
+/** Time to generate `outputTokens` in milliseconds. */
+export function decodeMs(model: LatencyModel, outputTokens: number): number {
+  return perSecond(outputTokens, model.outputTokensPerSecond);
+}
+
+/** Total modelled time of one response in milliseconds. */
+export function responseLatencyMs(model: LatencyModel, input: LatencyInput): number {
+  return prefillMs(model, input) + decodeMs(model, input.outputTokens);
+}
