@@ -38,3 +38,5 @@ export type { RunFailure, RunResult, RunResultBase, RunSuccess } from './run-res
 export { createDispatcher } from './dispatcher.js';
 export type { ApprovalRequest, Dispatcher, DispatcherSettings } from './dispatcher.js';
 export type { ToolCallRecord } from './trace.js';
+export { generateDeclarations } from './declarations/generate-declarations.js';
+export type { GenerateDeclarationsOptions } from './declarations/generate-declarations.js';

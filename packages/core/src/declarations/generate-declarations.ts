@@ -1,0 +1,102 @@
+// Declarations: the text a model reads (in a code tool's description) to know what it can call.
+//
+// TypeScript — one `declare function` per tool, taking one object and returning a Promise:
+//
+//   /** Expense line items of one employee for a quarter. */
+//   declare function get_expenses(input: { employeeId: string; quarter: "Q1" | "Q2" | "Q3" | "Q4" }): Promise<{ amount: number; category: string }[]>;
+//
+// Objects print inline, or one property per line with a JSDoc comment when a property has a
+// description. `$ref` targets become `type` aliases (recursive ones too), `allOf` an intersection,
+// maps `Record<string, T>`, tuples `[A, B]`. Hints (format, default, bounds) follow the
+// description in parentheses: `/** Start day (format: date, default: "today") */`.
+//
+// Python — `TypedDict` classes for objects, then one `async def` stub per tool:
+//
+//   from typing import Literal, TypedDict
+//   class GetExpensesInput(TypedDict):
+//       employeeId: str
+//       quarter: Literal["Q1", "Q2", "Q3", "Q4"]
+//   class GetExpensesOutputItem(TypedDict):
+//       amount: float
+//       category: str
+//   async def get_expenses(input: GetExpensesInput, /) -> list[GetExpensesOutputItem]:
+//       """Expense line items of one employee for a quarter."""
+//
+// Property descriptions are `#` comments above the field; optional keys are `NotRequired[...]`;
+// keys that are not identifiers, or are keywords, use `TypedDict("X", {"class": str})`. `allOf`
+// merges objects (best effort otherwise: the first member). Values are `str`, `int`, `float`,
+// `bool`, `None`, `list[T]`, `dict[str, T]`, `tuple[...]`, `Literal[...]`, `Any`, `Never`.
+//
+// Both: a tool whose identifier differs from its name (`requests.get` → `requests_get`) has
+// `Tool name: "requests.get".` as the first doc line. Output is `unknown`/`Any` without an output
+// schema. An input with no required key may be omitted (`input?:` / `= {}`). Enums win over a
+// contradicting `type`. Generated type names are ASCII identifiers, unique, and never a keyword,
+// builtin or tool identifier (`Item`, `Item_2`). Same input, same text.
+//
+// Escaping (schema text is untrusted): text is split at every line break (CRLF, CR, LF, NEL,
+// U+2028, U+2029); other control characters and lone surrogates become visible `\uXXXX` text in
+// comments and real escapes in strings and docstrings. JSDoc: `*/` is written `*\/`, a line
+// starting with `@` is written `\@`. Python `#` comments: `coding:` is written `coding :` (PEP 263).
+// Docstrings: backslashes doubled, a `"` escaped when followed by `"` or last, so decoding gives
+// the exact text back. Names and enum values are JSON-escaped string literals (plus U+2028/U+2029,
+// DEL and C1 as `\uXXXX`).
+import { docOf, splitLines, TypeNodeBuilder } from './schema-to-type-node.js';
+import { printPython } from './python-printer.js';
+import type { ToolModel } from './tool-model.js';
+import { pascalCase } from './type-names.js';
+import { printTypescript } from './typescript-printer.js';
+import { toToolset } from '../toolset.js';
+import type { Toolset } from '../toolset.js';
+import type { AnyTool, JsonSchemaToolDefinition } from '../tool.js';
+
+/** What `generateDeclarations` takes besides the tools. */
+export interface GenerateDeclarationsOptions {
+  /**
+   * The language the model writes code in: `'typescript'` gives `declare function` signatures
+   * (also what to show for `'javascript'` code), `'python'` gives `TypedDict`s and `async def` stubs.
+   */
+  readonly language: 'typescript' | 'python';
+}
+
+function descriptionLines(text: string): string[] {
+  const trimmed = text.trim();
+  return trimmed === '' ? [] : splitLines(trimmed).map((line) => line.trimEnd());
+}
+
+/**
+ * The declarations of a toolset's tools in TypeScript or Python: the text a model reads to know
+ * what it can call from code (it goes into a code tool's description). Every tool appears under
+ * its guest identifier, with input and output types and all descriptions. Schema text is escaped
+ * so that it cannot end a comment or docstring or change the syntax. Deterministic.
+ *
+ * @example
+ * ```ts
+ * generateDeclarations(tools, { language: 'typescript' });
+ * // /** Expense line items of one employee for a quarter. *\/
+ * // declare function get_expenses(input: { employeeId: string; quarter: "Q1" | "Q2" | "Q3" | "Q4" }): Promise<{ amount: number; category: string }[]>;
+ * ```
+ */
+export function generateDeclarations(
+  tools: Toolset | readonly (AnyTool | JsonSchemaToolDefinition)[],
+  options: GenerateDeclarationsOptions,
+): string {
+  const language: unknown = (options as Partial<GenerateDeclarationsOptions> | undefined)?.language;
+  if (language !== 'typescript' && language !== 'python') {
+    throw new TypeError(`generateDeclarations: options.language must be 'typescript' or 'python', got ${JSON.stringify(language)}.`);
+  }
+  const toolset = toToolset(tools);
+  const builder = new TypeNodeBuilder();
+  const models: ToolModel[] = toolset.entries.map(({ tool, name, identifier }) => {
+    const typeNameStem = pascalCase(identifier) || 'Tool';
+    return {
+      identifier,
+      name,
+      description: descriptionLines(tool.description),
+      input: builder.root(tool.inputSchema, [typeNameStem, 'Input']),
+      inputDoc: docOf(tool.inputSchema),
+      output: tool.outputSchema === undefined ? undefined : builder.root(tool.outputSchema, [typeNameStem, 'Output']),
+      outputDoc: tool.outputSchema === undefined ? [] : docOf(tool.outputSchema),
+    };
+  });
+  return language === 'typescript' ? printTypescript(models) : printPython(models);
+}

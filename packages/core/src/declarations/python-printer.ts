@@ -1,0 +1,213 @@
+import { pythonComment, pythonDocstring, pythonString } from './text-escaping.js';
+import { isOptionalInput, toolNameLine } from './tool-model.js';
+import type { ToolModel } from './tool-model.js';
+import { nameFromHint, TypeNameRegistry } from './type-names.js';
+import { mergeObjects } from './type-node.js';
+import type { Definition, DocLines, ObjectNode, TypeNode } from './type-node.js';
+
+const pythonKeywords: ReadonlySet<string> = new Set([
+  'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif',
+  'else', 'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or',
+  'pass', 'raise', 'return', 'try', 'while', 'with', 'yield',
+]);
+
+/**
+ * Whether a key can be a field of a class-syntax TypedDict: an ASCII identifier (non-ASCII ones
+ * are NFKC-normalized by Python, which could change the key), no keyword, and no leading `__`
+ * (class bodies mangle those names).
+ */
+function isFieldName(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !pythonKeywords.has(name) && !name.startsWith('__');
+}
+
+const indent = '    ';
+
+/** Prints Python declarations: `TypedDict` classes for objects, `async def` stubs for tools. */
+export function printPython(tools: readonly ToolModel[]): string {
+  const names = new TypeNameRegistry('python', tools.map((tool) => tool.identifier));
+  const imports = new Set<string>();
+  const blocks: string[] = [];
+  const definitions = new Map<Definition, { name: string; done: boolean }>();
+  const objectNames = new WeakMap<ObjectNode, string>();
+
+  const typing = (name: string): string => {
+    imports.add(name);
+    return name;
+  };
+
+  /** Follows refs to what they stand for (bounded: alias chains cannot loop forever). */
+  const resolve = (node: TypeNode): TypeNode => {
+    let current = node;
+    for (let step = 0; current.kind === 'ref' && step < 32; step++) current = current.definition.body();
+    return current;
+  };
+
+  const literal = (value: unknown): string | undefined => {
+    switch (typeof value) {
+      case 'string':
+        return pythonString(value);
+      case 'boolean':
+        return value ? 'True' : 'False';
+      case 'number':
+        return Number.isFinite(value) ? String(value) : undefined;
+      case 'bigint':
+        return value.toString();
+      default:
+        return undefined;
+    }
+  };
+
+  /** The type of a literal Python's `Literal[...]` cannot hold. */
+  const literalFallback = (value: unknown): string => {
+    if (value === null) return 'None';
+    if (Array.isArray(value)) return `list[${typing('Any')}]`;
+    if (typeof value === 'object') return `dict[str, ${typing('Any')}]`;
+    if (typeof value === 'number') return 'float';
+    return typing('Any');
+  };
+
+  const typedDict = (node: ObjectNode, name: string, doc: DocLines): void => {
+    const fields = node.properties.map((property) => {
+      const fieldType = type(property.type);
+      return { property, text: property.required ? fieldType : `${typing('NotRequired')}[${fieldType}]` };
+    });
+    typing('TypedDict');
+    if (node.properties.every((property) => isFieldName(property.name))) {
+      let block = `class ${name}(TypedDict):\n`;
+      if (doc.length > 0) block += pythonDocstring(doc, indent);
+      for (const { property, text } of fields) block += `${pythonComment(property.doc, indent)}${indent}${property.name}: ${text}\n`;
+      blocks.push(block);
+      return;
+    }
+    // Keys that are not identifiers (or are keywords) need the functional form.
+    const multiline = fields.some(({ property }) => property.doc.length > 0);
+    const entries = fields.map(({ property, text }) => `${pythonString(property.name)}: ${text}`);
+    const body = multiline
+      ? `{\n${fields.map(({ property }, index) => `${pythonComment(property.doc, indent)}${indent}${entries[index] ?? ''},\n`).join('')}}`
+      : `{${entries.join(', ')}}`;
+    blocks.push(`${pythonComment(doc, '')}${name} = TypedDict(${pythonString(name)}, ${body})\n`);
+  };
+
+  /** The type of an object; one with properties becomes a named TypedDict. */
+  const object = (node: ObjectNode, name: string | undefined, doc: DocLines): string => {
+    if (node.properties.length === 0) {
+      const additional = node.additional;
+      const valueType = additional === undefined || additional.kind === 'unknown' || additional.kind === 'never' ? typing('Any') : type(additional);
+      return `dict[str, ${valueType}]`;
+    }
+    let className = objectNames.get(node);
+    if (className === undefined) {
+      className = name ?? names.claim(nameFromHint(node.nameHint));
+      objectNames.set(node, className);
+      typedDict(node, className, doc);
+    }
+    return className;
+  };
+
+  /** `allOf` in Python: objects merge into one TypedDict; anything else keeps its first member. */
+  const intersection = (members: readonly TypeNode[], name: string | undefined, doc: DocLines): string => {
+    const resolved = members.map(resolve);
+    if (resolved.every((member) => member.kind === 'object')) {
+      return object(mergeObjects(resolved), name, doc);
+    }
+    return members[0] === undefined ? typing('Any') : type(members[0]);
+  };
+
+  const definition = (target: Definition): string => {
+    const state = definitions.get(target);
+    // A definition still being printed is referred to by a forward reference (a string).
+    if (state !== undefined) return state.done ? state.name : pythonString(state.name);
+    const name = names.claim(target.nameHint);
+    const entry = { name, done: false };
+    definitions.set(target, entry);
+    const body = target.body();
+    if (body.kind === 'object' && body.properties.length > 0) {
+      object(body, name, target.doc);
+    } else if (body.kind === 'intersection' && body.members.map(resolve).every((member) => member.kind === 'object')) {
+      intersection(body.members, name, target.doc);
+    } else {
+      const text = type(body);
+      blocks.push(`${pythonComment(target.doc, '')}${name} = ${text}\n`);
+    }
+    entry.done = true;
+    return name;
+  };
+
+  const union = (members: readonly TypeNode[]): string => {
+    const parts: string[] = [];
+    const literals: string[] = [];
+    let literalIndex = -1;
+    for (const member of members) {
+      if (member.kind === 'literal') {
+        const text = literal(member.value);
+        if (text !== undefined) {
+          if (literalIndex === -1) {
+            literalIndex = parts.length;
+            parts.push('');
+          }
+          literals.push(text);
+          continue;
+        }
+      }
+      const text = type(member);
+      if (!parts.includes(text)) parts.push(text);
+    }
+    if (literalIndex !== -1) parts[literalIndex] = `${typing('Literal')}[${literals.join(', ')}]`;
+    return parts.join(' | ');
+  };
+
+  const type = (node: TypeNode): string => {
+    switch (node.kind) {
+      case 'unknown':
+        return typing('Any');
+      case 'never':
+        return typing('Never');
+      case 'string':
+        return 'str';
+      case 'number':
+        return 'float';
+      case 'integer':
+        return 'int';
+      case 'boolean':
+        return 'bool';
+      case 'null':
+        return 'None';
+      case 'literal': {
+        const text = literal(node.value);
+        return text === undefined ? literalFallback(node.value) : `${typing('Literal')}[${text}]`;
+      }
+      case 'array':
+        return `list[${type(node.items)}]`;
+      case 'tuple': {
+        const items = node.items.map(type);
+        if (node.rest !== undefined) {
+          if (items.length === 0) return `list[${type(node.rest)}]`;
+          items.push(`*tuple[${type(node.rest)}, ...]`);
+        }
+        return items.length === 0 ? 'tuple[()]' : `tuple[${items.join(', ')}]`;
+      }
+      case 'object':
+        return object(node, undefined, []);
+      case 'union':
+        return union(node.members);
+      case 'intersection':
+        return intersection(node.members, undefined, []);
+      case 'ref':
+        return definition(node.definition);
+    }
+  };
+
+  for (const tool of tools) {
+    const inputType = tool.input.kind === 'object' ? object(tool.input, undefined, []) : type(tool.input);
+    const resultType = tool.output === undefined ? typing('Any') : type(tool.output);
+    const nameLine = toolNameLine(tool);
+    const doc = [...(nameLine === undefined ? [] : [nameLine]), ...tool.description];
+    if (tool.inputDoc.length > 0) doc.push(`Input: ${tool.inputDoc[0] ?? ''}`, ...tool.inputDoc.slice(1));
+    if (tool.outputDoc.length > 0) doc.push(`Returns: ${tool.outputDoc[0] ?? ''}`, ...tool.outputDoc.slice(1));
+    const parameter = `input: ${inputType}${isOptionalInput(tool.input) ? ' = {}' : ''}`;
+    const signature = `async def ${tool.identifier}(${parameter}, /) -> ${resultType}:`;
+    blocks.push(doc.length === 0 ? `${signature} ...\n` : `${signature}\n${pythonDocstring(doc, indent)}`);
+  }
+  const header = imports.size === 0 ? '' : `from typing import ${[...imports].sort().join(', ')}\n`;
+  return header + blocks.join('');
+}

@@ -1,0 +1,91 @@
+// Escaping of schema text (descriptions, names, enum values) into the places it is printed.
+// Input lines have already been split at every line-break convention (see `splitLines`), so a
+// line never contains CR, LF, NEL, U+2028 or U+2029.
+
+function hex(code: number, width: number): string {
+  return code.toString(16).padStart(width, '0');
+}
+
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: they are escaped.
+const controlOrLoneSurrogate = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Control characters and lone surrogates as visible `\uXXXX` text, for comments (which have no escapes). */
+export function visibleText(line: string): string {
+  return line.replace(controlOrLoneSurrogate, (character) => `\\u${hex(character.charCodeAt(0), 4)}`);
+}
+
+function jsdocLine(line: string): string {
+  return visibleText(line).replaceAll('*/', '*\\/').replace(/^(\s*)@/, '$1\\@');
+}
+
+/**
+ * A JSDoc block. `*\/` cannot end it (written `*\\/`), and a line of schema text cannot start a tag
+ * (`@x` at the start of a line is written `\@x`), so the only tags are the ones the generator
+ * writes (`tagged`: a tag name and the lines of text that follow it).
+ */
+export function jsdoc(lines: readonly string[], indent: string, tagged: readonly (readonly [string, readonly string[]])[] = []): string {
+  const body = lines.map(jsdocLine);
+  for (const [tag, tagLines] of tagged) {
+    const [first = '', ...rest] = tagLines;
+    body.push(`@${tag} ${jsdocLine(first)}`.trimEnd(), ...rest.map(jsdocLine));
+  }
+  if (body.length === 0) return '';
+  if (body.length === 1) return `${indent}/** ${body[0] ?? ''} */\n`;
+  return `${indent}/**\n${body.map((line) => (line === '' ? `${indent} *\n` : `${indent} * ${line}\n`)).join('')}${indent} */\n`;
+}
+
+/**
+ * `#` comment lines. Besides control characters, `coding:`/`coding=` is broken up: on the first
+ * two lines of a file it would be read as an encoding declaration (PEP 263).
+ */
+export function pythonComment(lines: readonly string[], indent: string): string {
+  return lines
+    .map((line) => {
+      const text = visibleText(line).replace(/coding([:=])/g, 'coding $1');
+      return text === '' ? `${indent}#\n` : `${indent}# ${text}\n`;
+    })
+    .join('');
+}
+
+/**
+ * A docstring (a normal, not raw, string in triple double quotes): backslashes are doubled,
+ * control characters and lone surrogates become escapes, and a `"` is escaped when another `"`
+ * follows it or it is last, so that three quotes never meet. Decoded, it is exactly the text.
+ */
+export function pythonDocstring(lines: readonly string[], indent: string): string {
+  const text = lines.join('\n');
+  let body = '';
+  for (let index = 0; index < text.length; index++) {
+    const character = text.charAt(index);
+    const code = text.charCodeAt(index);
+    if (character === '\\') body += '\\\\';
+    else if (character === '"') body += index === text.length - 1 || text.charAt(index + 1) === '"' ? '\\"' : '"';
+    else if (character === '\n') body += `\n${indent}`;
+    else if (character === '\t') body += character;
+    else if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) body += `\\x${hex(code, 2)}`;
+    else if (code === 0x2028 || code === 0x2029) body += `\\u${hex(code, 4)}`;
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      const next = text.charCodeAt(index + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        body += text.slice(index, index + 2);
+        index++;
+      } else {
+        body += `\\u${hex(code, 4)}`;
+      }
+    } else if (code >= 0xdc00 && code <= 0xdfff) body += `\\u${hex(code, 4)}`;
+    else body += character;
+  }
+  return `${indent}"""${body}"""\n`;
+}
+
+const lineSeparators = /[\u0085\u2028\u2029\u007f-\u009f]/g;
+
+/** A double-quoted TypeScript string literal (JSON's escapes, plus U+2028/U+2029, which TS treats as line breaks). */
+export function typescriptString(text: string): string {
+  return JSON.stringify(text).replace(lineSeparators, (character) => `\\u${hex(character.charCodeAt(0), 4)}`);
+}
+
+/** A double-quoted Python string literal; every JSON escape is also a Python escape. */
+export function pythonString(text: string): string {
+  return JSON.stringify(text).replace(lineSeparators, (character) => `\\u${hex(character.charCodeAt(0), 4)}`);
+}
