@@ -1,0 +1,76 @@
+import { expect } from 'vitest';
+import { addTool, expectFailure } from '../case-helpers.js';
+import { defineCase, lines } from '../conformance-case.js';
+import type { ConformanceCase } from '../conformance-case.js';
+
+const syntaxError = defineCase<string>({
+  id: 'errors.syntax-error',
+  description: 'Code that does not parse fails with SYNTAX_ERROR and the line of the offending line.',
+  code: {
+    javascript: lines('const a = 1;', 'const b = 2;', 'const c = ;', 'return a + b;'),
+    python: lines('a = 1', 'b = 2', 'c = = 3', 'return a + b'),
+  },
+  run: async (context, code) => {
+    const add = addTool();
+    const error = expectFailure(await context.run({ code, tools: [add.tool] }), 'SYNTAX_ERROR');
+    expect(error.line).toBe(3);
+    expect(add.calls()).toBe(0);
+  },
+});
+
+interface ThrowingProgram {
+  readonly code: string;
+  readonly name: string;
+  readonly line: number;
+  readonly message: string;
+}
+
+const runtimeError = defineCase<readonly ThrowingProgram[]>({
+  id: 'errors.runtime-error',
+  description:
+    'An uncaught exception fails the run with RUNTIME_ERROR, the error’s class as name, its message and the line where it was thrown (inside a function, after an awaited tool call, for a user-defined class).',
+  code: {
+    javascript: [
+      {
+        code: lines('const a = 1;', 'const b = a + 1;', 'throw new RangeError("bad value " + b);', 'const c = 3;', 'return c;'),
+        name: 'RangeError',
+        line: 3,
+        message: 'bad value 2',
+      },
+      { code: lines('function read(o) {', '  return o.x.y;', '}', 'return read({});'), name: 'TypeError', line: 2, message: 'y' },
+      {
+        code: lines('const sum = await add({ a: 1, b: 2 });', 'const items = [sum];', 'items.map((n) => n.toFixed(2)).missing();'),
+        name: 'TypeError',
+        line: 3,
+        message: 'missing',
+      },
+      {
+        code: lines('class QuotaError extends Error {', '  constructor(m) { super(m); this.name = "QuotaError"; }', '}', 'throw new QuotaError("over quota");'),
+        name: 'QuotaError',
+        line: 4,
+        message: 'over quota',
+      },
+    ],
+    python: [
+      {
+        code: lines('a = 1', 'b = a + 1', 'raise ValueError("bad value " + str(b))', 'c = 3', 'return c'),
+        name: 'ValueError',
+        line: 3,
+        message: 'bad value 2',
+      },
+      { code: lines('def read(o):', '    return o["x"]', '', 'return read({})'), name: 'KeyError', line: 2, message: 'x' },
+      { code: lines('total = await add({"a": 1, "b": 2})', 'items = [total]', 'items[5]'), name: 'IndexError', line: 3, message: 'index' },
+      { code: lines('class QuotaError(Exception):', '    pass', '', 'raise QuotaError("over quota")'), name: 'QuotaError', line: 4, message: 'over quota' },
+    ],
+  },
+  run: async (context, programs) => {
+    for (const program of programs) {
+      const error = expectFailure(await context.run({ code: program.code, tools: [addTool().tool] }), 'RUNTIME_ERROR');
+      expect({ code: program.code, name: error.name, line: error.line }).toStrictEqual({ code: program.code, name: program.name, line: program.line });
+      expect(error.message).toContain(program.message);
+    }
+  },
+});
+
+/** Cases of the `errors` area: how guest failures are reported. */
+export const errorCases: readonly ConformanceCase[] = [syntaxError, runtimeError];

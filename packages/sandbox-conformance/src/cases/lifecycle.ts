@@ -1,0 +1,98 @@
+import { resolveLimits, runCode, SandboxError } from '@codecall/core';
+import type { SandboxToolResultV1, SandboxV1 } from '@codecall/core';
+import { expect } from 'vitest';
+import { elapsedMs, expectSuccess } from '../case-helpers.js';
+import { defineCase, lines } from '../conformance-case.js';
+import type { ConformanceCase } from '../conformance-case.js';
+
+function expectDisposedError(error: unknown): void {
+  expect(SandboxError.isInstance(error), `expected a SandboxError, got ${String(error)}`).toBe(true);
+  expect(error).toMatchObject({ code: 'SANDBOX_DISPOSED', name: 'SandboxDisposedError' });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('Expected the promise to reject, it resolved.');
+}
+
+const specification = defineCase<undefined>({
+  id: 'lifecycle.specification',
+  description:
+    'The sandbox implements specification v1: a sandboxId, well-formed capabilities, execute, dispose and Symbol.asyncDispose.',
+  run: (context) => {
+    const sandbox = context.sandbox;
+    expect(sandbox.specificationVersion).toBe('v1');
+    expect(typeof sandbox.sandboxId).toBe('string');
+    expect(sandbox.sandboxId.length).toBeGreaterThan(0);
+    expect(typeof sandbox.execute).toBe('function');
+    expect(typeof sandbox.dispose).toBe('function');
+    expect(typeof sandbox[Symbol.asyncDispose]).toBe('function');
+    const { capabilities } = sandbox;
+    expect(capabilities.languages.length).toBeGreaterThan(0);
+    for (const language of capabilities.languages) expect(['javascript', 'typescript', 'python']).toContain(language);
+    expect(['isolate', 'process', 'jail', 'microvm']).toContain(capabilities.isolation);
+    for (const key of ['network', 'filesystem', 'processApi', 'memoryLimit'] as const) expect(typeof capabilities[key]).toBe('boolean');
+    return Promise.resolve();
+  },
+});
+
+const disposeIdempotent = defineCase<undefined>({
+  id: 'lifecycle.dispose-idempotent',
+  description:
+    'dispose() (and Symbol.asyncDispose) may be called repeatedly; afterwards runCode and execute reject with SandboxDisposedError (SandboxError.isInstance, code SANDBOX_DISPOSED). Uses a sandbox of its own.',
+  run: async (context) => {
+    const sandbox: SandboxV1 = await context.createSandbox();
+    let disposed = false;
+    try {
+      expect(expectSuccess(await runCode({ sandbox, language: context.language, code: 'return 1' })).value).toBe(1);
+      await sandbox.dispose();
+      disposed = true;
+      await sandbox.dispose();
+      await sandbox[Symbol.asyncDispose]();
+      expectDisposedError(await rejection(runCode({ sandbox, language: context.language, code: 'return 1' })));
+      const direct = sandbox.execute({
+        executionId: 'after-dispose',
+        language: context.language,
+        code: 'return 1',
+        tools: [],
+        limits: resolveLimits(),
+        abortSignal: new AbortController().signal,
+        callTool: (): Promise<SandboxToolResultV1> => Promise.resolve({ type: 'error', code: 'ABORTED', message: 'not expected' }),
+      });
+      expectDisposedError(await rejection(direct));
+    } finally {
+      if (!disposed) await sandbox.dispose();
+    }
+  },
+});
+
+const disposeInFlight = defineCase<string>({
+  id: 'lifecycle.dispose-in-flight',
+  description:
+    'Disposing a sandbox while a run spins ends that run with an error result (not a rejection, not a hang) within 5 s, and dispose itself settles. Uses a sandbox of its own.',
+  code: {
+    javascript: lines('console.log("spinning");', 'while (true) {}'),
+    python: lines('print("spinning")', 'while True:', '    pass'),
+  },
+  run: async (context, code) => {
+    const sandbox = await context.createSandbox();
+    const run = runCode({ sandbox, language: context.language, code, limits: { timeoutMs: 30_000 } });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const disposedAt = performance.now();
+    const disposal = sandbox.dispose();
+    const result = await Promise.race([
+      run,
+      new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 5_000)),
+    ]);
+    expect(result === 'hung' ? 'hung' : result.type).toBe('error');
+    await disposal;
+    expect(elapsedMs(disposedAt)).toBeLessThan(10_000);
+  },
+});
+
+/** Cases of the `lifecycle` area: the spec surface, dispose and use after dispose. */
+export const lifecycleCases: readonly ConformanceCase[] = [specification, disposeIdempotent, disposeInFlight];

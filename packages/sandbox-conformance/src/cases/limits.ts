@@ -1,0 +1,165 @@
+import { expect } from 'vitest';
+import { addTool, constantTool, elapsedMs, expectFailure, expectSuccess, hangingTool } from '../case-helpers.js';
+import { defineCase, lines } from '../conformance-case.js';
+import type { ConformanceCase, ConformanceCaseContext } from '../conformance-case.js';
+
+const timeoutMs = 1_000;
+// How long after its time limit an adapter may take to report: well below runCode's own 5 s
+// backstop, so a run that only the backstop ended fails the case.
+const reportGraceMs = 3_000;
+
+async function expectStillUsable(context: ConformanceCaseContext): Promise<void> {
+  const result = expectSuccess(await context.run({ code: 'return 1', limits: { timeoutMs: 10_000 } }));
+  expect(result.value).toBe(1);
+}
+
+async function expectTimeout(context: ConformanceCaseContext, code: string, tools: Parameters<ConformanceCaseContext['run']>[0]['tools'] = []): Promise<void> {
+  const started = performance.now();
+  const result = await context.run({ code, tools, limits: { timeoutMs } });
+  const wallMs = elapsedMs(started);
+  expectFailure(result, 'TIMEOUT');
+  expect(wallMs).toBeGreaterThanOrEqual(timeoutMs - 50);
+  expect(wallMs).toBeLessThan(timeoutMs + reportGraceMs);
+  await expectStillUsable(context);
+}
+
+const timeoutSync = defineCase<string>({
+  id: 'limits.timeout-sync',
+  description: `A synchronous infinite loop ends with TIMEOUT within timeoutMs + ${reportGraceMs} ms, and the sandbox runs the next code normally.`,
+  code: {
+    javascript: lines('let i = 0;', 'while (true) { i++; }'),
+    python: lines('i = 0', 'while True:', '    i += 1'),
+  },
+  run: async (context, code) => expectTimeout(context, code),
+});
+
+const timeoutAfterAwait = defineCase<string>({
+  id: 'limits.timeout-after-await',
+  description: `An infinite loop that starts after an awaited tool call ends with TIMEOUT within timeoutMs + ${reportGraceMs} ms.`,
+  code: {
+    javascript: lines('const n = await add({ a: 1, b: 2 });', 'let i = n;', 'while (true) { i++; }'),
+    python: lines('n = await add({"a": 1, "b": 2})', 'i = n', 'while True:', '    i += 1'),
+  },
+  run: async (context, code) => expectTimeout(context, code, [addTool().tool]),
+});
+
+const timeoutPending = defineCase<string>({
+  id: 'limits.timeout-pending',
+  description: 'Code that waits forever on a promise/future that never settles ends with TIMEOUT.',
+  code: {
+    javascript: lines('await new Promise(() => {});', 'return "unreachable";'),
+    python: lines('import asyncio', 'await asyncio.get_running_loop().create_future()', 'return "unreachable"'),
+  },
+  run: async (context, code) => expectTimeout(context, code),
+});
+
+const hostEventLoopFree = defineCase<string>({
+  id: 'limits.host-event-loop-free',
+  description:
+    'While guest code spins for 1.5 s, the host’s event loop keeps running (a 20 ms host interval keeps ticking), and the run then succeeds.',
+  code: {
+    javascript: lines('const end = Date.now() + 1500;', 'let spins = 0;', 'while (Date.now() < end) spins++;', 'return "spun";'),
+    python: lines('import time', 'end = time.time() + 1.5', 'spins = 0', 'while time.time() < end:', '    spins += 1', 'return "spun"'),
+  },
+  run: async (context, code) => {
+    let ticks = 0;
+    const interval = setInterval(() => ticks++, 20);
+    try {
+      const result = expectSuccess(await context.run({ code, limits: { timeoutMs: 15_000 } }));
+      expect(result.value).toBe('spun');
+    } finally {
+      clearInterval(interval);
+    }
+    // A blocked loop ticks about once; a free one about 75 times. Leave room for a busy machine.
+    expect(ticks).toBeGreaterThanOrEqual(10);
+  },
+});
+
+const memory = defineCase<{ within: string; beyond: string }>({
+  id: 'limits.memory',
+  description:
+    'With memoryLimitBytes 64 MiB, allocating without end fails with MEMORY_LIMIT (not a timeout, not a host crash) and the sandbox runs the next code; allocating 8 MB under a 128 MiB limit works.',
+  requires: { memoryLimit: true },
+  code: {
+    javascript: {
+      within: lines('const hold = [];', 'for (let i = 0; i < 8; i++) hold.push(new Array(131072).fill(i));', 'return hold.length;'),
+      beyond: lines(
+        'const hold = [];',
+        'for (let i = 0; i < 1e8; i++) hold.push({ i, text: "x".repeat(64) + i, list: new Array(64).fill(i) });',
+        'return hold.length;',
+      ),
+    },
+    python: {
+      within: lines('hold = [b"x" * (1 << 20) for _ in range(8)]', 'return len(hold)'),
+      beyond: lines('hold = []', 'for i in range(1000000):', '    hold.append(b"x" * (1 << 20))', 'return len(hold)'),
+    },
+  },
+  run: async (context, { within, beyond }) => {
+    const small = expectSuccess(await context.run({ code: within, limits: { memoryLimitBytes: 128 * 1024 * 1024, timeoutMs: 20_000 } }));
+    expect(small.value).toBe(8);
+    expectFailure(await context.run({ code: beyond, limits: { memoryLimitBytes: 64 * 1024 * 1024, timeoutMs: 20_000 } }), 'MEMORY_LIMIT');
+    await expectStillUsable(context);
+  },
+});
+
+const abortMidRun = defineCase<{ spinning: string; waiting: string }>({
+  id: 'limits.abort-mid-run',
+  description:
+    'Firing abortSignal while the guest spins after a tool call, or while it awaits a tool that never answers, ends the run with ABORTED within 3 s of the abort.',
+  code: {
+    javascript: {
+      spinning: lines('await started();', 'while (true) {}'),
+      waiting: lines('await started();', 'await hang();', 'return "unreachable";'),
+    },
+    python: {
+      spinning: lines('await started()', 'while True:', '    pass'),
+      waiting: lines('await started()', 'await hang()', 'return "unreachable"'),
+    },
+  },
+  run: async (context, programs) => {
+    for (const code of [programs.spinning, programs.waiting]) {
+      const controller = new AbortController();
+      let abortedAt = 0;
+      const started = constantTool('started', () => {
+        setTimeout(() => {
+          abortedAt = performance.now();
+          controller.abort();
+        }, 200);
+        return 'go';
+      });
+      const result = await context.run({ code, tools: [started, hangingTool('hang')], abortSignal: controller.signal, limits: { timeoutMs: 20_000 } });
+      expect(abortedAt).toBeGreaterThan(0);
+      expectFailure(result, 'ABORTED');
+      expect(elapsedMs(abortedAt)).toBeLessThan(3_000);
+      await expectStillUsable(context);
+    }
+  },
+});
+
+const abortBeforeStart = defineCase<string>({
+  id: 'limits.abort-before-start',
+  description: 'An abortSignal that has already fired ends the run with ABORTED before any guest code or tool runs.',
+  code: {
+    javascript: lines('await add({ a: 1, b: 2 });', 'console.log("ran");', 'return 1;'),
+    python: lines('await add({"a": 1, "b": 2})', 'print("ran")', 'return 1'),
+  },
+  run: async (context, code) => {
+    const add = addTool();
+    const result = await context.run({ code, tools: [add.tool], abortSignal: AbortSignal.abort() });
+    expectFailure(result, 'ABORTED');
+    expect(result.stdout).toBe('');
+    expect(result.toolCalls).toStrictEqual([]);
+    expect(add.calls()).toBe(0);
+  },
+});
+
+/** Cases of the `limits` area: time, memory and cancellation. */
+export const limitCases: readonly ConformanceCase[] = [
+  timeoutSync,
+  timeoutAfterAwait,
+  timeoutPending,
+  hostEventLoopFree,
+  memory,
+  abortMidRun,
+  abortBeforeStart,
+];
