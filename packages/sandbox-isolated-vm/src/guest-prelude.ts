@@ -1,0 +1,302 @@
+/** File name guest code is compiled under; stack frames in it carry the guest's own line numbers. */
+export const guestFileName = 'codecall-guest.js';
+
+/** Global the per-run script calls to start the guest; the prelude deletes it on first use. */
+export const startGlobalName = '__codecall_start';
+
+/** Message kinds the guest posts to the host through its one fire-and-forget callback. */
+export const postKind = {
+  /** `(callId: number, toolName: string, inputJson: string | undefined)` */
+  call: 0,
+  /** `(stream: 1 | 2, text: string)`: 1 = stdout, 2 = stderr. */
+  output: 1,
+  /** `()`: output past the budget was dropped. */
+  truncated: 2,
+  /** `(valueJson: string | undefined)`: the program returned. */
+  done: 3,
+  /** `(errorJson: string)`: the program failed; JSON of `{ code, name, message, line?, toolErrorCode? }`. */
+  fail: 4,
+} as const;
+
+/**
+ * Source of the script that prepares a fresh context before any guest code runs. It is evaluated
+ * as a closure with `$0` = the host's fire-and-forget `post` callback and returns the `deliver`
+ * function the host calls to settle a tool call: `deliver(callId, ok, a, b)` with `ok` true and
+ * `a` = output JSON text, or `ok` false and `a` = ToolError code, `b` = message.
+ *
+ * Everything the bridge needs (JSON, Reflect, Promise, Object helpers) is captured here, before
+ * user code can replace it. Memory that escapes the isolate's heap limit (WebAssembly memories,
+ * resizable and growable buffers) is removed.
+ */
+export const guestPreludeSource: string = String.raw`
+'use strict';
+const post = $0;
+const g = globalThis;
+const JSONstringify = JSON.stringify;
+const JSONparse = JSON.parse;
+const ReflectApply = Reflect.apply;
+const ReflectConstruct = Reflect.construct;
+const ObjectDefineProperty = Object.defineProperty;
+const ObjectFreeze = Object.freeze;
+const ArrayIsArray = Array.isArray;
+const StringCtor = String;
+const PromiseCtor = Promise;
+const ErrorCtor = Error;
+const TypeErrorCtor = TypeError;
+const RegExpExec = RegExp.prototype.exec;
+const StringSlice = String.prototype.slice;
+const StringCharCodeAt = String.prototype.charCodeAt;
+const ArrayJoin = Array.prototype.join;
+const MathMin = Math.min;
+const ProxyCtor = Proxy;
+const lineRegExp = /codecall-guest\.js:(\d+):\d+/;
+
+// Memory that escapes the isolate's heap limit: a WebAssembly module can grow its own memory
+// without any JavaScript API, so WebAssembly goes entirely; resizable ArrayBuffers and growable
+// SharedArrayBuffers reserve and commit memory outside the heap, so they go too.
+delete g.WebAssembly;
+delete g.SharedArrayBuffer;
+{
+  const ArrayBufferCtor = ArrayBuffer;
+  const proto = ArrayBufferCtor.prototype;
+  delete proto.resize;
+  const guarded = new ProxyCtor(ArrayBufferCtor, {
+    construct(target, args, newTarget) {
+      // Drop the options argument ({ maxByteLength }): only fixed-length buffers can be made.
+      return ReflectConstruct(target, [args[0]], newTarget === guarded ? target : newTarget);
+    },
+  });
+  ObjectDefineProperty(proto, 'constructor', { value: guarded, writable: true, configurable: true, enumerable: false });
+  ObjectDefineProperty(g, 'ArrayBuffer', { value: guarded, writable: true, configurable: true, enumerable: false });
+}
+
+class TooLarge {}
+const tooLarge = new TooLarge();
+
+function utf8Length(text) {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = ReflectApply(StringCharCodeAt, text, [i]);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = ReflectApply(StringCharCodeAt, text, [i + 1]);
+      if (next >= 0xdc00 && next <= 0xdfff) { bytes += 4; i++; } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+// JSON text of value, or undefined when JSON drops it. The replacer keeps a lower bound of the
+// bytes written so far and throws as soon as it passes the budget, so a small graph of shared
+// references that expands exponentially fails after about budget bytes of work, not after it.
+function stringifyWithin(value, budget) {
+  let used = 0;
+  let root = true;
+  function replacer(key, item) {
+    const kind = typeof item;
+    if (root) root = false;
+    else if (kind !== 'undefined' && kind !== 'function' && kind !== 'symbol' && !ArrayIsArray(this)) used += key.length + 3;
+    if (kind === 'string') used += item.length + 2;
+    else used += 1;
+    if (used > budget) throw tooLarge;
+    return item;
+  }
+  const text = JSONstringify(value, replacer);
+  if (text !== undefined && text.length > budget / 3 && (text.length > budget || utf8Length(text) > budget)) throw tooLarge;
+  return text;
+}
+
+function safeString(value) {
+  try { return StringCtor(value); } catch { return '[unprintable value]'; }
+}
+
+function describeThrown(thrown) {
+  const described = { code: 'RUNTIME_ERROR', name: 'Error', message: '' };
+  try {
+    if (thrown instanceof ToolError) {
+      described.code = 'TOOL_ERROR';
+      described.name = 'ToolError';
+      described.toolErrorCode = safeString(thrown.code);
+      described.message = safeString(thrown.message);
+    } else if (thrown instanceof ErrorCtor) {
+      const name = thrown.name;
+      described.name = typeof name === 'string' && name.length > 0 ? name : 'Error';
+      described.message = safeString(thrown.message);
+    } else if (typeof thrown === 'string') {
+      described.message = thrown;
+    } else {
+      let text;
+      try { text = stringifyWithin(thrown, 4000); } catch { text = undefined; }
+      described.message = text === undefined ? safeString(thrown) : text;
+    }
+  } catch {
+    described.message = 'An error was thrown that cannot be described.';
+  }
+  if (described.message.length > 4000) described.message = ReflectApply(StringSlice, described.message, [0, 4000]);
+  try {
+    const stack = thrown !== null && typeof thrown === 'object' ? thrown.stack : undefined;
+    if (typeof stack === 'string') {
+      const match = ReflectApply(RegExpExec, lineRegExp, [stack]);
+      if (match !== null) described.line = +match[1];
+    }
+  } catch {
+    // No line then.
+  }
+  return JSONstringify(described);
+}
+
+class ToolError extends ErrorCtor {
+  constructor(code, message, options) {
+    super(message);
+    ObjectDefineProperty(this, 'name', { value: 'ToolError', writable: true, configurable: true, enumerable: false });
+    this.code = code;
+    this.toolName = typeof options === 'string' ? options : options !== null && typeof options === 'object' ? options.toolName : undefined;
+  }
+}
+ObjectFreeze(ToolError.prototype);
+ObjectFreeze(ToolError);
+ObjectDefineProperty(g, 'ToolError', { value: ToolError, writable: true, configurable: true, enumerable: false });
+
+let maxValueBytes = 0;
+let outputLeft = 0;
+let outputTruncated = false;
+let maxToolCalls = 0;
+
+function markTruncated() {
+  if (!outputTruncated) { outputTruncated = true; post(2); }
+}
+
+function format(item) {
+  if (typeof item === 'string') return item;
+  if (item instanceof ErrorCtor) {
+    let name = 'Error';
+    let message = '';
+    try { name = safeString(item.name); message = safeString(item.message); } catch { /* keep defaults */ }
+    return message === '' ? name : name + ': ' + message;
+  }
+  let text;
+  try { text = stringifyWithin(item, maxValueBytes); } catch (error) {
+    if (error === tooLarge) { markTruncated(); return ''; }
+    text = safeString(item);
+  }
+  return text === undefined ? 'undefined' : text;
+}
+
+function write(stream, args) {
+  if (outputTruncated || outputLeft <= 0) { if (outputLeft <= 0) markTruncated(); return; }
+  const parts = [];
+  for (let i = 0; i < args.length; i++) parts[i] = format(args[i]);
+  let line = ReflectApply(ArrayJoin, parts, [' ']) + '\n';
+  if (line.length * 3 <= outputLeft) { outputLeft -= utf8Length(line); post(1, stream, line); return; }
+  let bytes = utf8Length(line);
+  if (bytes <= outputLeft) { outputLeft -= bytes; post(1, stream, line); return; }
+  // Keep the prefix that fits: cut by UTF-16 units, then back off to the byte budget.
+  let end = MathMin(line.length, outputLeft);
+  let prefix = ReflectApply(StringSlice, line, [0, end]);
+  while (end > 0 && utf8Length(prefix) > outputLeft) { end--; prefix = ReflectApply(StringSlice, line, [0, end]); }
+  const last = end > 0 ? ReflectApply(StringCharCodeAt, prefix, [end - 1]) : 0;
+  if (last >= 0xd800 && last <= 0xdbff) prefix = ReflectApply(StringSlice, prefix, [0, end - 1]);
+  outputLeft = 0;
+  if (prefix.length > 0) post(1, stream, prefix);
+  markTruncated();
+}
+
+const consoleObject = {
+  log(...args) { write(1, args); },
+  info(...args) { write(1, args); },
+  debug(...args) { write(1, args); },
+  error(...args) { write(2, args); },
+  warn(...args) { write(2, args); },
+};
+ObjectDefineProperty(g, 'console', { value: consoleObject, writable: true, configurable: true, enumerable: false });
+
+const pending = { __proto__: null };
+let nextCallId = 0;
+let callsMade = 0;
+
+function makeTool(identifier, name) {
+  const tool = async function (...args) {
+    callsMade++;
+    // Past the host's call limit the dispatcher refuses anyway; refusing here as well keeps a
+    // runaway loop from queueing unbounded work on the host.
+    if (callsMade > maxToolCalls + 1) {
+      throw new ToolError('TOOL_CALL_LIMIT', 'Tool call limit reached: a run may make at most ' + maxToolCalls + ' calls (limits.maxToolCalls).', { toolName: name });
+    }
+    let inputJson;
+    if (args.length > 0 && args[0] !== undefined) {
+      try {
+        inputJson = stringifyWithin(args[0], maxValueBytes);
+      } catch (error) {
+        if (error === tooLarge) throw new ToolError('VALUE_TOO_LARGE', 'The input of ' + name + ' exceeds limits.maxValueBytes (' + maxValueBytes + ' bytes).', { toolName: name });
+        throw new ToolError('INVALID_INPUT', 'The input of ' + name + ' cannot be expressed as JSON: ' + (error instanceof ErrorCtor ? safeString(error.message) : safeString(error)), { toolName: name });
+      }
+      if (inputJson === undefined) throw new ToolError('INVALID_INPUT', 'The input of ' + name + ' cannot be expressed as JSON.', { toolName: name });
+    }
+    const callId = ++nextCallId;
+    const outcome = await new PromiseCtor((resolve) => {
+      pending[callId] = resolve;
+      post(0, callId, name, inputJson);
+    });
+    if (outcome.ok) return outcome.value;
+    throw new ToolError(outcome.code, outcome.message, { toolName: name });
+  };
+  ObjectDefineProperty(tool, 'name', { value: identifier });
+  return tool;
+}
+
+function deliver(callId, ok, a, b) {
+  const resolve = pending[callId];
+  if (resolve === undefined) return;
+  delete pending[callId];
+  if (ok) {
+    let value;
+    try {
+      value = a === undefined ? undefined : JSONparse(a);
+    } catch {
+      resolve({ ok: false, code: 'INVALID_OUTPUT', message: 'The tool result is not valid JSON.' });
+      return;
+    }
+    resolve({ ok: true, value });
+  } else {
+    resolve({ ok: false, code: typeof a === 'string' ? a : 'TOOL_FAILED', message: typeof b === 'string' ? b : 'The tool failed.' });
+  }
+}
+
+let started = false;
+async function start(tools, limitValueBytes, limitOutputBytes, limitToolCalls, main) {
+  if (started) return;
+  started = true;
+  delete g.__codecall_start;
+  maxValueBytes = limitValueBytes;
+  outputLeft = limitOutputBytes;
+  maxToolCalls = limitToolCalls;
+  for (let i = 0; i < tools.length; i++) {
+    const entry = tools[i];
+    ObjectDefineProperty(g, entry[0], { value: makeTool(entry[0], entry[1]), writable: true, configurable: true, enumerable: false });
+  }
+  let value;
+  try {
+    value = await main();
+  } catch (error) {
+    post(4, describeThrown(error));
+    return;
+  }
+  let valueJson;
+  try {
+    valueJson = stringifyWithin(value, maxValueBytes);
+  } catch (error) {
+    if (error === tooLarge) {
+      post(4, JSONstringify({ code: 'OUTPUT_LIMIT', name: 'OutputLimitError', message: 'The return value exceeds limits.maxValueBytes (' + maxValueBytes + ' bytes).' }));
+    } else if (error instanceof TypeErrorCtor) {
+      post(4, JSONstringify({ code: 'RUNTIME_ERROR', name: 'TypeError', message: 'The return value cannot be expressed as JSON: ' + safeString(error.message) }));
+    } else {
+      post(4, describeThrown(error));
+    }
+    return;
+  }
+  post(3, valueJson);
+}
+ObjectDefineProperty(g, '__codecall_start', { value: start, writable: false, configurable: true, enumerable: false });
+return deliver;
+`;

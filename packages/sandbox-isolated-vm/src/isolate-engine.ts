@@ -1,0 +1,472 @@
+import { createRequire } from 'node:module';
+import type { Callback, Context, Isolate, Reference } from 'isolated-vm';
+import type {
+  ResolvedLimitsV1,
+  RunError,
+  SandboxExecuteResultV1,
+  SandboxToolCallV1,
+  SandboxToolResultV1,
+  SandboxToolV1,
+} from '@codecall/core';
+import { SandboxStartError } from '@codecall/core';
+import { buildRunScript } from './guest-code.js';
+import { guestFileName, guestPreludeSource, postKind } from './guest-prelude.js';
+
+type IsolatedVm = typeof import('isolated-vm');
+type Deliver = (callId: number, ok: boolean, a: string | undefined, b: string | undefined) => void;
+
+/** One run as the engine sees it: JavaScript source plus the transport-neutral parts of the request. */
+export interface EngineRequest {
+  /** JavaScript source (TypeScript already stripped). */
+  readonly code: string;
+  /** Tools to install as globals. */
+  readonly tools: readonly SandboxToolV1[];
+  /** Resolved limits of the run. */
+  readonly limits: ResolvedLimitsV1;
+  /** Aborts the run with an `ABORTED` result. */
+  readonly abortSignal: AbortSignal;
+  /** Forwards a tool call to the host; never rejects. */
+  readonly callTool: (call: SandboxToolCallV1) => Promise<SandboxToolResultV1>;
+}
+
+/** Settings of `IsolateEngine`. */
+export interface IsolateEngineSettings {
+  /** Prepared isolates (each with a fresh context) kept ready; 0 disables pooling. */
+  readonly poolSize: number;
+  /** Id used in error messages. */
+  readonly sandboxId: string;
+}
+
+interface Slot {
+  readonly isolate: Isolate;
+  readonly memoryLimitMb: number;
+  context: Context | undefined;
+  deliver: Reference<Deliver> | undefined;
+  run: ActiveRun | undefined;
+  /** Evaluations and applies queued or running in the isolate. */
+  pendingOps: number;
+  /** The isolate hit a limit or misbehaved: dispose it once nothing is pending, never reuse it. */
+  tainted: boolean;
+  killTimer: NodeJS.Timeout | undefined;
+}
+
+interface ActiveRun {
+  readonly request: EngineRequest;
+  readonly slot: Slot;
+  readonly deadline: number;
+  readonly stdout: string[];
+  readonly stderr: string[];
+  outputBytesLeft: number;
+  outputTruncated: boolean;
+  finished: boolean;
+  resolve: (result: SandboxExecuteResultV1) => void;
+}
+
+// How long a stopped guest may keep an evaluation pending (isolated-vm's own timeout normally ends
+// it within milliseconds) before the isolate is disposed under it.
+const killGraceMs = 250;
+const mebibyte = 1024 * 1024;
+const timeoutMessage = 'Script execution timed out.';
+
+let cachedIsolatedVm: IsolatedVm | undefined;
+
+/** Loads the isolated-vm addon on first use, so supervised mode never loads it in the host. */
+export function loadIsolatedVm(sandboxId: string): IsolatedVm {
+  if (cachedIsolatedVm !== undefined) return cachedIsolatedVm;
+  try {
+    cachedIsolatedVm = createRequire(import.meta.url)('isolated-vm') as IsolatedVm;
+    return cachedIsolatedVm;
+  } catch (error) {
+    throw new SandboxStartError(
+      `Sandbox ${sandboxId} could not load the isolated-vm native addon (${error instanceof Error ? error.message : String(error)}). Reinstall isolated-vm for this Node version (${process.version}).`,
+      { cause: error, sandboxId },
+    );
+  }
+}
+
+function utf8Bytes(text: string): number {
+  return text.length * 3 <= 1_024 ? (/^[\x00-\x7f]*$/.test(text) ? text.length : Buffer.byteLength(text)) : Buffer.byteLength(text);
+}
+
+function truncateUtf8(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text, 'utf8').subarray(0, Math.max(0, maxBytes));
+  return bytes.toString('utf8').replace(/\uFFFD$/, '');
+}
+
+function errorResult(run: ActiveRun, error: RunError): SandboxExecuteResultV1 {
+  return { type: 'error', error, stdout: run.stdout.join(''), stderr: run.stderr.join(''), outputTruncated: run.outputTruncated };
+}
+
+const runErrorCodes: ReadonlySet<string> = new Set(['RUNTIME_ERROR', 'TOOL_ERROR', 'OUTPUT_LIMIT']);
+
+// Reads the error the guest described; the text came out of the isolate, so trust no field.
+function parseGuestError(errorJson: unknown): RunError {
+  const fallback: RunError = { code: 'SANDBOX_CRASHED', name: 'ProtocolError', message: 'The guest reported a malformed error.' };
+  if (typeof errorJson !== 'string' || errorJson.length > 20_000) return fallback;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(errorJson);
+  } catch {
+    return fallback;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return fallback;
+  const fields = parsed as Record<string, unknown>;
+  const code = typeof fields.code === 'string' && runErrorCodes.has(fields.code) ? (fields.code as RunError['code']) : 'RUNTIME_ERROR';
+  const name = typeof fields.name === 'string' && fields.name.length > 0 ? fields.name.slice(0, 200) : 'Error';
+  const message = typeof fields.message === 'string' ? fields.message.slice(0, 4_000) : '';
+  const line = typeof fields.line === 'number' && Number.isSafeInteger(fields.line) && fields.line > 0 ? fields.line : undefined;
+  const toolErrorCode = code === 'TOOL_ERROR' && typeof fields.toolErrorCode === 'string' ? fields.toolErrorCode.slice(0, 50) : undefined;
+  return { code, name, message, ...(line === undefined ? {} : { line }), ...(toolErrorCode === undefined ? {} : { toolErrorCode }) };
+}
+
+// An evaluation was rejected: a syntax error, a limit, or a disposed isolate.
+function classifyRejection(slot: Slot, error: unknown, fromEvaluation: boolean): { error: RunError; taint: boolean } {
+  const message = error instanceof Error ? String(error.message) : String(error);
+  const name = error instanceof Error ? String(error.name) : 'Error';
+  if (slot.isolate.isDisposed || /memory limit/i.test(message)) {
+    return { error: { code: 'MEMORY_LIMIT', name: 'MemoryLimitError', message: 'The code exceeded limits.memoryLimitBytes.' }, taint: true };
+  }
+  if (message === timeoutMessage) return { error: timeoutError(), taint: true };
+  const located = /^(.*) \[codecall-guest\.js:(\d+):\d+\]$/s.exec(message);
+  if (fromEvaluation && name === 'SyntaxError') {
+    const line = located?.[2] === undefined ? undefined : Number(located[2]);
+    return { error: { code: 'SYNTAX_ERROR', name: 'SyntaxError', message: located?.[1] ?? message, ...(line !== undefined && line > 0 ? { line } : {}) }, taint: false };
+  }
+  // Code outside the wrapper function (it closed the wrapper early) threw at the top level.
+  const stack = error instanceof Error && typeof error.stack === 'string' ? error.stack : '';
+  const frame = /codecall-guest\.js:(\d+):\d+/.exec(stack);
+  const line = frame?.[1] === undefined ? undefined : Number(frame[1]);
+  return { error: { code: 'RUNTIME_ERROR', name: name.slice(0, 200), message: message.slice(0, 4_000), ...(line !== undefined && line > 0 ? { line } : {}) }, taint: true };
+}
+
+function timeoutError(): RunError {
+  return { code: 'TIMEOUT', name: 'TimeoutError', message: 'The code did not finish within limits.timeoutMs.' };
+}
+
+/**
+ * Runs guest code in V8 isolates of this process. Guest code only ever runs on isolated-vm's
+ * threads (every entry is an async `eval`/`apply` carrying the remaining time as its timeout), so
+ * the event loop of this process stays free. The guest reaches the host through one
+ * fire-and-forget callback, and the host settles tool calls by applying a guest-side function
+ * asynchronously, so parallel calls stay parallel and the isolate never waits on this thread.
+ */
+export class IsolateEngine {
+  readonly #settings: IsolateEngineSettings;
+  readonly #idle: Slot[] = [];
+  readonly #busy = new Set<Slot>();
+  #preparing = 0;
+  #disposed = false;
+
+  constructor(settings: IsolateEngineSettings) {
+    this.#settings = settings;
+  }
+
+  /** Runs one program; resolves with its result. Rejects only with `SandboxError`s (start failures). */
+  async execute(request: EngineRequest): Promise<SandboxExecuteResultV1> {
+    const startedAt = performance.now();
+    const memoryLimitMb = Math.max(8, Math.ceil(request.limits.memoryLimitBytes / mebibyte));
+    const slot = this.#takeIdle(memoryLimitMb) ?? (await this.#prepareSlot(memoryLimitMb));
+    this.#busy.add(slot);
+    this.#refill(memoryLimitMb);
+    const context = slot.context;
+    if (context === undefined || this.#disposed) {
+      this.#retire(slot);
+      return { type: 'error', error: { code: 'ABORTED', name: 'AbortError', message: 'The sandbox was disposed before the code started.' }, stdout: '', stderr: '', outputTruncated: false };
+    }
+    return new Promise<SandboxExecuteResultV1>((resolve) => {
+      const run: ActiveRun = {
+        request,
+        slot,
+        deadline: startedAt + request.limits.timeoutMs,
+        stdout: [],
+        stderr: [],
+        outputBytesLeft: request.limits.maxOutputBytes,
+        outputTruncated: false,
+        finished: false,
+        resolve,
+      };
+      slot.run = run;
+      const watchdog = setTimeout(() => this.#stop(run, timeoutError()), Math.max(0, run.deadline - performance.now()));
+      const onAbort = (): void => this.#stop(run, { code: 'ABORTED', name: 'AbortError', message: 'The run was aborted.' });
+      run.resolve = (result) => {
+        clearTimeout(watchdog);
+        request.abortSignal.removeEventListener('abort', onAbort);
+        resolve(result);
+      };
+      if (request.abortSignal.aborted) {
+        onAbort();
+        return;
+      }
+      request.abortSignal.addEventListener('abort', onAbort, { once: true });
+      const remaining = run.deadline - performance.now();
+      if (remaining <= 0) {
+        this.#stop(run, timeoutError());
+        return;
+      }
+      slot.pendingOps++;
+      context
+        .eval(buildRunScript(request.code, request.tools, request.limits), {
+          timeout: Math.max(1, Math.ceil(remaining)),
+          filename: guestFileName,
+          lineOffset: -1,
+        })
+        .then(
+          () => this.#opSettled(slot),
+          (error: unknown) => this.#opFailed(slot, run, error, true),
+        );
+    });
+  }
+
+  /** Starts preparing pooled isolates for runs with this memory limit, in the background. */
+  prewarm(memoryLimitMb: number): void {
+    for (let index = 0; index < this.#settings.poolSize; index++) this.#refill(Math.max(8, memoryLimitMb));
+  }
+
+  /** Ends every run in flight with an error result and disposes every isolate. Idempotent. */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const slot of this.#idle.splice(0)) this.#destroy(slot);
+    const busy = [...this.#busy];
+    for (const slot of busy) {
+      if (slot.run !== undefined) this.#stop(slot.run, { code: 'ABORTED', name: 'AbortError', message: 'The sandbox was disposed while the code ran.' });
+      else this.#retire(slot);
+    }
+    // Give isolates that are still executing the grace period to stop on their own first.
+    const deadline = Date.now() + killGraceMs * 2;
+    while ([...this.#busy].some((slot) => !slot.isolate.isDisposed) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    for (const slot of this.#busy) this.#destroy(slot);
+    this.#busy.clear();
+  }
+
+  #takeIdle(memoryLimitMb: number): Slot | undefined {
+    for (let index = this.#idle.length - 1; index >= 0; index--) {
+      const slot = this.#idle[index];
+      if (slot !== undefined && slot.memoryLimitMb === memoryLimitMb && !slot.isolate.isDisposed) {
+        this.#idle.splice(index, 1);
+        return slot;
+      }
+    }
+    return undefined;
+  }
+
+  #refill(memoryLimitMb: number): void {
+    // Busy healthy slots come back to the pool after their run, so they count as pooled.
+    let healthyBusy = 0;
+    for (const slot of this.#busy) if (!slot.tainted) healthyBusy++;
+    if (this.#disposed || this.#idle.length + this.#preparing + healthyBusy >= this.#settings.poolSize) return;
+    this.#preparing++;
+    this.#prepareSlot(memoryLimitMb).then(
+      (slot) => {
+        this.#preparing--;
+        this.#park(slot);
+      },
+      () => {
+        this.#preparing--;
+      },
+    );
+  }
+
+  // Keeps a prepared slot for a later run, evicting the oldest one when the pool is full.
+  #park(slot: Slot): void {
+    if (this.#disposed || this.#settings.poolSize === 0) {
+      this.#destroy(slot);
+      return;
+    }
+    this.#idle.push(slot);
+    while (this.#idle.length > this.#settings.poolSize) {
+      const evicted = this.#idle.shift();
+      if (evicted !== undefined) this.#destroy(evicted);
+    }
+  }
+
+  async #prepareSlot(memoryLimitMb: number, reuse?: Isolate): Promise<Slot> {
+    const ivm = loadIsolatedVm(this.#settings.sandboxId);
+    let isolate: Isolate;
+    try {
+      isolate = reuse ?? new ivm.Isolate({ memoryLimit: memoryLimitMb });
+    } catch (error) {
+      throw new SandboxStartError(`Sandbox ${this.#settings.sandboxId} could not create an isolate: ${error instanceof Error ? error.message : String(error)}`, { cause: error, sandboxId: this.#settings.sandboxId });
+    }
+    const slot: Slot = { isolate, memoryLimitMb, context: undefined, deliver: undefined, run: undefined, pendingOps: 0, tainted: false, killTimer: undefined };
+    try {
+      const context = await isolate.createContext();
+      const post: Callback = new ivm.Callback(
+        (kind: unknown, a: unknown, b: unknown, c: unknown) => {
+          const run = slot.run;
+          if (run !== undefined && !run.finished) this.#onPost(run, kind, a, b, c);
+        },
+        { ignored: true },
+      );
+      const deliver = (await context.evalClosure(guestPreludeSource, [post], {
+        result: { reference: true },
+        filename: 'codecall-prelude.js',
+        timeout: 5_000,
+      })) as Reference<Deliver>;
+      slot.context = context;
+      slot.deliver = deliver;
+      return slot;
+    } catch (error) {
+      if (!isolate.isDisposed) isolate.dispose();
+      throw new SandboxStartError(`Sandbox ${this.#settings.sandboxId} could not prepare an isolate: ${error instanceof Error ? error.message : String(error)}`, { cause: error, sandboxId: this.#settings.sandboxId });
+    }
+  }
+
+  #onPost(run: ActiveRun, kind: unknown, a: unknown, b: unknown, c: unknown): void {
+    switch (kind) {
+      case postKind.call:
+        if (typeof a === 'number' && typeof b === 'string' && (c === undefined || typeof c === 'string')) this.#callTool(run, a, b, c);
+        return;
+      case postKind.output:
+        if ((a === 1 || a === 2) && typeof b === 'string') this.#write(run, a === 1 ? run.stdout : run.stderr, b);
+        return;
+      case postKind.truncated:
+        run.outputTruncated = true;
+        return;
+      case postKind.done:
+        if (a === undefined || typeof a === 'string') {
+          this.#finish(run, { type: 'success', valueJson: a, stdout: run.stdout.join(''), stderr: run.stderr.join(''), outputTruncated: run.outputTruncated });
+        }
+        return;
+      case postKind.fail:
+        this.#finish(run, errorResult(run, parseGuestError(a)));
+        return;
+      default:
+        return;
+    }
+  }
+
+  #write(run: ActiveRun, stream: string[], text: string): void {
+    if (run.outputBytesLeft <= 0) {
+      run.outputTruncated = true;
+      return;
+    }
+    const bytes = utf8Bytes(text);
+    if (bytes <= run.outputBytesLeft) {
+      run.outputBytesLeft -= bytes;
+      stream.push(text);
+      return;
+    }
+    stream.push(truncateUtf8(text, run.outputBytesLeft));
+    run.outputBytesLeft = 0;
+    run.outputTruncated = true;
+  }
+
+  #callTool(run: ActiveRun, callId: number, name: string, inputJson: string | undefined): void {
+    const settle = (result: SandboxToolResultV1): void => {
+      const { slot } = run;
+      if (run.finished || slot.tainted || slot.deliver === undefined || slot.isolate.isDisposed) return;
+      const remaining = run.deadline - performance.now();
+      if (remaining <= 0) {
+        this.#stop(run, timeoutError());
+        return;
+      }
+      const args: [number, boolean, string | undefined, string | undefined] =
+        result.type === 'success' ? [callId, true, result.outputJson, undefined] : [callId, false, String(result.code), String(result.message)];
+      slot.pendingOps++;
+      slot.deliver.apply(undefined, args, { timeout: Math.max(1, Math.ceil(remaining)) }).then(
+        () => this.#opSettled(slot),
+        (error: unknown) => this.#opFailed(slot, run, error, false),
+      );
+    };
+    run.request.callTool({ name, inputJson }).then(settle, (error: unknown) =>
+      settle({ type: 'error', code: 'TOOL_FAILED', message: error instanceof Error ? error.message : 'The tool failed.' }),
+    );
+  }
+
+  #opSettled(slot: Slot): void {
+    slot.pendingOps--;
+    if (slot.pendingOps === 0 && (slot.run === undefined || slot.run.finished)) this.#afterRun(slot);
+  }
+
+  #opFailed(slot: Slot, run: ActiveRun, error: unknown, fromEvaluation: boolean): void {
+    const classified = classifyRejection(slot, error, fromEvaluation);
+    if (classified.taint) slot.tainted = true;
+    if (!run.finished) this.#finish(run, errorResult(run, classified.error));
+    this.#opSettled(slot);
+  }
+
+  #finish(run: ActiveRun, result: SandboxExecuteResultV1): void {
+    if (run.finished) return;
+    run.finished = true;
+    run.resolve(result);
+    if (run.slot.pendingOps === 0) this.#afterRun(run.slot);
+  }
+
+  // Ends a run from outside (timeout, abort, dispose): the guest may still be executing.
+  #stop(run: ActiveRun, error: RunError): void {
+    const { slot } = run;
+    slot.tainted = true;
+    this.#finish(run, errorResult(run, error));
+    if (slot.pendingOps > 0 && slot.killTimer === undefined) {
+      slot.killTimer = setTimeout(() => this.#destroy(slot), killGraceMs);
+      slot.killTimer.unref();
+    }
+  }
+
+  // Called once the run is over and nothing executes in the isolate any more.
+  #afterRun(slot: Slot): void {
+    if (!this.#busy.has(slot)) return;
+    this.#busy.delete(slot);
+    slot.run = undefined;
+    if (slot.tainted || this.#disposed || this.#settings.poolSize === 0 || slot.isolate.isDisposed) {
+      this.#destroy(slot);
+      return;
+    }
+    // A fresh context on the same isolate: nothing the run did to its globals survives. Deferred,
+    // so the caller sees the result before this work runs.
+    this.#preparing++;
+    setImmediate(() => this.#recycle(slot));
+  }
+
+  #recycle(slot: Slot): void {
+    this.#releaseContext(slot);
+    if (this.#disposed) {
+      this.#preparing--;
+      this.#destroy(slot);
+      return;
+    }
+    this.#prepareSlot(slot.memoryLimitMb, slot.isolate).then(
+      (fresh) => {
+        this.#preparing--;
+        this.#park(fresh);
+      },
+      () => {
+        this.#preparing--;
+        if (!slot.isolate.isDisposed) slot.isolate.dispose();
+      },
+    );
+  }
+
+  #retire(slot: Slot): void {
+    this.#busy.delete(slot);
+    this.#destroy(slot);
+  }
+
+  #releaseContext(slot: Slot): void {
+    try {
+      slot.deliver?.release();
+      slot.context?.release();
+    } catch {
+      // Already released with its isolate.
+    }
+    slot.deliver = undefined;
+    slot.context = undefined;
+  }
+
+  #destroy(slot: Slot): void {
+    if (slot.killTimer !== undefined) clearTimeout(slot.killTimer);
+    slot.killTimer = undefined;
+    this.#busy.delete(slot);
+    this.#releaseContext(slot);
+    if (!slot.isolate.isDisposed) {
+      try {
+        slot.isolate.dispose();
+      } catch {
+        // Disposed concurrently (memory limit).
+      }
+    }
+  }
+}

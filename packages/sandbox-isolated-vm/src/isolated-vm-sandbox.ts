@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import type { SandboxCapabilitiesV1, SandboxExecuteRequestV1, SandboxExecuteResultV1, SandboxV1 } from '@codecall/core';
+import { SandboxConfigurationError, SandboxDisposedError, SandboxStartError } from '@codecall/core';
+import { toJavaScript } from './guest-code.js';
+import { IsolateEngine } from './isolate-engine.js';
+import { SupervisedEngine } from './supervised-engine.js';
+
+/** Where the isolates live. */
+export type IsolatedVmSandboxMode = 'in-process' | 'supervised';
+
+/** Settings of `createIsolatedVmSandbox`. Every field is optional. */
+export interface IsolatedVmSandboxSettings {
+  /**
+   * Where the isolates live. Default `'in-process'`.
+   * - `'in-process'`: isolates in this process; fastest. The host Node must run with
+   *   `--no-node-snapshot`. A guest that drives V8 into a *fatal* out-of-memory (for example a `Map`
+   *   grown to millions of entries) aborts the whole process: V8 offers no way to survive it.
+   * - `'supervised'`: isolates in a child Node process started with `--no-node-snapshot`, one run
+   *   per child at a time; tool calls cross as JSON messages over IPC. A fatal out-of-memory kills
+   *   only the child: the run ends with `MEMORY_LIMIT` (or `SANDBOX_CRASHED`) and the child is
+   *   replaced. Costs a few hundred microseconds per run and tens per tool call (see README).
+   */
+  readonly mode?: IsolatedVmSandboxMode;
+  /**
+   * Warm units kept ready between runs, so a run does not pay for creating one: prepared isolates
+   * (each with a fresh context) in `'in-process'` mode, started child processes in `'supervised'`
+   * mode. `0` disables pooling (every run starts cold and its isolate or process is discarded).
+   * Runs beyond the pool create more units on demand. Integer 0–64, default `2`.
+   */
+  readonly poolSize?: number;
+  /**
+   * `'supervised'` only: the Node executable of the child processes. Default `process.execPath`.
+   * The child always gets `--no-node-snapshot`.
+   */
+  readonly nodeExecutable?: string;
+}
+
+const capabilities: SandboxCapabilitiesV1 = Object.freeze({
+  languages: Object.freeze(['javascript', 'typescript'] as const),
+  isolation: 'isolate',
+  network: false,
+  filesystem: false,
+  processApi: false,
+  memoryLimit: true,
+});
+
+const defaultPoolSize = 2;
+
+/** Whether this process runs with `--no-node-snapshot` (flag or `NODE_OPTIONS`), which isolated-vm needs on Node >= 20. */
+export function hasNoNodeSnapshotFlag(): boolean {
+  if (process.execArgv.includes('--no-node-snapshot')) return true;
+  return (process.env.NODE_OPTIONS ?? '').split(/\s+/).includes('--no-node-snapshot');
+}
+
+interface Engine {
+  execute(request: SandboxExecuteRequestV1, javascript: string): Promise<SandboxExecuteResultV1>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * A sandbox that runs JavaScript and TypeScript in V8 isolates (isolated-vm): no `process`,
+ * `require`, network or file system inside, a heap limit per run, pooled isolates for warm starts.
+ * Use `createIsolatedVmSandbox`.
+ */
+export class IsolatedVmSandbox implements SandboxV1 {
+  /** Always `'v1'`. */
+  readonly specificationVersion = 'v1' as const;
+  /** `isolated-vm:<uuid>`, or `isolated-vm-supervised:<uuid>` in supervised mode. */
+  readonly sandboxId: string;
+  /** JavaScript and TypeScript, isolate boundary, no network, file system or process API, memory limit enforced. */
+  readonly capabilities: SandboxCapabilitiesV1 = capabilities;
+  /** The mode this sandbox runs in. */
+  readonly mode: IsolatedVmSandboxMode;
+  readonly #engine: Engine;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #disposed: Promise<void> | undefined;
+
+  constructor(settings: IsolatedVmSandboxSettings = {}) {
+    const mode = settings.mode ?? 'in-process';
+    if (mode !== 'in-process' && mode !== 'supervised') {
+      throw new SandboxConfigurationError(`settings.mode must be 'in-process' or 'supervised', got ${String(mode)}.`);
+    }
+    const poolSize = settings.poolSize ?? defaultPoolSize;
+    if (!Number.isSafeInteger(poolSize) || poolSize < 0 || poolSize > 64) {
+      throw new SandboxConfigurationError(`settings.poolSize must be an integer from 0 to 64, got ${String(poolSize)}.`);
+    }
+    this.mode = mode;
+    this.sandboxId = `${mode === 'supervised' ? 'isolated-vm-supervised' : 'isolated-vm'}:${randomUUID()}`;
+    if (mode === 'in-process') {
+      if (!hasNoNodeSnapshotFlag()) {
+        throw new SandboxStartError(
+          'isolated-vm needs Node to run with --no-node-snapshot (Node >= 20). Start node with `node --no-node-snapshot …` ' +
+            "or set NODE_OPTIONS=--no-node-snapshot, or create the sandbox with { mode: 'supervised' }, which starts its own child process with the flag.",
+          { sandboxId: this.sandboxId },
+        );
+      }
+      const engine = new IsolateEngine({ poolSize, sandboxId: this.sandboxId });
+      this.#engine = {
+        execute: (request, javascript) =>
+          engine.execute({ code: javascript, tools: request.tools, limits: request.limits, abortSignal: request.abortSignal, callTool: request.callTool }),
+        dispose: () => engine.dispose(),
+      };
+    } else {
+      const engine = new SupervisedEngine({ poolSize, sandboxId: this.sandboxId, nodeExecutable: settings.nodeExecutable ?? process.execPath });
+      this.#engine = { execute: (request, javascript) => engine.execute(request, javascript), dispose: () => engine.dispose() };
+    }
+  }
+
+  /** Runs the code once; see `SandboxV1.execute`. */
+  async execute(request: SandboxExecuteRequestV1): Promise<SandboxExecuteResultV1> {
+    if (this.#disposed !== undefined) throw new SandboxDisposedError(this.sandboxId);
+    const source = toJavaScript(request.language, request.code, this.sandboxId);
+    if (source.type === 'error') return { type: 'error', error: source.error, stdout: '', stderr: '', outputTruncated: false };
+    const execution = this.#engine.execute(request, source.code);
+    this.#inFlight.add(execution);
+    try {
+      return await execution;
+    } finally {
+      this.#inFlight.delete(execution);
+    }
+  }
+
+  /** Ends runs in flight with an error result and releases every isolate and child process. Idempotent. */
+  dispose(): Promise<void> {
+    this.#disposed ??= (async () => {
+      await this.#engine.dispose();
+      await Promise.allSettled([...this.#inFlight]);
+    })();
+    return this.#disposed;
+  }
+
+  /** Same as `dispose`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
+  }
+}
+
+/**
+ * Creates a sandbox that runs JavaScript and TypeScript in V8 isolates.
+ *
+ * @example
+ * ```ts
+ * await using sandbox = createIsolatedVmSandbox();
+ * const result = await runCode({ sandbox, tools, code: 'return (await get_team_members({})).length;' });
+ * ```
+ */
+export function createIsolatedVmSandbox(settings?: IsolatedVmSandboxSettings): IsolatedVmSandbox {
+  return new IsolatedVmSandbox(settings);
+}
