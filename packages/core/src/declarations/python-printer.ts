@@ -153,7 +153,8 @@ export function printPython(tools: readonly ToolModel[]): string {
       if (!parts.includes(text)) parts.push(text);
     }
     if (literalIndex !== -1) parts[literalIndex] = `${typing('Literal')}[${literals.join(', ')}]`;
-    return parts.join(' | ');
+    // `"Node" | None` would fail when evaluated (a str has no `|`); `Union` takes forward references.
+    return parts.some((part) => part.startsWith('"')) ? `${typing('Union')}[${parts.join(', ')}]` : parts.join(' | ');
   };
 
   const type = (node: TypeNode): string => {

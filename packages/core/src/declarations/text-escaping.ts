@@ -15,12 +15,14 @@ export function visibleText(line: string): string {
 }
 
 function jsdocLine(line: string): string {
-  return visibleText(line).replaceAll('*/', '*\\/').replace(/^(\s*)@/, '$1\\@');
+  // TypeScript starts a tag at an `@` after any whitespace (Unicode spaces, ZWSP and BOM included),
+  // not only at the start of a line; only an `@` right after a letter or digit is safe as it is.
+  return visibleText(line).replaceAll('*/', '*\\/').replace(/(?<![A-Za-z0-9])@/g, '\\@');
 }
 
 /**
  * A JSDoc block. `*\/` cannot end it (written `*\\/`), and a line of schema text cannot start a tag
- * (`@x` at the start of a line is written `\@x`), so the only tags are the ones the generator
+ * (an `@` not preceded by a letter or digit is written `\@`), so the only tags are the ones the generator
  * writes (`tagged`: a tag name and the lines of text that follow it).
  */
 export function jsdoc(lines: readonly string[], indent: string, tagged: readonly (readonly [string, readonly string[]])[] = []): string {
