@@ -72,14 +72,16 @@ export function toAgentError(error: unknown): AgentError {
     return new AgentError(`Could not reach the Messages API: ${error.message}`, { code: 'CONNECTION_ERROR', cause: error, retryable: true });
   }
   if (error instanceof APIError) {
+    const status: unknown = error.status;
+    const code = typeof status === 'number' ? status : undefined;
     const body = error.error as { error?: { type?: unknown } } | undefined;
     const errorType = typeof body?.error?.type === 'string' ? body.error.type : undefined;
-    return new AgentError(`The Messages API failed${error.status === undefined ? '' : ` with ${error.status}`}: ${error.message}`, {
+    return new AgentError(`The Messages API failed${code === undefined ? '' : ` with ${code}`}: ${error.message}`, {
       code: 'API_ERROR',
       cause: error,
-      ...(error.status === undefined ? {} : { status: error.status }),
+      ...(code === undefined ? {} : { status: code }),
       ...(errorType === undefined ? {} : { errorType }),
-      retryable: isRetryableStatus(error.status),
+      retryable: isRetryableStatus(code),
       ...(typeof error.requestID === 'string' ? { requestId: error.requestID } : {}),
     });
   }

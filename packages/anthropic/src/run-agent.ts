@@ -129,7 +129,7 @@ function textOf(content: readonly ContentBlock[]): string {
 function toParams(content: readonly ContentBlock[]): ContentBlockParam[] {
   return content.map((block) => {
     if (block.type === 'text') return { type: 'text', text: block.text };
-    return block as unknown as ContentBlockParam;
+    return block;
   });
 }
 
@@ -143,12 +143,12 @@ function withCacheBreakpoint(messages: readonly MessageParam[]): MessageParam[] 
   const copy = [...messages];
   const lastIndex = copy.length - 1;
   const last = copy[lastIndex];
-  if (last === undefined) return copy;
+  if (last === undefined || last.role === 'system') return copy;
   const blocks: ContentBlockParam[] = typeof last.content === 'string' ? [{ type: 'text', text: last.content }] : [...last.content];
   const tail = blocks[blocks.length - 1];
   if (tail === undefined || !('type' in tail) || tail.type === 'thinking' || tail.type === 'redacted_thinking') return copy;
-  blocks[blocks.length - 1] = { ...tail, cache_control: { type: 'ephemeral' } } as ContentBlockParam;
-  copy[lastIndex] = { ...last, content: blocks } as MessageParam;
+  blocks[blocks.length - 1] = { ...tail, cache_control: { type: 'ephemeral' } };
+  copy[lastIndex] = { role: last.role, content: blocks };
   return copy;
 }
 

@@ -1,5 +1,5 @@
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
-import type { JsonSchemaObject, SandboxLanguage } from '@codecall/core';
+import type { SandboxLanguage } from '@codecall/core';
 import type {
   PolicyCodeExecution,
   PolicyCodeExecutionResult,
@@ -77,7 +77,7 @@ export function viewTools(body: JsonRecord, options: { codeToolName: string | un
     name: typeof tool.name === 'string' ? tool.name : '',
     type: typeof tool.type === 'string' && tool.type !== 'custom' ? tool.type : 'custom',
     description: typeof tool.description === 'string' ? tool.description : '',
-    inputSchema: isRecord(tool.input_schema) ? (tool.input_schema as JsonSchemaObject) : undefined,
+    inputSchema: isRecord(tool.input_schema) ? tool.input_schema : undefined,
     allowedCallers: Array.isArray(tool.allowed_callers) ? tool.allowed_callers.filter((caller): caller is string => typeof caller === 'string') : ['direct'],
   }));
   const codeToolDefinition = tools.find((tool) =>
@@ -220,7 +220,7 @@ export function promptSegments(body: JsonRecord, messages: readonly MessageParam
   }
   for (const tool of tools) {
     const clean = withoutCacheControl(tool);
-    const text = typeof tool.type === 'string' && tool.type !== 'custom' ? JSON.stringify(clean) : `${String(tool.name)}\n${String(tool.description ?? '')}\n${JSON.stringify(tool.input_schema ?? {})}`;
+    const text = typeof tool.type === 'string' && tool.type !== 'custom' ? JSON.stringify(clean) : `${String(tool.name)}\n${typeof tool.description === 'string' ? tool.description : ''}\n${JSON.stringify(tool.input_schema ?? {})}`;
     segments.push({ key: `tool:${JSON.stringify(clean)}`, tokens: countTokens(text), breakpoint: isRecord(tool.cache_control), ttlMs: ttlOf(tool) });
   }
   const system = typeof body.system === 'string' ? [{ type: 'text', text: body.system }] : blocksOf(body.system);
@@ -231,11 +231,15 @@ export function promptSegments(body: JsonRecord, messages: readonly MessageParam
   messages.forEach((message, index) => {
     let first = true;
     for (const block of blocksOf(message.content)) {
-      if (block.type === 'tool_use' && isRecord(block.caller) && block.caller.type !== 'direct' && typeof block.id === 'string') {
-        nested.add(block.id);
+      const skipped =
+        (block.type === 'tool_use' && isRecord(block.caller) && block.caller.type !== 'direct' && typeof block.id === 'string' && nested.add(block.id) !== undefined) ||
+        (block.type === 'tool_result' && typeof block.tool_use_id === 'string' && nested.has(block.tool_use_id));
+      if (skipped) {
+        // A breakpoint on a skipped block caches the prefix up to it: the last counted segment.
+        const previous = segments[segments.length - 1];
+        if (isRecord(block.cache_control) && previous !== undefined) segments[segments.length - 1] = { ...previous, breakpoint: true, ttlMs: ttlOf(block) };
         continue;
       }
-      if (block.type === 'tool_result' && typeof block.tool_use_id === 'string' && nested.has(block.tool_use_id)) continue;
       segments.push({
         key: `${index}:${message.role}:${JSON.stringify(withoutCacheControl(block))}`,
         tokens: countTokens(blockText(block)) + (first ? messageOverheadTokens : 0),
