@@ -21,7 +21,7 @@ export interface CommandIo {
 }
 
 /** Usage text of `codecall agent`. */
-export const agentUsage = `Usage: codecall agent "<task>" --tools <module> [options]
+export const agentUsage: string = `Usage: codecall agent "<task>" --tools <module> [options]
 
 Runs Claude on a task with the tools exported (as \`tools\`) by <module>.
 

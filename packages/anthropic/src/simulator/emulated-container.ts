@@ -157,7 +157,7 @@ export class EmulatedRun {
 /** A container of the emulation: an id, an expiry and the runs started in it. */
 export class EmulatedContainer {
   readonly id: string = newId('container_');
-  readonly runs = new Map<string, EmulatedRun>();
+  readonly runs: Map<string, EmulatedRun> = new Map();
   expiresAt: number;
   constructor(lifetimeMs: number) {
     this.expiresAt = Date.now() + lifetimeMs;

@@ -25,12 +25,15 @@ const outputSource =
 const prefillAssumption =
   'ASSUMPTION (no public source): prefill rates for uncached input, and a 10x faster rate for cached input (Anthropic prices cache reads at 0.1x of base input, which we take as a proxy for their cost).';
 
+/** Name of a latency preset. */
+export type LatencyPresetName = 'instant' | 'haiku' | 'sonnet' | 'opus';
+
 /**
  * Latency presets. Haiku-, Sonnet- and Opus-class numbers are approximations of public
  * third-party measurements (output speed, time to first token) plus stated assumptions (prefill);
  * `instant` is for tests.
  */
-export const latencyPresets = {
+export const latencyPresets: Readonly<Record<LatencyPresetName, LatencyModel>> = {
   /** No delay at all: for tests. */
   instant: {
     name: 'instant',
@@ -67,10 +70,7 @@ export const latencyPresets = {
     outputTokensPerSecond: 50,
     source: `${outputSource} ${prefillAssumption}`,
   },
-} as const satisfies Record<string, LatencyModel>;
-
-/** Name of a latency preset. */
-export type LatencyPresetName = keyof typeof latencyPresets;
+};
 
 /** Token counts the latency of one response depends on. */
 export interface LatencyInput {
