@@ -90,6 +90,8 @@ export class SupervisedEngine {
 
   async execute(request: SandboxExecuteRequestV1, javascript: string): Promise<SandboxExecuteResultV1> {
     const worker = this.#idle.pop() ?? this.#spawn();
+    // A busy child keeps the host alive (an idle one must not).
+    this.#ref(worker, true);
     this.#refill();
     try {
       await worker.ready;
@@ -125,7 +127,6 @@ export class SupervisedEngine {
         },
       };
       worker.run = run;
-      this.#ref(worker, true);
       watchdog = setTimeout(() => {
         run.finish({ type: 'error', error: { code: 'TIMEOUT', name: 'TimeoutError', message: 'The code did not finish within limits.timeoutMs.' }, stdout: '', stderr: '', outputTruncated: false });
         this.#kill(worker);
@@ -274,6 +275,9 @@ export class SupervisedEngine {
   #kill(worker: Worker): void {
     const index = this.#idle.indexOf(worker);
     if (index >= 0) this.#idle.splice(index, 1);
-    if (!worker.exited) worker.process.kill('SIGKILL');
+    if (worker.exited) return;
+    // Keep the host alive until the exit is observed, so dispose() can wait for it.
+    this.#ref(worker, true);
+    worker.process.kill('SIGKILL');
   }
 }

@@ -1,0 +1,126 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { defineTool, runCode } from '@codecall/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createIsolatedVmSandbox } from '../src/index.js';
+
+// These tests start real Node processes that import the built package (dist/, built by `build`).
+const distIndex = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+const coreIndex = fileURLToPath(import.meta.resolve('@codecall/core'));
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  wallMs: number;
+}
+
+function runNode(script: string, execArgv: readonly string[], limitMs: number): Promise<Exit> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [...execArgv, '--input-type=module', '-e', script], {
+      env: { ...process.env, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    // A hung process is the failure being tested for: kill it so the test reports instead of hanging.
+    const killer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ code, signal, stdout, stderr, wallMs: performance.now() - started });
+    });
+  });
+}
+
+const preamble = `
+import { runCode } from ${JSON.stringify(coreIndex)};
+import { createIsolatedVmSandbox } from ${JSON.stringify(distIndex)};
+`;
+
+describe('the host process', () => {
+  it('exits by itself after a spinning guest timed out (process.exit does not hang)', async () => {
+    const exit = await runNode(
+      `${preamble}
+      const sandbox = createIsolatedVmSandbox();
+      const result = await runCode({ sandbox, code: 'let i = 0; while (true) { i++; if (i % 1000 === 0) console.log(i); }', limits: { timeoutMs: 300, maxOutputBytes: 100 } });
+      console.log(result.type, result.type === 'error' ? result.error.code : '');
+      process.exit(0);`,
+      ['--no-node-snapshot'],
+      15_000,
+    );
+    expect(exit.stdout).toContain('error TIMEOUT');
+    expect([exit.code, exit.signal]).toEqual([0, null]);
+  });
+
+  it('exits by itself after an abort and a dispose that hit spinning guests, without dispose or exit calls left', async () => {
+    const exit = await runNode(
+      `${preamble}
+      const sandbox = createIsolatedVmSandbox();
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 200);
+      const aborted = await runCode({ sandbox, code: 'while (true) {}', abortSignal: controller.signal, limits: { timeoutMs: 60000 } });
+      const inFlight = runCode({ sandbox, code: 'while (true) {}', limits: { timeoutMs: 60000 } });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sandbox.dispose();
+      const disposed = await inFlight;
+      const second = createIsolatedVmSandbox();
+      await runCode({ sandbox: second, code: 'return 1' });
+      console.log(aborted.error.code, disposed.error.code);
+      // No dispose of 'second' and no process.exit: pooled isolates must not keep the process alive.`,
+      ['--no-node-snapshot'],
+      15_000,
+    );
+    expect(exit.stdout).toContain('ABORTED ABORTED');
+    expect([exit.code, exit.signal]).toEqual([0, null]);
+  });
+
+  it('refuses in-process mode without --no-node-snapshot and says what to do; supervised mode works without it', async () => {
+    const exit = await runNode(
+      `${preamble}
+      try { createIsolatedVmSandbox(); console.log('created'); } catch (error) { console.log(error.name, error.code, error.message); }
+      const sandbox = createIsolatedVmSandbox({ mode: 'supervised' });
+      const result = await runCode({ sandbox, code: 'return 6 * 7' });
+      console.log('supervised', result.value);
+      await sandbox.dispose();`,
+      [],
+      30_000,
+    );
+    expect(exit.stdout).toContain('SandboxStartError SANDBOX_START_FAILED');
+    expect(exit.stdout).toContain('--no-node-snapshot');
+    expect(exit.stdout).toContain("mode: 'supervised'");
+    expect(exit.stdout).toContain('supervised 42');
+    expect([exit.code, exit.signal]).toEqual([0, null]);
+  });
+});
+
+describe('supervised mode', () => {
+  const sandbox = createIsolatedVmSandbox({ mode: 'supervised', poolSize: 1 });
+  afterAll(() => sandbox.dispose());
+  const add = defineTool({ name: 'add', description: 'Adds.', input: z.object({ a: z.number(), b: z.number() }), execute: async ({ a, b }) => a + b });
+
+  it('turns a fatal V8 out-of-memory of the child into MEMORY_LIMIT and replaces the child', async () => {
+    const crashed = await runCode({
+      sandbox,
+      code: 'const set = new Set(); for (let i = 0; i < 1e8; i++) set.add(i * 1.5); return set.size;',
+      limits: { memoryLimitBytes: 64 << 20, timeoutMs: 20_000 },
+    });
+    expect(crashed.type === 'error' && crashed.error.code).toBe('MEMORY_LIMIT');
+    const next = await runCode({ sandbox, tools: [add], code: 'return await add({ a: 2, b: 3 });' });
+    expect(next.type === 'success' && next.value).toBe(5);
+  });
+
+  it('bridges parallel tool calls and output through the child', async () => {
+    const result = await runCode({
+      sandbox,
+      tools: [add],
+      code: 'const sums = await Promise.all([1, 2, 3].map((a) => add({ a, b: 10 }))); console.log(sums); console.error("done"); return sums;',
+    });
+    expect(result).toMatchObject({ type: 'success', value: [11, 12, 13], stdout: '[11,12,13]\n', stderr: 'done\n' });
+    expect(result.toolCalls).toHaveLength(3);
+  });
+});
