@@ -34,6 +34,13 @@ function batches(tools: readonly CorpusTool[]): CorpusTool[][] {
   return result.map((batch) => batch.tools);
 }
 
+/** The input keys a declaration must show: every property, then `required` keys without one. */
+function inputKeys(schema: JsonSchemaObject): string[] {
+  const properties = typeof schema.properties === 'object' && schema.properties !== null ? Object.keys(schema.properties) : [];
+  const required = Array.isArray(schema.required) ? schema.required.filter((key): key is string => typeof key === 'string') : [];
+  return [...properties, ...required.filter((key) => !properties.includes(key))];
+}
+
 function descriptionText(description: string): string {
   return description.trim().split(/\r\n|[\n\r\u0085\u2028\u2029]/).map((line) => line.trimEnd()).join('\n');
 }
@@ -66,6 +73,9 @@ describe('BFCL corpus', () => {
       expect(check.otherStatements, context).toEqual([]);
       expect(check.functions, context).toEqual(toolset.entries.map((entry) => entry.identifier));
       for (const tag of check.jsDocTags) expect(['param', 'returns'], context).toContain(tag);
+      for (const { tool, identifier } of toolset.entries) {
+        expect(Object.keys(check.inputProperties[identifier] ?? {}).sort(), context).toEqual(inputKeys(tool.inputSchema).sort());
+      }
     });
   });
 
@@ -83,6 +93,9 @@ describe('BFCL corpus', () => {
       for (const { tool, identifier } of toolset.entries) {
         const description = descriptionText(tool.description);
         if (description !== '') expect(check.docstrings[identifier], context).toContain(description);
+        const keys = inputKeys(tool.inputSchema);
+        // An input without properties is a plain `dict[str, Any]`, not a TypedDict.
+        if (keys.length > 0) expect(Object.keys(check.inputKeys[identifier] ?? {}).sort(), context).toEqual(keys.sort());
       }
     });
   });

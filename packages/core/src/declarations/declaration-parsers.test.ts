@@ -21,6 +21,11 @@ export interface TypescriptCheck {
   readonly otherStatements: readonly string[];
   /** Names of every JSDoc tag anywhere in the text. */
   readonly jsDocTags: readonly string[];
+  /**
+   * Per function, the properties of its input type as the type checker sees them, each with its
+   * literal values when its type is a union of string/number literals (else `null`).
+   */
+  readonly inputProperties: Readonly<Record<string, Readonly<Record<string, readonly unknown[] | null>>>>;
 }
 
 const compilerOptions: ts.CompilerOptions = {
@@ -50,6 +55,7 @@ export function checkTypescript(texts: readonly string[], { semantic = true }: {
     files.set(fileName, ts.createSourceFile(fileName, `${text}\nexport {};\n`, ts.ScriptTarget.ES2023, true, ts.ScriptKind.TS));
   });
   const semanticErrors = new Map<string, string[]>();
+  let checker: ts.TypeChecker | undefined;
   if (semantic) {
     const host = ts.createCompilerHost(compilerOptions, true);
     const getSourceFile = host.getSourceFile.bind(host);
@@ -62,6 +68,7 @@ export function checkTypescript(texts: readonly string[], { semantic = true }: {
       const key = diagnostic.file?.fileName ?? '';
       semanticErrors.set(key, [...(semanticErrors.get(key) ?? []), diagnosticText(diagnostic)]);
     }
+    checker = program.getTypeChecker();
     const global = semanticErrors.get('');
     if (global !== undefined) throw new Error(`TypeScript program errors: ${global.join('; ')}`);
   }
@@ -82,6 +89,19 @@ export function checkTypescript(texts: readonly string[], { semantic = true }: {
     };
     visit(file);
     const jsDocTags = [...tags].map((tag) => tag.tagName.text);
+    const inputProperties: Record<string, Record<string, unknown[] | null>> = {};
+    for (const statement of file.statements) {
+      const parameter = ts.isFunctionDeclaration(statement) ? statement.parameters[0] : undefined;
+      if (checker === undefined || parameter === undefined || statement.name === undefined) continue;
+      const inputType = checker.getNonNullableType(checker.getTypeAtLocation(parameter));
+      // Entries, not assignments: a key may be `__proto__`.
+      const properties = checker.getPropertiesOfType(inputType).map((property) => {
+        const propertyType = checker.getNonNullableType(checker.getTypeOfSymbol(property));
+        const members = propertyType.isUnion() ? propertyType.types : [propertyType];
+        return [property.getName(), members.every((member) => member.isLiteral()) ? members.map((member) => (member as ts.LiteralType).value) : null] as const;
+      });
+      inputProperties[statement.name.text] = Object.fromEntries(properties);
+    }
     return {
       syntaxErrors: parseDiagnostics.map(diagnosticText),
       semanticErrors: semanticErrors.get(file.fileName) ?? [],
@@ -89,6 +109,7 @@ export function checkTypescript(texts: readonly string[], { semantic = true }: {
       typeAliases,
       otherStatements,
       jsDocTags,
+      inputProperties,
     };
   });
 }
@@ -107,14 +128,28 @@ export interface PythonCheck {
   readonly types: readonly string[];
   /** Kinds of top-level statements other than imports, classes, assignments and async defs. */
   readonly otherStatements: readonly string[];
+  /**
+   * Per function, the keys of its input TypedDict as Python sees them, each with its `Literal`
+   * values when it is one (else `null`); missing when the input is not a TypedDict.
+   */
+  readonly inputKeys: Readonly<Record<string, Readonly<Record<string, readonly unknown[] | null>>>>;
+  /** Per function, its input's required keys. */
+  readonly requiredKeys: Readonly<Record<string, readonly string[]>>;
 }
 
 const pythonScript = String.raw`
-import ast, json, sys
+import ast, json, sys, typing
+def literal_values(annotation):
+    origin = typing.get_origin(annotation)
+    if origin in (typing.NotRequired, typing.Required):
+        return literal_values(typing.get_args(annotation)[0])
+    if origin is typing.Literal:
+        return [value for value in typing.get_args(annotation)]
+    return None
 texts = json.loads(sys.stdin.read())
 results = []
 for text in texts:
-    result = {"syntaxError": None, "runtimeError": None, "functions": [], "docstrings": {}, "types": [], "otherStatements": []}
+    result = {"syntaxError": None, "runtimeError": None, "functions": [], "docstrings": {}, "types": [], "otherStatements": [], "inputKeys": {}, "requiredKeys": {}}
     results.append(result)
     try:
         tree = ast.parse(text)
@@ -133,10 +168,18 @@ for text in texts:
             result["types"].extend(target.id for target in node.targets if isinstance(target, ast.Name))
         elif not isinstance(node, (ast.ImportFrom, ast.AsyncFunctionDef)):
             result["otherStatements"].append(type(node).__name__)
+    namespace = {"__name__": "declarations"}
     try:
-        exec(compile(tree, "<declarations>", "exec"), {"__name__": "declarations"})
+        exec(compile(tree, "<declarations>", "exec"), namespace)
     except Exception as error:
         result["runtimeError"] = f"{type(error).__name__}: {error}"
+        continue
+    for name in result["functions"]:
+        function = namespace.get(name)
+        annotation = getattr(function, "__annotations__", {}).get("input")
+        if hasattr(annotation, "__required_keys__"):
+            result["inputKeys"][name] = {key: literal_values(value) for key, value in annotation.__annotations__.items()}
+            result["requiredKeys"][name] = sorted(annotation.__required_keys__)
 json.dump(results, sys.stdout)
 `;
 
@@ -162,7 +205,15 @@ if (expect.getState().testPath === fileURLToPath(import.meta.url)) {
         'declare function a(input: { b: string ): Promise<unknown>;',
         'type A = A;\ndeclare function f(input: { [key: string]: number; b: string }): Promise<Missing>;',
       ]);
-      expect(valid).toEqual({ syntaxErrors: [], semanticErrors: [], functions: ['a'], typeAliases: ['T'], otherStatements: [], jsDocTags: ['returns'] });
+      expect(valid).toEqual({
+        syntaxErrors: [],
+        semanticErrors: [],
+        functions: ['a'],
+        typeAliases: ['T'],
+        otherStatements: [],
+        jsDocTags: ['returns'],
+        inputProperties: { a: { b: null } },
+      });
       expect(injected?.functions).toEqual(['a', 'evil']);
       expect(broken?.syntaxErrors.length).toBeGreaterThan(0);
       expect(illTyped?.syntaxErrors).toEqual([]);
@@ -173,11 +224,20 @@ if (expect.getState().testPath === fileURLToPath(import.meta.url)) {
   describe('checkPython', () => {
     it('lists async defs with decoded docstrings, and reports syntax and name errors', () => {
       const [valid, broken, unresolved] = checkPython([
-        'from typing import TypedDict\nclass X(TypedDict):\n    a: int\nasync def f(input: X, /) -> list[X]:\n    """one\n    two \\"\\"\\" \\\\ end"""',
+        'from typing import Literal, NotRequired, TypedDict\nclass X(TypedDict):\n    a: int\n    b: NotRequired[Literal["x", 1]]\nasync def f(input: X, /) -> list[X]:\n    """one\n    two \\"\\"\\" \\\\ end"""',
         'async def f(input: X, /) -> Any:\n    """a""" """\n',
         'async def f(input: Missing, /) -> None: ...',
       ]);
-      expect(valid).toEqual({ syntaxError: null, runtimeError: null, functions: ['f'], docstrings: { f: 'one\ntwo """ \\ end' }, types: ['X'], otherStatements: [] });
+      expect(valid).toEqual({
+        syntaxError: null,
+        runtimeError: null,
+        functions: ['f'],
+        docstrings: { f: 'one\ntwo """ \\ end' },
+        types: ['X'],
+        otherStatements: [],
+        inputKeys: { f: { a: null, b: ['x', 1] } },
+        requiredKeys: { f: ['a'] },
+      });
       expect(broken?.syntaxError).toMatch(/SyntaxError/);
       expect(unresolved?.runtimeError).toMatch(/NameError: name 'Missing'/);
     });

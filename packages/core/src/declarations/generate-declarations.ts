@@ -40,7 +40,8 @@
 // Docstrings: backslashes doubled, a `"` escaped when followed by `"` or last, so decoding gives
 // the exact text back. Names and enum values are JSON-escaped string literals (plus U+2028/U+2029,
 // DEL and C1 as `\uXXXX`).
-import { docOf, splitLines, TypeNodeBuilder } from './schema-to-type-node.js';
+import { docOf, TypeNodeBuilder } from './schema-to-type-node.js';
+import { splitLines } from './text-escaping.js';
 import { printPython } from './python-printer.js';
 import type { ToolModel } from './tool-model.js';
 import { pascalCase } from './type-names.js';

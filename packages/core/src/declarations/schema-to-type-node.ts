@@ -1,3 +1,4 @@
+import { splitLines } from './text-escaping.js';
 import { intersectionOf, neverNode, nullNode, unionOf, unknownNode } from './type-node.js';
 import type { Definition, PropertyNode, TypeNode } from './type-node.js';
 
@@ -17,10 +18,6 @@ function own(record: SchemaRecord, key: string): unknown {
 /** Deeper than this, a schema is shown as `unknown` rather than risking the stack. */
 const maxDepth = 64;
 
-/** Line breaks of any convention become one; the printers escape whatever else is left. */
-export function splitLines(text: string): string[] {
-  return text.split(/\r\n|[\n\r\u0085\u2028\u2029]/);
-}
 
 /** Description text as trimmed lines, with trailing whitespace dropped. */
 function textLines(text: string): string[] {
@@ -106,7 +103,8 @@ export function docOf(schema: unknown, depth = 0): string[] {
       if (nonNull.length === 1 && nonNull.length < members.length) return docOf(nonNull[0], depth + 1);
     }
   }
-  return lines;
+  // Hint values (a format, a pattern, a default) may hold line breaks of their own.
+  return lines.flatMap(splitLines);
 }
 
 /** Sorted-key JSON of a schema, or a per-object token when it cannot be serialized (cycles). */

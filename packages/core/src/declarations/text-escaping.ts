@@ -1,6 +1,14 @@
 // Escaping of schema text (descriptions, names, enum values) into the places it is printed.
-// Input lines have already been split at every line-break convention (see `splitLines`), so a
-// line never contains CR, LF, NEL, U+2028 or U+2029.
+
+/** Splits at every line-break convention: CRLF, CR, LF, NEL, U+2028, U+2029. */
+export function splitLines(text: string): string[] {
+  return text.split(/\r\n|[\n\r\u0085\u2028\u2029]/);
+}
+
+/** Doc lines with any line break left inside a line (a hint value, say) split out. */
+function flatLines(lines: readonly string[]): string[] {
+  return lines.flatMap(splitLines);
+}
 
 function hex(code: number, width: number): string {
   return code.toString(16).padStart(width, '0');
@@ -26,9 +34,9 @@ function jsdocLine(line: string): string {
  * writes (`tagged`: a tag name and the lines of text that follow it).
  */
 export function jsdoc(lines: readonly string[], indent: string, tagged: readonly (readonly [string, readonly string[]])[] = []): string {
-  const body = lines.map(jsdocLine);
+  const body = flatLines(lines).map(jsdocLine);
   for (const [tag, tagLines] of tagged) {
-    const [first = '', ...rest] = tagLines;
+    const [first = '', ...rest] = flatLines(tagLines);
     body.push(`@${tag} ${jsdocLine(first)}`.trimEnd(), ...rest.map(jsdocLine));
   }
   if (body.length === 0) return '';
@@ -41,7 +49,7 @@ export function jsdoc(lines: readonly string[], indent: string, tagged: readonly
  * two lines of a file it would be read as an encoding declaration (PEP 263).
  */
 export function pythonComment(lines: readonly string[], indent: string): string {
-  return lines
+  return flatLines(lines)
     .map((line) => {
       const text = visibleText(line).replace(/coding([:=])/g, 'coding $1');
       return text === '' ? `${indent}#\n` : `${indent}# ${text}\n`;
@@ -55,7 +63,7 @@ export function pythonComment(lines: readonly string[], indent: string): string 
  * follows it or it is last, so that three quotes never meet. Decoded, it is exactly the text.
  */
 export function pythonDocstring(lines: readonly string[], indent: string): string {
-  const text = lines.join('\n');
+  const text = flatLines(lines).join('\n');
   let body = '';
   for (let index = 0; index < text.length; index++) {
     const character = text.charAt(index);

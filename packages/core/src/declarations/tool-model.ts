@@ -1,3 +1,4 @@
+import { typescriptString } from './text-escaping.js';
 import type { DocLines, TypeNode } from './type-node.js';
 
 /** One tool, lowered to the type model, as the printers receive it. */
@@ -20,7 +21,8 @@ export interface ToolModel {
 
 /** The line that maps a guest identifier back to the tool's real name. */
 export function toolNameLine(model: ToolModel): string | undefined {
-  return model.identifier === model.name ? undefined : `Tool name: ${JSON.stringify(model.name)}.`;
+  // JSON text, with U+2028/U+2029 and C1 escaped too so that no line break hides in it.
+  return model.identifier === model.name ? undefined : `Tool name: ${typescriptString(model.name)}.`;
 }
 
 /** Whether the input may be left out: an object none of whose keys is required. */
