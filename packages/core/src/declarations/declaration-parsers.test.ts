@@ -91,14 +91,15 @@ export function checkTypescript(texts: readonly string[], { semantic = true }: {
     const jsDocTags = [...tags].map((tag) => tag.tagName.text);
     const inputProperties: Record<string, Record<string, unknown[] | null>> = {};
     for (const statement of file.statements) {
-      const parameter = ts.isFunctionDeclaration(statement) ? statement.parameters[0] : undefined;
-      if (checker === undefined || parameter === undefined || statement.name === undefined) continue;
+      if (!ts.isFunctionDeclaration(statement) || checker === undefined || statement.name === undefined) continue;
+      const parameter = statement.parameters[0];
+      if (parameter === undefined) continue;
       const inputType = checker.getNonNullableType(checker.getTypeAtLocation(parameter));
       // Entries, not assignments: a key may be `__proto__`.
       const properties = checker.getPropertiesOfType(inputType).map((property) => {
         const propertyType = checker.getNonNullableType(checker.getTypeOfSymbol(property));
         const members = propertyType.isUnion() ? propertyType.types : [propertyType];
-        return [property.getName(), members.every((member) => member.isLiteral()) ? members.map((member) => (member as ts.LiteralType).value) : null] as const;
+        return [property.getName(), members.every((member) => member.isLiteral()) ? members.map((member) => (member.isLiteral() ? member.value : undefined)) : null] as const;
       });
       inputProperties[statement.name.text] = Object.fromEntries(properties);
     }
