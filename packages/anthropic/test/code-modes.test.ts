@@ -156,3 +156,18 @@ catch (error) { return [small, error instanceof ToolError ? error.code : 'other'
     expect(result.toolCalls).toEqual([expect.objectContaining({ caller: 'native', approval: 'denied', error: expect.objectContaining({ code: 'DENIED' }) })]);
   });
 });
+
+describe('scripted native policy', () => {
+  it('turn counts model turns, not the responses that only carried nested calls', async () => {
+    const code = `const ids = await get_team_members({});
+for (const employeeId of ids) await get_expenses({ employeeId });
+console.log(ids.length);`;
+    simulator.setPolicy(scriptedPolicy([[{ type: 'code', code }], (request) => `turn ${request.turn}: ${request.codeExecutionResults[0]!.stdout.trim()} members`]));
+    simulator.reset();
+    const result = await runAgent({ client: simulator.createClient(), model, tools, mode: 'native', prompt: task });
+    expect(result.text).toBe('turn 1: 5 members');
+    // One response per sequential nested call, then the result.
+    expect(result.metrics.modelRoundTrips).toBe(7);
+    expect(simulator.exchanges.map((exchange) => exchange.policyCalls)).toEqual([1, 0, 0, 0, 0, 0, 1]);
+  });
+});

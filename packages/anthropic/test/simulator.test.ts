@@ -138,6 +138,18 @@ describe('Messages API simulator', () => {
   });
 });
 
+describe('abort', () => {
+  it('abortSignal stops a run waiting on the model with an ABORTED AgentError', async () => {
+    simulator = await createMessagesSimulator({ policy: () => 'late', latency: { ...latencyPresets.instant, timeToFirstTokenMs: 5_000 } });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const started = performance.now();
+    const failure = await runAgent({ client: simulator.createClient(), model, tools: [echo], mode: 'parallel', prompt: 'x', abortSignal: controller.signal }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ name: 'AgentError', code: 'ABORTED' });
+    expect(performance.now() - started).toBeLessThan(4_000);
+  });
+});
+
 describe('PromptCache', () => {
   const segment = (key: string, tokens: number, breakpoint = false) => ({ key, tokens, breakpoint, ttlMs: 5 * 60_000 });
 

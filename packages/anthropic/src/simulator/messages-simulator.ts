@@ -508,7 +508,17 @@ function sendJson(response: ServerResponse, status: number, value: unknown, head
 
 async function wait(ms: number, response: ServerResponse): Promise<void> {
   if (ms < 0.5 || response.destroyed) return;
-  await sleep(ms);
+  // Stop waiting when the client goes away (aborted request, closed simulator).
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  response.once('close', stop);
+  try {
+    await sleep(ms, undefined, { signal: controller.signal });
+  } catch {
+    // Aborted: the caller sees a destroyed response and stops writing.
+  } finally {
+    response.off('close', stop);
+  }
 }
 
 function chunks(text: string, size: number): string[] {

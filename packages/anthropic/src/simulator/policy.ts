@@ -87,7 +87,12 @@ export interface PolicyRequest {
   readonly messages: readonly MessageParam[];
   /** Text of the first user message: the task. */
   readonly task: string;
-  /** Number of assistant messages in `messages`: 0 on the first call. */
+  /**
+   * How many times the model has spoken: assistant messages in `messages` with a block the model
+   * generated (text, thinking, a direct `tool_use`, a `server_tool_use`). Messages that only carry
+   * nested calls of hosted code, or only its result, do not count. 0 on the first call; in native
+   * mode, 1 when the policy is asked to continue after its first code has finished.
+   */
   readonly turn: number;
   /** Tools offered, in request order (the code tool and hosted code execution included). */
   readonly tools: readonly PolicyTool[];

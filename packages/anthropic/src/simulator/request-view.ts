@@ -99,6 +99,11 @@ export function viewTools(body: JsonRecord, options: { codeToolName: string | un
   return { tools, codeTool, codeExecution };
 }
 
+function isModelGenerated(block: JsonRecord): boolean {
+  if (block.type === 'tool_use') return !isRecord(block.caller) || block.caller.type === 'direct';
+  return block.type === 'text' || block.type === 'thinking' || block.type === 'redacted_thinking' || block.type === 'server_tool_use';
+}
+
 /** Builds what the policy sees. */
 export function viewRequest(body: JsonRecord, messages: readonly MessageParam[], tools: ToolView): PolicyRequest {
   const system =
@@ -113,7 +118,8 @@ export function viewRequest(body: JsonRecord, messages: readonly MessageParam[],
   let lastToolResults: PolicyToolResult[] = [];
   let turn = 0;
   for (const message of messages) {
-    if (message.role === 'assistant') turn++;
+    // A turn is an assistant message with something the model generated: not only nested calls or hosted results.
+    if (message.role === 'assistant' && blocksOf(message.content).some(isModelGenerated)) turn++;
     const current: PolicyToolResult[] = [];
     for (const block of blocksOf(message.content)) {
       if (block.type === 'tool_use' && typeof block.id === 'string') {
