@@ -45,7 +45,8 @@ function descriptionText(description: string): string {
   return description.trim().split(/\r\n|[\n\r\u0085\u2028\u2029]/).map((line) => line.trimEnd()).join('\n');
 }
 
-describe('BFCL corpus', () => {
+// Generous: the machine running CI may be shared; the work itself takes a few seconds.
+describe('BFCL corpus', { timeout: 60_000 }, () => {
   let corpus: CorpusTool[];
   let toolsets: Toolset[];
 

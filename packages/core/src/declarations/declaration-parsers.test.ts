@@ -198,7 +198,7 @@ export function checkPython(texts: readonly string[]): PythonCheck[] {
 }
 
 if (expect.getState().testPath === fileURLToPath(import.meta.url)) {
-  describe('checkTypescript', () => {
+  describe('checkTypescript', { timeout: 60_000 }, () => {
     it('lists declarations and tags, and reports syntax and type errors', () => {
       const [valid, injected, broken, illTyped] = checkTypescript([
         '/** @returns x */\ndeclare function a(input: { b: string }): Promise<unknown>;\ntype T = { c: T[] };',
@@ -222,7 +222,7 @@ if (expect.getState().testPath === fileURLToPath(import.meta.url)) {
     });
   });
 
-  describe('checkPython', () => {
+  describe('checkPython', { timeout: 60_000 }, () => {
     it('lists async defs with decoded docstrings, and reports syntax and name errors', () => {
       const [valid, broken, unresolved] = checkPython([
         'from typing import Literal, NotRequired, TypedDict\nclass X(TypedDict):\n    a: int\n    b: NotRequired[Literal["x", 1]]\nasync def f(input: X, /) -> list[X]:\n    """one\n    two \\"\\"\\" \\\\ end"""',

@@ -137,7 +137,7 @@ const cyclicTool: AnyTool = {
   execute: () => null,
 };
 
-describe('hostile schemas', () => {
+describe('hostile schemas', { timeout: 60_000 }, () => {
   const toolset = createToolset([...hostileTools, cyclicTool]);
   const identifiers = toolset.entries.map((entry) => entry.identifier);
 
