@@ -38,6 +38,10 @@ export interface SandboxConformanceOptions {
  * describeSandboxConformance({ name: 'isolated-vm', createSandbox: () => createIsolatedVmSandbox() });
  * ```
  */
+// Runs whose case sets no time limit get this one: a hung run fails its case with a TIMEOUT result
+// well before the test's own timeout, which would hide what happened.
+const defaultRunTimeoutMs = 10_000;
+
 export function describeSandboxConformance(options: SandboxConformanceOptions): void {
   const timeoutMs = options.timeoutMs ?? 30_000;
   describe(options.name, async () => {
@@ -74,7 +78,8 @@ export function describeSandboxConformance(options: SandboxConformanceOptions): 
           capabilities,
           language: test.language,
           createSandbox: async () => options.createSandbox(),
-          run: (runOptions) => runCode({ ...runOptions, sandbox, language: test.language }),
+          run: (runOptions) =>
+            runCode({ ...runOptions, limits: { timeoutMs: defaultRunTimeoutMs, ...runOptions.limits }, sandbox, language: test.language }),
         };
         await test.conformanceCase.run(context);
       });

@@ -110,6 +110,23 @@ const noNetwork = defineCase<(port: number) => string>({
   },
 });
 
+const ownProcess = defineCase<string>({
+  id: 'isolation.own-process',
+  description:
+    'With processApi the process APIs the guest sees belong to its own process, never the host’s: the pid it sees is not the host’s.',
+  requires: { processApi: true },
+  code: {
+    javascript: lines('return { pid: process.pid, ppid: process.ppid };'),
+    python: lines('import os', 'return {"pid": os.getpid(), "ppid": os.getppid()}'),
+  },
+  run: async (context, code) => {
+    const result = expectSuccess(await context.run({ code }));
+    const { pid } = result.value as { pid: number; ppid: number };
+    expect(typeof pid).toBe('number');
+    expect(pid).not.toBe(process.pid);
+  },
+});
+
 const secretName = 'CODECALL_CONFORMANCE_SECRET';
 
 const hostEnvironment = defineCase<(hostPid: number) => string>({
@@ -408,6 +425,7 @@ const concurrentRuns = defineCase<(id: number) => string>({
 /** Cases of the `isolation` area: what guest code cannot reach. */
 export const isolationCases: readonly ConformanceCase[] = [
   noHostGlobals,
+  ownProcess,
   noNetwork,
   hostEnvironment,
   noHostObjects,
