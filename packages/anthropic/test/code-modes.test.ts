@@ -171,3 +171,24 @@ console.log(ids.length);`;
     expect(simulator.exchanges.map((exchange) => exchange.policyCalls)).toEqual([1, 0, 0, 0, 0, 0, 1]);
   });
 });
+
+describe('hybrid mode with both kinds of calls', () => {
+  it('a direct call, then code that uses its result, counted apart', async () => {
+    simulator.setPolicy(
+      scriptedPolicy([
+        [{ type: 'tool_use', name: 'get_team_members', input: {} }],
+        (request) => {
+          const ids = request.lastToolResults[0]!.value as string[];
+          return [{ type: 'code', code: `const all = await Promise.all(${JSON.stringify(ids)}.map((employeeId) => get_expenses({ employeeId })));\nreturn all.map((items) => items.length);` }];
+        },
+        (request) => `counts: ${JSON.stringify(request.lastToolResults[0]!.value)}`,
+      ]),
+    );
+    simulator.reset();
+    const result = await runAgent({ client: simulator.createClient(), model, tools, mode: 'hybrid', sandbox, prompt: task });
+    expect(result.text).toBe('counts: [10,10,10,10,10]');
+    expect(result.metrics.modelRoundTrips).toBe(3);
+    expect(result.metrics.toolCalls).toMatchObject({ direct: 1, nested: 5, codeRuns: 1 });
+    expect(result.toolCalls.map((call) => call.caller)).toEqual(['direct', 'code', 'code', 'code', 'code', 'code']);
+  });
+});
