@@ -20,10 +20,11 @@ export interface LatencyModel {
   readonly source: string;
 }
 
-const outputSource =
-  'Time to first token and output speed: rounded from the public, continuously updated measurements of Artificial Analysis (artificialanalysis.ai, model pages of Anthropic models, as recalled for late 2025; not measured here, check the site for current values).';
+const aaSonnetOpus =
+  'Artificial Analysis measurements via the Anthropic API as quoted by lattice.uptownhr.com/claude-opus-4-5/speed-analysis (Nov 2025)';
+const aaHaiku = 'Artificial Analysis measurements via the Anthropic API as quoted by shadabchow.com/blogs/ai-models/claude-4-5-haiku-reasoning (late 2025)';
 const prefillAssumption =
-  'ASSUMPTION (no public source): prefill rates for uncached input, and a 10x faster rate for cached input (Anthropic prices cache reads at 0.1x of base input, which we take as a proxy for their cost).';
+  'ASSUMPTION (no public source): the prefill rates for uncached input, and cached input 10x faster (Anthropic prices cache reads at 0.1x of base input, taken as a proxy for their cost).';
 
 /** Name of a latency preset. */
 export type LatencyPresetName = 'instant' | 'haiku' | 'sonnet' | 'opus';
@@ -43,32 +44,32 @@ export const latencyPresets: Readonly<Record<LatencyPresetName, LatencyModel>> =
     outputTokensPerSecond: Number.POSITIVE_INFINITY,
     source: 'Zero latency, for tests.',
   },
-  /** Haiku-class (claude-haiku-4-5): fast, small model. */
+  /** Haiku-class (claude-haiku-4-5): low time to first token. */
   haiku: {
     name: 'haiku',
-    timeToFirstTokenMs: 600,
+    timeToFirstTokenMs: 480,
     inputTokensPerSecond: 40_000,
     cachedInputTokensPerSecond: 400_000,
-    outputTokensPerSecond: 150,
-    source: `${outputSource} ${prefillAssumption}`,
+    outputTokensPerSecond: 53,
+    source: `TTFT 0.48 s and 53 output tokens/s for claude-haiku-4-5: ${aaHaiku}. ${prefillAssumption}`,
   },
   /** Sonnet-class (claude-sonnet-4-5). */
   sonnet: {
     name: 'sonnet',
-    timeToFirstTokenMs: 1_500,
+    timeToFirstTokenMs: 1_800,
     inputTokensPerSecond: 20_000,
     cachedInputTokensPerSecond: 200_000,
-    outputTokensPerSecond: 70,
-    source: `${outputSource} ${prefillAssumption}`,
+    outputTokensPerSecond: 63,
+    source: `TTFT 1.80 s and 63 output tokens/s for claude-sonnet-4-5: ${aaSonnetOpus}. ${prefillAssumption}`,
   },
-  /** Opus-class (claude-opus-4-5). */
+  /** Opus-class (measured on claude-opus-4-1). */
   opus: {
     name: 'opus',
-    timeToFirstTokenMs: 2_000,
+    timeToFirstTokenMs: 2_670,
     inputTokensPerSecond: 10_000,
     cachedInputTokensPerSecond: 100_000,
-    outputTokensPerSecond: 50,
-    source: `${outputSource} ${prefillAssumption}`,
+    outputTokensPerSecond: 45,
+    source: `TTFT 2.67 s and 45 output tokens/s for claude-opus-4-1 (Opus 4.5 was not yet measured there): ${aaSonnetOpus}. ${prefillAssumption}`,
   },
 };
 
