@@ -280,6 +280,7 @@ export async function createMessagesSimulator(settings: MessagesSimulatorSetting
       }
       policyCalls++;
       const { blocks, stopReason: explicit } = normalizeTurn(turn);
+      const parallelToolUse = viewRequest(body, messages, tools).parallelToolUse;
       let directCalls = 0;
       for (const block of blocks) {
         if (block.type === 'text') {
@@ -290,8 +291,7 @@ export async function createMessagesSimulator(settings: MessagesSimulatorSetting
           if (tool === undefined) throw new RequestError(500, 'api_error', `simulator policy error: tool_use of ${block.name}, which the request does not offer`);
           if (!tool.allowedCallers.includes('direct')) throw new RequestError(500, 'api_error', `simulator policy error: tool_use of ${block.name}, whose allowed_callers exclude direct calls`);
           // The API emits at most one tool_use per turn with disable_parallel_tool_use.
-          const request = viewRequest(body, messages, tools);
-          if (!request.parallelToolUse && directCalls > 0) continue;
+          if (!parallelToolUse && directCalls > 0) continue;
           directCalls++;
           const input = block.input ?? {};
           content.push({ type: 'tool_use', id: block.id ?? newId('toolu_'), name: block.name, input, caller: { type: 'direct' } });
@@ -300,7 +300,7 @@ export async function createMessagesSimulator(settings: MessagesSimulatorSetting
           const viaExecution = block.via === 'code_execution' || (block.via === undefined && tools.codeTool === undefined);
           if (!viaExecution) {
             if (tools.codeTool === undefined) throw new RequestError(500, 'api_error', 'simulator policy error: code for the code tool, but the request offers no code tool');
-            if (!viewRequest(body, messages, tools).parallelToolUse && directCalls > 0) continue;
+            if (!parallelToolUse && directCalls > 0) continue;
             directCalls++;
             content.push({ type: 'tool_use', id: newId('toolu_'), name: tools.codeTool.name, input: { code: block.code }, caller: { type: 'direct' } });
             outputTokens += countTokens(`${tools.codeTool.name} ${JSON.stringify({ code: block.code })}`);
