@@ -27,7 +27,7 @@ export function printPython(tools: readonly ToolModel[]): string {
   const names = new TypeNameRegistry('python', tools.map((tool) => tool.identifier));
   const imports = new Set<string>();
   const blocks: string[] = [];
-  const definitions = new Map<Definition, { name: string; done: boolean }>();
+  const definitions = new Map<Definition, { name: string; done: boolean; isClass: boolean }>();
   const objectNames = new WeakMap<ObjectNode, string>();
 
   const typing = (name: string): string => {
@@ -66,16 +66,17 @@ export function printPython(tools: readonly ToolModel[]): string {
     return typing('Any');
   };
 
-  const typedDict = (node: ObjectNode, name: string, doc: DocLines): void => {
+  const typedDict = (node: ObjectNode, name: string, doc: DocLines, bases: readonly string[] = []): void => {
     const fields = node.properties.map((property) => {
       const fieldType = type(property.type);
       return { property, text: property.required ? fieldType : `${typing('NotRequired')}[${fieldType}]` };
     });
     typing('TypedDict');
-    if (node.properties.every((property) => isFieldName(property.name))) {
-      let block = `class ${name}(TypedDict):\n`;
+    if (bases.length > 0 || node.properties.every((property) => isFieldName(property.name))) {
+      let block = `class ${name}(${bases.length > 0 ? bases.join(', ') : 'TypedDict'}):\n`;
       if (doc.length > 0) block += pythonDocstring(doc, indent);
       for (const { property, text } of fields) block += `${pythonComment(property.doc, indent)}${indent}${property.name}: ${text}\n`;
+      if (fields.length === 0 && doc.length === 0) block += `${indent}pass\n`;
       blocks.push(block);
       return;
     }
@@ -104,13 +105,27 @@ export function printPython(tools: readonly ToolModel[]): string {
     return className;
   };
 
-  /** `allOf` in Python: objects merge into one TypedDict; anything else keeps its first member. */
+  /**
+   * `allOf` in Python: when every member is an object, named ones (printed as TypedDict classes)
+   * become base classes and inline ones merge into the class body; keys that need the functional
+   * form, or a base still being printed, merge everything into one TypedDict instead. Anything
+   * else is best effort: the first member.
+   */
   const intersection = (members: readonly TypeNode[], name: string | undefined, doc: DocLines): string => {
     const resolved = members.map(resolve);
-    if (resolved.every((member) => member.kind === 'object')) {
-      return object(mergeObjects(resolved), name, doc);
+    if (!resolved.every((member) => member.kind === 'object')) return members[0] === undefined ? typing('Any') : type(members[0]);
+    const inline = members.filter((member): member is ObjectNode => member.kind === 'object');
+    const merged = inline.length > 0 ? mergeObjects(inline) : undefined;
+    const references = members.flatMap((member) => (member.kind === 'ref' ? [member.definition] : []));
+    if (references.length > 0 && (merged === undefined || merged.properties.every((property) => isFieldName(property.name)))) {
+      const bases = references.map(definition);
+      if (references.every((reference) => definitions.get(reference)?.done === true && definitions.get(reference)?.isClass === true)) {
+        const className = name ?? names.claim(merged === undefined ? bases.join('And') : nameFromHint(merged.nameHint));
+        typedDict(merged ?? { kind: 'object', properties: [], additional: undefined, nameHint: [] }, className, doc, bases);
+        return className;
+      }
     }
-    return members[0] === undefined ? typing('Any') : type(members[0]);
+    return object(mergeObjects(resolved), name, doc);
   };
 
   const definition = (target: Definition): string => {
@@ -118,13 +133,15 @@ export function printPython(tools: readonly ToolModel[]): string {
     // A definition still being printed is referred to by a forward reference (a string).
     if (state !== undefined) return state.done ? state.name : pythonString(state.name);
     const name = names.claim(target.nameHint);
-    const entry = { name, done: false };
+    const entry = { name, done: false, isClass: false };
     definitions.set(target, entry);
     const body = target.body();
     if (body.kind === 'object' && body.properties.length > 0) {
       object(body, name, target.doc);
+      entry.isClass = true;
     } else if (body.kind === 'intersection' && body.members.map(resolve).every((member) => member.kind === 'object')) {
       intersection(body.members, name, target.doc);
+      entry.isClass = true;
     } else {
       const text = type(body);
       blocks.push(`${pythonComment(target.doc, '')}${name} = ${text}\n`);
