@@ -102,6 +102,56 @@ const memory = defineCase<{ within: string; beyond: string }>({
   },
 });
 
+const externalPrograms = {
+  arrayBuffers: lines(
+    'const held = [];',
+    'let total = 0;',
+    'try {',
+    '  for (let i = 0; i < 64; i++) { const b = new ArrayBuffer(16 * 1024 * 1024); new Uint8Array(b).fill(1); held.push(b); total += b.byteLength; }',
+    '} catch (e) { return { total, error: e.name }; }',
+    'return { total };',
+  ),
+  wasmMemory: lines(
+    'if (typeof WebAssembly === "undefined") return { total: 0, error: "no WebAssembly" };',
+    'let memory;',
+    'try {',
+    '  memory = new WebAssembly.Memory({ initial: 1, maximum: 16384 });',
+    '  for (let i = 0; i < 100; i++) { memory.grow(160); new Uint8Array(memory.buffer).fill(1); }',
+    '} catch (e) { return { total: memory ? memory.buffer.byteLength : 0, error: e.name }; }',
+    'return { total: memory.buffer.byteLength };',
+  ),
+  resizableBuffer: lines(
+    'let buffer;',
+    'try {',
+    '  buffer = new ArrayBuffer(0, { maxByteLength: 1024 * 1024 * 1024 });',
+    '  if (typeof buffer.resize !== "function") return { total: 0, error: "not resizable" };',
+    '  for (let i = 1; i <= 64; i++) { buffer.resize(i * 16 * 1024 * 1024); new Uint8Array(buffer).fill(1); }',
+    '} catch (e) { return { total: buffer ? buffer.byteLength : 0, error: e.name }; }',
+    'return { total: buffer.byteLength };',
+  ),
+};
+
+const memoryExternal = defineCase<typeof externalPrograms>({
+  id: 'limits.memory-external',
+  description:
+    'Memory outside the JavaScript heap counts too: with memoryLimitBytes 64 MiB, the guest cannot hold 1 GiB in ArrayBuffers, a growing WebAssembly.Memory or a resizable ArrayBuffer. Each attempt ends with MEMORY_LIMIT, or with the guest refused (it holds at most twice the limit), and the sandbox runs the next code.',
+  requires: { memoryLimit: true },
+  code: { javascript: externalPrograms },
+  run: async (context, programs) => {
+    const memoryLimitBytes = 64 * 1024 * 1024;
+    for (const [label, code] of Object.entries(programs)) {
+      const result = await context.run({ code, limits: { memoryLimitBytes, timeoutMs: 20_000 } });
+      if (result.type === 'error') {
+        expect({ label, code: result.error.code }).toStrictEqual({ label, code: 'MEMORY_LIMIT' });
+      } else {
+        const { total } = result.value as { total: number };
+        expect({ label, withinTwiceTheLimit: total <= 2 * memoryLimitBytes, total }).toMatchObject({ label, withinTwiceTheLimit: true });
+      }
+      await expectStillUsable(context);
+    }
+  },
+});
+
 const abortMidRun = defineCase<{ spinning: string; waiting: string }>({
   id: 'limits.abort-mid-run',
   description:
@@ -160,6 +210,7 @@ export const limitCases: readonly ConformanceCase[] = [
   timeoutPending,
   hostEventLoopFree,
   memory,
+  memoryExternal,
   abortMidRun,
   abortBeforeStart,
 ];
