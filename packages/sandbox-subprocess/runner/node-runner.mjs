@@ -1,0 +1,376 @@
+// codecall runner for node, runner protocol v1 (see the package README).
+// Standard library only; started as `node [flags] node-runner.mjs [--language javascript|typescript]`.
+// Protocol messages are JSON lines: host -> runner on stdin, runner -> host on stdout. Guest output
+// is framed into `out` messages; file descriptors 0 and 1 are re-pointed at /dev/null so that
+// nothing the guest writes to them reaches the protocol stream.
+import fs from 'node:fs';
+import net from 'node:net';
+import vm from 'node:vm';
+import nodeModule from 'node:module';
+import path from 'node:path';
+
+const PROTOCOL_VERSION = 1;
+
+// Runtime warnings (e.g. for type stripping) are not guest output.
+process.removeAllListeners('warning');
+const GUEST_FILENAME = 'guest.js';
+
+const languageArgument = process.argv.indexOf('--language');
+const preloadLanguage = languageArgument >= 0 ? process.argv[languageArgument + 1] : 'javascript';
+
+// --- channel -------------------------------------------------------------------------------
+
+function reopen(fd, flags) {
+  try {
+    return fs.openSync(`/proc/self/fd/${fd}`, flags);
+  } catch {
+    return -1;
+  }
+}
+
+let inFd = 0;
+let outFd = 1;
+const reopenedIn = reopen(0, 'r');
+const reopenedOut = reopen(1, 'a');
+if (reopenedIn >= 0 && reopenedOut >= 0) {
+  inFd = reopenedIn;
+  outFd = reopenedOut;
+  // The lowest free descriptor is reused by open(), so these land on 0 and 1.
+  fs.closeSync(0);
+  fs.openSync('/dev/null', 'r');
+  fs.closeSync(1);
+  fs.openSync('/dev/null', 'w');
+} else {
+  if (reopenedIn >= 0) fs.closeSync(reopenedIn);
+  if (reopenedOut >= 0) fs.closeSync(reopenedOut);
+}
+
+function openStream(fd, readable) {
+  try {
+    return new net.Socket({ fd, readable, writable: !readable });
+  } catch {
+    return readable ? fs.createReadStream('', { fd }) : fs.createWriteStream('', { fd });
+  }
+}
+
+const input = openStream(inFd, true);
+const output = openStream(outFd, false);
+output.on('error', () => process.exit(70));
+
+function send(message) {
+  output.write(`${JSON.stringify(message)}\n`);
+}
+
+function finish(message) {
+  output.write(`${JSON.stringify(message)}\n`, () => {
+    if (!reusable || inputEnded) process.exit(0);
+  });
+}
+
+// --- JSON semantics with a size budget -------------------------------------------------------
+
+class BudgetExceeded extends Error {}
+
+/** JSON text of `value` (JSON.stringify semantics), or a failure; budgeted while serializing. */
+function toJson(value, maxBytes) {
+  let budget = maxBytes;
+  const replacer = function (key, item) {
+    budget -= key.length + 2;
+    if (typeof item === 'string') budget -= item.length + 2;
+    else budget -= 4;
+    if (budget < 0) throw new BudgetExceeded();
+    return item;
+  };
+  let json;
+  try {
+    json = JSON.stringify(value, replacer);
+  } catch (error) {
+    if (error instanceof BudgetExceeded) return { ok: false, tooLarge: true, message: `exceeds limits.maxValueBytes (${maxBytes} bytes)` };
+    return { ok: false, tooLarge: false, message: error instanceof Error ? error.message : String(error) };
+  }
+  if (json !== undefined && Buffer.byteLength(json) > maxBytes) {
+    return { ok: false, tooLarge: true, message: `exceeds limits.maxValueBytes (${maxBytes} bytes)` };
+  }
+  return { ok: true, json };
+}
+
+// --- guest globals -------------------------------------------------------------------------
+
+class ToolError extends Error {
+  constructor(code, message, toolName) {
+    super(message);
+    this.name = 'ToolError';
+    this.code = code;
+    this.toolName = toolName;
+  }
+}
+Object.defineProperty(globalThis, 'ToolError', { value: ToolError, writable: true, configurable: true });
+
+let run;
+let reusable = false;
+
+function lineOf(stack) {
+  if (typeof stack !== 'string') return undefined;
+  // Parse errors start with "guest.js:LINE" (vm.Script) or ":LINE" (type stripping).
+  const match = /^(?:guest\.js)?:(\d+)\s*$/m.exec(stack);
+  const line = match === null ? NaN : Number(match[1]);
+  return Number.isSafeInteger(line) && line > 0 ? line : guestLine(stack);
+}
+
+function guestLine(stack) {
+  if (typeof stack !== 'string') return undefined;
+  const match = /guest\.js:(\d+)/.exec(stack);
+  const line = match === null ? NaN : Number(match[1]);
+  return Number.isSafeInteger(line) && line > 0 ? line : undefined;
+}
+
+function format(value) {
+  if (typeof value === 'string') return value;
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  try {
+    const json = JSON.stringify(value);
+    return json === undefined ? 'undefined' : json;
+  } catch {
+    try {
+      return String(value);
+    } catch {
+      return '[unprintable]';
+    }
+  }
+}
+
+function emit(fd, text) {
+  if (run === undefined || text.length === 0) return;
+  if (run.outputBudget <= 0) {
+    if (!run.outputTruncated) {
+      run.outputTruncated = true;
+      send({ t: 'out', fd, d: '', truncated: true });
+    }
+    return;
+  }
+  const bytes = Buffer.byteLength(text);
+  if (bytes > run.outputBudget) {
+    const kept = Buffer.from(text).subarray(0, run.outputBudget).toString('utf8').replace(/\uFFFD$/, '');
+    run.outputBudget = 0;
+    run.outputTruncated = true;
+    send({ t: 'out', fd, d: kept, truncated: true });
+    return;
+  }
+  run.outputBudget -= bytes;
+  send({ t: 'out', fd, d: text });
+}
+
+const printTo = (fd) => (...values) => emit(fd, `${values.map(format).join(' ')}\n`);
+const consoleOverrides = {
+  log: printTo(1),
+  info: printTo(1),
+  debug: printTo(1),
+  error: printTo(2),
+  warn: printTo(2),
+  trace: printTo(2),
+};
+for (const [name, fn] of Object.entries(consoleOverrides)) {
+  Object.defineProperty(console, name, { value: fn, writable: true, configurable: true });
+}
+for (const [stream, fd] of [[process.stdout, 1], [process.stderr, 2]]) {
+  stream.write = (chunk, encoding, callback) => {
+    emit(fd, typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    const done = typeof encoding === 'function' ? encoding : callback;
+    if (typeof done === 'function') queueMicrotask(done);
+    return true;
+  };
+}
+
+function installTools(tools) {
+  for (const tool of tools) {
+    const { name, identifier } = tool;
+    const fn = async function (...args) {
+      const callSite = new Error();
+      const current = run;
+      if (current === undefined || current.finished) throw new ToolError('ABORTED', 'The run has ended.', name);
+      let inputJson;
+      if (args.length > 0 && args[0] !== undefined) {
+        const encoded = toJson(args[0], current.limits.maxValueBytes);
+        if (!encoded.ok) {
+          const error = encoded.tooLarge
+            ? new ToolError('VALUE_TOO_LARGE', `The input of ${name} ${encoded.message}.`, name)
+            : new ToolError('INVALID_INPUT', `The input of ${name} cannot be expressed as JSON: ${encoded.message}`, name);
+          error.stack = `ToolError: ${error.message}\n${String(callSite.stack).split('\n').slice(1).join('\n')}`;
+          throw error;
+        }
+        inputJson = encoded.json;
+      }
+      const id = ++current.nextCallId;
+      const result = await new Promise((resolve) => {
+        current.pending.set(id, resolve);
+        send(inputJson === undefined ? { t: 'call', id, name } : { t: 'call', id, name, input: inputJson });
+      });
+      if (result.ok) return result.output === undefined ? undefined : JSON.parse(result.output);
+      const error = new ToolError(String(result.code), String(result.message), name);
+      error.stack = `ToolError: ${error.message}\n${String(callSite.stack).split('\n').slice(1).join('\n')}`;
+      throw error;
+    };
+    Object.defineProperty(fn, 'name', { value: identifier });
+    Object.defineProperty(globalThis, identifier, { value: fn, writable: true, configurable: true, enumerable: false });
+  }
+}
+
+function removeTools(tools) {
+  for (const tool of tools) delete globalThis[tool.identifier];
+}
+
+function describeError(error, code) {
+  if (error instanceof ToolError || (error !== null && typeof error === 'object' && error.name === 'ToolError' && typeof error.code === 'string')) {
+    const line = guestLine(error.stack);
+    return { code: 'TOOL_ERROR', name: 'ToolError', message: String(error.message), toolErrorCode: String(error.code), ...(line === undefined ? {} : { line }) };
+  }
+  if (error instanceof Error || (error !== null && typeof error === 'object' && typeof error.message === 'string')) {
+    let name = 'Error';
+    let message = '';
+    let stack;
+    try {
+      name = typeof error.name === 'string' && error.name.length > 0 ? error.name : 'Error';
+      message = String(error.message);
+      stack = error.stack;
+    } catch {
+      // A hostile getter; report what we have.
+    }
+    const line = code === 'SYNTAX_ERROR' ? lineOf(stack) : guestLine(stack);
+    return { code, name, message, ...(line === undefined ? {} : { line }) };
+  }
+  return { code, name: 'Error', message: `Uncaught ${format(error)}` };
+}
+
+function endRun(message) {
+  const current = run;
+  if (current === undefined || current.finished) return;
+  current.finished = true;
+  for (const resolve of current.pending.values()) resolve({ ok: false, code: 'ABORTED', message: 'The run has ended.' });
+  current.pending.clear();
+  removeTools(current.tools);
+  run = undefined;
+  finish(message);
+}
+
+const requireFromCwd = nodeModule.createRequire(path.join(process.cwd(), 'guest.js'));
+let stripTypes = typeof nodeModule.stripTypeScriptTypes === 'function' ? nodeModule.stripTypeScriptTypes : undefined;
+if (preloadLanguage === 'typescript' && stripTypes !== undefined) {
+  try {
+    stripTypes('let warm: number = 1;');
+  } catch {
+    stripTypes = undefined;
+  }
+}
+
+async function start(message) {
+  const limits = message.limits ?? {};
+  reusable = message.reuse === true;
+  run = {
+    limits: { maxValueBytes: Number(limits.maxValueBytes) || 8 * 1024 * 1024 },
+    outputBudget: Number.isFinite(limits.maxOutputBytes) ? limits.maxOutputBytes : 64_000,
+    outputTruncated: false,
+    pending: new Map(),
+    nextCallId: 0,
+    finished: false,
+    tools: Array.isArray(message.tools) ? message.tools : [],
+  };
+  const current = run;
+  installTools(current.tools);
+  globalThis.require = requireFromCwd;
+
+  const wrapped = `(async function () {${String(message.code)}\n})`;
+  let source = wrapped;
+  let script;
+  try {
+    if (message.language === 'typescript') {
+      if (stripTypes === undefined) throw new SyntaxError('TypeScript needs Node >= 22.13 (module.stripTypeScriptTypes).');
+      source = stripTypes(wrapped, { mode: 'strip' });
+    }
+    script = new vm.Script(source, {
+      filename: GUEST_FILENAME,
+      importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    });
+  } catch (error) {
+    endRun({ t: 'error', error: describeError(error, 'SYNTAX_ERROR') });
+    return;
+  }
+  let value;
+  try {
+    value = await script.runInThisContext()();
+  } catch (error) {
+    if (current.finished) return;
+    endRun({ t: 'error', error: describeError(error, 'RUNTIME_ERROR') });
+    return;
+  }
+  if (current.finished) return;
+  if (value === undefined) {
+    endRun({ t: 'done' });
+    return;
+  }
+  const encoded = toJson(value, current.limits.maxValueBytes);
+  if (!encoded.ok) {
+    endRun({
+      t: 'error',
+      error: encoded.tooLarge
+        ? { code: 'OUTPUT_LIMIT', name: 'OutputLimitError', message: `The return value ${encoded.message}.` }
+        : { code: 'RUNTIME_ERROR', name: 'TypeError', message: `The return value cannot be expressed as JSON: ${encoded.message}` },
+    });
+    return;
+  }
+  endRun(encoded.json === undefined ? { t: 'done' } : { t: 'done', value: encoded.json });
+}
+
+process.on('uncaughtException', (error) => {
+  if (run === undefined) return;
+  endRun({ t: 'error', error: describeError(error, 'RUNTIME_ERROR') });
+});
+process.on('unhandledRejection', () => {
+  // A promise the guest never awaited; JavaScript semantics elsewhere ignore it too.
+});
+
+function handle(line) {
+  let message;
+  try {
+    message = JSON.parse(line);
+  } catch {
+    send({ t: 'fatal', message: 'The runner received a line that is not JSON.' });
+    process.exit(65);
+  }
+  if (message === null || typeof message !== 'object') return;
+  if (message.t === 'start') {
+    if (run !== undefined) return;
+    if (message.v !== PROTOCOL_VERSION) {
+      send({ t: 'fatal', message: `Protocol version ${String(message.v)} is not supported; this runner speaks ${PROTOCOL_VERSION}.` });
+      process.exit(65);
+    }
+    start(message).catch((error) => endRun({ t: 'error', error: describeError(error, 'RUNTIME_ERROR') }));
+  } else if (message.t === 'result') {
+    const resolve = run?.pending.get(message.id);
+    if (resolve === undefined) return;
+    run.pending.delete(message.id);
+    resolve(message.ok ? { ok: true, output: typeof message.output === 'string' ? message.output : undefined } : { ok: false, code: message.code, message: message.message });
+  }
+}
+
+let buffered = '';
+input.setEncoding?.('utf8');
+input.on('data', (chunk) => {
+  let text = buffered + chunk;
+  let newline = text.indexOf('\n');
+  while (newline >= 0) {
+    const line = text.slice(0, newline);
+    text = text.slice(newline + 1);
+    if (line.length > 0) handle(line);
+    newline = text.indexOf('\n');
+  }
+  buffered = text;
+});
+let inputEnded = false;
+const onInputEnd = () => {
+  inputEnded = true;
+  if (run === undefined) process.exit(0);
+};
+input.on('end', onInputEnd);
+input.on('error', onInputEnd);
+
+send({ t: 'ready', v: PROTOCOL_VERSION, runtime: 'node', version: process.version, pid: process.pid });

@@ -1,0 +1,106 @@
+import { lstatSync, readlinkSync } from 'node:fs';
+import path from 'node:path';
+
+/** Everything a launcher needs to start one runner process. */
+export interface SubprocessLaunchSpec {
+  /** Which runner: `node` (javascript, typescript) or `python`. */
+  readonly runtime: 'node' | 'python';
+  /** Absolute path of the interpreter on the host (or the configured name for custom launchers). */
+  readonly interpreterPath: string;
+  /** Interpreter flags that go before the runner path (heap size, isolation flags). */
+  readonly interpreterArgs: readonly string[];
+  /** Absolute path of the runner program on the host. */
+  readonly runnerPath: string;
+  /** Arguments that go after the runner path. */
+  readonly runnerArgs: readonly string[];
+  /** Directory holding both runner programs. */
+  readonly runnerDirectory: string;
+  /** The run's private working directory on the host (created before, removed after). */
+  readonly workDirectory: string;
+  /** Directories the interpreter needs (its installation prefix), for jails. */
+  readonly interpreterMountPaths: readonly string[];
+}
+
+/** What a launcher function returns: the argv of the command to spawn. */
+export interface SubprocessLaunchCommand {
+  /** Program and arguments; the program is looked up on the host's PATH. */
+  readonly command: readonly string[];
+}
+
+/**
+ * A user command that gives the runner its stdio, e.g. `docker run -i --rm …`. The adapter appends
+ * `[interpreterPath, ...interpreterArgs, runnerPath, ...runnerArgs]` to `command`, so inside a
+ * container set `nodePath`/`pythonPath` to the container's interpreters and mount
+ * `runnerDirectory` at the same path.
+ */
+export interface SubprocessCommandLauncher {
+  /** The prefix command, e.g. `['docker', 'run', '-i', '--rm', '--network=none', …, 'image']`. */
+  readonly command: readonly string[];
+  /** Isolation this command provides, reported in `capabilities.isolation`. Default `'process'`. */
+  readonly isolation?: 'process' | 'jail' | 'microvm';
+  /** Whether guest code can reach the network through this command. Default `true` (unknown). */
+  readonly network?: boolean;
+  /** Whether this command enforces `memoryLimitBytes` (the adapter's rlimits apply to the command). Default `false`. */
+  readonly memoryLimit?: boolean;
+}
+
+/**
+ * How runner processes are started:
+ * - `'plain'`: spawned directly, with a scrubbed environment in a private working directory;
+ * - `'jail'`: inside bubblewrap (`bwrap`): own user, PID, network, IPC and UTS namespaces, a
+ *   read-only view of the system, the working directory as a private `/tmp`, no host home;
+ * - `{ command }`: any command that gives the runner its stdio (see `SubprocessCommandLauncher`);
+ * - a function returning the full command for each launch.
+ */
+export type SubprocessLauncher =
+  | 'plain'
+  | 'jail'
+  | SubprocessCommandLauncher
+  | ((spec: SubprocessLaunchSpec) => SubprocessLaunchCommand);
+
+/** Settings of the `'jail'` launcher. */
+export interface SubprocessJailSettings {
+  /** Path of bubblewrap. Default: `bwrap` on the host's PATH. */
+  readonly bwrapPath?: string;
+  /** Extra host paths to show read-only inside the jail (at the same path). Default none. */
+  readonly readOnlyPaths?: readonly string[];
+  /** User id the guest runs as inside the jail's user namespace. Default 65534 (nobody). */
+  readonly uid?: number;
+}
+
+const systemDirectories = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+
+function isUnder(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/** The bubblewrap argv for one launch (without the bwrap binary itself). */
+export function bubblewrapArgs(spec: SubprocessLaunchSpec, settings: SubprocessJailSettings = {}): string[] {
+  const uid = String(settings.uid ?? 65534);
+  const args = [
+    '--unshare-user', '--uid', uid, '--gid', uid,
+    '--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
+    '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--hostname', 'codecall',
+    '--ro-bind', '/usr', '/usr',
+  ];
+  for (const dir of systemDirectories) {
+    try {
+      const stat = lstatSync(dir);
+      if (stat.isSymbolicLink()) args.push('--symlink', readlinkSync(dir), dir);
+      else if (stat.isDirectory()) args.push('--ro-bind', dir, dir);
+    } catch {
+      // Not present on this system.
+    }
+  }
+  args.push('--proc', '/proc', '--dev', '/dev', '--bind', spec.workDirectory, '/tmp');
+  const mounts = [...spec.interpreterMountPaths, spec.runnerDirectory, ...(settings.readOnlyPaths ?? [])]
+    .map((entry) => path.resolve(entry))
+    .filter((entry) => !isUnder(entry, '/usr'));
+  for (const mount of [...new Set(mounts)].sort()) args.push('--ro-bind', mount, mount);
+  args.push(
+    '--chdir', '/tmp', '--setenv', 'HOME', '/tmp', '--setenv', 'TMPDIR', '/tmp',
+    '--', spec.interpreterPath, ...spec.interpreterArgs, spec.runnerPath, ...spec.runnerArgs,
+  );
+  return args;
+}

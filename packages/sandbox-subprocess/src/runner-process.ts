@@ -1,0 +1,246 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { SandboxStartError } from '@codecall/core';
+import type { PidsCgroup } from './pids-cgroup.js';
+import { JsonLinesDecoder, encodeRunnerMessage, parseRunnerMessage } from './runner-protocol.js';
+import type { HostToRunnerMessage, RunnerReadyMessage, RunnerToHostMessage } from './runner-protocol.js';
+
+/** How a runner process ended. */
+export interface RunnerExit {
+  /** Exit code, when it exited normally. */
+  readonly code: number | null;
+  /** Signal that ended it, when one did. */
+  readonly signal: NodeJS.Signals | null;
+  /** The last bytes it wrote to its own stderr (interpreter diagnostics, not guest output). */
+  readonly stderrTail: string;
+}
+
+/** What one run listens to while it owns a runner. */
+export interface RunnerListener {
+  /** A well-formed message arrived. */
+  onMessage(message: RunnerToHostMessage): void;
+  /** The runner broke the protocol; it is being killed. */
+  onViolation(violation: string): void;
+  /** The runner ended (after its protocol stream was drained). */
+  onExit(exit: RunnerExit): void;
+}
+
+/** Options of `RunnerProcess.spawn`. */
+export interface RunnerProcessOptions {
+  /** Pool key: runtime, language and memory limit this runner was started for. */
+  readonly key: string;
+  /** Full argv (wrappers, launcher, interpreter, runner). */
+  readonly argv: readonly string[];
+  /** The complete environment of the child (already scrubbed). */
+  readonly env: Readonly<Record<string, string>>;
+  /** The private working directory; removed when the runner ends. */
+  readonly workDirectory: string;
+  /** Cgroup capping the runner's processes; destroyed when the runner ends. */
+  readonly cgroup: PidsCgroup | undefined;
+  /** Longest protocol line accepted, in characters. */
+  readonly maxLineLength: number;
+  /** How long the runner may take to report `ready`, in milliseconds. */
+  readonly startTimeoutMs: number;
+  /** Identifies the sandbox in start errors. */
+  readonly sandboxId: string;
+}
+
+const stderrTailBytes = 4_096;
+
+/** One runner child process: spawned, waiting for `start`, then owned by one run at a time. */
+export class RunnerProcess {
+  /** Pool key the runner was started for. */
+  readonly key: string;
+  /** Resolves with the `ready` message; rejects with `SandboxStartError` when the runner cannot start. */
+  readonly ready: Promise<RunnerReadyMessage>;
+  /** Resolves once the process has exited and its working directory is removed. */
+  readonly ended: Promise<void>;
+  /** Runs this runner has started. */
+  runs = 0;
+  /** When it became idle (for the pool's idle timeout), `performance.now()` milliseconds. */
+  idleSince = 0;
+  readonly #child: ChildProcess;
+  readonly #decoder: JsonLinesDecoder;
+  readonly #cgroup: PidsCgroup | undefined;
+  #listener: RunnerListener | undefined;
+  #stderrTail = '';
+  #exit: RunnerExit | undefined;
+  #dead = false;
+  #isReady = false;
+
+  private constructor(options: RunnerProcessOptions) {
+    this.key = options.key;
+    this.#cgroup = options.cgroup;
+    this.#decoder = new JsonLinesDecoder({ maxLineLength: options.maxLineLength });
+    const [command, ...args] = options.argv;
+    this.#child = spawn(command as string, args, {
+      cwd: options.workDirectory,
+      env: options.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+      windowsHide: true,
+    });
+    const child = this.#child;
+    let resolveReady!: (message: RunnerReadyMessage) => void;
+    let rejectReady!: (error: Error) => void;
+    this.ready = new Promise((resolve, reject) => {
+      resolveReady = resolve;
+      rejectReady = reject;
+    });
+    this.ready.catch(() => undefined);
+    const startTimer = setTimeout(() => {
+      rejectReady(new SandboxStartError(`The runner did not start within ${options.startTimeoutMs} ms (${command}).`, { sandboxId: options.sandboxId, retryable: true }));
+      this.kill();
+    }, options.startTimeoutMs);
+
+    child.stdin?.on('error', () => undefined);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.#stderrTail = (this.#stderrTail + chunk.toString('utf8')).slice(-stderrTailBytes);
+    });
+    child.stderr?.on('error', () => undefined);
+
+    let stdoutEnded = false;
+    let exited = false;
+    let resolveEnded!: () => void;
+    this.ended = new Promise((resolve) => {
+      resolveEnded = resolve;
+    });
+    const settle = (): void => {
+      if (!exited || this.#exit !== undefined) return;
+      const exitInfo: RunnerExit = { code: child.exitCode, signal: child.signalCode, stderrTail: this.#stderrTail };
+      this.#exit = exitInfo;
+      this.#dead = true;
+      clearTimeout(startTimer);
+      if (!this.#isReady) {
+        rejectReady(new SandboxStartError(describeStartFailure(command as string, exitInfo), { sandboxId: options.sandboxId }));
+      }
+      const listener = this.#listener;
+      this.#listener = undefined;
+      listener?.onExit(exitInfo);
+      this.#cleanUp(options.workDirectory).then(resolveEnded, resolveEnded);
+    };
+
+    child.stdout?.on('data', (chunk: Buffer) => {
+      let lines: string[];
+      try {
+        lines = this.#decoder.push(chunk);
+      } catch (error) {
+        this.#violate(error instanceof Error ? error.message : 'an oversized line');
+        return;
+      }
+      for (const line of lines) {
+        if (this.#dead && this.#listener === undefined) return;
+        const message = parseRunnerMessage(line);
+        if ('violation' in message) {
+          this.#violate(message.violation);
+          return;
+        }
+        if (message.t === 'ready' && !this.#isReady) {
+          this.#isReady = true;
+          clearTimeout(startTimer);
+          resolveReady(message);
+          continue;
+        }
+        if (message.t === 'fatal' && this.#listener === undefined) {
+          this.kill();
+          continue;
+        }
+        const listener = this.#listener;
+        if (listener === undefined) {
+          this.#violate(`a "${message.t}" message while no run was active`);
+          return;
+        }
+        listener.onMessage(message);
+      }
+    });
+    child.stdout?.on('end', () => {
+      stdoutEnded = true;
+      settle();
+    });
+    child.stdout?.on('error', () => undefined);
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(startTimer);
+      rejectReady(new SandboxStartError(`Cannot start ${command}: ${error.message}${error.code === 'ENOENT' ? ' (is it installed and on PATH?)' : ''}`, { sandboxId: options.sandboxId, cause: error }));
+      exited = true;
+      stdoutEnded = true;
+      settle();
+    });
+    child.on('exit', () => {
+      exited = true;
+      if (stdoutEnded) settle();
+      // A descendant may keep the protocol pipe open; do not wait for it for long.
+      else setTimeout(settle, 500).unref();
+    });
+  }
+
+  /** Spawns a runner; await `ready` before handing it a run. */
+  static spawn(options: RunnerProcessOptions): RunnerProcess {
+    return new RunnerProcess(options);
+  }
+
+  /** Whether the process is gone (or being killed). */
+  get dead(): boolean {
+    return this.#dead;
+  }
+
+  /** Whether the runner reported `ready`. */
+  get isReady(): boolean {
+    return this.#isReady;
+  }
+
+  /** Host process id of the spawned command. */
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  /** Gives the runner to a run (or takes it back with `undefined`). */
+  attach(listener: RunnerListener | undefined): void {
+    this.#listener = listener;
+  }
+
+  /** Sends one protocol message. */
+  send(message: HostToRunnerMessage): void {
+    if (this.#dead) return;
+    this.#child.stdin?.write(encodeRunnerMessage(message));
+  }
+
+  /** Kills the runner's process group (and, through its cgroup or PID namespace, every descendant). */
+  kill(): void {
+    if (this.#child.exitCode === null && this.#child.signalCode === null) {
+      try {
+        if (this.#child.pid !== undefined) process.kill(-this.#child.pid, 'SIGKILL');
+      } catch {
+        this.#child.kill('SIGKILL');
+      }
+    }
+    this.#dead = true;
+    this.#cgroup?.destroy();
+  }
+
+  #violate(violation: string): void {
+    const listener = this.#listener;
+    this.kill();
+    listener?.onViolation(violation);
+  }
+
+  async #cleanUp(workDirectory: string): Promise<void> {
+    this.#child.stdin?.destroy();
+    this.#child.stdout?.destroy();
+    this.#child.stderr?.destroy();
+    if (this.#cgroup !== undefined) {
+      // Daemons that left the process group are still in the cgroup.
+      for (let attempt = 0; attempt < 20 && this.#cgroup.exists(); attempt++) {
+        this.#cgroup.destroy();
+        if (this.#cgroup.exists()) await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    }
+    await rm(workDirectory, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
+  }
+}
+
+function describeStartFailure(command: string, exit: RunnerExit): string {
+  const how = exit.signal !== null ? `was killed by ${exit.signal}` : `exited with code ${String(exit.code)}`;
+  const tail = exit.stderrTail.trim().slice(-1_000);
+  return `The runner (${command}) ${how} before it was ready.${tail.length > 0 ? ` Its stderr: ${tail}` : ''}`;
+}

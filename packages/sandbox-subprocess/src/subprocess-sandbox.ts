@@ -1,0 +1,433 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SandboxConfigurationError, SandboxDisposedError, SandboxStartError, defaultLimits } from '@codecall/core';
+import type {
+
+  RunError,
+  SandboxCapabilitiesV1,
+  SandboxExecuteRequestV1,
+  SandboxExecuteResultV1,
+  SandboxLanguage,
+  SandboxV1,
+} from '@codecall/core';
+import { findExecutable, resolveNode, resolvePython } from './interpreters.js';
+import type { ResolvedInterpreter } from './interpreters.js';
+import { bubblewrapArgs } from './launcher.js';
+import type { SubprocessJailSettings, SubprocessLaunchSpec, SubprocessLauncher } from './launcher.js';
+import { PidsCgroup } from './pids-cgroup.js';
+import { RunnerProcess } from './runner-process.js';
+import type { RunnerExit } from './runner-process.js';
+import { runnerProtocolVersion } from './runner-protocol.js';
+import type { RunnerToHostMessage } from './runner-protocol.js';
+import { nodeRunnerPath, pythonRunnerPath, runnerDirectory } from './runner-files.js';
+import { WorkerPool } from './worker-pool.js';
+import type { ResolvedPoolSettings, SubprocessPoolSettings } from './worker-pool.js';
+
+/** Settings of `createSubprocessSandbox`. Every field is optional. */
+export interface SubprocessSandboxSettings {
+  /**
+   * Languages this sandbox runs. `javascript` and `typescript` run in node, `python` in python3.
+   * Default all three.
+   */
+  readonly languages?: readonly SandboxLanguage[];
+  /** The node binary. Default: the host's own (`process.execPath`). */
+  readonly nodePath?: string;
+  /**
+   * The python3 interpreter. Default `python3` on the host's PATH, resolved once to the real
+   * binary behind any pyenv/asdf shim.
+   */
+  readonly pythonPath?: string;
+  /** How runner processes are started; see `SubprocessLauncher`. Default `'plain'`. */
+  readonly launcher?: SubprocessLauncher;
+  /** Settings of the `'jail'` launcher. */
+  readonly jail?: SubprocessJailSettings;
+  /**
+   * Environment variables given to the guest, by value. The guest gets nothing else from the host
+   * except `inheritEnv`, plus `PATH`, `HOME`, `TMPDIR` and `LANG` set by the adapter.
+   */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Names of host environment variables passed through to the guest (an allow-list). Default none. */
+  readonly inheritEnv?: readonly string[];
+  /** The warm pool; `false` disables it. */
+  readonly pool?: SubprocessPoolSettings | false;
+  /**
+   * Processes (and threads) the guest may have at once, enforced with a pids cgroup when this host
+   * lets the adapter create one, and with `RLIMIT_NPROC` when the host does not run as root.
+   * Default 64.
+   */
+  readonly maxProcesses?: number;
+  /** Largest file the guest may write, in bytes (`RLIMIT_FSIZE`). Default 256 MiB. */
+  readonly maxFileBytes?: number;
+  /** Parent directory of the per-run private working directories. Default the OS temp directory. */
+  readonly tempDirectory?: string;
+  /** How long a runner may take to start before the run fails with `SandboxStartError`, in ms. Default 30,000. */
+  readonly startTimeoutMs?: number;
+}
+
+type Runtime = 'node' | 'python';
+
+const allLanguages: readonly SandboxLanguage[] = ['javascript', 'typescript', 'python'];
+const mebibyte = 1024 * 1024;
+// V8 reserves about 1 GiB of address space before running anything; the heap flag is the real limit.
+const nodeAddressSpaceBaseBytes = 2048 * mebibyte;
+const pythonAddressSpaceBaseBytes = 96 * mebibyte;
+
+const runtimeOf = (language: SandboxLanguage): Runtime => (language === 'python' ? 'python' : 'node');
+
+function crashed(message: string): RunError {
+  return { code: 'SANDBOX_CRASHED', name: 'SandboxCrashedError', message };
+}
+
+function describeExit(runtime: Runtime, exit: RunnerExit): RunError {
+  const tail = exit.stderrTail;
+  if (/JavaScript heap out of memory|Reached heap limit|Allocation failed|MemoryError|Cannot allocate memory/.test(tail)) {
+    return { code: 'MEMORY_LIMIT', name: 'MemoryLimitError', message: 'The code ran out of memory (limits.memoryLimitBytes).' };
+  }
+  const how = exit.signal !== null ? `was killed by ${exit.signal}` : `exited with code ${String(exit.code)}`;
+  const lastLines = tail.trim().split('\n').slice(-5).join('\n').slice(-1_000);
+  return crashed(`The ${runtime} process ${how} before the run finished.${lastLines.length > 0 ? ` Last stderr: ${lastLines}` : ''}`);
+}
+
+let sandboxCounter = 0;
+
+/**
+ * Runs guest code in child processes: `node` for JavaScript and TypeScript, `python3` for Python,
+ * each behind the runner protocol (JSON lines over the child's stdio). Limits are enforced from
+ * outside the child: wall time (the process group or jail is killed), memory (rlimits and node's
+ * heap size), output bytes and tool calls (counted by the host). A pool of pre-spawned one-shot
+ * runners makes warm starts cheap.
+ */
+export class SubprocessSandbox implements SandboxV1 {
+  /** Always `'v1'`. */
+  readonly specificationVersion = 'v1' as const;
+  /** `subprocess:<n>:<random>`. */
+  readonly sandboxId: string;
+  /** What this sandbox does, per launcher. */
+  readonly capabilities: SandboxCapabilitiesV1;
+  readonly #settings: SubprocessSandboxSettings;
+  readonly #pool: WorkerPool;
+  readonly #poolSettings: ResolvedPoolSettings;
+  readonly #interpreters = new Map<Runtime, ResolvedInterpreter>();
+  readonly #active = new Set<RunnerProcess>();
+  readonly #activeRuns = new Set<() => void>();
+  #disposed = false;
+
+  constructor(settings: SubprocessSandboxSettings = {}) {
+    this.#settings = settings;
+    this.sandboxId = `subprocess:${++sandboxCounter}:${randomUUID().slice(0, 8)}`;
+    const languages = settings.languages ?? allLanguages;
+    if (languages.length === 0 || languages.some((language) => !allLanguages.includes(language))) {
+      throw new SandboxConfigurationError(`settings.languages must list some of ${allLanguages.join(', ')}.`, { sandboxId: this.sandboxId });
+    }
+    const launcher = settings.launcher ?? 'plain';
+    if (launcher === 'jail' && findExecutable(settings.jail?.bwrapPath ?? 'bwrap') === undefined) {
+      throw new SandboxStartError('The jail launcher needs bubblewrap: install it (apt-get install bubblewrap) or set settings.jail.bwrapPath.', { sandboxId: this.sandboxId });
+    }
+    for (const [name, value] of [['maxProcesses', settings.maxProcesses], ['maxFileBytes', settings.maxFileBytes], ['startTimeoutMs', settings.startTimeoutMs]] as const) {
+      if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
+        throw new SandboxConfigurationError(`settings.${name} must be a positive integer, got ${String(value)}.`, { sandboxId: this.sandboxId });
+      }
+    }
+    const pool = settings.pool === false ? { size: 0 } : (settings.pool ?? {});
+    this.#poolSettings = {
+      size: pool.size ?? 2,
+      idleTimeoutMs: pool.idleTimeoutMs ?? 60_000,
+      maxReuse: pool.maxReuse ?? 1,
+    };
+    for (const [name, value] of Object.entries(this.#poolSettings)) {
+      if (!Number.isSafeInteger(value) || value < (name === 'size' ? 0 : 1)) {
+        throw new SandboxConfigurationError(`settings.pool.${name} must be a ${name === 'size' ? 'non-negative' : 'positive'} integer, got ${String(value)}.`, { sandboxId: this.sandboxId });
+      }
+    }
+    const custom = typeof launcher === 'object' ? launcher : undefined;
+    const isolation = launcher === 'jail' ? 'jail' : (custom?.isolation ?? 'process');
+    this.capabilities = Object.freeze({
+      languages: Object.freeze([...languages]),
+      isolation,
+      network: launcher === 'jail' ? false : (custom?.network ?? true),
+      filesystem: true,
+      processApi: true,
+      memoryLimit: findExecutable('prlimit') !== undefined && (typeof launcher !== 'object' && typeof launcher !== 'function' ? true : (custom?.memoryLimit ?? false)),
+    });
+    this.#pool = new WorkerPool(this.#poolSettings, (key) => this.#spawnForKey(key));
+    for (const language of pool.prewarm ?? []) {
+      if (languages.includes(language)) void this.warmUp(language).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Starts the pool's runners for `language` at `memoryLimitBytes` (default: the default limit)
+   * and resolves when they are ready, so the next runs start warm. Rejects with `SandboxStartError`
+   * when the interpreter cannot be found.
+   */
+  async warmUp(language: SandboxLanguage, limits: { memoryLimitBytes?: number } = {}): Promise<void> {
+    if (this.#disposed) throw new SandboxDisposedError(this.sandboxId);
+    await this.#interpreter(runtimeOf(language));
+    await this.#pool.warm(poolKey(language, limits.memoryLimitBytes ?? defaultLimits.memoryLimitBytes));
+  }
+
+  async execute(request: SandboxExecuteRequestV1): Promise<SandboxExecuteResultV1> {
+    if (this.#disposed) throw new SandboxDisposedError(this.sandboxId);
+    if (!this.capabilities.languages.includes(request.language)) {
+      throw new SandboxConfigurationError(`Sandbox ${this.sandboxId} does not run ${request.language}.`, { code: 'UNSUPPORTED_LANGUAGE', sandboxId: this.sandboxId });
+    }
+    if (request.abortSignal.aborted) return this.#aborted();
+    await this.#interpreter(runtimeOf(request.language));
+    const key = poolKey(request.language, request.limits.memoryLimitBytes);
+    const runner = this.#pool.take(key) ?? this.#spawnForKey(key);
+    this.#active.add(runner);
+    try {
+      try {
+        await Promise.race([
+          runner.ready,
+          new Promise((_, reject) => {
+            request.abortSignal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+          }),
+        ]);
+      } catch (error) {
+        runner.kill();
+        if (request.abortSignal.aborted) return this.#aborted();
+        throw error;
+      }
+      if (this.#disposed) {
+        runner.kill();
+        throw new SandboxDisposedError(this.sandboxId);
+      }
+      runner.runs++;
+      const result = await this.#run(runner, request);
+      if (result.clean && this.#poolSettings.maxReuse > 1) this.#pool.release(runner);
+      else runner.kill();
+      return result.result;
+    } finally {
+      this.#active.delete(runner);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const end of [...this.#activeRuns]) end();
+    const active = [...this.#active];
+    for (const runner of active) runner.kill();
+    await Promise.all([this.#pool.dispose(), ...active.map((runner) => runner.ended)]);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
+  }
+
+  #aborted(): SandboxExecuteResultV1 {
+    return { type: 'error', error: { code: 'ABORTED', name: 'AbortError', message: 'The run was aborted.' }, stdout: '', stderr: '', outputTruncated: false };
+  }
+
+  async #interpreter(runtime: Runtime): Promise<ResolvedInterpreter> {
+    const known = this.#interpreters.get(runtime);
+    if (known !== undefined) return known;
+    const resolved = runtime === 'node' ? await resolveNode(this.#settings.nodePath) : await resolvePython(this.#settings.pythonPath);
+    this.#interpreters.set(runtime, resolved);
+    return resolved;
+  }
+
+  #spawnForKey(key: string): RunnerProcess {
+    const [language, memory] = key.split('|') as [SandboxLanguage, string];
+    const memoryLimitBytes = Number(memory);
+    const runtime = runtimeOf(language);
+    const interpreter = this.#interpreters.get(runtime);
+    if (interpreter === undefined) throw new SandboxStartError(`The ${runtime} interpreter is not resolved yet.`, { sandboxId: this.sandboxId });
+    const launcher = this.#settings.launcher ?? 'plain';
+    const base = this.#settings.tempDirectory ?? tmpdir();
+    const workDirectory = mkdtempSync(path.join(base, 'codecall-'));
+    const custom = typeof launcher === 'object' || typeof launcher === 'function';
+    const interpreterPath = custom ? (runtime === 'node' ? (this.#settings.nodePath ?? interpreter.path) : (this.#settings.pythonPath ?? interpreter.path)) : interpreter.path;
+    const interpreterArgs = runtime === 'node'
+      ? [`--max-old-space-size=${Math.max(8, Math.floor(memoryLimitBytes / mebibyte))}`, '--disable-warning=ExperimentalWarning', '--no-deprecation']
+      : ['-I', '-B', '-X', 'frozen_modules=on'];
+    const spec: SubprocessLaunchSpec = {
+      runtime,
+      interpreterPath,
+      interpreterArgs,
+      runnerPath: runtime === 'node' ? nodeRunnerPath : pythonRunnerPath,
+      runnerArgs: runtime === 'node' ? ['--language', language] : [],
+      runnerDirectory,
+      workDirectory,
+      interpreterMountPaths: interpreter.mountPaths,
+    };
+    let command: string[];
+    if (launcher === 'plain') command = [spec.interpreterPath, ...spec.interpreterArgs, spec.runnerPath, ...spec.runnerArgs];
+    else if (launcher === 'jail') command = [this.#settings.jail?.bwrapPath ?? 'bwrap', ...bubblewrapArgs(spec, this.#settings.jail)];
+    else if (typeof launcher === 'function') command = [...launcher(spec).command];
+    else command = [...launcher.command, spec.interpreterPath, ...spec.interpreterArgs, spec.runnerPath, ...spec.runnerArgs];
+    if (command.length === 0) throw new SandboxConfigurationError('settings.launcher returned an empty command.', { sandboxId: this.sandboxId });
+
+    const maxProcesses = this.#settings.maxProcesses ?? 64;
+    const prlimit = findExecutable('prlimit');
+    if (prlimit !== undefined) {
+      const addressSpace = memoryLimitBytes + (runtime === 'node' ? nodeAddressSpaceBaseBytes : pythonAddressSpaceBaseBytes);
+      command = [
+        prlimit,
+        `--as=${addressSpace}`,
+        `--fsize=${this.#settings.maxFileBytes ?? 256 * mebibyte}`,
+        `--nproc=${maxProcesses}`,
+        '--core=0',
+        '--',
+        ...command,
+      ];
+    }
+    const cgroup = PidsCgroup.create(maxProcesses + 8);
+    if (cgroup !== undefined) {
+      // Join the cgroup before exec, so nothing the runner starts escapes it.
+      command = ['/bin/sh', '-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup.path, ...command];
+    }
+    const jailed = launcher === 'jail';
+    const env: Record<string, string> = {
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+      HOME: jailed ? '/tmp' : workDirectory,
+      TMPDIR: jailed ? '/tmp' : workDirectory,
+      LANG: 'C.UTF-8',
+    };
+    for (const name of this.#settings.inheritEnv ?? []) {
+      const value = process.env[name];
+      if (value !== undefined) env[name] = value;
+    }
+    Object.assign(env, this.#settings.env ?? {});
+    const maxValueBytes = defaultLimits.maxValueBytes;
+    return RunnerProcess.spawn({
+      key,
+      argv: command,
+      env,
+      workDirectory,
+      cgroup,
+      maxLineLength: Math.max(maxValueBytes, 1 * mebibyte) * 8 + 64 * 1024,
+      startTimeoutMs: this.#settings.startTimeoutMs ?? 30_000,
+      sandboxId: this.sandboxId,
+    });
+  }
+
+  #run(runner: RunnerProcess, request: SandboxExecuteRequestV1): Promise<{ result: SandboxExecuteResultV1; clean: boolean }> {
+    const { limits } = request;
+    const runtime = runtimeOf(request.language);
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    let outputBytes = 0;
+    let outputTruncated = false;
+    const maxLineLength = Math.max(limits.maxValueBytes, limits.maxOutputBytes) * 8 + 64 * 1024;
+
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (outcome: { type: 'success'; valueJson: string | undefined } | { type: 'error'; error: RunError }, clean: boolean): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        request.abortSignal.removeEventListener('abort', onAbort);
+        this.#activeRuns.delete(onDispose);
+        runner.attach(undefined);
+        if (!clean) runner.kill();
+        const output = { stdout: stdout.join(''), stderr: stderr.join(''), outputTruncated };
+        resolve({ result: outcome.type === 'success' ? { type: 'success', valueJson: outcome.valueJson, ...output } : { type: 'error', error: outcome.error, ...output }, clean });
+      };
+      const timer = setTimeout(() => {
+        finish({ type: 'error', error: { code: 'TIMEOUT', name: 'TimeoutError', message: `The code did not finish within limits.timeoutMs (${limits.timeoutMs} ms) and was stopped.` } }, false);
+      }, limits.timeoutMs);
+      const onAbort = (): void => finish({ type: 'error', error: { code: 'ABORTED', name: 'AbortError', message: 'The run was aborted.' } }, false);
+      const onDispose = (): void => finish({ type: 'error', error: { code: 'ABORTED', name: 'AbortError', message: `Sandbox ${this.sandboxId} was disposed while the code ran.` } }, false);
+      request.abortSignal.addEventListener('abort', onAbort, { once: true });
+      this.#activeRuns.add(onDispose);
+
+      const append = (fd: 1 | 2, text: string, truncated: boolean): void => {
+        if (truncated) outputTruncated = true;
+        if (text.length === 0) return;
+        const room = limits.maxOutputBytes - outputBytes;
+        if (room <= 0) {
+          outputTruncated = true;
+          return;
+        }
+        const bytes = text.length * 3 <= room ? text.length : Buffer.byteLength(text);
+        let kept = text;
+        if (bytes > room) {
+          kept = Buffer.from(text).subarray(0, room).toString('utf8').replace(/\uFFFD$/, '');
+          outputTruncated = true;
+        }
+        outputBytes += kept === text ? bytes : Buffer.byteLength(kept);
+        (fd === 1 ? stdout : stderr).push(kept);
+      };
+
+      const onMessage = (message: RunnerToHostMessage): void => {
+        if (settled) return;
+        switch (message.t) {
+          case 'out':
+            append(message.fd, message.d, message.truncated === true);
+            return;
+          case 'call': {
+            const id = message.id;
+            request
+              .callTool({ name: message.name, inputJson: message.input })
+              .then(
+                (result) => {
+                  if (settled) return;
+                  runner.send(result.type === 'success'
+                    ? (result.outputJson === undefined ? { t: 'result', id, ok: true } : { t: 'result', id, ok: true, output: result.outputJson })
+                    : { t: 'result', id, ok: false, code: result.code, message: result.message });
+                },
+                () => {
+                  if (!settled) runner.send({ t: 'result', id, ok: false, code: 'TOOL_FAILED', message: 'The tool call failed.' });
+                },
+              );
+            return;
+          }
+          case 'done':
+            finish({ type: 'success', valueJson: message.value }, true);
+            return;
+          case 'error':
+            finish({ type: 'error', error: message.error }, true);
+            return;
+          case 'fatal':
+            finish({ type: 'error', error: crashed(`The ${runtime} runner gave up: ${message.message.slice(0, 500)}`) }, false);
+            return;
+          case 'ready':
+            finish({ type: 'error', error: crashed(`The ${runtime} runner broke the protocol (a second "ready").`) }, false);
+            return;
+        }
+      };
+
+      runner.attach({
+        onMessage: (message) => {
+          if (message.t === 'out' || message.t === 'call') {
+            const size = message.t === 'out' ? message.d.length : (message.input?.length ?? 0);
+            if (size > maxLineLength) {
+              finish({ type: 'error', error: crashed(`The ${runtime} runner sent an oversized message.`) }, false);
+              return;
+            }
+          }
+          onMessage(message);
+        },
+        onViolation: (violation) => finish({ type: 'error', error: crashed(`The ${runtime} runner broke the protocol: it wrote ${violation}.`) }, false),
+        onExit: (exit) => finish({ type: 'error', error: describeExit(runtime, exit) }, false),
+      });
+      if (runner.dead) {
+        finish({ type: 'error', error: crashed(`The ${runtime} process ended before the run started.`) }, false);
+        return;
+      }
+      runner.send({
+        t: 'start',
+        v: runnerProtocolVersion,
+        language: request.language,
+        code: request.code,
+        tools: request.tools.map((tool) => ({ name: tool.name, identifier: tool.identifier })),
+        limits: { maxValueBytes: limits.maxValueBytes, maxOutputBytes: limits.maxOutputBytes },
+        ...(this.#poolSettings.maxReuse > 1 && runner.runs < this.#poolSettings.maxReuse ? { reuse: true } : {}),
+      });
+    });
+  }
+}
+
+function poolKey(language: SandboxLanguage, memoryLimitBytes: number): string {
+  return `${language}|${memoryLimitBytes}`;
+}
+
+/** Creates a subprocess sandbox; see `SubprocessSandboxSettings`. Dispose it to stop its processes. */
+export function createSubprocessSandbox(settings?: SubprocessSandboxSettings): SubprocessSandbox {
+  return new SubprocessSandbox(settings);
+}
+

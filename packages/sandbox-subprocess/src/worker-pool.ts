@@ -1,0 +1,139 @@
+import type { RunnerProcess } from './runner-process.js';
+
+/** Settings of the warm pool of pre-spawned runners. */
+export interface SubprocessPoolSettings {
+  /**
+   * Idle runners kept ready per pool key (runtime, language and memory limit). A run takes one and
+   * a replacement starts at once. `0` disables the pool (every run spawns). Default 2.
+   */
+  readonly size?: number;
+  /** An idle runner unused this long is stopped, in milliseconds. Default 60,000. */
+  readonly idleTimeoutMs?: number;
+  /**
+   * Runs one runner process may serve. Default 1: runners are one-shot and never shared between
+   * runs. Above 1, a runner that finished cleanly goes back to the pool: globals, imported modules
+   * and files in its working directory then survive into the next run — only for trusted code.
+   */
+  readonly maxReuse?: number;
+  /**
+   * Languages to warm up when the sandbox is created, with the default memory limit. Default none:
+   * a key's pool fills after its first run.
+   */
+  readonly prewarm?: readonly ('javascript' | 'typescript' | 'python')[];
+}
+
+/** Resolved pool settings. */
+export interface ResolvedPoolSettings {
+  readonly size: number;
+  readonly idleTimeoutMs: number;
+  readonly maxReuse: number;
+}
+
+/**
+ * Idle runners by key. `take` hands out the oldest idle runner and starts a replacement; dead
+ * runners leave the pool and are replaced on the next demand (a few start failures in a row stop
+ * the refilling until a run asks again, so a broken launcher does not spin).
+ */
+export class WorkerPool {
+  readonly #settings: ResolvedPoolSettings;
+  readonly #spawn: (key: string) => RunnerProcess;
+  readonly #idle = new Map<string, RunnerProcess[]>();
+  readonly #failures = new Map<string, number>();
+  readonly #sweeper: NodeJS.Timeout | undefined;
+  #disposed = false;
+
+  constructor(settings: ResolvedPoolSettings, spawnRunner: (key: string) => RunnerProcess) {
+    this.#settings = settings;
+    this.#spawn = spawnRunner;
+    if (settings.size > 0) {
+      this.#sweeper = setInterval(() => this.#sweep(), Math.max(250, Math.min(settings.idleTimeoutMs / 2, 10_000)));
+      this.#sweeper.unref();
+    }
+  }
+
+  /** An idle (or still starting) runner for `key`, or `undefined`; a replacement starts. */
+  take(key: string): RunnerProcess | undefined {
+    const list = this.#idle.get(key);
+    let runner: RunnerProcess | undefined;
+    while (list !== undefined && list.length > 0) {
+      const candidate = list.shift() as RunnerProcess;
+      if (!candidate.dead) {
+        runner = candidate;
+        break;
+      }
+    }
+    this.#failures.set(key, 0);
+    this.fill(key);
+    return runner;
+  }
+
+  /** Puts a runner that finished cleanly back, if it may serve more runs. Otherwise kills it. */
+  release(runner: RunnerProcess): void {
+    const list = this.#idle.get(runner.key) ?? [];
+    if (this.#disposed || runner.dead || runner.runs >= this.#settings.maxReuse || list.length >= this.#settings.size) {
+      runner.kill();
+      return;
+    }
+    runner.idleSince = performance.now();
+    list.unshift(runner);
+    this.#idle.set(runner.key, list);
+  }
+
+  /** Starts runners until `key` has `size` idle ones. */
+  fill(key: string): void {
+    if (this.#disposed || this.#settings.size === 0) return;
+    const list = (this.#idle.get(key) ?? []).filter((runner) => !runner.dead);
+    this.#idle.set(key, list);
+    while (list.length < this.#settings.size && (this.#failures.get(key) ?? 0) < 3) {
+      const runner = this.#spawn(key);
+      runner.idleSince = performance.now();
+      list.push(runner);
+      runner.ready.then(
+        () => this.#failures.set(key, 0),
+        () => this.#failures.set(key, (this.#failures.get(key) ?? 0) + 1),
+      );
+      void runner.ended.then(() => {
+        const current = this.#idle.get(key);
+        const index = current?.indexOf(runner) ?? -1;
+        if (current !== undefined && index >= 0) {
+          current.splice(index, 1);
+          // Replace a runner that died while idle (a crash, an OOM kill), unless starting fails.
+          if (runner.isReady) this.fill(key);
+        }
+      });
+    }
+  }
+
+  /** Resolves when every idle runner of `key` is ready (or failed to start). */
+  async warm(key: string): Promise<void> {
+    this.fill(key);
+    await Promise.all((this.#idle.get(key) ?? []).map((runner) => runner.ready.catch(() => undefined)));
+  }
+
+  /** Idle runners of `key` (ready or starting). */
+  idleCount(key: string): number {
+    return (this.#idle.get(key) ?? []).filter((runner) => !runner.dead).length;
+  }
+
+  /** Kills every idle runner; the pool accepts nothing afterwards. */
+  async dispose(): Promise<void> {
+    this.#disposed = true;
+    if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    const runners = [...this.#idle.values()].flat();
+    this.#idle.clear();
+    for (const runner of runners) runner.kill();
+    await Promise.all(runners.map((runner) => runner.ended));
+  }
+
+  #sweep(): void {
+    const now = performance.now();
+    for (const list of this.#idle.values()) {
+      for (const runner of [...list]) {
+        if (runner.isReady && now - runner.idleSince > this.#settings.idleTimeoutMs) {
+          list.splice(list.indexOf(runner), 1);
+          runner.kill();
+        }
+      }
+    }
+  }
+}
