@@ -87,13 +87,11 @@ describe('generateDeclarations', () => {
     expect(declarations(tools, 'python')).toMatchInlineSnapshot(`
       "from typing import NotRequired, TypedDict
       class FInput(TypedDict):
-          # The day. (format: date)
-          day: str
+          day: str  # The day. (format: date)
           # Page size.
           # Second line. (default: 10, minimum: 1, maximum: 100)
           limit: NotRequired[int]
-          # Items: A tag.
-          tags: NotRequired[list[str]]
+          tags: NotRequired[list[str]]  # Items: A tag.
       async def f(input: FInput, /) -> list[str]:
           """Lists things.
           Returns: The things."""
@@ -115,10 +113,8 @@ describe('generateDeclarations', () => {
     expect(py).toMatchInlineSnapshot(`
       "from typing import Any, NotRequired, TypedDict
       class FInput(TypedDict):
-          # default: "5 years"
-          n: NotRequired[int]
-          # default: "None"
-          a: NotRequired[list[str]]
+          n: NotRequired[int]  # default: "5 years"
+          a: NotRequired[list[str]]  # default: "None"
       async def f(input: FInput = {}, /) -> Any: ...
       "
     `);
@@ -177,8 +173,7 @@ describe('generateDeclarations', () => {
       class FInput(TypedDict):
           a: str | None
           b: int | None
-          # A date. (format: date)
-          c: str | None
+          c: str | None  # A date. (format: date)
           d: str | float
       async def f(input: FInput, /) -> Any: ...
       "
@@ -236,8 +231,7 @@ describe('generateDeclarations', () => {
           a: str
           b: NotRequired[float]
       class Base(TypedDict):
-          # Identifier.
-          id: str
+          id: str  # Identifier.
       class FInputWithRef(Base):
           extra: bool
       class FInput(TypedDict):
@@ -457,8 +451,7 @@ describe('generateDeclarations', () => {
     expect(py).toMatchInlineSnapshot(`
       "from typing import Any, NotRequired, TypedDict
       FInput = TypedDict("FInput", {
-          # A keyword.
-          "class": str,
+          "class": str,  # A keyword.
           "a-b": NotRequired[int],
           "__x": NotRequired[bool],
           "ok": NotRequired[str],
@@ -494,14 +487,14 @@ describe('generateDeclarations', () => {
     `);
     expect(declarations(tools, 'python')).toMatchInlineSnapshot(`
       "from typing import Any, TypedDict
-      class RequestsGetInput(TypedDict):
+      class GetInput(TypedDict):
           q: str
-      async def requests_get(input: RequestsGetInput, /) -> Any:
+      async def requests_get(input: GetInput, /) -> Any:
           """Tool name: "requests.get".
           Calls requests.get."""
-      class GithubListIssuesInput(TypedDict):
+      class ListIssuesInput(TypedDict):
           q: str
-      async def github_list_issues(input: GithubListIssuesInput, /) -> Any:
+      async def github_list_issues(input: ListIssuesInput, /) -> Any:
           """Tool name: "github.list-issues".
           Calls github.list-issues."""
       class PrintInput(TypedDict):

@@ -22,10 +22,14 @@
 //   async def get_expenses(input: GetExpensesInput, /) -> list[GetExpensesOutputItem]:
 //       """Expense line items of one employee for a quarter."""
 //
-// Property descriptions are `#` comments above the field; optional keys are `NotRequired[...]`;
+// A one-line property description is a trailing `# comment`, a longer one `#` lines above the
+// field; optional keys are `NotRequired[...]`;
 // keys that are not identifiers, or are keywords, use `TypedDict("X", {"class": str})`. `allOf`
 // merges objects (best effort otherwise: the first member). Values are `str`, `int`, `float`,
 // `bool`, `None`, `list[T]`, `dict[str, T]`, `tuple[...]`, `Literal[...]`, `Any`, `Never`.
+//
+// Generated names start from the last dotted segment of the tool name (`github.list-issues` →
+// `ListIssuesInput`, `ListIssuesOutputIssuesItem`); `$defs` keep their own names.
 //
 // Both: a tool whose identifier differs from its name (`requests.get` → `requests_get`) has
 // `Tool name: "requests.get".` as the first doc line. Output is `unknown`/`Any` without an output
@@ -88,7 +92,9 @@ export function generateDeclarations(
   const toolset = toToolset(tools);
   const builder = new TypeNodeBuilder();
   const models: ToolModel[] = toolset.entries.map(({ tool, name, identifier }) => {
-    const typeNameStem = pascalCase(identifier) || 'Tool';
+    // Type names start from the last dotted segment of the name (`WebsiteApi.create_site` →
+    // `CreateSiteInput`): shorter, and still unique because the registry suffixes clashes.
+    const typeNameStem = pascalCase(name.slice(name.lastIndexOf('.') + 1)) || pascalCase(identifier) || 'Tool';
     return {
       identifier,
       name,

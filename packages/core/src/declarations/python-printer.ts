@@ -1,4 +1,4 @@
-import { pythonComment, pythonDocstring, pythonString } from './text-escaping.js';
+import { pythonComment, pythonDocstring, pythonDocumented, pythonString } from './text-escaping.js';
 import { isOptionalInput, toolNameLine } from './tool-model.js';
 import type { ToolModel } from './tool-model.js';
 import { nameFromHint, TypeNameRegistry } from './type-names.js';
@@ -75,7 +75,7 @@ export function printPython(tools: readonly ToolModel[]): string {
     if (bases.length > 0 || node.properties.every((property) => isFieldName(property.name))) {
       let block = `class ${name}(${bases.length > 0 ? bases.join(', ') : 'TypedDict'}):\n`;
       if (doc.length > 0) block += pythonDocstring(doc, indent);
-      for (const { property, text } of fields) block += `${pythonComment(property.doc, indent)}${indent}${property.name}: ${text}\n`;
+      for (const { property, text } of fields) block += pythonDocumented(property.doc, indent, `${property.name}: ${text}`);
       if (fields.length === 0 && doc.length === 0) block += `${indent}pass\n`;
       blocks.push(block);
       return;
@@ -84,7 +84,7 @@ export function printPython(tools: readonly ToolModel[]): string {
     const multiline = fields.some(({ property }) => property.doc.length > 0);
     const entries = fields.map(({ property, text }) => `${pythonString(property.name)}: ${text}`);
     const body = multiline
-      ? `{\n${fields.map(({ property }, index) => `${pythonComment(property.doc, indent)}${indent}${entries[index] ?? ''},\n`).join('')}}`
+      ? `{\n${fields.map(({ property }, index) => pythonDocumented(property.doc, indent, `${entries[index] ?? ''},`)).join('')}}`
       : `{${entries.join(', ')}}`;
     blocks.push(`${pythonComment(doc, '')}${name} = TypedDict(${pythonString(name)}, ${body})\n`);
   };

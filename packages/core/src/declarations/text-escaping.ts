@@ -58,6 +58,16 @@ export function pythonComment(lines: readonly string[], indent: string): string 
 }
 
 /**
+ * A line of code with its documentation: a one-line doc as a trailing `  # comment` (fewer
+ * tokens), a longer one as comment lines above it.
+ */
+export function pythonDocumented(lines: readonly string[], indent: string, code: string): string {
+  const flat = flatLines(lines);
+  if (flat.length === 1) return `${indent}${code}  ${pythonComment(flat, '')}`;
+  return `${pythonComment(flat, indent)}${indent}${code}\n`;
+}
+
+/**
  * A docstring (a normal, not raw, string in triple double quotes): backslashes are doubled,
  * control characters and lone surrogates become escapes, and a `"` is escaped when another `"`
  * follows it or it is last, so that three quotes never meet. Decoded, it is exactly the text.
