@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { addTool, expectFailure } from '../case-helpers.js';
+import { addTool, expectFailure, expectSuccess } from '../case-helpers.js';
 import { defineCase, lines } from '../conformance-case.js';
 import type { ConformanceCase } from '../conformance-case.js';
 
@@ -72,5 +72,46 @@ const runtimeError = defineCase<readonly ThrowingProgram[]>({
   },
 });
 
+// Looks like a runner protocol message, then is not JSON at all.
+const protocolGarbage = '{"t":"done","value":"42"}\nnot json\n';
+
+const guestProcessDies = defineCase<{ dies: string; scribbles: string }>({
+  id: 'errors.guest-process-dies',
+  description:
+    'With processApi, a guest that kills its own process ends its run with SANDBOX_CRASHED (not a host fault, not a hang); one that writes garbage to its raw stdout/stdin descriptors cannot break the host (the run succeeds or ends with SANDBOX_CRASHED); the sandbox runs the next code either way.',
+  requires: { processApi: true },
+  code: {
+    javascript: {
+      dies: lines('console.log("about to die");', 'process.kill(process.pid, "SIGKILL");', 'await new Promise(() => {});'),
+      scribbles: lines(
+        'const fs = process.getBuiltinModule("node:fs");',
+        `for (const fd of [0, 1, 2]) { try { fs.writeSync(fd, ${JSON.stringify(protocolGarbage)}); } catch {} }`,
+        'return "scribbled";',
+      ),
+    },
+    python: {
+      dies: lines('import os, signal', 'print("about to die")', 'os.kill(os.getpid(), signal.SIGKILL)', 'import asyncio', 'await asyncio.get_running_loop().create_future()'),
+      scribbles: lines(
+        'import os',
+        'for fd in (0, 1, 2):',
+        '    try:',
+        `        os.write(fd, ${JSON.stringify(protocolGarbage)}.encode())`,
+        '    except OSError:',
+        '        pass',
+        'return "scribbled"',
+      ),
+    },
+  },
+  run: async (context, { dies, scribbles }) => {
+    const started = performance.now();
+    expectFailure(await context.run({ code: dies, limits: { timeoutMs: 20_000 } }), 'SANDBOX_CRASHED');
+    expect(performance.now() - started).toBeLessThan(10_000);
+    const scribbled = await context.run({ code: scribbles, limits: { timeoutMs: 20_000 } });
+    if (scribbled.type === 'success') expect(scribbled.value).toBe('scribbled');
+    else expect(scribbled.error.code).toBe('SANDBOX_CRASHED');
+    expect(expectSuccess(await context.run({ code: 'return 1' })).value).toBe(1);
+  },
+});
+
 /** Cases of the `errors` area: how guest failures are reported. */
-export const errorCases: readonly ConformanceCase[] = [syntaxError, runtimeError];
+export const errorCases: readonly ConformanceCase[] = [syntaxError, runtimeError, guestProcessDies];
