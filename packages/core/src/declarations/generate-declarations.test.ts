@@ -510,6 +510,51 @@ describe('generateDeclarations', () => {
     `);
   });
 
+  it('survives odd schemas: wrong keyword types, empty enums and combinators, unknown types, pointers into properties', () => {
+    const { ts, py } = both({
+      type: 'object',
+      properties: {
+        weirdProperties: { type: 'object', properties: ['not', 'a', 'map'], required: true },
+        emptyEnum: { enum: [] },
+        emptyAnyOf: { anyOf: [], type: 'string' },
+        unknownType: { type: 'foo', description: 42 },
+        pythonish: { type: 'dict', properties: { x: { type: 'float' }, y: { type: 'tuple', items: { type: 'int' } } } },
+        pointer: { $ref: '#/properties/emptyAnyOf' },
+        dangling: { $ref: '#/$defs/Missing' },
+        conflicting: { allOf: [{ type: 'string' }, { type: 'number' }] },
+        constrainedUnion: { type: 'object', properties: { a: { type: 'string' }, b: { type: 'string' } }, anyOf: [{ required: ['a'] }, { required: ['b'] }] },
+      },
+      required: ['pythonish'],
+    });
+    expect(ts).toMatchInlineSnapshot(`
+      "type emptyAnyOf = string;
+      declare function f(input: { weirdProperties?: Record<string, unknown>; emptyEnum?: never; emptyAnyOf?: string; unknownType?: unknown; pythonish: { x?: number; y?: number[] }; pointer?: emptyAnyOf; dangling?: unknown; conflicting?: string & number; constrainedUnion?: { a?: string; b?: string } & ({ a: unknown } | { b: unknown }) }): Promise<unknown>;
+      "
+    `);
+    expect(py).toMatchInlineSnapshot(`
+      "from typing import Any, Never, NotRequired, TypedDict
+      class FInputPythonish(TypedDict):
+          x: NotRequired[float]
+          y: NotRequired[list[int]]
+      emptyAnyOf = str
+      class FInputConstrainedUnion(TypedDict):
+          a: NotRequired[str]
+          b: NotRequired[str]
+      class FInput(TypedDict):
+          weirdProperties: NotRequired[dict[str, Any]]
+          emptyEnum: NotRequired[Never]
+          emptyAnyOf: NotRequired[str]
+          unknownType: NotRequired[Any]
+          pythonish: FInputPythonish
+          pointer: NotRequired[emptyAnyOf]
+          dangling: NotRequired[Any]
+          conflicting: NotRequired[str]
+          constrainedUnion: NotRequired[FInputConstrainedUnion]
+      async def f(input: FInput, /) -> Any: ...
+      "
+    `);
+  });
+
   it('rejects an unknown language', () => {
     expect(() => generateDeclarations([], { language: 'ruby' as 'python' })).toThrow(/options.language must be 'typescript' or 'python'/);
   });
