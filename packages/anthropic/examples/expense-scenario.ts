@@ -90,7 +90,8 @@ export const policy: SimulatorPolicy = (request) => {
   }
   if (request.mode === 'programmatic' || request.mode === 'hybrid') {
     const run = request.toolResults.find((result) => result.kind === 'code_tool');
-    if (run === undefined) return [{ type: 'code', code: request.codeTool?.language === 'python' ? pythonProgram : javascriptProgram }];
+    // The local code tool takes a top-level `return` in Python too; hosted code execution reports stdout only.
+    if (run === undefined) return [{ type: 'code', code: request.codeTool?.language === 'python' ? `${pythonProgram}\nreturn over` : javascriptProgram }];
     if (run.isError) return `The code failed: ${run.content}`;
     return answer(run.value as string[]);
   }

@@ -18,6 +18,12 @@ export type AgentEvent =
       readonly text: string;
     }
   | {
+      /** A text block of the model's answer, in content order (after `model-response`). */
+      readonly type: 'text';
+      readonly turn: number;
+      readonly text: string;
+    }
+  | {
       /** The model answered. */
       readonly type: 'model-response';
       readonly turn: number;

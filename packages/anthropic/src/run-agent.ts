@@ -404,7 +404,9 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
       messages.push({ role: 'assistant', content: toParams(message.content) });
 
       for (const block of message.content) {
-        if (block.type === 'server_tool_use' && block.name === 'code_execution') {
+        if (block.type === 'text') {
+          if (block.text !== '') emit({ type: 'text', turn, text: block.text });
+        } else if (block.type === 'server_tool_use' && block.name === 'code_execution') {
           const code = typeof block.input === 'object' && block.input !== null ? (block.input as { code?: unknown }).code : undefined;
           emit({ type: 'code', turn, id: block.id, language: 'python', code: typeof code === 'string' ? code : '', where: 'hosted' });
         } else if (block.type === 'code_execution_tool_result' || block.type === 'bash_code_execution_tool_result') {

@@ -1,7 +1,9 @@
+import { createToolset, defineTool } from '@codecall/core';
 import type { SandboxV1 } from '@codecall/core';
+import { z } from 'zod';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runAgent } from '../src/index.js';
-import { createMessagesSimulator } from '../src/simulator/index.js';
+import { createMessagesSimulator, scriptedPolicy } from '../src/simulator/index.js';
 import { expected, policy, task, tools } from '../examples/expense-scenario.js';
 
 // The subprocess adapter is an optional peer; it is imported by name so this file compiles without it.
@@ -26,7 +28,7 @@ afterAll(async () => {
   if (typeof sandbox !== 'string') await sandbox.dispose();
 });
 
-describe.skipIf(typeof sandbox === 'string')(`native mode, hosted Python emulated in a subprocess${typeof sandbox === 'string' ? ` — skipped: ${sandbox}` : ''}`, () => {
+describe.skipIf(typeof sandbox === 'string')(`Python in the subprocess sandbox${typeof sandbox === 'string' ? ` — skipped: ${sandbox}` : ''}`, () => {
   it.each([false, true])('runs the policy’s Python and bridges its calls (stream: %s)', async (stream) => {
     await using simulator = await createMessagesSimulator({ policy, sandbox: sandbox as SandboxV1 });
     const result = await runAgent({ client: simulator.createClient(), model: 'claude-sonnet-4-6', tools, mode: 'native', prompt: task, stream });
@@ -35,5 +37,33 @@ describe.skipIf(typeof sandbox === 'string')(`native mode, hosted Python emulate
     expect(result.text).toBe(`Over the travel budget: ${expected}`);
     expect(result.metrics.modelRoundTrips).toBe(3);
     expect(result.metrics.toolCalls).toMatchObject({ direct: 0, nested: 6, codeRuns: 1 });
+  });
+
+  it('native: a denied nested call is a ToolError DENIED in hosted Python', async () => {
+    const guarded = createToolset([defineTool({ name: 'wire_money', input: z.object({ amount: z.number() }), needsApproval: true, execute: () => 'sent' })]);
+    const code = `try:
+    await wire_money({"amount": 500})
+    print("sent")
+except ToolError as error:
+    print(error.code)`;
+    await using simulator = await createMessagesSimulator({
+      policy: scriptedPolicy([[{ type: 'code', code }], (request) => request.codeExecutionResults[0]!.stdout.trim()]),
+      sandbox: sandbox as SandboxV1,
+    });
+    const result = await runAgent({ client: simulator.createClient(), model: 'claude-sonnet-4-6', tools: guarded, mode: 'native', prompt: 'pay', onApproval: () => false });
+    expect(result.text).toBe('DENIED');
+    expect(result.toolCalls[0]).toMatchObject({ caller: 'native', approval: 'denied' });
+  });
+
+  it('programmatic: the code tool runs Python, with Python declarations', async () => {
+    await using simulator = await createMessagesSimulator({ policy });
+    const result = await runAgent({ client: simulator.createClient(), model: 'claude-sonnet-4-6', tools, mode: 'programmatic', sandbox: sandbox as SandboxV1, language: 'python', prompt: task });
+    const offered = simulator.exchanges[0]!.body.tools as { description: string }[];
+    expect(offered[0]!.description).toMatch(/^Runs Python code/);
+    expect(offered[0]!.description).toContain('async def get_expenses');
+    expect(result.text).toBe(`Over the travel budget: ${expected}`);
+    expect(result.metrics.toolCalls).toMatchObject({ nested: 6, codeRuns: 1, failed: 0 });
+    const reply = (simulator.exchanges[1]!.body.messages as { content: { content: string }[] }[]).at(-1)!;
+    expect(reply.content[0]!.content).toBe(`Output:\n${expected}\nReturn value:\n${JSON.stringify(expected.split(', '))}`);
   });
 });

@@ -64,7 +64,7 @@ async function createSandbox(name: string, language: SandboxLanguage | undefined
   const factory = module[name === 'isolated-vm' ? 'createIsolatedVmSandbox' : 'createSubprocessSandbox'];
   if (typeof factory !== 'function') throw new UsageError(`${specifier} does not export its factory.`);
   let settings: object = {};
-  if (name === 'subprocess' && language === 'python') settings = { language: 'python' };
+  if (name === 'subprocess' && language === 'python') settings = { languages: ['python'] };
   if (name === 'isolated-vm' && typeof module.hasNoNodeSnapshotFlag === 'function' && !(module.hasNoNodeSnapshotFlag as () => boolean)()) {
     // In-process isolates need node --no-node-snapshot; without it, host them in a supervised child process.
     settings = { mode: 'supervised' };
@@ -118,13 +118,14 @@ export function describeEvent(event: AgentEvent): string | undefined {
     case 'model-response': {
       const usage = event.usage;
       const tokens = `${usage.input_tokens} in + ${usage.cache_read_input_tokens ?? 0} cached + ${usage.cache_creation_input_tokens ?? 0} written, ${usage.output_tokens} out`;
-      const text = event.text === '' ? '' : `\n${indent(event.text, '  │ ')}`;
-      return `← model turn ${event.turn}: ${event.stopReason ?? '?'} (${tokens}, ${Math.round(event.durationMs)} ms)${text}`;
+      return `← model turn ${event.turn}: ${event.stopReason ?? '?'} (${tokens}, ${Math.round(event.durationMs)} ms)`;
     }
+    case 'text':
+      return indent(event.text, '  │ ');
     case 'code':
       return `  ▶ ${event.where === 'local' ? 'code' : 'hosted code'} (${event.language}):\n${indent(event.code, '  ┆ ')}`;
     case 'code-result':
-      return `  ◀ ${event.isError ? 'code failed' : 'code result'}${event.result === undefined ? '' : ` (${Math.round(event.result.durationMs)} ms)`}:\n${indent(event.content, '  ┆ ')}`;
+      return `  ◀ ${event.isError ? 'code failed' : 'code result'}${event.result === undefined ? '' : ` (${Math.round(event.result.durationMs)} ms)`}:\n${indent(event.content.replace(/\n+$/, ''), '  ┆ ')}`;
     case 'tool-call':
       return event.caller === 'direct' ? `  ⚙ ${event.name}(${preview(event.input)})` : undefined;
     case 'tool-result': {
