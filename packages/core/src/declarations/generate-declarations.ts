@@ -23,10 +23,11 @@
 //       """Expense line items of one employee for a quarter."""
 //
 // A one-line property description is a trailing `# comment`, a longer one `#` lines above the
-// field; optional keys are `NotRequired[...]`;
-// keys that are not identifiers, or are keywords, use `TypedDict("X", {"class": str})`. `allOf`
-// merges objects (best effort otherwise: the first member). Values are `str`, `int`, `float`,
-// `bool`, `None`, `list[T]`, `dict[str, T]`, `tuple[...]`, `Literal[...]`, `Any`, `Never`.
+// field; optional keys are `NotRequired[...]`; keys that are not identifiers, or are keywords, use
+// `TypedDict("X", {"class": str})`. `allOf` of objects: named ones become base classes, inline
+// ones merge into the class (best effort otherwise: the first member). Values are `str`, `int`,
+// `float`, `bool`, `None`, `list[T]`, `dict[str, T]`, `tuple[...]`, `Literal[...]`, `Any`,
+// `Never`; a recursive reference is a string forward reference (`list["Node"]`).
 //
 // Generated names start from the last dotted segment of the tool name (`github.list-issues` →
 // `ListIssuesInput`, `ListIssuesOutputIssuesItem`); `$defs` keep their own names.
@@ -39,8 +40,9 @@
 //
 // Escaping (schema text is untrusted): text is split at every line break (CRLF, CR, LF, NEL,
 // U+2028, U+2029); other control characters and lone surrogates become visible `\uXXXX` text in
-// comments and real escapes in strings and docstrings. JSDoc: `*/` is written `*\/`, a line
-// starting with `@` is written `\@`. Python `#` comments: `coding:` is written `coding :` (PEP 263).
+// comments and real escapes in strings and docstrings. JSDoc: `*/` is written `*\/`, and an `@`
+// not right after a letter or digit is written `\@` (TypeScript starts a tag at an `@` after any
+// whitespace, mid-line too). Python `#` comments: `coding:` is written `coding :` (PEP 263).
 // Docstrings: backslashes doubled, a `"` escaped when followed by `"` or last, so decoding gives
 // the exact text back. Names and enum values are JSON-escaped string literals (plus U+2028/U+2029,
 // DEL and C1 as `\uXXXX`).
