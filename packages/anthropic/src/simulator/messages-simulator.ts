@@ -51,7 +51,7 @@ export interface MessagesSimulatorSettings {
   readonly nativeLanguage?: SandboxLanguage;
   /** Time limit of one emulated hosted code run, client round trips included, in milliseconds. Default 120,000. */
   readonly nativeTimeoutMs?: number;
-  /** Quiet time after a nested call before the batch of calls is returned, in milliseconds. Default 20. */
+  /** Quiet time after a nested call before the batch of calls is returned, in milliseconds. Default 50 (enough for calls started together on a loaded machine; each batch adds it to the response time). */
   readonly nestedCallBatchWindowMs?: number;
   /** Lifetime of an emulated container, in milliseconds. Default 30 minutes. */
   readonly containerLifetimeMs?: number;
@@ -322,7 +322,7 @@ export async function createMessagesSimulator(settings: MessagesSimulatorSetting
             code: block.code,
             tools: callable,
             timeoutMs: settings.nativeTimeoutMs ?? 120_000,
-            batchWindowMs: settings.nestedCallBatchWindowMs ?? 20,
+            batchWindowMs: settings.nestedCallBatchWindowMs ?? 50,
           });
           container.runs.set(run.id, run);
           content.push({ type: 'server_tool_use', id: run.id, name: 'code_execution', input: { code: block.code }, caller: { type: 'direct' } });
