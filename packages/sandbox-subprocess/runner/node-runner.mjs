@@ -1,5 +1,6 @@
 // codecall runner for node, runner protocol v1 (see the package README).
-// Standard library only; started as `node [flags] node-runner.mjs [--language javascript|typescript]`.
+// Standard library only; started as
+//   node [flags] node-runner.mjs [--language javascript|typescript] [--protocol-fds IN,OUT]
 // Protocol messages are JSON lines: host -> runner on stdin, runner -> host on stdout. Guest output
 // is framed into `out` messages; file descriptors 0 and 1 are re-pointed at /dev/null so that
 // nothing the guest writes to them reaches the protocol stream.
@@ -30,19 +31,27 @@ function reopen(fd, flags) {
 
 let inFd = 0;
 let outFd = 1;
-const reopenedIn = reopen(0, 'r');
-const reopenedOut = reopen(1, 'a');
-if (reopenedIn >= 0 && reopenedOut >= 0) {
-  inFd = reopenedIn;
-  outFd = reopenedOut;
-  // The lowest free descriptor is reused by open(), so these land on 0 and 1.
-  fs.closeSync(0);
-  fs.openSync('/dev/null', 'r');
-  fs.closeSync(1);
-  fs.openSync('/dev/null', 'w');
+const fdArgument = process.argv.indexOf('--protocol-fds');
+if (fdArgument >= 0) {
+  // The launcher already moved the protocol to these descriptors and pointed 0 and 1 at /dev/null.
+  [inFd, outFd] = String(process.argv[fdArgument + 1]).split(',').map(Number);
 } else {
-  if (reopenedIn >= 0) fs.closeSync(reopenedIn);
-  if (reopenedOut >= 0) fs.closeSync(reopenedOut);
+  // Only stdin/stdout (e.g. E2B, docker): reopen them for the protocol, then point 0 and 1 at
+  // /dev/null. Reopening works for pipes; for sockets it fails and the runner keeps 0 and 1.
+  const reopenedIn = reopen(0, 'r');
+  const reopenedOut = reopen(1, 'a');
+  if (reopenedIn >= 0 && reopenedOut >= 0) {
+    inFd = reopenedIn;
+    outFd = reopenedOut;
+    // The lowest free descriptor is reused by open(), so these land on 0 and 1.
+    fs.closeSync(0);
+    fs.openSync('/dev/null', 'r');
+    fs.closeSync(1);
+    fs.openSync('/dev/null', 'w');
+  } else {
+    if (reopenedIn >= 0) fs.closeSync(reopenedIn);
+    if (reopenedOut >= 0) fs.closeSync(reopenedOut);
+  }
 }
 
 function openStream(fd, readable) {

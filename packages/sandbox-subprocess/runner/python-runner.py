@@ -1,5 +1,5 @@
 # codecall runner for python3, runner protocol v1 (see the package README).
-# Standard library only; started as `python3 -I -B python-runner.py`.
+# Standard library only; started as `python3 -I -B python-runner.py [--protocol-fds IN,OUT]`.
 # Protocol messages are JSON lines: host -> runner on stdin, runner -> host on stdout. Guest output
 # is framed into `out` messages; file descriptors 0 and 1 are re-pointed at /dev/null so that
 # nothing the guest writes to them (print, os.write, child processes) reaches the protocol stream.
@@ -22,15 +22,21 @@ CO_COROUTINE = 0x0080
 
 # --- channel ----------------------------------------------------------------------------------
 
-try:
-    _in_fd = os.dup(0)
-    _out_fd = os.dup(1)
-    _null = os.open(os.devnull, os.O_RDWR)
-    os.dup2(_null, 0)
-    os.dup2(_null, 1)
-    os.close(_null)
-except OSError:
-    _in_fd, _out_fd = 0, 1
+if "--protocol-fds" in sys.argv:
+    # The launcher already moved the protocol to these descriptors and pointed 0 and 1 at /dev/null.
+    _in_fd, _out_fd = (int(fd) for fd in sys.argv[sys.argv.index("--protocol-fds") + 1].split(","))
+    os.set_inheritable(_in_fd, False)
+    os.set_inheritable(_out_fd, False)
+else:
+    try:
+        _in_fd = os.dup(0)
+        _out_fd = os.dup(1)
+        _null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(_null, 0)
+        os.dup2(_null, 1)
+        os.close(_null)
+    except OSError:
+        _in_fd, _out_fd = 0, 1
 
 _write_lock = threading.Lock()
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { SandboxStartError } from '@codecall/core';
-import type { PidsCgroup } from './pids-cgroup.js';
+import type { ResourceCgroup } from './resource-cgroup.js';
 import { JsonLinesDecoder, encodeRunnerMessage, parseRunnerMessage } from './runner-protocol.js';
 import type { HostToRunnerMessage, RunnerReadyMessage, RunnerToHostMessage } from './runner-protocol.js';
 
@@ -14,6 +14,8 @@ export interface RunnerExit {
   readonly signal: NodeJS.Signals | null;
   /** The last bytes it wrote to its own stderr (interpreter diagnostics, not guest output). */
   readonly stderrTail: string;
+  /** Whether the kernel killed a process of the runner's cgroup for exceeding its memory limit. */
+  readonly memoryExceeded: boolean;
 }
 
 /** What one run listens to while it owns a runner. */
@@ -37,7 +39,7 @@ export interface RunnerProcessOptions {
   /** The private working directory; removed when the runner ends. */
   readonly workDirectory: string;
   /** Cgroup capping the runner's processes; destroyed when the runner ends. */
-  readonly cgroup: PidsCgroup | undefined;
+  readonly cgroup: ResourceCgroup | undefined;
   /** Longest protocol line accepted, in characters. */
   readonly maxLineLength: number;
   /** How long the runner may take to report `ready`, in milliseconds. */
@@ -62,7 +64,7 @@ export class RunnerProcess {
   idleSince = 0;
   readonly #child: ChildProcess;
   readonly #decoder: JsonLinesDecoder;
-  readonly #cgroup: PidsCgroup | undefined;
+  readonly #cgroup: ResourceCgroup | undefined;
   #listener: RunnerListener | undefined;
   #stderrTail = '';
   #exit: RunnerExit | undefined;
@@ -108,7 +110,7 @@ export class RunnerProcess {
     });
     const settle = (): void => {
       if (!exited || this.#exit !== undefined) return;
-      const exitInfo: RunnerExit = { code: child.exitCode, signal: child.signalCode, stderrTail: this.#stderrTail };
+      const exitInfo: RunnerExit = { code: child.exitCode, signal: child.signalCode, stderrTail: this.#stderrTail, memoryExceeded: this.#cgroup?.memoryExceeded() ?? false };
       this.#exit = exitInfo;
       this.#dead = true;
       clearTimeout(startTimer);
@@ -215,7 +217,6 @@ export class RunnerProcess {
       }
     }
     this.#dead = true;
-    this.#cgroup?.destroy();
   }
 
   #violate(violation: string): void {
@@ -230,9 +231,8 @@ export class RunnerProcess {
     this.#child.stderr?.destroy();
     if (this.#cgroup !== undefined) {
       // Daemons that left the process group are still in the cgroup.
-      for (let attempt = 0; attempt < 20 && this.#cgroup.exists(); attempt++) {
-        this.#cgroup.destroy();
-        if (this.#cgroup.exists()) await new Promise((resolve) => setTimeout(resolve, 25));
+      for (let attempt = 0; attempt < 40 && !this.#cgroup.destroy(); attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
       }
     }
     await rm(workDirectory, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);

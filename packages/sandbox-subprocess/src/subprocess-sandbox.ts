@@ -16,7 +16,7 @@ import { findExecutable, resolveNode, resolvePython } from './interpreters.js';
 import type { ResolvedInterpreter } from './interpreters.js';
 import { bubblewrapArgs } from './launcher.js';
 import type { SubprocessJailSettings, SubprocessLaunchSpec, SubprocessLauncher } from './launcher.js';
-import { PidsCgroup } from './pids-cgroup.js';
+import { ResourceCgroup } from './resource-cgroup.js';
 import { RunnerProcess } from './runner-process.js';
 import type { RunnerExit } from './runner-process.js';
 import { runnerProtocolVersion } from './runner-protocol.js';
@@ -73,6 +73,9 @@ const mebibyte = 1024 * 1024;
 // V8 reserves about 1 GiB of address space before running anything; the heap flag is the real limit.
 const nodeAddressSpaceBaseBytes = 2048 * mebibyte;
 const pythonAddressSpaceBaseBytes = 96 * mebibyte;
+// What the interpreter itself occupies before guest code runs, added to memoryLimitBytes in the cgroup.
+const nodeCgroupBaseBytes = 64 * mebibyte;
+const pythonCgroupBaseBytes = 32 * mebibyte;
 
 const runtimeOf = (language: SandboxLanguage): Runtime => (language === 'python' ? 'python' : 'node');
 
@@ -82,7 +85,7 @@ function crashed(message: string): RunError {
 
 function describeExit(runtime: Runtime, exit: RunnerExit): RunError {
   const tail = exit.stderrTail;
-  if (/JavaScript heap out of memory|Reached heap limit|Allocation failed|MemoryError|Cannot allocate memory/.test(tail)) {
+  if (exit.memoryExceeded || /JavaScript heap out of memory|Reached heap limit|Allocation failed|MemoryError|Cannot allocate memory/.test(tail)) {
     return { code: 'MEMORY_LIMIT', name: 'MemoryLimitError', message: 'The code ran out of memory (limits.memoryLimitBytes).' };
   }
   const how = exit.signal !== null ? `was killed by ${exit.signal}` : `exited with code ${String(exit.code)}`;
@@ -189,11 +192,12 @@ export class SubprocessSandbox implements SandboxV1 {
       } catch (error) {
         runner.kill();
         if (request.abortSignal.aborted) return this.#aborted();
+        if (this.#disposed) return this.#aborted(`Sandbox ${this.sandboxId} was disposed before the code started.`);
         throw error;
       }
       if (this.#disposed) {
         runner.kill();
-        throw new SandboxDisposedError(this.sandboxId);
+        return this.#aborted(`Sandbox ${this.sandboxId} was disposed before the code started.`);
       }
       runner.runs++;
       const result = await this.#run(runner, request);
@@ -218,8 +222,8 @@ export class SubprocessSandbox implements SandboxV1 {
     return this.dispose();
   }
 
-  #aborted(): SandboxExecuteResultV1 {
-    return { type: 'error', error: { code: 'ABORTED', name: 'AbortError', message: 'The run was aborted.' }, stdout: '', stderr: '', outputTruncated: false };
+  #aborted(message = 'The run was aborted.'): SandboxExecuteResultV1 {
+    return { type: 'error', error: { code: 'ABORTED', name: 'AbortError', message }, stdout: '', stderr: '', outputTruncated: false };
   }
 
   async #interpreter(runtime: Runtime): Promise<ResolvedInterpreter> {
@@ -249,7 +253,7 @@ export class SubprocessSandbox implements SandboxV1 {
       interpreterPath,
       interpreterArgs,
       runnerPath: runtime === 'node' ? nodeRunnerPath : pythonRunnerPath,
-      runnerArgs: runtime === 'node' ? ['--language', language] : [],
+      runnerArgs: [...(runtime === 'node' ? ['--language', language] : []), ...(launcher === 'plain' || launcher === 'jail' ? ['--protocol-fds', '3,4'] : [])],
       runnerDirectory,
       workDirectory,
       interpreterMountPaths: interpreter.mountPaths,
@@ -275,10 +279,19 @@ export class SubprocessSandbox implements SandboxV1 {
         ...command,
       ];
     }
-    const cgroup = PidsCgroup.create(maxProcesses + 8);
-    if (cgroup !== undefined) {
-      // Join the cgroup before exec, so nothing the runner starts escapes it.
-      command = ['/bin/sh', '-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup.path, ...command];
+    const cgroup = ResourceCgroup.create({
+      maxProcesses: maxProcesses + 8,
+      memoryBytes: memoryLimitBytes + (runtime === 'node' ? nodeCgroupBaseBytes : pythonCgroupBaseBytes),
+    });
+    // Built-in launchers pass the protocol on descriptors 3 (in) and 4 (out) and point 0 and 1 at
+    // /dev/null, so nothing the guest writes to its stdio can reach the protocol stream. The shell
+    // also moves itself into the cgroup before exec, so nothing the runner starts escapes it.
+    const ownsStdio = launcher === 'plain' || launcher === 'jail';
+    if (cgroup !== undefined || ownsStdio) {
+      const joins = (cgroup?.directories ?? []).map((_, index) => `echo $$ > "$${index + 1}/cgroup.procs" && `).join('');
+      const shifts = cgroup === undefined || cgroup.directories.length === 0 ? '' : `shift ${cgroup.directories.length}; `;
+      const redirect = ownsStdio ? ' 3<&0 4>&1 </dev/null >/dev/null' : '';
+      command = ['/bin/sh', '-c', `${joins}${shifts}exec "$@"${redirect}`, 'codecall-runner', ...(cgroup?.directories ?? []), ...command];
     }
     const jailed = launcher === 'jail';
     const env: Record<string, string> = {

@@ -1,0 +1,182 @@
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Where this process may create child cgroups: cgroup v2 (one tree) or v1 (one tree per controller). */
+interface CgroupLayout {
+  readonly pids: string | null;
+  readonly memory: string | null;
+  readonly version: 1 | 2;
+}
+
+let cachedLayout: CgroupLayout | undefined;
+let counter = 0;
+
+function canCreate(root: string, file: string, value: string): boolean {
+  const dir = path.join(root, `codecall-probe-${process.pid}`);
+  try {
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, file), value);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // Nothing to clean up.
+    }
+  }
+}
+
+function ownCgroup(controller: string): string | undefined {
+  try {
+    for (const line of readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
+      const [, controllers, cgroupPath] = line.split(':');
+      if (controllers !== undefined && cgroupPath !== undefined && controllers.split(',').includes(controller)) return cgroupPath;
+      if (controller === '' && controllers === '' && cgroupPath !== undefined) return cgroupPath;
+    }
+  } catch {
+    // Not Linux.
+  }
+  return undefined;
+}
+
+/** The cgroup directories this process can use, probed once. */
+export function cgroupLayout(): CgroupLayout {
+  if (cachedLayout !== undefined) return cachedLayout;
+  let layout: CgroupLayout = { pids: null, memory: null, version: 1 };
+  try {
+    const controllers = readFileSync('/sys/fs/cgroup/cgroup.controllers', 'utf8').split(/\s+/);
+    const own = path.join('/sys/fs/cgroup', ownCgroup('') ?? '/');
+    layout = {
+      version: 2,
+      pids: controllers.includes('pids') && canCreate(own, 'pids.max', '64') ? own : null,
+      memory: controllers.includes('memory') && canCreate(own, 'memory.max', String(64 << 20)) ? own : null,
+    };
+  } catch {
+    const pidsRoot = path.join('/sys/fs/cgroup/pids', ownCgroup('pids') ?? '/');
+    const memoryRoot = path.join('/sys/fs/cgroup/memory', ownCgroup('memory') ?? '/');
+    layout = {
+      version: 1,
+      pids: existsSync(pidsRoot) && canCreate(pidsRoot, 'pids.max', '64') ? pidsRoot : null,
+      memory: existsSync(memoryRoot) && canCreate(memoryRoot, 'memory.limit_in_bytes', String(64 << 20)) ? memoryRoot : null,
+    };
+  }
+  cachedLayout = layout;
+  return layout;
+}
+
+/** Limits of one `ResourceCgroup`. */
+export interface ResourceCgroupLimits {
+  /** Processes and threads at once. */
+  readonly maxProcesses: number;
+  /** Memory of every process in the group together, in bytes. */
+  readonly memoryBytes: number;
+}
+
+/**
+ * A cgroup (or, on cgroup v1, one per controller) holding one runner and everything it starts:
+ * caps processes and memory, tells whether the kernel killed something for memory, and kills
+ * every member on `destroy` — also daemons that left the process group.
+ */
+export class ResourceCgroup {
+  /** Directories to write the runner's pid into before it execs (`cgroup.procs` inside each). */
+  readonly directories: readonly string[];
+  /** Whether memory is enforced by this cgroup. */
+  readonly limitsMemory: boolean;
+  readonly #memoryDirectory: string | null;
+  readonly #version: 1 | 2;
+
+  private constructor(directories: string[], memoryDirectory: string | null, version: 1 | 2) {
+    this.directories = directories;
+    this.#memoryDirectory = memoryDirectory;
+    this.limitsMemory = memoryDirectory !== null;
+    this.#version = version;
+  }
+
+  /** Creates the cgroup(s), or returns `undefined` when this host does not let us. */
+  static create(limits: ResourceCgroupLimits): ResourceCgroup | undefined {
+    const layout = cgroupLayout();
+    if (layout.pids === null && layout.memory === null) return undefined;
+    const name = `codecall-${process.pid}-${++counter}`;
+    const directories: string[] = [];
+    let memoryDirectory: string | null = null;
+    try {
+      if (layout.version === 2) {
+        const dir = path.join((layout.pids ?? layout.memory) as string, name);
+        mkdirSync(dir);
+        directories.push(dir);
+        if (layout.pids !== null) writeFileSync(path.join(dir, 'pids.max'), String(limits.maxProcesses));
+        if (layout.memory !== null) {
+          writeFileSync(path.join(dir, 'memory.max'), String(limits.memoryBytes));
+          try {
+            writeFileSync(path.join(dir, 'memory.swap.max'), '0');
+          } catch {
+            // No swap accounting.
+          }
+          memoryDirectory = dir;
+        }
+      } else {
+        if (layout.pids !== null) {
+          const dir = path.join(layout.pids, name);
+          mkdirSync(dir);
+          directories.push(dir);
+          writeFileSync(path.join(dir, 'pids.max'), String(limits.maxProcesses));
+        }
+        if (layout.memory !== null) {
+          const dir = path.join(layout.memory, name);
+          mkdirSync(dir);
+          directories.push(dir);
+          writeFileSync(path.join(dir, 'memory.limit_in_bytes'), String(limits.memoryBytes));
+          memoryDirectory = dir;
+        }
+      }
+    } catch {
+      new ResourceCgroup(directories, null, layout.version).destroy();
+      return undefined;
+    }
+    return new ResourceCgroup(directories, memoryDirectory, layout.version);
+  }
+
+  /** Whether the kernel killed a member for exceeding the memory limit. */
+  memoryExceeded(): boolean {
+    if (this.#memoryDirectory === null) return false;
+    try {
+      const file = this.#version === 2 ? 'memory.events' : 'memory.oom_control';
+      const match = /oom_kill (\d+)/.exec(readFileSync(path.join(this.#memoryDirectory, file), 'utf8'));
+      return match !== null && Number(match[1]) > 0;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Kills every member and removes the cgroup(s); returns whether they are gone. */
+  destroy(): boolean {
+    let gone = true;
+    for (const dir of this.directories) {
+      for (let attempt = 0; attempt < 50; attempt++) {
+        let pids: number[];
+        try {
+          pids = readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+        } catch {
+          break;
+        }
+        if (pids.length === 0) break;
+        for (const pid of pids) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // Already gone.
+          }
+        }
+      }
+      try {
+        rmdirSync(dir);
+      } catch {
+        // Members are still being reaped; the caller retries.
+        if (existsSync(dir)) gone = false;
+      }
+    }
+    return gone;
+  }
+}

@@ -1,0 +1,21 @@
+import { describeSandboxConformance } from '@codecall/sandbox-conformance';
+import { createSubprocessSandbox } from '../src/index.js';
+
+// The plain launcher is isolation 'process': the child has the host's uid and file system.
+const plainOnly = {
+  'isolation.host-environment':
+    'A plain child runs as the host user, so it can read /proc/<host pid>/environ (its parent); only the jail launcher (own PID namespace and uid) hides it.',
+  'isolation.no-shared-state':
+    'A plain child sees the host file system, so a file it writes to /tmp is still there in the next run; only the jail launcher gives each run a private /tmp.',
+};
+
+describeSandboxConformance({
+  name: 'subprocess (plain)',
+  createSandbox: () => createSubprocessSandbox(),
+  knownFailures: plainOnly,
+});
+
+describeSandboxConformance({
+  name: 'subprocess (jail)',
+  createSandbox: () => createSubprocessSandbox({ launcher: 'jail' }),
+});
