@@ -1,7 +1,7 @@
 import { resolveLimits, runCode, SandboxError } from '@codecall/core';
 import type { SandboxToolResultV1, SandboxV1 } from '@codecall/core';
 import { expect } from 'vitest';
-import { elapsedMs, expectSuccess } from '../case-helpers.js';
+import { constantTool, elapsedMs, expectSuccess } from '../case-helpers.js';
 import { defineCase, lines } from '../conformance-case.js';
 import type { ConformanceCase } from '../conformance-case.js';
 
@@ -73,21 +73,28 @@ const disposeIdempotent = defineCase<undefined>({
 const disposeInFlight = defineCase<string>({
   id: 'lifecycle.dispose-in-flight',
   description:
-    'Disposing a sandbox while a run spins ends that run with an error result (not a rejection, not a hang) within 5 s, and dispose itself settles. Uses a sandbox of its own.',
+    'Disposing a sandbox while guest code spins (after its first tool call arrived) ends that run with an error result (not a rejection, not a hang) within 5 s, and dispose itself settles. Uses a sandbox of its own.',
   code: {
-    javascript: lines('console.log("spinning");', 'while (true) {}'),
-    python: lines('print("spinning")', 'while True:', '    pass'),
+    javascript: lines('await started();', 'while (true) {}'),
+    python: lines('await started()', 'while True:', '    pass'),
   },
   run: async (context, code) => {
     const sandbox = await context.createSandbox();
-    const run = runCode({ sandbox, language: context.language, code, limits: { timeoutMs: 30_000 } });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    let signalStarted: () => void = () => undefined;
+    const guestStarted = new Promise<void>((resolve) => {
+      signalStarted = resolve;
+    });
+    const started = constantTool('started', () => {
+      signalStarted();
+      return 'go';
+    });
+    const run = runCode({ sandbox, language: context.language, code, tools: [started], limits: { timeoutMs: 30_000 } });
+    const first = await Promise.race([guestStarted.then(() => 'started' as const), run]);
+    if (first !== 'started') throw new Error(`The run ended before the guest called started(): ${JSON.stringify(first)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
     const disposedAt = performance.now();
     const disposal = sandbox.dispose();
-    const result = await Promise.race([
-      run,
-      new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 5_000)),
-    ]);
+    const result = await Promise.race([run, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 5_000))]);
     expect(result === 'hung' ? 'hung' : result.type).toBe('error');
     await disposal;
     expect(elapsedMs(disposedAt)).toBeLessThan(10_000);
