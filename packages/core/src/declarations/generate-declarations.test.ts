@@ -351,6 +351,7 @@ describe('generateDeclarations', () => {
     expect(py).toMatchInlineSnapshot(`
       "from typing import Any, TypedDict
       class FInputMixed(TypedDict):
+          """Other keys: float"""
           name: str
       class FInput(TypedDict):
           counts: dict[str, int]

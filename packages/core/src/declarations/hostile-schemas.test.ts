@@ -112,6 +112,22 @@ const hostileTools: JsonSchemaToolDefinition[] = [
     $defs: { Item: { type: 'object', properties: { y: { type: 'number' } }, required: ['y'] }, '*/': { type: 'null' } },
     definitions: { 'a/b~c': { type: 'string' } },
   }),
+  // Hostile descriptions on named types: class docstrings, `#` comments above functional
+  // TypedDicts and aliases, JSDoc above `type` aliases.
+  tool('definition_docs', {
+    type: 'object',
+    properties: Object.fromEntries(hostileTexts.map((_text, index) => [`p${index}`, { $ref: `#/$defs/D${index}` }])),
+    $defs: Object.fromEntries(
+      hostileTexts.map((text, index) => [
+        `D${index}`,
+        index % 3 === 0
+          ? { type: 'object', description: text, properties: { a: { type: 'string', description: text } } }
+          : index % 3 === 1
+            ? { type: 'object', description: text, properties: { class: { type: 'string', description: text } } }
+            : { type: 'string', description: text },
+      ]),
+    ),
+  }),
   // Generated Python class names that would coincide (`AbInputCInput`).
   tool('ab', { type: 'object', properties: { c_input: { type: 'object', properties: { z: { type: 'string' } } } } }),
   tool('ab_input_c', { type: 'object', properties: { z: { type: 'number' } } }),

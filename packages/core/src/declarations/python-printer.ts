@@ -66,11 +66,14 @@ export function printPython(tools: readonly ToolModel[]): string {
     return typing('Any');
   };
 
-  const typedDict = (node: ObjectNode, name: string, doc: DocLines, bases: readonly string[] = []): void => {
+  const typedDict = (node: ObjectNode, name: string, classDoc: DocLines, bases: readonly string[] = []): void => {
     const fields = node.properties.map((property) => {
       const fieldType = type(property.type);
       return { property, text: property.required ? fieldType : `${typing('NotRequired')}[${fieldType}]` };
     });
+    // A TypedDict cannot declare the type of other keys (before PEP 728): say it in words.
+    const additional = node.additional;
+    const doc = additional === undefined || additional.kind === 'never' ? classDoc : [...classDoc, `Other keys: ${type(additional)}`];
     typing('TypedDict');
     if (bases.length > 0 || node.properties.every((property) => isFieldName(property.name))) {
       let block = `class ${name}(${bases.length > 0 ? bases.join(', ') : 'TypedDict'}):\n`;
