@@ -36,7 +36,8 @@ describe('generateDeclarations', () => {
   it('shows primitives, required and optional keys, and unknown output', () => {
     const { ts, py } = both(object({ s: { type: 'string' }, n: { type: 'number' }, i: { type: 'integer' }, b: { type: 'boolean' }, z: { type: 'null' } }, ['s', 'n']));
     expect(ts).toMatchInlineSnapshot(`
-      "declare function f(input: { s: string; n: number; i?: number; b?: boolean; z?: null }): Promise<unknown>;
+      "type integer = number;
+      declare function f(input: { s: string; n: number; i?: integer; b?: boolean; z?: null }): Promise<unknown>;
       "
     `);
     expect(py).toMatchInlineSnapshot(`
@@ -67,7 +68,8 @@ describe('generateDeclarations', () => {
       ),
     ];
     expect(declarations(tools, 'typescript')).toMatchInlineSnapshot(`
-      "/**
+      "type integer = number;
+      /**
        * Lists things.
        * @returns The things.
        */
@@ -78,7 +80,7 @@ describe('generateDeclarations', () => {
          * Page size.
          * Second line. (default: 10, minimum: 1, maximum: 100)
          */
-        limit?: number;
+        limit?: integer;
         /** Items: A tag. */
         tags?: string[];
       }): Promise<string[]>;
@@ -102,9 +104,10 @@ describe('generateDeclarations', () => {
   it('tolerates defaults that contradict the type', () => {
     const { ts, py } = both(object({ n: { type: 'integer', default: '5 years' }, a: { type: 'array', items: { type: 'string' }, default: 'None' } }, []));
     expect(ts).toMatchInlineSnapshot(`
-      "declare function f(input?: {
+      "type integer = number;
+      declare function f(input?: {
         /** default: "5 years" */
-        n?: number;
+        n?: integer;
         /** default: "None" */
         a?: string[];
       }): Promise<unknown>;
@@ -159,9 +162,10 @@ describe('generateDeclarations', () => {
       }),
     );
     expect(ts).toMatchInlineSnapshot(`
-      "declare function f(input: {
+      "type integer = number;
+      declare function f(input: {
         a: string | null;
-        b: number | null;
+        b: integer | null;
         /** A date. (format: date) */
         c: string | null;
         d: string | number;
@@ -345,7 +349,8 @@ describe('generateDeclarations', () => {
       }),
     );
     expect(ts).toMatchInlineSnapshot(`
-      "declare function f(input: { counts: Record<string, number>; anything: Record<string, unknown>; open: Record<string, unknown>; closed: {}; patterned: Record<string, string>; mixed: { name: string } & Record<string, number> }): Promise<unknown>;
+      "type integer = number;
+      declare function f(input: { counts: Record<string, integer>; anything: Record<string, unknown>; open: Record<string, unknown>; closed: {}; patterned: Record<string, string>; mixed: { name: string } & Record<string, number> }): Promise<unknown>;
       "
     `);
     expect(py).toMatchInlineSnapshot(`
@@ -377,7 +382,8 @@ describe('generateDeclarations', () => {
       }),
     );
     expect(ts).toMatchInlineSnapshot(`
-      "declare function f(input: { list: number[]; untyped: unknown[]; pair: [string, number]; rest: [string, ...boolean[]]; draft7: [number, string]; unions: (string | null)[] }): Promise<unknown>;
+      "type integer = number;
+      declare function f(input: { list: number[]; untyped: unknown[]; pair: [string, number]; rest: [string, ...boolean[]]; draft7: [integer, string]; unions: (string | null)[] }): Promise<unknown>;
       "
     `);
     expect(py).toMatchInlineSnapshot(`
@@ -440,10 +446,11 @@ describe('generateDeclarations', () => {
   it('uses the functional TypedDict form for keys that are keywords or not identifiers, and quotes them in TypeScript', () => {
     const { ts, py } = both(object({ class: { type: 'string', description: 'A keyword.' }, 'a-b': { type: 'integer' }, __x: { type: 'boolean' }, ok: { type: 'string' } }, ['class']));
     expect(ts).toMatchInlineSnapshot(`
-      "declare function f(input: {
+      "type integer = number;
+      declare function f(input: {
         /** A keyword. */
         class: string;
-        "a-b"?: number;
+        "a-b"?: integer;
         __x?: boolean;
         ok?: string;
       }): Promise<unknown>;
@@ -528,8 +535,9 @@ describe('generateDeclarations', () => {
       required: ['pythonish'],
     });
     expect(ts).toMatchInlineSnapshot(`
-      "type emptyAnyOf = string;
-      declare function f(input: { weirdProperties?: Record<string, unknown>; emptyEnum?: never; emptyAnyOf?: string; unknownType?: unknown; pythonish: { x?: number; y?: number[] }; pointer?: emptyAnyOf; dangling?: unknown; conflicting?: string & number; constrainedUnion?: { a?: string; b?: string } & ({ a: unknown } | { b: unknown }) }): Promise<unknown>;
+      "type integer = number;
+      type emptyAnyOf = string;
+      declare function f(input: { weirdProperties?: Record<string, unknown>; emptyEnum?: never; emptyAnyOf?: string; unknownType?: unknown; pythonish: { x?: number; y?: integer[] }; pointer?: emptyAnyOf; dangling?: unknown; conflicting?: string & number; constrainedUnion?: { a?: string; b?: string } & ({ a: unknown } | { b: unknown }) }): Promise<unknown>;
       "
     `);
     expect(py).toMatchInlineSnapshot(`

@@ -7,7 +7,7 @@
 //
 // Objects print inline, or one property per line with a JSDoc comment when a property has a
 // description. `$ref` targets become `type` aliases (recursive ones too), `allOf` an intersection,
-// maps `Record<string, T>`, tuples `[A, B]`. Hints (format, default, bounds) follow the
+// maps `Record<string, T>`, tuples `[A, B]`; integers use a leading `type integer = number;`. Hints (format, default, bounds) follow the
 // description in parentheses: `/** Start day (format: date, default: "today") */`.
 //
 // Python — `TypedDict` classes for objects, then one `async def` stub per tool:

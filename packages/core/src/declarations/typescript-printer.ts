@@ -17,6 +17,7 @@ export function printTypescript(tools: readonly ToolModel[]): string {
   const names = new TypeNameRegistry('typescript', tools.map((tool) => tool.identifier));
   const definitionNames = new Map<Definition, string>();
   let pending: Definition[] = [];
+  let integerName: string | undefined;
 
   const definitionName = (definition: Definition): string => {
     let name = definitionNames.get(definition);
@@ -84,8 +85,11 @@ export function printTypescript(tools: readonly ToolModel[]): string {
       case 'null':
         return node.kind;
       case 'number':
-      case 'integer':
         return 'number';
+      case 'integer':
+        // TypeScript has no integer type; an alias keeps the fact at no cost in tokens.
+        integerName ??= names.claim('integer');
+        return integerName;
       case 'literal':
         return literal(node.value, indent, position);
       case 'array':
@@ -135,5 +139,5 @@ export function printTypescript(tools: readonly ToolModel[]): string {
     output += jsdoc(nameLine === undefined ? tool.description : [nameLine, ...tool.description], '', tagged);
     output += `declare function ${tool.identifier}(input${isOptionalInput(tool.input) ? '?' : ''}: ${input}): Promise<${result}>;\n`;
   }
-  return output;
+  return integerName === undefined ? output : `type ${integerName} = number;\n${output}`;
 }
