@@ -192,19 +192,24 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
   };
   let turn = 0;
 
-  const codeTool: CodeTool | undefined =
-    usesCodeTool && options.sandbox !== undefined
-      ? createCodeTool({
-          sandbox: options.sandbox,
-          tools,
-          ...(options.language === undefined ? {} : { language: options.language }),
-          ...(options.codeTool?.name === undefined ? {} : { name: options.codeTool.name }),
-          ...(options.codeTool?.description === undefined ? {} : { description: options.codeTool.description }),
-          ...(options.codeTool?.maxResultBytes === undefined ? {} : { maxResultBytes: options.codeTool.maxResultBytes }),
-          ...(options.limits === undefined ? {} : { limits: options.limits }),
-          ...callerOverrides,
-        })
-      : undefined;
+  let codeTool: CodeTool | undefined;
+  try {
+    codeTool =
+      usesCodeTool && options.sandbox !== undefined
+        ? createCodeTool({
+            sandbox: options.sandbox,
+            tools,
+            ...(options.language === undefined ? {} : { language: options.language }),
+            ...(options.codeTool?.name === undefined ? {} : { name: options.codeTool.name }),
+            ...(options.codeTool?.description === undefined ? {} : { description: options.codeTool.description }),
+            ...(options.codeTool?.maxResultBytes === undefined ? {} : { maxResultBytes: options.codeTool.maxResultBytes }),
+            ...(options.limits === undefined ? {} : { limits: options.limits }),
+            ...callerOverrides,
+          })
+        : undefined;
+  } catch (error) {
+    throw new AgentError(`Cannot build the code tool: ${error instanceof Error ? error.message : String(error)} (options.language / options.sandbox)`, { code: 'INVALID_OPTIONS', cause: error });
+  }
 
   // Tools offered to the model, per mode.
   let definitions: ToolUnion[];

@@ -192,3 +192,11 @@ describe('hybrid mode with both kinds of calls', () => {
     expect(result.toolCalls.map((call) => call.caller)).toEqual(['direct', 'code', 'code', 'code', 'code', 'code']);
   });
 });
+
+describe('options', () => {
+  it('rejects a language the sandbox does not run, and a missing sandbox, as INVALID_OPTIONS', async () => {
+    const client = simulator.createClient();
+    await expect(runAgent({ client, model, tools, mode: 'programmatic', sandbox, language: 'python', prompt: task })).rejects.toMatchObject({ name: 'AgentError', code: 'INVALID_OPTIONS' });
+    await expect(runAgent({ client, model, tools, mode: 'hybrid', prompt: task })).rejects.toMatchObject({ name: 'AgentError', code: 'INVALID_OPTIONS' });
+  });
+});
