@@ -10,7 +10,7 @@ const model = process.env.CODECALL_LIVE_MODEL ?? 'claude-sonnet-4-6';
 const reason = 'ANTHROPIC_API_KEY is not set: the live test against the real Messages API is skipped';
 
 describe.skipIf(apiKey === undefined || apiKey === '')(`live Messages API (${apiKey ? model : reason})`, () => {
-  it.each(['sequential', 'parallel', 'programmatic', 'native'] as const)(
+  it.each(['sequential', 'parallel', 'programmatic', 'hybrid', 'native'] as const)(
     '%s mode answers the scenario with the real model',
     async (mode: AgentMode) => {
       await using sandbox = createIsolatedVmSandbox({ mode: 'supervised' });
