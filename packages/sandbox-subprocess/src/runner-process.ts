@@ -158,6 +158,13 @@ export class RunnerProcess {
     });
     child.stdout?.on('end', () => {
       stdoutEnded = true;
+      // The runner closed its protocol stream while still alive: nothing more can come from it.
+      // An exiting runner closes it too, so give its exit status a moment to arrive first.
+      if (!exited && this.#listener !== undefined) {
+        setTimeout(() => {
+          if (!exited && this.#listener !== undefined) this.#violate('nothing more (it closed its protocol stream)');
+        }, 200).unref();
+      }
       settle();
     });
     child.stdout?.on('error', () => undefined);

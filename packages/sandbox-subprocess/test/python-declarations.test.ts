@@ -1,0 +1,76 @@
+import { defineTool, generateDeclarations, runCode } from '@codecall/core';
+import { afterAll, expect, test } from 'vitest';
+import { z } from 'zod';
+import { createSubprocessSandbox } from '../src/index.js';
+
+const orders = [
+  { id: 'o1', customerId: 'c1', status: 'open', total: 120.5, items: [{ sku: 'A', qty: 2 }] },
+  { id: 'o2', customerId: 'c1', status: 'closed', total: 80, items: [{ sku: 'B', qty: 1 }, { sku: 'A', qty: 1 }] },
+  { id: 'o3', customerId: 'c2', status: 'open', total: 15, items: [] },
+] as const;
+
+const searchOrders = defineTool({
+  name: 'orders.search',
+  description: 'Orders of one customer, optionally by status.',
+  input: z.object({ customerId: z.string(), status: z.enum(['open', 'closed']).optional(), limit: z.number().int().optional() }),
+  output: z.array(z.object({ id: z.string(), status: z.string(), total: z.number(), items: z.array(z.object({ sku: z.string(), qty: z.number() })) })),
+  execute: async ({ customerId, status, limit }) =>
+    orders.filter((order) => order.customerId === customerId && (status === undefined || order.status === status)).slice(0, limit ?? 100).map(({ customerId: _, ...order }) => order),
+});
+const getCustomer = defineTool({
+  name: 'get_customer',
+  description: 'One customer.',
+  input: z.object({ id: z.string() }),
+  output: z.object({ id: z.string(), name: z.string(), tags: z.array(z.string()), vip: z.boolean(), note: z.string().nullable() }),
+  execute: async ({ id }) => ({ id, name: `Customer ${id}`, tags: ['a', 'b'], vip: id === 'c1', note: null }),
+});
+const tools = [searchOrders, getCustomer];
+const declarations = generateDeclarations(tools, { language: 'python' });
+
+const sandbox = createSubprocessSandbox({ languages: ['python'], launcher: 'jail' });
+afterAll(() => sandbox.dispose());
+
+test('the generated declarations are valid Python in the runner, and the names they promise are callable', async () => {
+  const code = [
+    'import ast, inspect',
+    `source = ${JSON.stringify(declarations)}`,
+    'tree = ast.parse(source)',
+    'declared = [node.name for node in tree.body if isinstance(node, ast.AsyncFunctionDef)]',
+    'namespace = {}',
+    'exec(compile(source, "declarations.py", "exec"), namespace)',
+    'return {"declared": declared, "callable": [inspect.iscoroutinefunction(globals()[name]) for name in declared]}',
+  ].join('\n');
+  const result = await runCode({ sandbox, tools, language: 'python', code });
+  expect(result).toMatchObject({ type: 'success', value: { declared: ['orders_search', 'get_customer'], callable: [true, true] } });
+});
+
+test('model-style code against the declarations: dicts, keyword arguments, TypedDicts, gather, plain results', async () => {
+  const typedDicts = declarations.split('\n').filter((line) => !line.startsWith('async def') && !line.startsWith('    """') && !line.includes('"""')).join('\n');
+  const code = [
+    typedDicts,
+    'import asyncio',
+    '',
+    'customer = await get_customer({"id": "c1"})',
+    'open_orders, all_orders = await asyncio.gather(',
+    '    orders_search(customerId="c1", status="open"),',
+    '    orders_search(SearchInput(customerId="c1")),',
+    ')',
+    'skus = sorted({item["sku"] for order in all_orders for item in order["items"]})',
+    'kinds = [type(customer).__name__, type(all_orders).__name__, type(all_orders[0]["items"]).__name__, type(customer["note"]).__name__]',
+    'print(f"{customer[\'name\']}: {len(all_orders)} orders, {sum(o[\'total\'] for o in all_orders)} total")',
+    '{"vip": customer["vip"], "open": [o["id"] for o in open_orders], "skus": skus, "kinds": kinds}',
+  ].join('\n');
+  const result = await runCode({ sandbox, tools, language: 'python', code });
+  expect(result).toMatchObject({
+    type: 'success',
+    value: { vip: true, open: ['o1'], skus: ['A', 'B'], kinds: ['dict', 'list', 'list', 'NoneType'] },
+    stdout: 'Customer c1: 2 orders, 200.5 total\n',
+  });
+  expect(result.toolCalls.map((call) => call.name)).toStrictEqual(['get_customer', 'orders.search', 'orders.search']);
+});
+
+test('a call that breaks the declared input shape raises ToolError INVALID_INPUT at the calling line', async () => {
+  const code = ['try:', '    await orders_search({"customerId": 42})', 'except ToolError as error:', '    print(error.code, error.toolName)', 'await orders_search({"status": "open"})'].join('\n');
+  const result = await runCode({ sandbox, tools, language: 'python', code });
+  expect(result).toMatchObject({ type: 'error', error: { code: 'TOOL_ERROR', toolErrorCode: 'INVALID_INPUT', line: 5 }, stdout: 'INVALID_INPUT orders.search\n' });
+});
