@@ -1,0 +1,262 @@
+// The benchmark CLI: `pnpm bench [options]` (see --help).
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { arch, cpus, platform, release, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Anthropic } from '@anthropic-ai/sdk';
+import { latencyPresets } from '@codecall/anthropic/simulator';
+import { runMicroBenchmarks } from '../../../benchmarks/micro/run.ts';
+import type { MicroBenchmarkSection } from '../../../benchmarks/micro/run.ts';
+import { compareModes, metricInfo } from './bench-report.ts';
+import type { BenchReport } from './bench-report.ts';
+import { measureCompactness } from './compactness.ts';
+import type { CompactnessResult } from './compactness.ts';
+import { renderHtmlReport } from './html-report.ts';
+import { loadScenarios } from './load-scenarios.ts';
+import { renderMarkdownReport, unexpectedComparisons } from './markdown-report.ts';
+import { modelPresets, priceSource, sandboxPricing } from './model-presets.ts';
+import type { ModelPreset } from './model-presets.ts';
+import { ProgressBar } from './progress-bar.ts';
+import { benchModes, plannedRuns, runMatrix } from './run-matrix.ts';
+import type { BenchMode } from './run-matrix.ts';
+import { detectSandboxes } from './sandbox-targets.ts';
+import type { SandboxId } from './sandbox-targets.ts';
+
+const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const allSandboxes: readonly SandboxId[] = ['isolated-vm', 'subprocess-node', 'subprocess-python', 'e2b'];
+
+const usage = `Usage: pnpm bench [options]
+
+Runs every scenario in every mode (sequential, parallel, programmatic on each sandbox, native) for
+each model preset through the Messages API simulator, then the micro-benchmarks and the
+declaration compactness measurement, and writes report.md, report.json and report.html.
+
+  --scenarios <dir|file>  scenario directory or file (repeatable); default benchmarks/scenarios
+  --only <ids>            comma-separated scenario ids to run
+  --modes <list>          comma-separated: sequential,parallel,programmatic,native (default all)
+  --sandboxes <list>      comma-separated: isolated-vm,subprocess-node,subprocess-python,e2b (default all)
+  --presets <list>        comma-separated: haiku,sonnet,opus (default all; --quick: sonnet)
+  --repetitions <n>       runs per cell (default 5; --quick 1; --live 1)
+  --quick                 one preset, one repetition, no micro-benchmarks, compactness on 400 tools (< 1 min)
+  --no-micro              skip the micro-benchmarks
+  --no-compactness        skip the compactness measurement
+  --micro-time-ms <n>     time budget per micro-benchmark task (default 300)
+  --time-scale <x>        wait x times the simulated model time (default 0: report it, do not wait)
+  --live                  use the real Anthropic API (ANTHROPIC_API_KEY) instead of the simulator
+  --model <id>            model id for --live (overrides the presets' model ids)
+  --out <dir>             output directory (default benchmarks/results/latest)
+  --corpus <file>         tool corpus for compactness (default ../shared/corpora/bfcl-tools.json)
+  --help                  this text
+`;
+
+function list<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  for (const item of items) if (!allowed.includes(item as T)) throw new UsageError(`--${name}: unknown value "${item}" (allowed: ${allowed.join(', ')})`);
+  return items as T[];
+}
+
+class UsageError extends Error {}
+
+function versionOf(command: string, args: readonly string[]): string {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', timeout: 10_000 }).trim().split('\n')[0] ?? 'unknown';
+  } catch {
+    return 'not available';
+  }
+}
+
+async function packageVersion(path: string): Promise<string> {
+  try {
+    return (JSON.parse(await readFile(path, 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      scenarios: { type: 'string', multiple: true },
+      only: { type: 'string' },
+      modes: { type: 'string' },
+      sandboxes: { type: 'string' },
+      presets: { type: 'string' },
+      repetitions: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      'no-micro': { type: 'boolean', default: false },
+      'no-compactness': { type: 'boolean', default: false },
+      'micro-time-ms': { type: 'string' },
+      'time-scale': { type: 'string' },
+      live: { type: 'boolean', default: false },
+      model: { type: 'string' },
+      out: { type: 'string' },
+      corpus: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const started = performance.now();
+  const quick = values.quick;
+  const live = values.live;
+  if (live && (process.env['ANTHROPIC_API_KEY'] ?? '') === '') throw new UsageError('--live needs ANTHROPIC_API_KEY in the environment.');
+  const scenarioSources = (values.scenarios ?? [join(repositoryRoot, 'benchmarks/scenarios')]).map((path) => resolve(path));
+  const modes = list(values.modes, benchModes, 'modes') ?? [...benchModes];
+  const sandboxIds = list(values.sandboxes, allSandboxes, 'sandboxes') ?? [...allSandboxes];
+  const presetIds = list(values.presets, ['haiku', 'sonnet', 'opus'] as const, 'presets') ?? (quick ? ['sonnet'] : ['haiku', 'sonnet', 'opus']);
+  const repetitions = values.repetitions === undefined ? (quick || live ? 1 : 5) : Number(values.repetitions);
+  if (!Number.isInteger(repetitions) || repetitions < 1 || repetitions > 100) throw new UsageError('--repetitions must be an integer from 1 to 100');
+  const timeScale = values['time-scale'] === undefined ? 0 : Number(values['time-scale']);
+  if (!Number.isFinite(timeScale) || timeScale < 0) throw new UsageError('--time-scale must be a number >= 0');
+  const presets: ModelPreset[] = modelPresets.filter((preset) => presetIds.includes(preset.id)).map((preset) => (values.model === undefined ? preset : { ...preset, model: values.model }));
+  const outDirectory = resolve(values.out ?? join(repositoryRoot, 'benchmarks/results/latest'));
+  const corpus = resolve(values.corpus ?? join(repositoryRoot, '../shared/corpora/bfcl-tools.json'));
+  const microWanted = !quick && !values['no-micro'] && !live;
+  const compactnessWanted = !values['no-compactness'];
+
+  let scenarios = await loadScenarios(scenarioSources);
+  if (values.only !== undefined) {
+    const wanted = values.only.split(',').map((item) => item.trim());
+    const unknown = wanted.filter((id) => !scenarios.some((scenario) => scenario.id === id));
+    if (unknown.length > 0) throw new UsageError(`--only: unknown scenario(s) ${unknown.join(', ')} (have: ${scenarios.map((scenario) => scenario.id).join(', ')})`);
+    scenarios = scenarios.filter((scenario) => wanted.includes(scenario.id));
+  }
+  const sandboxes = await detectSandboxes(sandboxIds);
+  for (const skipped of sandboxes.skipped) process.stderr.write(`bench: sandbox ${skipped.id} skipped: ${skipped.reason}\n`);
+
+  const runs = plannedRuns({ scenarios, modes, presets, sandboxes, repetitions });
+  const progress = new ProgressBar(runs + (microWanted ? 1 : 0) + (compactnessWanted ? 1 : 0));
+  progress.note(`${scenarios.length} scenarios × ${modes.length} modes × ${sandboxes.available.length} sandboxes × ${presets.length} presets × ${repetitions} repetitions (${runs} runs)`);
+  const matrix = await runMatrix({
+    scenarios,
+    modes,
+    presets,
+    sandboxes,
+    repetitions,
+    timeScale,
+    ...(live ? { liveClient: new Anthropic({ maxRetries: 4 }) } : {}),
+    onRun: (label) => progress.tick(label),
+  });
+
+  let micro: BenchReport['micro'];
+  if (microWanted) {
+    progress.note('micro-benchmarks');
+    const timeMs = values['micro-time-ms'] === undefined ? 300 : Number(values['micro-time-ms']);
+    const sections: MicroBenchmarkSection[] = await runMicroBenchmarks({ timeMs, onProgress: (line) => progress.note(line) });
+    progress.tick('micro-benchmarks done');
+    micro = { status: 'measured', sections };
+  } else {
+    micro = { status: 'skipped', reason: quick ? '--quick (run without it for the micro-benchmarks)' : live ? '--live (micro-benchmarks are local and independent of the API)' : '--no-micro', sections: [] };
+  }
+
+  let compactness: BenchReport['compactness'];
+  if (compactnessWanted) {
+    progress.note('declaration compactness');
+    try {
+      const result: CompactnessResult = await measureCompactness(corpus, quick ? { limit: 400 } : {});
+      compactness = { status: 'measured', result };
+    } catch (error) {
+      compactness = { status: 'skipped', reason: `corpus ${corpus} could not be measured: ${(error as Error).message}` };
+    }
+    progress.tick('compactness done');
+  } else {
+    compactness = { status: 'skipped', reason: '--no-compactness' };
+  }
+  progress.finish('done');
+
+  const anthropicRoot = join(repositoryRoot, 'packages/anthropic');
+  const report: BenchReport = {
+    schemaVersion: 1,
+    generator: '@codecall/bench',
+    date: new Date().toISOString(),
+    durationMs: performance.now() - started,
+    machine: { platform: platform(), release: release(), arch: arch(), cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryBytes: totalmem() },
+    versions: {
+      node: process.version,
+      v8: process.versions.v8,
+      python: versionOf('python3', ['--version']),
+      bubblewrap: versionOf('bwrap', ['--version']),
+      '@codecall/core': await packageVersion(join(repositoryRoot, 'packages/core/package.json')),
+      '@codecall/anthropic': await packageVersion(join(anthropicRoot, 'package.json')),
+      '@anthropic-ai/sdk': await packageVersion(join(anthropicRoot, 'node_modules/@anthropic-ai/sdk/package.json')),
+      'isolated-vm': await packageVersion(join(repositoryRoot, 'packages/sandbox-isolated-vm/node_modules/isolated-vm/package.json')),
+      'gpt-tokenizer': await packageVersion(join(anthropicRoot, 'node_modules/gpt-tokenizer/package.json')),
+      tinybench: await packageVersion(join(repositoryRoot, 'benchmarks/node_modules/tinybench/package.json')),
+      git: versionOf('git', ['-C', repositoryRoot, 'rev-parse', '--short', 'HEAD']),
+    },
+    parameters: {
+      live,
+      quick,
+      repetitions,
+      timeScale,
+      scenarioSources: scenarioSources.map((source) => (source.startsWith(repositoryRoot) ? source.slice(repositoryRoot.length + 1) : source)),
+      modes,
+      presets,
+      sandboxes: sandboxIds,
+      command: `pnpm bench ${argv.join(' ')}`.trim(),
+    },
+    methods: {
+      tokenCounting: live
+        ? "the API's usage fields (real tokens); tool-result tokens are still counted with o200k (gpt-tokenizer) so modes compare on one scale"
+        : "the simulator counts every request and response with o200k_base (gpt-tokenizer) as a proxy for Claude's tokenizer, which is not public: tool definitions (name + description + JSON schema), system text, message blocks, 3 tokens per message and 346 tokens of tool-use system prompt when tools are offered. Ratios between modes are what it is for; absolute counts differ from the real API.",
+      latency: live
+        ? { live: 'measured against the real API' }
+        : Object.fromEntries(presets.map((preset) => [preset.id, latencyPresets[preset.latency]])),
+      prices: priceSource,
+      sandboxPricing: sandboxPricing.source,
+      nativeEmulation: matrix.nativeEmulation,
+      cells:
+        "sequential and parallel modes run no code (sandbox 'none'); programmatic runs in each available sandbox in its language (JavaScript on isolated-vm and subprocess-node, Python on subprocess-python); native runs the Python program in hosted code execution ('hosted', emulated locally by the simulator unless --live). Unavailable sandboxes appear as skipped cells with the reason. Tool state and the simulator (prompt cache, containers) are reset before every run, so each run starts cold.",
+      metrics: metricInfo(live),
+    },
+    sandboxes: {
+      available: sandboxes.available.map((target) => ({ id: target.id, description: target.description, language: target.language })),
+      skipped: sandboxes.skipped,
+    },
+    scenarios: scenarios.map((scenario) => ({
+      id: scenario.id,
+      title: scenario.title,
+      description: scenario.description ?? '',
+      expectation: scenario.expectation ?? 'neutral',
+      expected: scenario.expected,
+      tools: scenario.tools.length,
+      task: scenario.task,
+    })),
+    cells: matrix.cells,
+    comparisons: compareModes(matrix.cells, scenarios),
+    micro,
+    compactness,
+  };
+
+  await mkdir(outDirectory, { recursive: true });
+  await writeFile(join(outDirectory, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(join(outDirectory, 'report.md'), renderMarkdownReport(report));
+  await writeFile(join(outDirectory, 'report.html'), renderHtmlReport(report));
+  const wrong = matrix.cells.filter((cell) => cell.status === 'measured' && cell.runs.some((run) => run.correct === 0));
+  const failed = matrix.cells.filter((cell) => cell.status === 'failed');
+  process.stderr.write(`bench: wrote ${join(outDirectory, 'report.md')}, report.json, report.html (${matrix.cells.length} cells, ${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+  for (const cell of failed) process.stderr.write(`bench: FAILED ${cell.preset} ${cell.scenario} ${cell.mode} ${cell.sandbox}: ${cell.reason ?? ''}\n`);
+  for (const cell of wrong) process.stderr.write(`bench: WRONG ANSWER ${cell.preset} ${cell.scenario} ${cell.mode} ${cell.sandbox}: ${cell.answer ?? ''}\n`);
+  for (const comparison of unexpectedComparisons(report)) process.stderr.write(`bench: note: ${comparison.scenario} on ${comparison.sandbox} (${comparison.preset}) did not match its expectation "${comparison.expectation}"\n`);
+  return failed.length > 0 || wrong.length > 0 ? 1 : 0;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    process.stderr.write(`bench: ${(error as Error).message}\n\n${usage}`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  }
+}
