@@ -70,10 +70,12 @@ export class WorkerPool {
   /** Puts a runner that finished cleanly back, if it may serve more runs. Otherwise kills it. */
   release(runner: RunnerProcess): void {
     const list = this.#idle.get(runner.key) ?? [];
-    if (this.#disposed || runner.dead || runner.runs >= this.#settings.maxReuse || list.length >= this.#settings.size) {
+    if (this.#disposed || runner.dead || runner.runs >= this.#settings.maxReuse || this.#settings.size === 0) {
       runner.kill();
       return;
     }
+    // A runner that already served runs is preferred over a fresh spare, which makes room for it.
+    if (list.length >= this.#settings.size) list.pop()?.kill();
     runner.idleSince = performance.now();
     list.unshift(runner);
     this.#idle.set(runner.key, list);

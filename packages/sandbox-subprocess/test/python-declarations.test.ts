@@ -3,11 +3,11 @@ import { afterAll, expect, test } from 'vitest';
 import { z } from 'zod';
 import { createSubprocessSandbox } from '../src/index.js';
 
-const orders = [
+const orders: { id: string; customerId: string; status: string; total: number; items: { sku: string; qty: number }[] }[] = [
   { id: 'o1', customerId: 'c1', status: 'open', total: 120.5, items: [{ sku: 'A', qty: 2 }] },
   { id: 'o2', customerId: 'c1', status: 'closed', total: 80, items: [{ sku: 'B', qty: 1 }, { sku: 'A', qty: 1 }] },
   { id: 'o3', customerId: 'c2', status: 'open', total: 15, items: [] },
-] as const;
+];
 
 const searchOrders = defineTool({
   name: 'orders.search',

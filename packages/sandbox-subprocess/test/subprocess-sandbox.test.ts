@@ -1,0 +1,138 @@
+import { runCode, SandboxDisposedError, SandboxStartError } from '@codecall/core';
+import { afterEach, describe, expect, test } from 'vitest';
+import { createSubprocessSandbox, nodeRunnerPath, pythonRunnerPath, readRunnerSource, runnerDirectory } from '../src/index.js';
+import type { SubprocessSandbox, SubprocessSandboxSettings } from '../src/index.js';
+import { hostProcessesWith, sleep, slowEcho } from './helpers.js';
+
+const created: SubprocessSandbox[] = [];
+const make = (settings?: SubprocessSandboxSettings): SubprocessSandbox => {
+  const sandbox = createSubprocessSandbox(settings);
+  created.push(sandbox);
+  return sandbox;
+};
+afterEach(async () => {
+  await Promise.all(created.splice(0).map((sandbox) => sandbox.dispose()));
+});
+
+describe('capabilities', () => {
+  test('plain is a process with network, jail a jail without', () => {
+    expect(make().capabilities).toMatchObject({ isolation: 'process', network: true, filesystem: true, processApi: true, memoryLimit: true, languages: ['javascript', 'typescript', 'python'] });
+    expect(make({ launcher: 'jail', languages: ['python'] }).capabilities).toMatchObject({ isolation: 'jail', network: false, languages: ['python'] });
+    expect(make({ launcher: { command: ['env'] } }).capabilities).toMatchObject({ isolation: 'process', network: true, memoryLimit: false });
+  });
+
+  test('the runner programs are exported for remote adapters', () => {
+    expect(nodeRunnerPath.startsWith(runnerDirectory)).toBe(true);
+    expect(pythonRunnerPath.startsWith(runnerDirectory)).toBe(true);
+    expect(readRunnerSource('python')).toContain('PROTOCOL_VERSION = 1');
+    expect(readRunnerSource('node')).toContain('const PROTOCOL_VERSION = 1;');
+  });
+});
+
+describe('warm pool', () => {
+  test('runs never share a runner by default, and each starts from a warm one', async () => {
+    const sandbox = make({ pool: { size: 2 } });
+    await sandbox.warmUp('python');
+    const pids: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const result = await runCode({ sandbox, language: 'python', code: 'import os\nglobal_counter = globals().get("global_counter", 0) + 1\n[os.getpid(), global_counter]' });
+      expect(result.type).toBe('success');
+      const [pid, counter] = (result as { value: [number, number] }).value;
+      expect(counter).toBe(1);
+      pids.push(pid);
+    }
+    expect(new Set(pids).size).toBe(4);
+  });
+
+  test('maxReuse lets one runner serve several runs (globals survive, as documented)', async () => {
+    const sandbox = make({ pool: { size: 1, maxReuse: 3 } });
+    const values: unknown[] = [];
+    for (let i = 0; i < 4; i++) {
+      const result = await runCode({ sandbox, code: 'globalThis.counter = (globalThis.counter ?? 0) + 1; return [process.pid, globalThis.counter];' });
+      values.push((result as { value: unknown }).value);
+    }
+    const [first, second, third, fourth] = values as [[number, number], [number, number], [number, number], [number, number]];
+    expect(second[0]).toBe(first[0]);
+    expect(third).toStrictEqual([first[0], 3]);
+    expect(fourth[0]).not.toBe(first[0]);
+  });
+
+  test('the pool refills after a crash and after the idle timeout stops runners', async () => {
+    const marker = `pool${Math.random().toString(36).slice(2)}`;
+    const sandbox = make({ pool: { size: 1, idleTimeoutMs: 300 }, env: { POOL_MARKER: marker } });
+    await sandbox.warmUp('javascript');
+    expect(hostProcessesWith(marker)).toHaveLength(1);
+    const crash = await runCode({ sandbox, code: 'process.kill(process.pid, "SIGKILL");' });
+    expect(crash).toMatchObject({ type: 'error', error: { code: 'SANDBOX_CRASHED' } });
+    expect(crash.type === 'error' && crash.error.message).toContain('SIGKILL');
+    expect(await runCode({ sandbox, code: 'return 5;' })).toMatchObject({ type: 'success', value: 5 });
+    await sleep(1_200);
+    expect(hostProcessesWith(marker)).toStrictEqual([]);
+    expect(await runCode({ sandbox, code: 'return 6;' })).toMatchObject({ type: 'success', value: 6 });
+  });
+
+  test('a pooled warm start is much faster than a cold spawn', async () => {
+    const sandbox = make({ pool: { size: 1 } });
+    const cold = make({ pool: false });
+    await sandbox.warmUp('javascript');
+    const time = async (target: SubprocessSandbox): Promise<number> => {
+      const started = performance.now();
+      await runCode({ sandbox: target, code: 'return 1;' });
+      return performance.now() - started;
+    };
+    const coldMs = await time(cold);
+    const warmMs = await time(sandbox);
+    // Not a speed target (the benchmark has those): only that the pool was used at all.
+    expect(warmMs).toBeLessThan(coldMs);
+  });
+});
+
+describe('hygiene and settings', () => {
+  test('no host variable reaches the guest unless allow-listed', async () => {
+    process.env['CODECALL_ALLOWED'] = 'yes';
+    process.env['CODECALL_HIDDEN'] = 'no';
+    const sandbox = make({ inheritEnv: ['CODECALL_ALLOWED'], env: { EXTRA: '1' } });
+    const result = await runCode({ sandbox, language: 'python', code: 'import os\nsorted(os.environ.keys())' });
+    expect(result).toMatchObject({ type: 'success' });
+    // PWD is the private working directory, set by the launching shell; LC_CTYPE by Python itself.
+    const keys = (result as { value: string[] }).value.filter((key) => key !== 'LC_CTYPE');
+    expect(keys).toStrictEqual(['CODECALL_ALLOWED', 'EXTRA', 'HOME', 'LANG', 'PATH', 'PWD', 'TMPDIR']);
+  });
+
+  test('a command launcher runs the runner through the given command (stdin/stdout only)', async () => {
+    const sandbox = make({ launcher: { command: ['/usr/bin/env', 'VIA_COMMAND=1'] } });
+    for (const language of ['javascript', 'python'] as const) {
+      const code = language === 'python' ? 'import os\nr = await slow_echo({"value": os.environ.get("VIA_COMMAND")})\nprint("ok")\nr' : 'const r = await slow_echo({ value: process.env.VIA_COMMAND }); console.log("ok"); return r;';
+      expect(await runCode({ sandbox, language, code, tools: [slowEcho] })).toMatchObject({ type: 'success', value: '1', stdout: 'ok\n' });
+    }
+  });
+
+  test('a launcher function gets the spec and returns the command', async () => {
+    const sandbox = make({ languages: ['javascript'], launcher: (spec) => ({ command: ['/usr/bin/env', 'VIA_FUNCTION=1', spec.interpreterPath, ...spec.interpreterArgs, spec.runnerPath, ...spec.runnerArgs] }) });
+    expect(await runCode({ sandbox, code: 'return process.env.VIA_FUNCTION;' })).toMatchObject({ type: 'success', value: '1' });
+  });
+
+  test('a missing interpreter or launcher is a SandboxStartError, use after dispose a SandboxDisposedError', async () => {
+    const missing = make({ pythonPath: '/nonexistent/python3' });
+    await expect(runCode({ sandbox: missing, language: 'python', code: '1' })).rejects.toSatisfy((error) => SandboxStartError.isInstance(error));
+    const broken = make({ launcher: { command: ['/nonexistent/launcher'] }, pool: false });
+    await expect(runCode({ sandbox: broken, code: 'return 1;' })).rejects.toSatisfy((error) => SandboxStartError.isInstance(error));
+    const disposed = make();
+    await disposed.dispose();
+    await expect(runCode({ sandbox: disposed, code: 'return 1;' })).rejects.toSatisfy((error) => SandboxDisposedError.isInstance(error) || (error as { code?: string }).code === 'SANDBOX_DISPOSED');
+  });
+
+  test('output past maxOutputBytes is dropped and the run goes on', async () => {
+    const sandbox = make();
+    const result = await runCode({ sandbox, code: 'for (let i = 0; i < 10000; i++) console.log("line " + i);\nreturn "done";', limits: { maxOutputBytes: 100 } });
+    expect(result).toMatchObject({ type: 'success', value: 'done', outputTruncated: true });
+    expect(Buffer.byteLength(result.stdout)).toBeLessThanOrEqual(100);
+  });
+
+  test('memory limits end the run with MEMORY_LIMIT in both runtimes', async () => {
+    const sandbox = make();
+    const limits = { memoryLimitBytes: 64 * 1024 * 1024, timeoutMs: 20_000 };
+    expect(await runCode({ sandbox, code: 'const a = []; while (true) a.push({ x: Math.random(), y: "s" + Math.random() });', limits })).toMatchObject({ type: 'error', error: { code: 'MEMORY_LIMIT' } });
+    expect(await runCode({ sandbox, language: 'python', code: 'a = []\nwhile True:\n    a.append(bytearray(1 << 20))', limits })).toMatchObject({ type: 'error', error: { code: 'MEMORY_LIMIT' } });
+  });
+});
