@@ -246,6 +246,16 @@ function makeTool(identifier, name) {
 }
 
 function deliver(callId, ok, a, b) {
+  if (callId === 0) {
+    // A batch: a is a flat array [callId, ok, a, b, callId, ok, a, b, …].
+    if (!ArrayIsArray(a)) return;
+    for (let i = 0; i + 3 < a.length; i += 4) deliverOne(a[i], a[i + 1], a[i + 2], a[i + 3]);
+    return;
+  }
+  deliverOne(callId, ok, a, b);
+}
+
+function deliverOne(callId, ok, a, b) {
   const resolve = pending[callId];
   if (resolve === undefined) return;
   delete pending[callId];

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type IsolatedVmModule from 'isolated-vm';
 import type { Callback, Context, Isolate, Reference } from 'isolated-vm';
 import type {
   ResolvedLimitsV1,
@@ -12,8 +13,8 @@ import { SandboxStartError } from '@codecall/core';
 import { buildRunScript } from './guest-code.js';
 import { guestFileName, guestPreludeSource, postKind } from './guest-prelude.js';
 
-type IsolatedVm = typeof import('isolated-vm');
-type Deliver = (callId: number, ok: boolean, a: string | undefined, b: string | undefined) => void;
+type IsolatedVm = typeof IsolatedVmModule;
+type Deliver = (callId: number, ok: boolean, a: unknown, b: string | undefined) => void;
 
 /** One run as the engine sees it: JavaScript source plus the transport-neutral parts of the request. */
 export interface EngineRequest {
@@ -58,17 +59,43 @@ interface ActiveRun {
   readonly stderr: string[];
   outputBytesLeft: number;
   outputTruncated: boolean;
+  /** The outcome is decided; posts and answers are ignored from now on. */
   finished: boolean;
+  /** The outcome went to the caller. */
+  reported: boolean;
+  outcome: SandboxExecuteResultV1 | undefined;
+  backstop: NodeJS.Timeout | undefined;
+  /** Tool calls posted by the guest and not yet answered. */
+  callsInFlight: number;
+  /** Answers waiting for the next batched delivery. */
+  readonly batch: (number | boolean | string | undefined)[];
+  batchScheduled: boolean;
   resolve: (result: SandboxExecuteResultV1) => void;
 }
 
 // How long a stopped guest may keep an evaluation pending (isolated-vm's own timeout normally ends
 // it within milliseconds) before the isolate is disposed under it.
 const killGraceMs = 250;
+// How long a disposed isolate may take to acknowledge before the run is reported anyway.
+const backstopMs = 2_000;
 const mebibyte = 1024 * 1024;
 const timeoutMessage = 'Script execution timed out.';
 
 let cachedIsolatedVm: IsolatedVm | undefined;
+
+// Engines with live isolates. When the process exits they are disposed first, so isolated-vm's
+// threads do not outlive the Node environment during teardown.
+const liveEngines = new Set<IsolateEngine>();
+let exitHookInstalled = false;
+
+function trackEngine(engine: IsolateEngine): void {
+  liveEngines.add(engine);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const live of liveEngines) live.disposeNow();
+  });
+}
 
 /** Loads the isolated-vm addon on first use, so supervised mode never loads it in the host. */
 export function loadIsolatedVm(sandboxId: string): IsolatedVm {
@@ -85,7 +112,7 @@ export function loadIsolatedVm(sandboxId: string): IsolatedVm {
 }
 
 function utf8Bytes(text: string): number {
-  return text.length * 3 <= 1_024 ? (/^[\x00-\x7f]*$/.test(text) ? text.length : Buffer.byteLength(text)) : Buffer.byteLength(text);
+  return Buffer.byteLength(text, 'utf8');
 }
 
 function truncateUtf8(text: string, maxBytes: number): string {
@@ -165,7 +192,9 @@ export class IsolateEngine {
   async execute(request: EngineRequest): Promise<SandboxExecuteResultV1> {
     const startedAt = performance.now();
     const memoryLimitMb = Math.max(8, Math.ceil(request.limits.memoryLimitBytes / mebibyte));
-    const slot = this.#takeIdle(memoryLimitMb) ?? (await this.#prepareSlot(memoryLimitMb));
+    // Cold path: prepared synchronously, which saves two thread hops. Only the trusted prelude runs
+    // on this thread, never guest code.
+    const slot = this.#takeIdle(memoryLimitMb) ?? (await this.#prepareSlot(memoryLimitMb, undefined, true));
     this.#busy.add(slot);
     this.#refill(memoryLimitMb);
     const context = slot.context;
@@ -183,11 +212,17 @@ export class IsolateEngine {
         outputBytesLeft: request.limits.maxOutputBytes,
         outputTruncated: false,
         finished: false,
+        reported: false,
+        outcome: undefined,
+        backstop: undefined,
+        callsInFlight: 0,
+        batch: [],
+        batchScheduled: false,
         resolve,
       };
       slot.run = run;
-      const watchdog = setTimeout(() => this.#stop(run, timeoutError()), Math.max(0, run.deadline - performance.now()));
-      const onAbort = (): void => this.#stop(run, { code: 'ABORTED', name: 'AbortError', message: 'The run was aborted.' });
+      const watchdog = setTimeout(() => this.#stop(run, timeoutError(), killGraceMs), Math.max(0, run.deadline - performance.now()));
+      const onAbort = (): void => this.#stop(run, { code: 'ABORTED', name: 'AbortError', message: 'The run was aborted.' }, 0);
       run.resolve = (result) => {
         clearTimeout(watchdog);
         request.abortSignal.removeEventListener('abort', onAbort);
@@ -200,7 +235,7 @@ export class IsolateEngine {
       request.abortSignal.addEventListener('abort', onAbort, { once: true });
       const remaining = run.deadline - performance.now();
       if (remaining <= 0) {
-        this.#stop(run, timeoutError());
+        this.#stop(run, timeoutError(), killGraceMs);
         return;
       }
       slot.pendingOps++;
@@ -222,14 +257,23 @@ export class IsolateEngine {
     for (let index = 0; index < this.#settings.poolSize; index++) this.#refill(Math.max(8, memoryLimitMb));
   }
 
+  /** Disposes every isolate at once, without waiting; for process exit. */
+  disposeNow(): void {
+    this.#disposed = true;
+    liveEngines.delete(this);
+    for (const slot of this.#idle.splice(0)) this.#destroy(slot);
+    for (const slot of [...this.#busy]) this.#destroy(slot);
+  }
+
   /** Ends every run in flight with an error result and disposes every isolate. Idempotent. */
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    liveEngines.delete(this);
     for (const slot of this.#idle.splice(0)) this.#destroy(slot);
     const busy = [...this.#busy];
     for (const slot of busy) {
-      if (slot.run !== undefined) this.#stop(slot.run, { code: 'ABORTED', name: 'AbortError', message: 'The sandbox was disposed while the code ran.' });
+      if (slot.run !== undefined) this.#stop(slot.run, { code: 'ABORTED', name: 'AbortError', message: 'The sandbox was disposed while the code ran.' }, 0);
       else this.#retire(slot);
     }
     // Give isolates that are still executing the grace period to stop on their own first.
@@ -282,8 +326,9 @@ export class IsolateEngine {
     }
   }
 
-  async #prepareSlot(memoryLimitMb: number, reuse?: Isolate): Promise<Slot> {
+  async #prepareSlot(memoryLimitMb: number, reuse?: Isolate, synchronous = false): Promise<Slot> {
     const ivm = loadIsolatedVm(this.#settings.sandboxId);
+    trackEngine(this);
     let isolate: Isolate;
     try {
       isolate = reuse ?? new ivm.Isolate({ memoryLimit: memoryLimitMb });
@@ -292,7 +337,7 @@ export class IsolateEngine {
     }
     const slot: Slot = { isolate, memoryLimitMb, context: undefined, deliver: undefined, run: undefined, pendingOps: 0, tainted: false, killTimer: undefined };
     try {
-      const context = await isolate.createContext();
+      const context = synchronous ? isolate.createContextSync() : await isolate.createContext();
       const post: Callback = new ivm.Callback(
         (kind: unknown, a: unknown, b: unknown, c: unknown) => {
           const run = slot.run;
@@ -300,11 +345,10 @@ export class IsolateEngine {
         },
         { ignored: true },
       );
-      const deliver = (await context.evalClosure(guestPreludeSource, [post], {
-        result: { reference: true },
-        filename: 'codecall-prelude.js',
-        timeout: 5_000,
-      })) as Reference<Deliver>;
+      const preludeOptions = { result: { reference: true }, filename: 'codecall-prelude.js', timeout: 5_000 } as const;
+      const deliver = (
+        synchronous ? context.evalClosureSync(guestPreludeSource, [post], preludeOptions) : await context.evalClosure(guestPreludeSource, [post], preludeOptions)
+      ) as Reference<Deliver>;
       slot.context = context;
       slot.deliver = deliver;
       return slot;
@@ -355,30 +399,57 @@ export class IsolateEngine {
   }
 
   #callTool(run: ActiveRun, callId: number, name: string, inputJson: string | undefined): void {
+    run.callsInFlight++;
     const settle = (result: SandboxToolResultV1): void => {
-      const { slot } = run;
-      if (run.finished || slot.tainted || slot.deliver === undefined || slot.isolate.isDisposed) return;
-      const remaining = run.deadline - performance.now();
-      if (remaining <= 0) {
-        this.#stop(run, timeoutError());
-        return;
-      }
+      const concurrent = run.callsInFlight > 1;
+      run.callsInFlight--;
       const args: [number, boolean, string | undefined, string | undefined] =
         result.type === 'success' ? [callId, true, result.outputJson, undefined] : [callId, false, String(result.code), String(result.message)];
-      slot.pendingOps++;
-      slot.deliver.apply(undefined, args, { timeout: Math.max(1, Math.ceil(remaining)) }).then(
-        () => this.#opSettled(slot),
-        (error: unknown) => this.#opFailed(slot, run, error, false),
-      );
+      if (!concurrent && !run.batchScheduled) {
+        this.#deliver(run, args, false);
+        return;
+      }
+      // Several calls in flight: answers that settle in the same turn of the event loop go into
+      // the isolate together, one task instead of one per call.
+      run.batch.push(...args);
+      if (run.batchScheduled) return;
+      run.batchScheduled = true;
+      setImmediate(() => {
+        run.batchScheduled = false;
+        const batch = run.batch.splice(0);
+        this.#deliver(run, [0, false, batch, undefined], true);
+      });
     };
     run.request.callTool({ name, inputJson }).then(settle, (error: unknown) =>
       settle({ type: 'error', code: 'TOOL_FAILED', message: error instanceof Error ? error.message : 'The tool failed.' }),
     );
   }
 
+  #deliver(run: ActiveRun, args: [number, boolean, unknown, string | undefined], copy: boolean): void {
+    const { slot } = run;
+    if (run.finished || slot.tainted || slot.deliver === undefined || slot.isolate.isDisposed) return;
+    const remaining = run.deadline - performance.now();
+    if (remaining <= 0) {
+      this.#stop(run, timeoutError(), killGraceMs);
+      return;
+    }
+    slot.pendingOps++;
+    const timeout = Math.max(1, Math.ceil(remaining));
+    const applied = copy
+      ? slot.deliver.apply(undefined, args, { timeout, arguments: { copy: true } })
+      : slot.deliver.apply(undefined, args as [number, boolean, string | undefined, string | undefined], { timeout });
+    applied.then(
+      () => this.#opSettled(slot),
+      (error: unknown) => this.#opFailed(slot, run, error, false),
+    );
+  }
+
   #opSettled(slot: Slot): void {
     slot.pendingOps--;
-    if (slot.pendingOps === 0 && (slot.run === undefined || slot.run.finished)) this.#afterRun(slot);
+    if (slot.pendingOps > 0) return;
+    const run = slot.run;
+    if (run !== undefined && run.finished && !run.reported) this.#report(run);
+    else if (run === undefined || run.reported) this.#afterRun(slot);
   }
 
   #opFailed(slot: Slot, run: ActiveRun, error: unknown, fromEvaluation: boolean): void {
@@ -388,22 +459,39 @@ export class IsolateEngine {
     this.#opSettled(slot);
   }
 
+  // Decides the outcome. It is reported once nothing executes in the isolate any more: a host that
+  // calls process.exit() while an isolate still runs can crash (SIGSEGV in isolated-vm 6).
   #finish(run: ActiveRun, result: SandboxExecuteResultV1): void {
     if (run.finished) return;
     run.finished = true;
-    run.resolve(result);
-    if (run.slot.pendingOps === 0) this.#afterRun(run.slot);
+    run.outcome = result;
+    if (run.slot.pendingOps === 0) this.#report(run);
   }
 
-  // Ends a run from outside (timeout, abort, dispose): the guest may still be executing.
-  #stop(run: ActiveRun, error: RunError): void {
+  #report(run: ActiveRun): void {
+    if (run.reported || run.outcome === undefined) return;
+    run.reported = true;
+    const { slot } = run;
+    if (slot.killTimer !== undefined) clearTimeout(slot.killTimer);
+    slot.killTimer = undefined;
+    clearTimeout(run.backstop);
+    run.resolve(run.outcome);
+    if (slot.pendingOps === 0) this.#afterRun(slot);
+  }
+
+  // Ends a run from outside (timeout, abort, dispose) while the guest may still execute: first let
+  // isolated-vm's own timeout stop it, then dispose the isolate under it, and report when it stopped.
+  #stop(run: ActiveRun, error: RunError, killAfterMs: number): void {
     const { slot } = run;
     slot.tainted = true;
     this.#finish(run, errorResult(run, error));
-    if (slot.pendingOps > 0 && slot.killTimer === undefined) {
-      slot.killTimer = setTimeout(() => this.#destroy(slot), killGraceMs);
-      slot.killTimer.unref();
-    }
+    if (run.reported || slot.killTimer !== undefined) return;
+    slot.killTimer = setTimeout(() => {
+      slot.killTimer = undefined;
+      this.#destroy(slot);
+    }, killAfterMs);
+    // Should the isolate never acknowledge its end, report anyway.
+    run.backstop = setTimeout(() => this.#report(run), killAfterMs + backstopMs);
   }
 
   // Called once the run is over and nothing executes in the isolate any more.

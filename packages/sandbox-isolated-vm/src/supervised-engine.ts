@@ -93,16 +93,27 @@ export class SupervisedEngine {
     // A busy child keeps the host alive (an idle one must not).
     this.#ref(worker, true);
     this.#refill();
+    const disposedResult: SandboxExecuteResultV1 = {
+      type: 'error',
+      error: { code: 'ABORTED', name: 'AbortError', message: 'The sandbox was disposed while the code ran.' },
+      stdout: '',
+      stderr: '',
+      outputTruncated: false,
+    };
     try {
       await worker.ready;
     } catch (error) {
       this.#kill(worker);
+      if (this.#disposed) return disposedResult;
       throw error;
+    }
+    if (this.#disposed) {
+      this.#kill(worker);
+      return disposedResult;
     }
     if (worker.exited) return this.execute(request, javascript);
     return new Promise<SandboxExecuteResultV1>((resolve) => {
       const runId = ++this.#nextRunId;
-      let watchdog: NodeJS.Timeout | undefined;
       let abortTimer: NodeJS.Timeout | undefined;
       const onAbort = (): void => {
         this.#send(worker, { type: 'abort', runId });
@@ -127,7 +138,7 @@ export class SupervisedEngine {
         },
       };
       worker.run = run;
-      watchdog = setTimeout(() => {
+      const watchdog = setTimeout(() => {
         run.finish({ type: 'error', error: { code: 'TIMEOUT', name: 'TimeoutError', message: 'The code did not finish within limits.timeoutMs.' }, stdout: '', stderr: '', outputTruncated: false });
         this.#kill(worker);
       }, request.limits.timeoutMs + childGraceMs);
@@ -145,7 +156,8 @@ export class SupervisedEngine {
       worker.run?.finish({ type: 'error', error: { code: 'ABORTED', name: 'AbortError', message: 'The sandbox was disposed while the code ran.' }, stdout: '', stderr: '', outputTruncated: false });
       this.#kill(worker);
     }
-    await Promise.all([...this.#all].map((worker) => (worker.exited ? undefined : new Promise((resolve) => worker.process.once('exit', resolve)))));
+    const exits = [...this.#all].filter((worker) => !worker.exited).map((worker) => new Promise<void>((resolve) => worker.process.once('exit', () => resolve())));
+    await Promise.all(exits);
   }
 
   #spawn(): Worker {

@@ -1,0 +1,78 @@
+// Raw isolated-vm baselines for the isolated-vm micro-benchmark: the same workloads with nothing
+// of codecall in between (no runCode, no dispatcher, no validation, no prelude, no pool).
+import ivm from 'isolated-vm';
+
+/** A prepared isolate + context with the minimal asynchronous bridge (fire-and-forget post + apply). */
+export interface RawHarness {
+  /**
+   * Evaluates `code`, which must end by calling `finish()`; resolves when it does, after checking
+   * that the host saw `expectedCalls` calls (default 0).
+   */
+  readonly run: (code: string, expectedCalls?: number) => Promise<void>;
+  /** Creates a fresh context for the next `run` (outside any timing). */
+  readonly freshContext: () => Promise<void>;
+  readonly dispose: () => void;
+}
+
+/** New isolate → context → trivial code → dispose: what a cold start costs without codecall. */
+export async function rawColdStart(): Promise<void> {
+  const isolate = new ivm.Isolate({ memoryLimit: 128 });
+  try {
+    const context = await isolate.createContext();
+    await context.eval('1 + 1', { timeout: 1_000 });
+  } finally {
+    isolate.dispose();
+  }
+}
+
+/**
+ * The best raw bridge isolated-vm 6 offers for async host functions: the guest posts
+ * `(id, name, json)` through an ignored Callback; the host answers by applying a guest resolver.
+ * `handler` gets the input JSON text and returns the output JSON text.
+ */
+export async function createRawHarness(handler: (inputJson: string) => Promise<string>): Promise<RawHarness> {
+  const isolate = new ivm.Isolate({ memoryLimit: 128 });
+  let context: ivm.Context | undefined;
+  let resolver: ivm.Reference | undefined;
+  let finished: (() => void) | undefined;
+  let runToken = 0;
+  let callsSeen = 0;
+  const post = new ivm.Callback(
+    (kind: number, id: number, inputJson: string) => {
+      if (kind === 1) {
+        // Only the finish of the current run counts.
+        if (id === runToken) finished?.();
+        return;
+      }
+      callsSeen++;
+      handler(inputJson)
+        .then((outputJson) => resolver?.apply(undefined, [id, outputJson], { timeout: 10_000 }))
+        .catch(() => undefined);
+    },
+    { ignored: true },
+  );
+  const freshContext = async (): Promise<void> => {
+    context?.release();
+    context = await isolate.createContext();
+    resolver = await context.evalClosure<{ result: { reference: true } }>(
+      `const post = $0; const pending = {}; let next = 0;
+       globalThis.call = (input) => new Promise((resolve) => { const id = ++next; pending[id] = resolve; post(0, id, JSON.stringify(input)); });
+       globalThis.finish = (token) => post(1, token, '');
+       return (id, json) => { const resolve = pending[id]; delete pending[id]; resolve(JSON.parse(json)); };`,
+      [post],
+      { result: { reference: true } },
+    );
+  };
+  await freshContext();
+  return {
+    run: (code, expectedCalls = 0) =>
+      new Promise<void>((resolve, reject) => {
+        const token = ++runToken;
+        callsSeen = 0;
+        finished = () => (callsSeen === expectedCalls ? resolve() : reject(new Error(`raw run made ${callsSeen} host calls, expected ${expectedCalls}`)));
+        context?.eval(code.replaceAll('finish()', `finish(${token})`), { timeout: 10_000 }).catch(reject);
+      }),
+    freshContext,
+    dispose: () => isolate.dispose(),
+  };
+}

@@ -1,0 +1,291 @@
+// Micro-benchmark of @codecall/sandbox-isolated-vm beside raw isolated-vm, measured in one run.
+//
+//   node --no-node-snapshot benchmarks/micro/isolated-vm.ts [--time-ms=500] [--no-supervised] [--json]
+//
+// Every codecall figure is compared with a raw isolated-vm baseline taken in the same process, so
+// the ratios hold on any machine; absolute targets (warm start, per-call cost) are reported beside.
+import { arch, cpus, platform, release } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { createDispatcher, createToolset, defineTool, resolveLimits, runCode } from '@codecall/core';
+import type { Limits, RunResult, SandboxV1 } from '@codecall/core';
+import { createIsolatedVmSandbox } from '@codecall/sandbox-isolated-vm';
+import { Bench } from 'tinybench';
+import { z } from 'zod';
+import { createRawHarness, rawColdStart } from './isolated-vm-raw.ts';
+
+/** Options of `runIsolatedVmBenchmarks`. */
+export interface IsolatedVmBenchmarkOptions {
+  /** Time budget of each measured task in milliseconds (cold supervised runs get four times it). Default 500. */
+  readonly timeMs?: number;
+  /** Also measure supervised mode (child processes). Default true. */
+  readonly supervised?: boolean;
+  /** Progress lines; default: none. */
+  readonly onProgress?: (line: string) => void;
+}
+
+/** One measured (or derived) figure. */
+export interface IsolatedVmBenchmarkResult {
+  /** What was measured, e.g. `'cold start'`, `'1,000 sequential calls'`. */
+  readonly name: string;
+  /**
+   * `raw` isolated-vm, codecall `in-process` or `supervised`, or `core` (the @codecall/core
+   * dispatcher alone, no sandbox: the share of a tool call that no adapter can avoid).
+   */
+  readonly subject: 'raw' | 'core' | 'in-process' | 'supervised';
+  /** Median latency in milliseconds (for per-call rows: milliseconds per call). */
+  readonly medianMs: number;
+  /** 75th percentile latency in milliseconds; equal to the median for derived rows. */
+  readonly p75Ms: number;
+  /** Number of samples behind the figure (0 for derived rows). */
+  readonly samples: number;
+  /** The row this one is compared with (`subject/name`), when there is one. */
+  readonly baseline?: string;
+  /** `medianMs / baseline.medianMs`. */
+  readonly ratio?: number;
+  /** The target, in words, e.g. `'<= 1.2x raw'`. */
+  readonly target?: string;
+  /** Whether the target is met. */
+  readonly pass?: boolean;
+}
+
+/** Everything one benchmark run produced. */
+export interface IsolatedVmBenchmarkReport {
+  /** ISO 8601 time of the run. */
+  readonly date: string;
+  /** Where it ran. */
+  readonly machine: { readonly platform: string; readonly release: string; readonly arch: string; readonly cpu: string; readonly cores: number };
+  /** Versions that matter. */
+  readonly versions: { readonly node: string; readonly v8: string; readonly isolatedVm: string };
+  readonly results: readonly IsolatedVmBenchmarkResult[];
+}
+
+interface Measured {
+  readonly medianMs: number;
+  readonly p75Ms: number;
+  readonly samples: number;
+}
+
+const payloadBytes = 1_000_000;
+const idleGapMs = 5;
+
+async function idleGap(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, idleGapMs));
+}
+const calls = 1_000;
+
+// ~1 MB of JSON: 5,000 records of about 200 bytes.
+function makePayload(): { items: { id: number; name: string; tags: string[]; score: number }[] } {
+  const items = [];
+  for (let index = 0; JSON.stringify(items).length < payloadBytes; index++) {
+    items.push({ id: index, name: `item-${index}-${'x'.repeat(120)}`, tags: ['alpha', 'beta', 'gamma'], score: index * 1.5 });
+  }
+  return { items };
+}
+
+// `run` must be an async function: tinybench calls any other function once more to find out
+// whether it returns a promise, and that extra call would overlap with the measured ones.
+async function measure(run: () => Promise<unknown>, timeMs: number, beforeEach?: () => Promise<void>): Promise<Measured> {
+  const bench = new Bench({ time: timeMs, iterations: 5, warmupTime: Math.min(200, timeMs / 2), warmupIterations: 2 });
+  bench.add('task', run, beforeEach === undefined ? {} : { beforeEach });
+  const [task] = await bench.run();
+  const result = task?.result;
+  if (result === undefined || (result.state !== 'completed' && result.state !== 'aborted-with-statistics')) {
+    throw new Error(`benchmark task failed: ${result !== undefined && result.state === 'errored' ? result.error.message : String(result?.state)}`);
+  }
+  return { medianMs: result.latency.p50, p75Ms: result.latency.p75, samples: result.latency.samplesCount };
+}
+
+function expectSuccess(result: RunResult): void {
+  if (result.type !== 'success') throw new Error(`benchmark run failed: ${result.error.code} ${result.error.message}`);
+}
+
+/**
+ * Measures raw isolated-vm and codecall's isolated-vm sandbox (in-process and supervised) on the
+ * same workloads in one process: cold start, warm start, one awaited tool call, 1,000 sequential
+ * and 1,000 parallel calls, and a 1 MB tool result. Returns every figure with its ratio to the
+ * baseline and whether the target is met.
+ */
+export async function runIsolatedVmBenchmarks(options: IsolatedVmBenchmarkOptions = {}): Promise<IsolatedVmBenchmarkReport> {
+  const timeMs = options.timeMs ?? 500;
+  const progress = options.onProgress ?? (() => undefined);
+  const results: IsolatedVmBenchmarkResult[] = [];
+  const payload = makePayload();
+
+  const ping = defineTool({ name: 'ping', description: 'Returns its input number.', input: z.object({ i: z.number() }), execute: async ({ i }) => i });
+  const big = defineTool({ name: 'big', description: 'Returns about 1 MB of JSON.', input: z.object({}), execute: async () => payload });
+  const tools = [ping, big];
+  const limits: Limits = { maxToolCalls: calls, maxConcurrentToolCalls: calls, maxValueBytes: 4 * payloadBytes };
+  const sequentialCode = `for (let i = 0; i < ${calls}; i++) await ping({ i });`;
+  const parallelCode = `await Promise.all(Array.from({ length: ${calls} }, (_, i) => ping({ i })));`;
+
+  // Raw isolated-vm.
+  progress('raw isolated-vm');
+  const rawCold = await measure(rawColdStart, timeMs);
+  const raw = await createRawHarness(async (inputJson) => JSON.stringify((JSON.parse(inputJson) as { i: number }).i));
+  const rawWarm = await measure(async () => raw.run('finish()'), timeMs, async () => {
+    await raw.freshContext();
+    await idleGap();
+  });
+  const rawCall = await measure(async () => raw.run('(async () => { await call({ i: 1 }); finish(); })()', 1), timeMs);
+  const rawSequential = await measure(async () => raw.run(`(async () => { for (let i = 0; i < ${calls}; i++) await call({ i }); finish(); })()`, calls), timeMs);
+  const rawParallel = await measure(async () => raw.run(`(async () => { await Promise.all(Array.from({ length: ${calls} }, (_, i) => call({ i }))); finish(); })()`, calls), timeMs);
+  raw.dispose();
+  const rawBig = await createRawHarness(async () => JSON.stringify(payload));
+  const rawTransfer = await measure(async () => rawBig.run('(async () => { const r = await call({}); r.items.length; finish(); })()', 1), timeMs);
+  rawBig.dispose();
+  results.push(
+    { name: 'cold start', subject: 'raw', ...rawCold },
+    { name: 'warm start', subject: 'raw', ...rawWarm },
+    { name: 'one awaited call', subject: 'raw', ...rawCall },
+    { name: `${calls} sequential calls`, subject: 'raw', ...rawSequential },
+    { name: `${calls} parallel calls`, subject: 'raw', ...rawParallel },
+    { name: 'per sequential call', subject: 'raw', medianMs: rawSequential.medianMs / calls, p75Ms: rawSequential.p75Ms / calls, samples: 0 },
+    { name: '1 MB tool result', subject: 'raw', ...rawTransfer },
+  );
+
+  // The core dispatcher alone (validation, limits, tracing): part of every codecall figure below.
+  progress('core dispatcher alone');
+  const dispatcherLimits = resolveLimits({ maxToolCalls: 1_000_000_000, maxConcurrentToolCalls: calls });
+  const dispatcher = createDispatcher({ tools: createToolset([ping]), limits: dispatcherLimits, executionId: 'benchmark' });
+  const dispatcherSequential = await measure(async () => {
+    for (let i = 0; i < calls; i++) await dispatcher.callTool({ name: 'ping', inputJson: `{"i":${i}}` });
+  }, timeMs);
+  const dispatcherParallel = await measure(async () => {
+    await Promise.all(Array.from({ length: calls }, (_, i) => dispatcher.callTool({ name: 'ping', inputJson: `{"i":${i}}` })));
+  }, timeMs);
+  dispatcher.close();
+  results.push(
+    { name: `${calls} sequential calls`, subject: 'core', ...dispatcherSequential },
+    { name: `${calls} parallel calls`, subject: 'core', ...dispatcherParallel },
+    { name: 'per sequential call', subject: 'core', medianMs: dispatcherSequential.medianMs / calls, p75Ms: dispatcherSequential.p75Ms / calls, samples: 0 },
+  );
+
+  const measureSandbox = async (subject: 'in-process' | 'supervised', createCold: () => SandboxV1, createWarm: () => SandboxV1): Promise<void> => {
+    progress(`codecall ${subject}`);
+    const run = (sandbox: SandboxV1, code: string) => async () => expectSuccess(await runCode({ sandbox, code, tools, limits }));
+    const cold = createCold();
+    const coldStart = await measure(run(cold, 'return 1'), subject === 'supervised' ? timeMs * 4 : timeMs);
+    await cold.dispose();
+    const warm = createWarm();
+    await run(warm, 'return 1')();
+    // Pool ready: an idle gap before each run (outside the timing) lets the pool prepare the next
+    // fresh context, as between the turns of an agent loop. Back-to-back: no gap, so every run
+    // also pays, on the isolate's thread, for the fresh context that replaces the one it used.
+    const warmStart = await measure(run(warm, 'return 1'), timeMs, idleGap);
+    const warmBackToBack = await measure(run(warm, 'return 1'), timeMs);
+    const oneCall = await measure(run(warm, 'return await ping({ i: 1 });'), timeMs);
+    const sequential = await measure(run(warm, sequentialCode), timeMs);
+    const parallel = await measure(run(warm, parallelCode), timeMs);
+    const transfer = await measure(run(warm, 'const r = await big({}); return r.items.length;'), timeMs);
+    await warm.dispose();
+    const perCall = Math.max(0, sequential.medianMs - warmBackToBack.medianMs) / calls;
+    const perCallP75 = Math.max(0, sequential.p75Ms - warmBackToBack.medianMs) / calls;
+    const dispatcherPerCall = dispatcherSequential.medianMs / calls;
+    const versus = (baseline: Measured, baselineName: string, row: Omit<IsolatedVmBenchmarkResult, 'subject' | 'baseline' | 'ratio'> & Measured): IsolatedVmBenchmarkResult => ({
+      ...row,
+      subject,
+      baseline: `raw/${baselineName}`,
+      ratio: row.medianMs / baseline.medianMs,
+    });
+    const inProcess = subject === 'in-process';
+    results.push(
+      versus(rawCold, 'cold start', {
+        name: 'cold start',
+        ...coldStart,
+        ...(inProcess ? { target: '<= 1.2x raw', pass: coldStart.medianMs <= 1.2 * rawCold.medianMs } : {}),
+      }),
+      versus(rawWarm, 'warm start', { name: 'warm start (pool ready)', ...warmStart, ...(inProcess ? { target: '<= 0.2 ms', pass: warmStart.medianMs <= 0.2 } : {}) }),
+      versus(rawWarm, 'warm start', { name: 'warm start (back-to-back)', ...warmBackToBack }),
+      versus(rawCall, 'one awaited call', { name: 'one awaited call', ...oneCall }),
+      versus(rawSequential, `${calls} sequential calls`, { name: `${calls} sequential calls`, ...sequential }),
+      versus(rawParallel, `${calls} parallel calls`, {
+        name: `${calls} parallel calls`,
+        ...parallel,
+        target: `<= 0.5x its own ${calls} sequential calls (not serialized)`,
+        pass: parallel.medianMs <= 0.5 * sequential.medianMs,
+      }),
+      {
+        name: 'per sequential call',
+        subject,
+        medianMs: perCall,
+        p75Ms: perCallP75,
+        samples: 0,
+        baseline: 'raw/per sequential call',
+        ratio: perCall / (rawSequential.medianMs / calls),
+        ...(inProcess ? { target: '<= 0.020 ms', pass: perCall <= 0.02 } : {}),
+      },
+      {
+        name: 'per sequential call, bridge only (minus core dispatcher)',
+        subject,
+        medianMs: Math.max(0, perCall - dispatcherPerCall),
+        p75Ms: Math.max(0, perCallP75 - dispatcherPerCall),
+        samples: 0,
+        baseline: 'raw/per sequential call',
+        ratio: Math.max(0, perCall - dispatcherPerCall) / (rawSequential.medianMs / calls),
+        ...(inProcess ? { target: '<= 1.2x raw', pass: Math.max(0, perCall - dispatcherPerCall) <= 1.2 * (rawSequential.medianMs / calls) } : {}),
+      },
+      versus(rawTransfer, '1 MB tool result', {
+        name: '1 MB tool result',
+        ...transfer,
+        ...(inProcess ? { target: '<= 1.2x raw', pass: transfer.medianMs <= 1.2 * rawTransfer.medianMs } : {}),
+      }),
+    );
+  };
+
+  await measureSandbox(
+    'in-process',
+    () => createIsolatedVmSandbox({ poolSize: 0 }),
+    () => createIsolatedVmSandbox({ poolSize: 2 }),
+  );
+  if (options.supervised ?? true) {
+    await measureSandbox(
+      'supervised',
+      () => createIsolatedVmSandbox({ mode: 'supervised', poolSize: 0 }),
+      () => createIsolatedVmSandbox({ mode: 'supervised', poolSize: 2 }),
+    );
+  }
+
+  const cpu = cpus()[0]?.model ?? 'unknown';
+  return {
+    date: new Date().toISOString(),
+    machine: { platform: platform(), release: release(), arch: arch(), cpu, cores: cpus().length },
+    versions: { node: process.version, v8: process.versions.v8, isolatedVm: '6.2.0' },
+    results,
+  };
+}
+
+function formatMs(ms: number): string {
+  return ms >= 10 ? ms.toFixed(1) : ms >= 0.1 ? ms.toFixed(3) : `${(ms * 1000).toFixed(1)} µs`.replace(' µs', 'µs');
+}
+
+/** Renders a report as a fixed-width table. */
+export function formatIsolatedVmBenchmarkReport(report: IsolatedVmBenchmarkReport): string {
+  const header = ['subject', 'workload', 'median ms', 'p75 ms', 'n', 'ratio', 'target', 'pass'];
+  const rows = report.results.map((row) => [
+    row.subject,
+    row.name,
+    formatMs(row.medianMs),
+    formatMs(row.p75Ms),
+    row.samples === 0 ? '-' : String(row.samples),
+    row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}x ${row.baseline ?? ''}`,
+    row.target ?? '',
+    row.pass === undefined ? '' : row.pass ? 'yes' : 'NO',
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  return [
+    `isolated-vm micro-benchmark — ${report.date} — Node ${report.versions.node}, isolated-vm ${report.versions.isolatedVm}, ${report.machine.cpu} x${report.machine.cores}`,
+    line(header),
+    ...rows.map(line),
+  ].join('\n');
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const timeArgument = process.argv.find((argument) => argument.startsWith('--time-ms='));
+  const report = await runIsolatedVmBenchmarks({
+    ...(timeArgument === undefined ? {} : { timeMs: Number(timeArgument.slice('--time-ms='.length)) }),
+    supervised: !process.argv.includes('--no-supervised'),
+    onProgress: (line) => process.stderr.write(`… ${line}\n`),
+  });
+  process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(report, null, 2)}\n` : `${formatIsolatedVmBenchmarkReport(report)}\n`);
+}
