@@ -258,7 +258,7 @@ function endRun(message) {
   current.pending.clear();
   removeTools(current.tools);
   run = undefined;
-  finish(message);
+  if (!current.rehearsal) finish(message);
 }
 
 const requireFromCwd = nodeModule.createRequire(path.join(process.cwd(), 'guest.js'));
@@ -271,10 +271,11 @@ if (preloadLanguage === 'typescript' && stripTypes !== undefined) {
   }
 }
 
-async function start(message) {
+async function start(message, rehearsal = false) {
   const limits = message.limits ?? {};
   reusable = message.reuse === true;
   run = {
+    rehearsal,
     limits: { maxValueBytes: Number(limits.maxValueBytes) || 8 * 1024 * 1024 },
     outputBudget: Number.isFinite(limits.maxOutputBytes) ? limits.maxOutputBytes : 64_000,
     outputTruncated: false,
@@ -382,4 +383,13 @@ const onInputEnd = () => {
 input.on('end', onInputEnd);
 input.on('error', onInputEnd);
 
-send({ t: 'ready', v: PROTOCOL_VERSION, runtime: 'node', version: process.version, pid: process.pid });
+// A rehearsal run through the whole start path (compiling the runner's own functions and the vm
+// machinery) before reporting ready, so that the first real run does not pay for it.
+const rehearsalCode = 'const value = { list: [1, "two", null], nested: { ok: true } };\nreturn value;';
+start({ t: 'start', v: PROTOCOL_VERSION, language: preloadLanguage === 'typescript' ? 'typescript' : 'javascript', code: rehearsalCode, tools: [], limits: {} }, true)
+  .catch(() => undefined)
+  .finally(() => {
+    describeError(new TypeError('rehearsal'), 'RUNTIME_ERROR');
+    handle('{"t":"result","id":0,"ok":true,"output":"[1]"}');
+    send({ t: 'ready', v: PROTOCOL_VERSION, runtime: 'node', version: process.version, pid: process.pid });
+  });

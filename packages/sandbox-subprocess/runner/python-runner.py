@@ -6,12 +6,12 @@
 import ast
 import asyncio
 import builtins
+import collections
 import datetime
 import io
 import json
 import math
 import os
-import queue
 import sys
 import threading
 import traceback
@@ -50,37 +50,49 @@ def _send(message):
             view = view[written:]
 
 
-_lines = queue.SimpleQueue()
+# Protocol input: read with blocking os.read while waiting for `start`, then from the event loop
+# (add_reader) while a run is going on, so tool results need no thread hand-off.
+_lines = collections.deque()
+_parts = []
+_eof = False
 _loop = None
 
 
-def _reader():
-    buffered = b""
-    while True:
-        try:
-            chunk = os.read(_in_fd, 1 << 16)
-        except OSError:
-            chunk = b""
-        if not chunk:
-            _lines.put(None)
-            _wake()
-            return
-        buffered += chunk
-        *complete, buffered = buffered.split(b"\n")
-        for line in complete:
-            if line:
-                _lines.put(line)
-        if complete:
-            _wake()
+def _read_available():
+    global _eof
+    try:
+        chunk = os.read(_in_fd, 1 << 16)
+    except (BlockingIOError, InterruptedError):
+        return
+    except OSError:
+        chunk = b""
+    if not chunk:
+        _eof = True
+        return
+    if b"\n" not in chunk:
+        _parts.append(chunk)
+        return
+    data = b"".join(_parts) + chunk if _parts else chunk
+    *complete, rest = data.split(b"\n")
+    _parts.clear()
+    if rest:
+        _parts.append(rest)
+    _lines.extend(line for line in complete if line)
 
 
-def _wake():
-    loop = _loop
-    if loop is not None:
-        try:
-            loop.call_soon_threadsafe(_drain)
-        except RuntimeError:
-            pass
+def _next_line_blocking():
+    while not _lines:
+        if _eof:
+            return None
+        _read_available()
+    return _lines.popleft()
+
+
+def _on_readable():
+    _read_available()
+    if _eof and _loop is not None:
+        _loop.remove_reader(_in_fd)
+    _drain()
 
 
 # --- JSON semantics with a size budget ----------------------------------------------------------
@@ -437,28 +449,29 @@ def _parse(line):
 
 
 def _drain():
-    while True:
-        try:
-            line = _lines.get_nowait()
-        except queue.Empty:
-            return
-        if line is None:
-            # The host closed stdin: finish the current run, then exit.
-            _lines.put(None)
-            return
-        message = _parse(line)
+    while _lines:
+        message = _parse(_lines.popleft())
         if isinstance(message, dict) and message.get("t") == "result":
             _handle_result(message)
 
 
 def main():
     global _loop
-    threading.Thread(target=_reader, name="codecall-reader", daemon=True).start()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    global _run
+    # A rehearsal run through the whole start path before reporting ready, so that the first real
+    # run does not pay for first-time work (compiling, loading lazily imported modules).
+    try:
+        rehearsal = {"t": "start", "code": "import asyncio\nvalue = {'list': [1, 'two', None], 'nested': {'ok': True}}\nvalue", "tools": [], "limits": {}}
+        loop.run_until_complete(_execute(rehearsal))
+        _describe(TypeError("rehearsal"), "RUNTIME_ERROR")
+    except Exception:
+        pass
+    _run = None
     _send({"t": "ready", "v": PROTOCOL_VERSION, "runtime": "python", "version": sys.version.split()[0], "pid": os.getpid()})
     while True:
-        line = _lines.get()
+        line = _next_line_blocking()
         if line is None:
             os._exit(0)
         message = _parse(line)
@@ -468,14 +481,17 @@ def main():
             _send({"t": "fatal", "message": f"Protocol version {message.get('v')} is not supported; this runner speaks {PROTOCOL_VERSION}."})
             os._exit(65)
         _loop = loop
-        _drain()
+        if not _eof:
+            loop.add_reader(_in_fd, _on_readable)
         try:
             final = loop.run_until_complete(_execute(message))
         except BaseException as error:  # noqa: BLE001
             final = {"t": "error", "error": _describe(error, "RUNTIME_ERROR")}
         _finish(final)
-        if message.get("reuse") is not True:
+        if message.get("reuse") is not True or _eof:
             os._exit(0)
+        if not _eof:
+            loop.remove_reader(_in_fd)
         _loop = None
         for task in asyncio.all_tasks(loop):
             task.cancel()

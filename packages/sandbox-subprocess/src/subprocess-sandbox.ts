@@ -206,6 +206,8 @@ export class SubprocessSandbox implements SandboxV1 {
       return result.result;
     } finally {
       this.#active.delete(runner);
+      // Refill after the run (see WorkerPool.take), in a later turn of the event loop.
+      if (!this.#disposed) setImmediate(() => this.#pool.fill(key));
     }
   }
 

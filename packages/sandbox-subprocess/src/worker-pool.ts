@@ -51,7 +51,11 @@ export class WorkerPool {
     }
   }
 
-  /** An idle (or still starting) runner for `key`, or `undefined`; a replacement starts. */
+  /**
+   * An idle (or still starting) runner for `key`, or `undefined`. No replacement starts here: the
+   * caller calls `fill` once its run is over, so that spawning (which blocks the event loop for a
+   * few milliseconds and competes for CPU while the interpreter boots) never slows a run down.
+   */
   take(key: string): RunnerProcess | undefined {
     const list = this.#idle.get(key);
     let runner: RunnerProcess | undefined;
@@ -63,7 +67,6 @@ export class WorkerPool {
       }
     }
     this.#failures.set(key, 0);
-    this.fill(key);
     return runner;
   }
 

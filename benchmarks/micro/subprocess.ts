@@ -1,0 +1,259 @@
+// Micro-benchmark of @codecall/sandbox-subprocess beside a raw JSON-lines stdio round trip (a
+// trivial echo child of the same interpreter), measured in one run.
+//
+//   node benchmarks/micro/subprocess.ts [--time-ms=500] [--no-jail] [--json]
+//
+// Every codecall figure is compared with a raw baseline taken in the same process, so the ratios
+// hold on any machine; the absolute warm-start target is reported beside.
+import { execFileSync } from 'node:child_process';
+import { existsSync, realpathSync } from 'node:fs';
+import { arch, cpus, platform, release } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { defineTool, runCode } from '@codecall/core';
+import type { Limits, RunResult, SandboxLanguage } from '@codecall/core';
+import { createSubprocessSandbox } from '@codecall/sandbox-subprocess';
+import type { SubprocessSandbox } from '@codecall/sandbox-subprocess';
+import { Bench } from 'tinybench';
+import { z } from 'zod';
+import { startRawEchoChild } from './subprocess-raw.ts';
+
+/** Options of `runSubprocessBenchmarks`. */
+export interface SubprocessBenchmarkOptions {
+  /** Time budget of each measured task in milliseconds (cold starts get twice it). Default 500. */
+  readonly timeMs?: number;
+  /** Also measure cold and warm starts with the jail launcher (needs bubblewrap). Default: when `bwrap` is installed. */
+  readonly jail?: boolean;
+  /** Progress lines; default: none. */
+  readonly onProgress?: (line: string) => void;
+}
+
+/** One measured (or derived) figure. */
+export interface SubprocessBenchmarkResult {
+  /** What was measured, e.g. `'cold start'`, `'per sequential call'`. */
+  readonly name: string;
+  /** `raw node`/`raw python` (the echo child) or the codecall subject (`node`, `python`, `node jailed`, …). */
+  readonly subject: string;
+  /** Median latency in milliseconds (for per-call rows: milliseconds per call). */
+  readonly medianMs: number;
+  /** 75th percentile latency in milliseconds; for derived rows from the p75 of their source. */
+  readonly p75Ms: number;
+  /** Samples behind the figure (0 for derived rows). */
+  readonly samples: number;
+  /** The row this one is compared with (`subject/name`), when there is one. */
+  readonly baseline?: string;
+  /** `medianMs / baseline.medianMs`. */
+  readonly ratio?: number;
+  /** The target, in words, e.g. `'<= 1.2x raw'`. */
+  readonly target?: string;
+  /** Whether the target is met. */
+  readonly pass?: boolean;
+}
+
+/** Everything one benchmark run produced. */
+export interface SubprocessBenchmarkReport {
+  /** ISO 8601 time of the run. */
+  readonly date: string;
+  /** Where it ran. */
+  readonly machine: { readonly platform: string; readonly release: string; readonly arch: string; readonly cpu: string; readonly cores: number };
+  /** Versions that matter. */
+  readonly versions: { readonly node: string; readonly python: string };
+  readonly results: readonly SubprocessBenchmarkResult[];
+}
+
+interface Measured {
+  readonly medianMs: number;
+  readonly p75Ms: number;
+  readonly samples: number;
+}
+
+const calls = 1_000;
+const payloadBytes = 1_000_000;
+
+// ~1 MB of JSON: records of about 200 bytes.
+function makePayload(): { items: { id: number; name: string; tags: string[]; score: number }[] } {
+  const items = [];
+  for (let index = 0; JSON.stringify(items).length < payloadBytes; index++) {
+    items.push({ id: index, name: `item-${index}-${'x'.repeat(120)}`, tags: ['alpha', 'beta', 'gamma'], score: index * 1.5 });
+  }
+  return { items };
+}
+
+// `run` must be an async function: tinybench calls any other function once more to find out
+// whether it returns a promise, and that extra call would overlap with the measured ones.
+async function measure(run: () => Promise<unknown>, timeMs: number, beforeEach?: () => Promise<void>): Promise<Measured> {
+  const bench = new Bench({ time: timeMs, iterations: 5, warmupTime: Math.min(200, timeMs / 2), warmupIterations: 2 });
+  bench.add('task', run, beforeEach === undefined ? {} : { beforeEach });
+  const [task] = await bench.run();
+  const result = task?.result;
+  if (result === undefined || (result.state !== 'completed' && result.state !== 'aborted-with-statistics')) {
+    throw new Error(`benchmark task failed: ${result !== undefined && result.state === 'errored' ? result.error.message : String(result?.state)}`);
+  }
+  return { medianMs: result.latency.p50, p75Ms: result.latency.p75, samples: result.latency.samplesCount };
+}
+
+function expectSuccess(result: RunResult): void {
+  if (result.type !== 'success') throw new Error(`benchmark run failed: ${result.error.code} ${result.error.message}`);
+}
+
+function resolvePython(): { path: string; version: string } {
+  const info = JSON.parse(execFileSync('python3', ['-I', '-c', 'import sys, json; print(json.dumps([sys.executable, sys.version.split()[0]]))'], { encoding: 'utf8' })) as [string, string];
+  return { path: realpathSync(info[0]), version: info[1] };
+}
+
+function hasBubblewrap(): boolean {
+  return (process.env['PATH'] ?? '').split(':').some((dir) => dir !== '' && existsSync(`${dir}/bwrap`));
+}
+
+/**
+ * Measures a raw JSON-lines echo child and codecall's subprocess sandbox for node and python on
+ * the same workloads in one process: cold spawn, pooled warm start, per sequential tool call,
+ * 1,000 parallel calls and a 1 MB tool result (plus jailed cold/warm starts). Returns every figure
+ * with its ratio to the raw baseline and whether the target is met.
+ */
+export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOptions = {}): Promise<SubprocessBenchmarkReport> {
+  const timeMs = options.timeMs ?? 500;
+  const progress = options.onProgress ?? (() => undefined);
+  const results: SubprocessBenchmarkResult[] = [];
+  const payload = makePayload();
+  const payloadLine = JSON.stringify({ id: 'ID', x: payload }).replace('"ID"', 'ID');
+  const python = resolvePython();
+  const interpreters = { node: realpathSync(process.execPath), python: python.path };
+
+  const ping = defineTool({ name: 'ping', description: 'Returns its input number.', input: z.object({ i: z.number() }), execute: async ({ i }) => i });
+  const big = defineTool({ name: 'big', description: 'Returns about 1 MB of JSON.', input: z.object({}), execute: async () => payload });
+  const tools = [ping, big];
+  const limits: Limits = { maxToolCalls: calls, maxConcurrentToolCalls: calls, maxValueBytes: 4 * payloadBytes };
+
+  for (const runtime of ['node', 'python'] as const) {
+    const language: SandboxLanguage = runtime === 'node' ? 'javascript' : 'python';
+    const rawSubject = `raw ${runtime}`;
+
+    progress(`${rawSubject}: echo child`);
+    const rawCold = await measure(async () => {
+      const child = await startRawEchoChild(runtime, interpreters[runtime]);
+      child.kill();
+    }, timeMs * 2);
+    const echo = await startRawEchoChild(runtime, interpreters[runtime]);
+    const rawOne = await measure(async () => echo.roundTrip(1), timeMs);
+    const rawSequential = await measure(async () => {
+      for (let i = 0; i < calls; i++) await echo.roundTrip(i);
+    }, timeMs);
+    const rawParallel = await measure(async () => Promise.all(Array.from({ length: calls }, (_, i) => echo.roundTrip(i))), timeMs);
+    const rawTransfer = await measure(async () => echo.roundTripText(payloadLine), timeMs);
+    echo.kill();
+    const rawPerCall = rawSequential.medianMs / calls;
+    results.push(
+      { name: 'cold start', subject: rawSubject, ...rawCold },
+      { name: 'one round trip', subject: rawSubject, ...rawOne },
+      { name: `${calls} sequential calls`, subject: rawSubject, ...rawSequential },
+      { name: 'per sequential call', subject: rawSubject, medianMs: rawPerCall, p75Ms: rawSequential.p75Ms / calls, samples: 0 },
+      { name: `${calls} parallel calls`, subject: rawSubject, ...rawParallel },
+      { name: '1 MB tool result', subject: rawSubject, ...rawTransfer },
+    );
+
+    const variants: { subject: string; launcher: 'plain' | 'jail'; full: boolean }[] = [{ subject: runtime, launcher: 'plain', full: true }];
+    if (options.jail ?? hasBubblewrap()) variants.push({ subject: `${runtime} jailed`, launcher: 'jail', full: false });
+    for (const { subject, launcher, full } of variants) {
+      progress(`codecall ${subject}`);
+      const run = (sandbox: SubprocessSandbox, code: string) => async () => expectSuccess(await runCode({ sandbox, language, code, tools, limits }));
+      const trivial = runtime === 'node' ? 'return 1;' : '1';
+      const cold = createSubprocessSandbox({ launcher, pool: false });
+      const coldStart = await measure(run(cold, trivial), timeMs * 2);
+      await cold.dispose();
+      const warm = createSubprocessSandbox({ launcher, pool: { size: 2 } });
+      // Pool ready: before each run (outside the timing) the pool's runners have started, as
+      // between the turns of an agent loop.
+      const ready = async (): Promise<void> => warm.warmUp(language);
+      await ready();
+      const warmStart = await measure(run(warm, trivial), timeMs, ready);
+      const versus = (baseline: Measured, baselineName: string, row: Omit<SubprocessBenchmarkResult, 'subject' | 'baseline' | 'ratio'>): SubprocessBenchmarkResult => ({
+        ...row,
+        subject,
+        baseline: `${rawSubject}/${baselineName}`,
+        ratio: row.medianMs / baseline.medianMs,
+      });
+      results.push(
+        versus(rawCold, 'cold start', { name: 'cold start', ...coldStart }),
+        versus(rawOne, 'one round trip', { name: 'warm start (pool ready)', ...warmStart, target: '<= 1 ms', pass: warmStart.medianMs <= 1 }),
+      );
+      if (full) {
+        const sequentialCode = runtime === 'node' ? `for (let i = 0; i < ${calls}; i++) await ping({ i });` : `for i in range(${calls}):\n    await ping({"i": i})`;
+        const parallelCode = runtime === 'node'
+          ? `await Promise.all(Array.from({ length: ${calls} }, (_, i) => ping({ i })));`
+          : `import asyncio\nawait asyncio.gather(*[ping({"i": i}) for i in range(${calls})])`;
+        const transferCode = runtime === 'node' ? 'const r = await big({}); return r.items.length;' : 'r = await big({})\nlen(r["items"])';
+        const sequential = await measure(run(warm, sequentialCode), timeMs, ready);
+        const parallel = await measure(run(warm, parallelCode), timeMs, ready);
+        const transfer = await measure(run(warm, transferCode), timeMs, ready);
+        const perCall = Math.max(0, sequential.medianMs - warmStart.medianMs) / calls;
+        const perCallP75 = Math.max(0, sequential.p75Ms - warmStart.medianMs) / calls;
+        results.push(
+          versus(rawSequential, `${calls} sequential calls`, { name: `${calls} sequential calls`, ...sequential }),
+          {
+            name: 'per sequential call',
+            subject,
+            medianMs: perCall,
+            p75Ms: perCallP75,
+            samples: 0,
+            baseline: `${rawSubject}/per sequential call`,
+            ratio: perCall / rawPerCall,
+            target: '<= 1.2x raw',
+            pass: perCall <= 1.2 * rawPerCall,
+          },
+          versus(rawParallel, `${calls} parallel calls`, {
+            name: `${calls} parallel calls`,
+            ...parallel,
+            target: `<= 0.5x its own ${calls} sequential calls (not serialized)`,
+            pass: parallel.medianMs <= 0.5 * sequential.medianMs,
+          }),
+          versus(rawTransfer, '1 MB tool result', { name: '1 MB tool result', ...transfer }),
+        );
+      }
+      await warm.dispose();
+    }
+  }
+
+  const cpu = cpus()[0]?.model ?? 'unknown';
+  return {
+    date: new Date().toISOString(),
+    machine: { platform: platform(), release: release(), arch: arch(), cpu, cores: cpus().length },
+    versions: { node: process.version, python: python.version },
+    results,
+  };
+}
+
+function formatMs(ms: number): string {
+  return ms >= 10 ? ms.toFixed(1) : ms >= 0.1 ? ms.toFixed(3) : `${(ms * 1000).toFixed(1)}µs`;
+}
+
+/** Renders a report as a fixed-width table. */
+export function formatSubprocessBenchmarkReport(report: SubprocessBenchmarkReport): string {
+  const header = ['subject', 'workload', 'median ms', 'p75 ms', 'n', 'ratio', 'target', 'pass'];
+  const rows = report.results.map((row) => [
+    row.subject,
+    row.name,
+    formatMs(row.medianMs),
+    formatMs(row.p75Ms),
+    row.samples === 0 ? '-' : String(row.samples),
+    row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}x ${row.baseline ?? ''}`,
+    row.target ?? '',
+    row.pass === undefined ? '' : row.pass ? 'yes' : 'NO',
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  return [
+    `subprocess micro-benchmark — ${report.date} — Node ${report.versions.node}, Python ${report.versions.python}, ${report.machine.cpu} x${report.machine.cores}`,
+    line(header),
+    ...rows.map(line),
+  ].join('\n');
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const timeArgument = process.argv.find((argument) => argument.startsWith('--time-ms='));
+  const report = await runSubprocessBenchmarks({
+    ...(timeArgument === undefined ? {} : { timeMs: Number(timeArgument.slice('--time-ms='.length)) }),
+    ...(process.argv.includes('--no-jail') ? { jail: false } : {}),
+    onProgress: (line) => process.stderr.write(`… ${line}\n`),
+  });
+  process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(report, null, 2)}\n` : `${formatSubprocessBenchmarkReport(report)}\n`);
+}
