@@ -25,6 +25,9 @@ import { detectSandboxes } from './sandbox-targets.ts';
 import type { SandboxId } from './sandbox-targets.ts';
 
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+// `pnpm bench` runs in the repository root; paths the user typed are relative to where they typed them.
+const userDirectory = process.env['INIT_CWD'] ?? process.cwd();
+const userPath = (path: string): string => resolve(userDirectory, path);
 const allSandboxes: readonly SandboxId[] = ['isolated-vm', 'subprocess-node', 'subprocess-python', 'e2b'];
 
 const usage = `Usage: pnpm bench [options]
@@ -108,7 +111,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const quick = values.quick;
   const live = values.live;
   if (live && (process.env['ANTHROPIC_API_KEY'] ?? '') === '') throw new UsageError('--live needs ANTHROPIC_API_KEY in the environment.');
-  const scenarioSources = (values.scenarios ?? [join(repositoryRoot, 'benchmarks/scenarios')]).map((path) => resolve(path));
+  const scenarioSources = (values.scenarios ?? [join(repositoryRoot, 'benchmarks/scenarios')]).map(userPath);
   const modes = list(values.modes, benchModes, 'modes') ?? [...benchModes];
   const sandboxIds = list(values.sandboxes, allSandboxes, 'sandboxes') ?? [...allSandboxes];
   const presetIds = list(values.presets, ['haiku', 'sonnet', 'opus'] as const, 'presets') ?? (quick ? ['sonnet'] : ['haiku', 'sonnet', 'opus']);
@@ -117,8 +120,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const timeScale = values['time-scale'] === undefined ? 0 : Number(values['time-scale']);
   if (!Number.isFinite(timeScale) || timeScale < 0) throw new UsageError('--time-scale must be a number >= 0');
   const presets: ModelPreset[] = modelPresets.filter((preset) => presetIds.includes(preset.id)).map((preset) => (values.model === undefined ? preset : { ...preset, model: values.model }));
-  const outDirectory = resolve(values.out ?? join(repositoryRoot, 'benchmarks/results/latest'));
-  const corpus = resolve(values.corpus ?? join(repositoryRoot, '../shared/corpora/bfcl-tools.json'));
+  const outDirectory = values.out === undefined ? join(repositoryRoot, 'benchmarks/results/latest') : userPath(values.out);
+  const corpus = values.corpus === undefined ? join(repositoryRoot, '../shared/corpora/bfcl-tools.json') : userPath(values.corpus);
   const microWanted = !quick && !values['no-micro'] && !live;
   const compactnessWanted = !values['no-compactness'];
 

@@ -75,6 +75,11 @@ function findingsText(report: BenchReport, preset: string): string[] {
         `round trips from ${wins.map((comparison) => comparison.sequentialRoundTrips).join('/')} to ${wins.map((comparison) => comparison.codeRoundTrips).join('/')} [simulated].`,
     );
   }
+  for (const comparison of pool.filter((candidate) => candidate.expectation === 'fewer-tokens')) {
+    lines.push(
+      `- **One large result — ${comparison.scenario}:** the same ${comparison.codeRoundTrips} round trips in both modes, but ${formatInteger(comparison.codeTokens)} tokens against ${formatInteger(comparison.sequentialTokens)} (${formatRatio(comparison.codeTokens / comparison.sequentialTokens)}) [token-proxy]: the filtering happens in code, so the large result never enters the context.`,
+    );
+  }
   for (const comparison of pool.filter((candidate) => candidate.expectation === 'loses')) {
     lines.push(
       `- **Where code loses — ${comparison.scenario}:** programmatic used ${formatInteger(comparison.codeTokens)} tokens against ${formatInteger(comparison.sequentialTokens)} for sequential (${pct(comparison.sequentialTokens, comparison.codeTokens)}) [token-proxy], ` +
