@@ -20,7 +20,6 @@ import { modelPresets, priceSource, sandboxPricing } from './model-presets.ts';
 import type { ModelPreset } from './model-presets.ts';
 import { ProgressBar } from './progress-bar.ts';
 import { benchModes, plannedRuns, runMatrix } from './run-matrix.ts';
-import type { BenchMode } from './run-matrix.ts';
 import { detectSandboxes } from './sandbox-targets.ts';
 import type { SandboxId } from './sandbox-targets.ts';
 

@@ -32,7 +32,7 @@ async function playDirect(scenario: Scenario, parallel: boolean): Promise<{ answ
       const input = call.input ?? {};
       try {
         // A JSON round trip, as the model would see the value.
-        const value = JSON.parse(JSON.stringify(await tool.execute(input as never, {} as never))) as unknown;
+        const value = JSON.parse(JSON.stringify(await tool.execute(input, {} as never))) as unknown;
         results.push({ tool: call.tool, input, value, isError: false });
       } catch (error) {
         results.push({ tool: call.tool, input, value: (error as Error).message, isError: true });
