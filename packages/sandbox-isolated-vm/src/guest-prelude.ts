@@ -32,6 +32,7 @@ export const guestPreludeSource: string = String.raw`
 'use strict';
 const post = $0;
 const g = globalThis;
+delete g.__codecall_post;
 const JSONstringify = JSON.stringify;
 const JSONparse = JSON.parse;
 const ReflectApply = Reflect.apply;
@@ -310,3 +311,9 @@ async function start(tools, limitValueBytes, limitOutputBytes, limitToolCalls, m
 ObjectDefineProperty(g, '__codecall_start', { value: start, writable: false, configurable: true, enumerable: false });
 return deliver;
 `;
+
+/** Global through which the cold path hands the post callback to `guestPreludeScript`. */
+export const postGlobalName = '__codecall_post';
+
+/** The prelude as a plain script (for a V8 code cache): takes the callback from a global, evaluates to `deliver`. */
+export const guestPreludeScript: string = `(function ($0) {${guestPreludeSource}})(globalThis.${postGlobalName})`;

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type IsolatedVmModule from 'isolated-vm';
-import type { Callback, Context, Isolate, Reference } from 'isolated-vm';
+import type { CachedDataResult, Callback, Context, ExternalCopy, Isolate, Reference, Script } from 'isolated-vm';
 import type {
   ResolvedLimitsV1,
   RunError,
@@ -11,7 +11,7 @@ import type {
 } from '@codecall/core';
 import { SandboxStartError } from '@codecall/core';
 import { buildRunScript } from './guest-code.js';
-import { guestFileName, guestPreludeSource, postKind } from './guest-prelude.js';
+import { guestFileName, guestPreludeScript, guestPreludeSource, postGlobalName, postKind } from './guest-prelude.js';
 
 type IsolatedVm = typeof IsolatedVmModule;
 type Deliver = (callId: number, ok: boolean, a: unknown, b: string | undefined) => void;
@@ -82,6 +82,9 @@ const mebibyte = 1024 * 1024;
 const timeoutMessage = 'Script execution timed out.';
 
 let cachedIsolatedVm: IsolatedVm | undefined;
+// V8 code cache of the prelude, produced by the first cold start: a new isolate has no compilation
+// cache, and compiling the prelude is most of what a cold start adds to raw isolated-vm.
+let preludeCodeCache: ExternalCopy<ArrayBuffer> | undefined;
 
 // Engines with live isolates. When the process exits they are disposed first, so isolated-vm's
 // threads do not outlive the Node environment during teardown.
@@ -143,6 +146,11 @@ function parseGuestError(errorJson: unknown): RunError {
   const message = typeof fields.message === 'string' ? fields.message.slice(0, 4_000) : '';
   const line = typeof fields.line === 'number' && Number.isSafeInteger(fields.line) && fields.line > 0 ? fields.line : undefined;
   const toolErrorCode = code === 'TOOL_ERROR' && typeof fields.toolErrorCode === 'string' ? fields.toolErrorCode.slice(0, 50) : undefined;
+  // isolated-vm refuses ArrayBuffer memory past the isolate's limit with this RangeError: memory
+  // outside the heap counts against memoryLimitBytes too.
+  if (code === 'RUNTIME_ERROR' && name === 'RangeError' && message.startsWith('Array buffer allocation failed')) {
+    return { code: 'MEMORY_LIMIT', name: 'MemoryLimitError', message: 'The code exceeded limits.memoryLimitBytes (an ArrayBuffer allocation was refused).', ...(line === undefined ? {} : { line }) };
+  }
   return { code, name, message, ...(line === undefined ? {} : { line }), ...(toolErrorCode === undefined ? {} : { toolErrorCode }) };
 }
 
@@ -345,10 +353,21 @@ export class IsolateEngine {
         },
         { ignored: true },
       );
-      const preludeOptions = { result: { reference: true }, filename: 'codecall-prelude.js', timeout: 5_000 } as const;
-      const deliver = (
-        synchronous ? context.evalClosureSync(guestPreludeSource, [post], preludeOptions) : await context.evalClosure(guestPreludeSource, [post], preludeOptions)
-      ) as Reference<Deliver>;
+      let deliver: Reference<Deliver>;
+      if (synchronous) {
+        // The typings omit what isolated-vm sets on the script for these options.
+        const script = isolate.compileScriptSync(guestPreludeScript, {
+          filename: 'codecall-prelude.js',
+          ...(preludeCodeCache === undefined ? { produceCachedData: true } : { cachedData: preludeCodeCache }),
+        }) as Script & CachedDataResult & { cachedDataRejected?: boolean };
+        if (preludeCodeCache === undefined) preludeCodeCache = script.cachedData;
+        else if (script.cachedDataRejected === true) preludeCodeCache = undefined;
+        context.global.setSync(postGlobalName, post);
+        deliver = script.runSync(context, { reference: true, timeout: 5_000 }) as Reference<Deliver>;
+        script.release();
+      } else {
+        deliver = (await context.evalClosure(guestPreludeSource, [post], { result: { reference: true }, filename: 'codecall-prelude.js', timeout: 5_000 })) as Reference<Deliver>;
+      }
       slot.context = context;
       slot.deliver = deliver;
       return slot;

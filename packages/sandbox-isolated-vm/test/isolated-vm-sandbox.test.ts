@@ -118,6 +118,12 @@ describe('createIsolatedVmSandbox', () => {
     expect(success(await run(code))).toEqual(['undefined', 'undefined', false, false, 'undefined', true, 8]);
   });
 
+  it('counts ArrayBuffer memory against memoryLimitBytes', async () => {
+    const result = await run('const keep = [];\nfor (let i = 0; i < 100; i++) keep.push(new ArrayBuffer(16 << 20));\nreturn keep.length;', { memoryLimitBytes: 64 << 20 });
+    expect(result.type === 'error' && [result.error.code, result.error.line]).toEqual(['MEMORY_LIMIT', 2]);
+    expect(success(await run('return 1;'))).toBe(1);
+  });
+
   it('shares no state between runs on the same pooled isolate', async () => {
     await run('globalThis.leak = 1; Array.prototype.push = () => 0; Object.prototype.polluted = true; echo = null;');
     const value = success(await run('const a = []; a.push(1); return [typeof leak, a.length, typeof ({}).polluted, typeof echo];'));
