@@ -4,6 +4,7 @@
 // Protocol messages are JSON lines: host -> runner on stdin, runner -> host on stdout. Guest output
 // is framed into `out` messages; file descriptors 0 and 1 are re-pointed at /dev/null so that
 // nothing the guest writes to them reaches the protocol stream.
+/* global process, Buffer, console, queueMicrotask */
 import fs from 'node:fs';
 import net from 'node:net';
 import vm from 'node:vm';

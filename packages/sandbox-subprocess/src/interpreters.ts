@@ -36,7 +36,7 @@ function prefixOf(binary: string): string {
 function run(file: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(file, args, { timeout: 20_000, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } }, (error, stdout) => {
-      if (error) reject(error);
+      if (error !== null) reject(new Error(error.message, { cause: error }));
       else resolve(stdout);
     });
   });
@@ -49,12 +49,12 @@ export function resolveNode(configured: string | undefined): Promise<ResolvedInt
   const key = `node:${configured ?? ''}`;
   let resolved = cache.get(key);
   if (resolved === undefined) {
-    resolved = (async () => {
+    resolved = new Promise<ResolvedInterpreter>((resolve) => {
       const found = configured === undefined ? process.execPath : findOnPath(configured);
       if (found === undefined) throw new SandboxStartError(`Cannot find node "${configured}"; set settings.nodePath to an absolute path.`);
       const real = realpathSync(found);
-      return { path: real, mountPaths: [prefixOf(real)] };
-    })();
+      resolve({ path: real, mountPaths: [prefixOf(real)] });
+    });
     cache.set(key, resolved);
     resolved.catch(() => cache.delete(key));
   }
