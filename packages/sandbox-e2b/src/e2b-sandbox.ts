@@ -372,9 +372,18 @@ export class E2BSandbox implements SandboxV1 {
   // --- the remote sandbox ------------------------------------------------------------------
 
   async #acquire(signal: AbortSignal | undefined): Promise<Acquired> {
+    const wait = (promise: Promise<Remote>): Promise<Remote> =>
+      until(promise, signal, this.#startTimeoutMs, () => {
+        // Give up on this attempt: the next run tries again, and a sandbox that arrives late is killed.
+        if (this.#remote === promise) {
+          this.#remote = undefined;
+          void promise.then((late) => this.#endRemote(late, this.#requestTimeoutMs), () => undefined);
+        }
+        return this.#startTimeout('create');
+      });
     let current = this.#remote;
     if (current !== undefined) {
-      const remote = await until(current, signal, this.#startTimeoutMs, () => this.#startTimeout('create'));
+      const remote = await wait(current);
       if (!remote.gone) return { remote, coldStart: false, sandboxStartMs: 0 };
       if (!remote.owned) {
         throw new SandboxExpiredError(`The E2B sandbox ${remote.instance.sandboxId} is gone (expired or killed); supply a running one.`, { sandboxId: this.sandboxId, retryable: false });
@@ -383,16 +392,16 @@ export class E2BSandbox implements SandboxV1 {
     }
     current = this.#remote;
     if (current === undefined) {
-      current = this.#obtain();
-      this.#remote = current;
-      current.catch(() => {
-        if (this.#remote === current) this.#remote = undefined;
+      const created = this.#obtain();
+      this.#remote = created;
+      created.catch(() => {
+        if (this.#remote === created) this.#remote = undefined;
       });
       const startedAt = performance.now();
-      const remote = await until(current, signal, this.#startTimeoutMs, () => this.#startTimeout('create'));
+      const remote = await wait(created);
       return { remote, coldStart: true, sandboxStartMs: performance.now() - startedAt };
     }
-    const remote = await until(current, signal, this.#startTimeoutMs, () => this.#startTimeout('create'));
+    const remote = await wait(current);
     return { remote, coldStart: false, sandboxStartMs: 0 };
   }
 

@@ -93,6 +93,7 @@ function random(seed: number): () => number {
   };
 }
 
+const hang = Symbol('hang');
 const sleep = (ms: number): Promise<void> => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve());
 
 function realPython(): string | undefined {
@@ -156,6 +157,11 @@ export class LocalE2BCloud {
     this.#failures.set(operation, queue);
   }
 
+  /** Makes the next request of `operation` never answer, as a silent network partition would. */
+  hangNext(operation: LocalE2BOperation): void {
+    this.failNext(operation, hang);
+  }
+
   /** Kills every sandbox of this cloud (test cleanup). */
   async shutdown(): Promise<void> {
     await Promise.all([...this.#sandboxes.values()].map((sandbox) => sandbox.kill()));
@@ -165,7 +171,10 @@ export class LocalE2BCloud {
   async request(operation: LocalE2BOperation): Promise<void> {
     await sleep(this.settings.faults?.requestLatencyMs ?? 0);
     const queue = this.#failures.get(operation);
-    if (queue !== undefined && queue.length > 0) throw queue.shift();
+    if (queue === undefined || queue.length === 0) return;
+    const failure = queue.shift();
+    if (failure === hang) await new Promise<never>(() => undefined);
+    throw failure;
   }
 
   /** @internal */
