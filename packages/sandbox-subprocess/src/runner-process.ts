@@ -179,7 +179,7 @@ export class RunnerProcess {
       exited = true;
       if (stdoutEnded) settle();
       // A descendant may keep the protocol pipe open; do not wait for it for long.
-      else setTimeout(settle, 500).unref();
+      else setTimeout(settle, 500);
     });
   }
 
