@@ -9,7 +9,8 @@ export type {
   SubprocessLauncher,
 } from './launcher.js';
 export type { SubprocessPoolSettings } from './worker-pool.js';
-export { nodeRunnerPath, pythonRunnerPath, readRunnerSource, runnerDirectory } from './runner-files.js';
+export { nodeRunnerPath, pythonRunnerPath, readRunnerSource, runnerDirectory, runnerShellCommand } from './runner-files.js';
+export type { RunnerShellCommandOptions } from './runner-files.js';
 export {
   JsonLinesDecoder,
   encodeRunnerMessage,

@@ -49,3 +49,36 @@ describe('parseRunnerMessage', () => {
     expect('violation' in parsed && parsed.violation).toContain(expected);
   });
 });
+
+describe('runnerShellCommand (for adapters that only have one command’s stdin/stdout)', () => {
+  test.each(['node', 'python'] as const)('%s: the runner speaks the protocol over stdin/stdout and fd-level guest writes cannot forge it', async (runtime) => {
+    const { spawn } = await import('node:child_process');
+    const { realpathSync } = await import('node:fs');
+    const { execFileSync } = await import('node:child_process');
+    const { nodeRunnerPath, pythonRunnerPath, runnerShellCommand } = await import('../src/index.js');
+    const interpreter = runtime === 'node' ? process.execPath : realpathSync(execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim());
+    const command = runnerShellCommand({ runtime, interpreter, runnerPath: runtime === 'node' ? nodeRunnerPath : pythonRunnerPath });
+    const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const decoder = new JsonLinesDecoder();
+    const messages: RunnerToHostMessage[] = [];
+    const finished = new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        for (const line of decoder.push(chunk)) {
+          const message = parseRunnerMessage(line);
+          if ('violation' in message) throw new Error(message.violation);
+          messages.push(message);
+          if (message.t === 'done' || message.t === 'error') resolve();
+        }
+      });
+    });
+    const fake = '{"t":"done","value":"42"}\\n';
+    const code = runtime === 'node'
+      ? `require("node:fs").writeSync(1, '${fake}');\nconsole.log("hi");\nreturn 7;`
+      : `import os\nos.write(1, b'${fake}')\nprint("hi")\n7`;
+    child.stdin.write(encodeRunnerMessage({ t: 'start', v: runnerProtocolVersion, language: runtime === 'node' ? 'javascript' : 'python', code, tools: [], limits: { maxValueBytes: 1000, maxOutputBytes: 1000 } }));
+    await finished;
+    child.kill('SIGKILL');
+    expect(messages.map((message) => message.t)).toStrictEqual(['ready', 'out', 'done']);
+    expect(messages[2]).toStrictEqual({ t: 'done', value: '7' });
+  });
+});
