@@ -42,7 +42,12 @@ _write_lock = threading.Lock()
 
 
 def _send(message):
-    data = (json.dumps(message, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8", "surrogatepass")
+    text = json.dumps(message, ensure_ascii=False, separators=(",", ":")) + "\n"
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate: escape it as \uXXXX (valid JSON, valid UTF-8) like JSON.stringify does.
+        data = (json.dumps(message, ensure_ascii=True, separators=(",", ":")) + "\n").encode("ascii")
     view = memoryview(data)
     with _write_lock:
         while view:

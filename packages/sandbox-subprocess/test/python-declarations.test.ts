@@ -74,3 +74,9 @@ test('a call that breaks the declared input shape raises ToolError INVALID_INPUT
   const result = await runCode({ sandbox, tools, language: 'python', code });
   expect(result).toMatchObject({ type: 'error', error: { code: 'TOOL_ERROR', toolErrorCode: 'INVALID_INPUT', line: 5 }, stdout: 'INVALID_INPUT orders.search\n' });
 });
+
+test('strings with lone surrogates cross the bridge unchanged in both directions', async () => {
+  const echo = defineTool({ name: 'echo', description: 'Echoes.', input: z.object({ s: z.string() }), execute: async ({ s }) => ({ s, length: s.length }) });
+  const result = await runCode({ sandbox, tools: [echo], language: 'python', code: 'r = await echo({"s": "a\\ud800b"})\nprint("x\\udfffy")\n[r, "c\\udc00"]' });
+  expect(result).toMatchObject({ type: 'success', value: [{ s: 'a\ud800b', length: 3 }, 'c\udc00'], stdout: 'x\udfffy\n' });
+});
