@@ -53,7 +53,7 @@ function shapeOf(error: unknown): ErrorShape {
     const record = error as { name?: unknown; message?: unknown; statusCode?: unknown };
     return {
       name: typeof record.name === 'string' ? record.name : 'Error',
-      message: typeof record.message === 'string' ? record.message : String(error),
+      message: typeof record.message === 'string' ? record.message : 'an error without a message',
       statusCode: typeof record.statusCode === 'number' ? record.statusCode : undefined,
     };
   }

@@ -120,7 +120,8 @@ const nodeAddressSpaceBaseBytes = 2048 * mebibyte;
 const pythonAddressSpaceBaseBytes = 96 * mebibyte;
 // A runner that reported its result and has not exited after this long is killed.
 const reapAfterMs = 2_000;
-const cancelled = Symbol('cancelled');
+// Rejection reason of `until` when the run is aborted or the adapter disposed.
+const cancelled = new Error('cancelled');
 
 const runtimeOf = (language: SandboxLanguage): Runtime => (language === 'python' ? 'python' : 'node');
 const quote = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
@@ -137,7 +138,7 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  * Resolves with `promise`, or rejects with `cancelled` when `signal` fires, or with
  * `onTimeout()` after `timeoutMs`. The losing promise is left to settle on its own.
  */
-function until<T>(promise: Promise<T>, signal: AbortSignal | undefined, timeoutMs: number, onTimeout: () => unknown): Promise<T> {
+function until<T>(promise: Promise<T>, signal: AbortSignal | undefined, timeoutMs: number, onTimeout: () => Error): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const finish = (): void => {
       clearTimeout(timer);
@@ -163,6 +164,7 @@ function until<T>(promise: Promise<T>, signal: AbortSignal | undefined, timeoutM
       },
       (error: unknown) => {
         finish();
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- forwards the original rejection unchanged
         reject(error);
       },
     );
@@ -333,13 +335,13 @@ export class E2BSandbox implements SandboxV1 {
     // A sandbox still being created is killed when it arrives, without holding up dispose.
     if (remotePromise !== undefined) void remotePromise.then((remote) => (remote === last ? undefined : this.#endRemote(remote, boundMs)), () => undefined);
     const pending = [...this.#pending];
-    await until(Promise.allSettled(pending), undefined, boundMs + 1_000, () => undefined).catch(() => undefined);
+    await until(Promise.allSettled(pending), undefined, boundMs + 1_000, () => new Error('timed out')).catch(() => undefined);
   }
 
   async #endRemote(remote: Remote, boundMs: number): Promise<void> {
     if (remote.owned) {
       if (remote.endedAt === undefined) remote.endedAt = performance.now();
-      if (!remote.gone) await until(remote.instance.kill({ requestTimeoutMs: boundMs }), undefined, boundMs, () => undefined).catch(() => undefined);
+      if (!remote.gone) await until(remote.instance.kill({ requestTimeoutMs: boundMs }), undefined, boundMs, () => new Error('timed out')).catch(() => undefined);
       return;
     }
     const stale = remote.staleDirectories.splice(0);
@@ -349,7 +351,7 @@ export class E2BSandbox implements SandboxV1 {
       const handle = await remote.instance.commands.run(`rm -rf ${stale.map(quote).join(' ')}`, { background: true, timeoutMs: boundMs, requestTimeoutMs: boundMs });
       await handle.wait();
     };
-    await until(cleanup(), undefined, boundMs, () => undefined).catch(() => undefined);
+    await until(cleanup(), undefined, boundMs, () => new Error('timed out')).catch(() => undefined);
   }
 
   #track(promise: Promise<unknown>): void {
@@ -498,7 +500,7 @@ export class E2BSandbox implements SandboxV1 {
     const timeoutMs = Math.max(this.#keepAliveMs, runTimeoutMs + this.#startTimeoutMs + 60_000);
     remote.expiresAt = now + timeoutMs;
     this.#track(
-      until(remote.instance.setTimeout(timeoutMs, { requestTimeoutMs: this.#requestTimeoutMs }), undefined, this.#requestTimeoutMs, () => undefined).catch((error: unknown) => {
+      until(remote.instance.setTimeout(timeoutMs, { requestTimeoutMs: this.#requestTimeoutMs }), undefined, this.#requestTimeoutMs, () => new Error('timed out')).catch((error: unknown) => {
         // An expired sandbox shows up in the run itself; only remember it here.
         if (isSandboxGone(error)) this.#markGone(remote);
         else remote.expiresAt = 0;
@@ -508,7 +510,7 @@ export class E2BSandbox implements SandboxV1 {
 
   #kill(remote: Remote, pid: number): void {
     if (remote.gone) return;
-    this.#track(until(remote.instance.commands.kill(pid, { requestTimeoutMs: this.#requestTimeoutMs }), undefined, this.#requestTimeoutMs, () => undefined));
+    this.#track(until(remote.instance.commands.kill(pid, { requestTimeoutMs: this.#requestTimeoutMs }), undefined, this.#requestTimeoutMs, () => new Error('timed out')));
   }
 
   // --- one run -----------------------------------------------------------------------------

@@ -104,7 +104,7 @@ describe.skipIf(!support.supported)(`the adapter on the local stand-in${support.
   });
 
   it('a supplied sandbox is not killed on dispose, only the runners the adapter started', async () => {
-    const remote = (await local.Sandbox.create({ apiKey })) as LocalE2BSandbox;
+    const remote = (await local.Sandbox.create({ apiKey }));
     const sandbox = createE2BSandbox({ sandbox: remote });
     let signalStarted: () => void = () => undefined;
     const started = new Promise<void>((resolve) => {
@@ -126,7 +126,7 @@ describe.skipIf(!support.supported)(`the adapter on the local stand-in${support.
   });
 
   it('connects to a running sandbox by id and leaves it running', async () => {
-    const remote = (await local.Sandbox.create({ apiKey })) as LocalE2BSandbox;
+    const remote = (await local.Sandbox.create({ apiKey }));
     const sandbox = createE2BSandbox({ sandboxClass: local.Sandbox, sandboxId: remote.sandboxId, sandboxOptions: { apiKey } });
     try {
       expect(expectSuccess(await runCode({ sandbox, language: 'python', code: 'import os\nos.environ.get("E2B_SANDBOX_ID")' })).value).toBe(remote.sandboxId);

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { createE2BSandbox, SandboxAuthenticationError, SandboxExpiredError, SandboxRateLimitedError } from '../src/index.js';
 import type { E2BSandboxSettings } from '../src/index.js';
 import { LocalE2BCloud, localE2BSupport } from '../src/testing/index.js';
-import type { LocalE2BCloudSettings, LocalE2BSandbox } from '../src/testing/index.js';
+import type { LocalE2BCloudSettings } from '../src/testing/index.js';
 
 // Remote faults through the local stand-in: each ends as a typed SandboxError or an error result,
 // never a hang (every wait below is bounded by the test timeout and asserted well under it).
@@ -123,7 +123,7 @@ describe.skipIf(!support.supported)(`remote faults through the local stand-in${s
 
   it('a supplied sandbox that expired is not replaced: SandboxExpiredError, not retryable, and the caller keeps it', async () => {
     const local = cloud();
-    const remote = (await local.Sandbox.create({ apiKey })) as LocalE2BSandbox;
+    const remote = (await local.Sandbox.create({ apiKey }));
     const sandbox = createE2BSandbox({ sandbox: remote });
     try {
       expect(expectSuccess(await runCode({ sandbox, language: 'python', code: '1 + 1' })).value).toBe(2);

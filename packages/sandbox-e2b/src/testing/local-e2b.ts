@@ -341,7 +341,7 @@ function hostPathOf(sandbox: LocalE2BSandbox, remotePath: string): string {
 /** The stand-in's `Commands`: `run`, `sendStdin`, `kill`. */
 export class LocalE2BCommands implements Pick<Commands, 'sendStdin' | 'kill'> {
   /** @internal Commands that have not ended. */
-  readonly handles = new Set<LocalE2BCommandHandle>();
+  readonly handles: Set<LocalE2BCommandHandle> = new Set();
   readonly #sandbox: LocalE2BSandbox;
   readonly #byPid = new Map<number, LocalE2BCommandHandle>();
   readonly #stdinRandom: () => number;
