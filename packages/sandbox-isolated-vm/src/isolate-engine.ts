@@ -190,6 +190,10 @@ export class IsolateEngine {
   readonly #idle: Slot[] = [];
   readonly #busy = new Set<Slot>();
   #preparing = 0;
+  /** Slots being prepared, per memory limit in MiB. */
+  readonly #preparingByLimit = new Map<number, number>();
+  /** Runs waiting for a slot that is being prepared. */
+  readonly #waiters: { readonly memoryLimitMb: number; readonly resolve: (slot: Slot | undefined) => void }[] = [];
   #disposed = false;
 
   constructor(settings: IsolateEngineSettings) {
@@ -202,7 +206,16 @@ export class IsolateEngine {
     const memoryLimitMb = Math.max(8, Math.ceil(request.limits.memoryLimitBytes / mebibyte));
     // Cold path: prepared synchronously, which saves two thread hops. Only the trusted prelude runs
     // on this thread, never guest code.
-    const slot = this.#takeIdle(memoryLimitMb) ?? (await this.#prepareSlot(memoryLimitMb, undefined, true));
+    let slot = this.#takeIdle(memoryLimitMb);
+    // A context being prepared (usually the fresh one replacing the last run's) is ready sooner
+    // than a new isolate: wait for it rather than start cold.
+    if (slot === undefined && (this.#preparingByLimit.get(memoryLimitMb) ?? 0) > this.#waiters.filter((waiter) => waiter.memoryLimitMb === memoryLimitMb).length) {
+      slot = await new Promise<Slot | undefined>((resolve) => this.#waiters.push({ memoryLimitMb, resolve }));
+    }
+    if (slot === undefined && this.#disposed) {
+      return { type: 'error', error: { code: 'ABORTED', name: 'AbortError', message: 'The sandbox was disposed before the code started.' }, stdout: '', stderr: '', outputTruncated: false };
+    }
+    slot ??= await this.#prepareSlot(memoryLimitMb, undefined, true);
     this.#busy.add(slot);
     this.#refill(memoryLimitMb);
     const context = slot.context;
@@ -278,6 +291,7 @@ export class IsolateEngine {
     if (this.#disposed) return;
     this.#disposed = true;
     liveEngines.delete(this);
+    for (const waiter of this.#waiters.splice(0)) waiter.resolve(undefined);
     for (const slot of this.#idle.splice(0)) this.#destroy(slot);
     const busy = [...this.#busy];
     for (const slot of busy) {
@@ -309,21 +323,47 @@ export class IsolateEngine {
     let healthyBusy = 0;
     for (const slot of this.#busy) if (!slot.tainted) healthyBusy++;
     if (this.#disposed || this.#idle.length + this.#preparing + healthyBusy >= this.#settings.poolSize) return;
-    this.#preparing++;
+    this.#preparingStarted(memoryLimitMb);
     this.#prepareSlot(memoryLimitMb).then(
       (slot) => {
-        this.#preparing--;
+        this.#preparingEnded(memoryLimitMb);
         this.#park(slot);
       },
-      () => {
-        this.#preparing--;
-      },
+      () => this.#preparingEnded(memoryLimitMb, true),
     );
   }
 
-  // Keeps a prepared slot for a later run, evicting the oldest one when the pool is full.
+  #preparingStarted(memoryLimitMb: number): void {
+    this.#preparing++;
+    this.#preparingByLimit.set(memoryLimitMb, (this.#preparingByLimit.get(memoryLimitMb) ?? 0) + 1);
+  }
+
+  #preparingEnded(memoryLimitMb: number, failed = false): void {
+    this.#preparing--;
+    const left = (this.#preparingByLimit.get(memoryLimitMb) ?? 1) - 1;
+    if (left > 0) this.#preparingByLimit.set(memoryLimitMb, left);
+    else this.#preparingByLimit.delete(memoryLimitMb);
+    // A waiter counted on this slot: let it start cold instead.
+    if (failed) this.#wake(memoryLimitMb, undefined);
+  }
+
+  #wake(memoryLimitMb: number, slot: Slot | undefined): boolean {
+    const index = this.#waiters.findIndex((waiter) => waiter.memoryLimitMb === memoryLimitMb);
+    if (index < 0) return false;
+    const [waiter] = this.#waiters.splice(index, 1);
+    waiter?.resolve(slot);
+    return true;
+  }
+
+  // Hands a prepared slot to a waiting run, or keeps it for a later one, evicting the oldest one
+  // when the pool is full.
   #park(slot: Slot): void {
-    if (this.#disposed || this.#settings.poolSize === 0) {
+    if (this.#disposed) {
+      this.#destroy(slot);
+      return;
+    }
+    if (this.#wake(slot.memoryLimitMb, slot)) return;
+    if (this.#settings.poolSize === 0) {
       this.#destroy(slot);
       return;
     }
@@ -524,24 +564,24 @@ export class IsolateEngine {
     }
     // A fresh context on the same isolate: nothing the run did to its globals survives. Deferred,
     // so the caller sees the result before this work runs.
-    this.#preparing++;
+    this.#preparingStarted(slot.memoryLimitMb);
     setImmediate(() => this.#recycle(slot));
   }
 
   #recycle(slot: Slot): void {
     this.#releaseContext(slot);
     if (this.#disposed) {
-      this.#preparing--;
+      this.#preparingEnded(slot.memoryLimitMb, true);
       this.#destroy(slot);
       return;
     }
     this.#prepareSlot(slot.memoryLimitMb, slot.isolate).then(
       (fresh) => {
-        this.#preparing--;
+        this.#preparingEnded(slot.memoryLimitMb);
         this.#park(fresh);
       },
       () => {
-        this.#preparing--;
+        this.#preparingEnded(slot.memoryLimitMb, true);
         if (!slot.isolate.isDisposed) slot.isolate.dispose();
       },
     );

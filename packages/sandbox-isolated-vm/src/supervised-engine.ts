@@ -164,7 +164,8 @@ export class SupervisedEngine {
     const child = fork(childScript(), [], {
       execPath: this.#settings.nodeExecutable,
       execArgv: ['--no-node-snapshot'],
-      env: { ...process.env, CODECALL_SANDBOX_ID: this.#settings.sandboxId, NODE_OPTIONS: '' },
+      // The child needs no environment; the host's secrets stay out of it even if an isolate is escaped.
+      env: { CODECALL_SANDBOX_ID: this.#settings.sandboxId },
       serialization: 'json',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
