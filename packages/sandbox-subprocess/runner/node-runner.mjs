@@ -195,7 +195,11 @@ function installTools(tools) {
   for (const tool of tools) {
     const { name, identifier } = tool;
     const fn = async function (...args) {
+      // The caller's line, for a ToolError raised later; a short trace keeps the capture cheap.
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 4;
       const callSite = new Error();
+      Error.stackTraceLimit = limit;
       const current = run;
       if (current === undefined || current.finished) throw new ToolError('ABORTED', 'The run has ended.', name);
       let inputJson;
