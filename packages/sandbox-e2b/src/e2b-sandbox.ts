@@ -292,9 +292,7 @@ export class E2BSandbox implements SandboxV1 {
       running = true;
       return await this.#run(acquired, paths, request, cancel.signal);
     } catch (error) {
-      if (error === cancelled) {
-        return aborted(cancel.signal.reason === 'disposed' ? `Sandbox ${this.sandboxId} was disposed before the code started.` : 'The run was aborted.');
-      }
+      const wasCancelled = error === cancelled;
       // A run that started reports its own usage.
       if (!running) {
         this.#report({
@@ -305,9 +303,10 @@ export class E2BSandbox implements SandboxV1 {
           sandboxStartMs: acquired?.sandboxStartMs ?? 0,
           commandStartMs: 0,
           sandboxSeconds: 0,
-          outcome: 'fault',
+          outcome: wasCancelled ? 'error' : 'fault',
         });
       }
+      if (wasCancelled) return aborted(cancel.signal.reason === 'disposed' ? `Sandbox ${this.sandboxId} was disposed before the code started.` : 'The run was aborted.');
       throw error;
     } finally {
       request.abortSignal.removeEventListener('abort', onAbort);
