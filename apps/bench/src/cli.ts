@@ -44,7 +44,7 @@ declaration compactness measurement, and writes report.md, report.json and repor
   --quick                 one preset, one repetition, no micro-benchmarks, compactness on 400 tools (< 1 min)
   --no-micro              skip the micro-benchmarks
   --no-compactness        skip the compactness measurement
-  --micro-time-ms <n>     time budget per micro-benchmark task (default 300)
+  --micro-time-ms <n>     time budget per micro-benchmark task (default 200)
   --time-scale <x>        wait x times the simulated model time (default 0: report it, do not wait)
   --live                  use the real Anthropic API (ANTHROPIC_API_KEY) instead of the simulator
   --model <id>            model id for --live (overrides the presets' model ids)
@@ -151,7 +151,7 @@ async function main(argv: readonly string[]): Promise<number> {
   let micro: BenchReport['micro'];
   if (microWanted) {
     progress.note('micro-benchmarks');
-    const timeMs = values['micro-time-ms'] === undefined ? 300 : Number(values['micro-time-ms']);
+    const timeMs = values['micro-time-ms'] === undefined ? 200 : Number(values['micro-time-ms']);
     const sections: MicroBenchmarkSection[] = await runMicroBenchmarks({ timeMs, onProgress: (line) => progress.note(line) });
     progress.tick('micro-benchmarks done');
     micro = { status: 'measured', sections };

@@ -13,7 +13,8 @@ export function formatMs(value: number): string {
   if (value >= 10_000) return `${(value / 1000).toFixed(1)} s`;
   if (value >= 1000) return `${(value / 1000).toFixed(2)} s`;
   if (value >= 10) return `${value.toFixed(0)} ms`;
-  return `${value.toFixed(2)} ms`;
+  if (value >= 0.1 || value === 0) return `${value.toFixed(2)} ms`;
+  return `${(value * 1000).toFixed(1)} µs`;
 }
 
 /** US dollars with enough digits for fractions of a cent. */
@@ -97,10 +98,10 @@ function findingsText(report: BenchReport, preset: string): string[] {
     const parallel = report.cells.find((cell) => cell.scenario === scenario.id && cell.preset === preset && cell.mode === 'parallel' && cell.status === 'measured');
     const code = report.cells.find((cell) => cell.scenario === scenario.id && cell.preset === preset && cell.mode === 'programmatic' && cell.sandbox === 'isolated-vm' && cell.status === 'measured');
     if (parallel === undefined || code === undefined) continue;
-    parallelLines.push(`${scenario.id} ${formatRatio(tokensOf(code) / tokensOf(parallel))} tokens, ${median(code, 'roundTrips')} vs ${median(parallel, 'roundTrips')} round trips`);
+    parallelLines.push(`${scenario.id} ${formatRatio(tokensOf(code) / tokensOf(parallel))} tokens, ${median(code, 'roundTrips')} vs ${median(parallel, 'roundTrips')} round trips, latency ${formatMs(median(code, 'latencyMs'))} vs ${formatMs(median(parallel, 'latencyMs'))}`);
   }
   if (parallelLines.length > 0) {
-    lines.push(`- **Against parallel tool use** (the fair baseline for independent calls), programmatic on isolated-vm: ${parallelLines.join('; ')}. Parallel already collapses independent calls into one turn; what code still saves there is the tool results that never enter the context.`);
+    lines.push(`- **Against parallel tool use** (the fair baseline for independent calls), programmatic on isolated-vm: ${parallelLines.join('; ')}. Parallel already collapses independent calls into one turn; what code still saves there is the tool results that never enter the context, and where there are few, small results (independent-lookups) writing the program costs more output time than it saves, so parallel is as fast or faster.`);
   }
   const native = report.comparisons.filter((comparison) => comparison.preset === preset && comparison.mode === 'native');
   const nativeMoreTrips = native.filter((comparison) => comparison.codeRoundTrips > 2);
