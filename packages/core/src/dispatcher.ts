@@ -56,6 +56,10 @@ function byteLength(text: string): number {
   return text.length * 3 <= 1_024 ? text.length : Buffer.byteLength(text, 'utf8');
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
 function listNames(tools: Toolset): string {
   const names = tools.entries.map((entry) => entry.identifier);
   return names.length === 0 ? 'none' : names.length > 30 ? `${names.slice(0, 30).join(', ')}, …` : names.join(', ');
@@ -79,7 +83,8 @@ class CallFailure extends Error {
 export function createDispatcher(settings: DispatcherSettings): Dispatcher {
   const { tools, limits, executionId } = settings;
   const records: ToolCallRecord[] = [];
-  const runController = new AbortController();
+  // Stops every handler still running when the run ends.
+  const pendingCalls = new Set<() => void>();
   const startedAt = performance.now();
   const waiting: (() => void)[] = [];
   let active = 0;
@@ -93,7 +98,7 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
     if (closed) return;
     closed = true;
     settings.abortSignal?.removeEventListener('abort', onAbort);
-    runController.abort(new ToolError('ABORTED', 'The run ended before the call finished.'));
+    for (const stop of [...pendingCalls]) stop();
     for (const wake of waiting.splice(0)) wake();
   }
 
@@ -115,34 +120,53 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
     if (waiting.length > 0 && active < limits.maxConcurrentToolCalls) waiting.shift()?.();
   }
 
-  async function runHandler(entry: ToolsetEntry, input: unknown, toolCallId: string): Promise<unknown> {
-    const callController = new AbortController();
-    const abortCall = (): void => callController.abort(runController.signal.reason);
-    runController.signal.addEventListener('abort', abortCall, { once: true });
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const execute = entry.tool.execute as (input: unknown, context: ToolExecutionContext) => unknown;
-      const handler = Promise.resolve().then(() => execute(input, { abortSignal: callController.signal, executionId, toolCallId }));
-      const stop = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const failure = new CallFailure('TOOL_TIMEOUT', `${entry.name} did not finish within toolTimeoutMs (${limits.toolTimeoutMs} ms).`);
-          reject(failure);
-          callController.abort(new ToolError('TOOL_TIMEOUT', failure.message, { toolName: entry.name }));
-        }, limits.toolTimeoutMs);
-        callController.signal.addEventListener('abort', () => reject(new CallFailure('ABORTED', 'The run ended before the call finished.')), { once: true });
-      });
-      // A handler that ignores its signal keeps running; its late rejection must not go unhandled.
-      handler.catch(() => undefined);
-      const output: unknown = await Promise.race([handler, stop]);
-      return output;
-    } catch (error) {
-      if (error instanceof CallFailure) throw error;
-      if (ToolError.isInstance(error)) throw new CallFailure(error.code, messageOf(error));
-      throw new CallFailure('TOOL_FAILED', messageOf(error));
-    } finally {
-      clearTimeout(timer);
-      runController.signal.removeEventListener('abort', abortCall);
-    }
+  // Runs one handler under the per-call timeout. Kept allocation-light: it is on the path of every
+  // call, so the handler's AbortController is only created when the handler reads its signal.
+  function runHandler(entry: ToolsetEntry, input: unknown, toolCallId: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      let controller: AbortController | undefined;
+      let endReason: ToolError | undefined;
+      const end = (failure: CallFailure | undefined, value?: unknown): void => {
+        if (!pendingCalls.delete(stop)) return;
+        clearTimeout(timer);
+        if (failure === undefined) {
+          resolve(value);
+          return;
+        }
+        reject(failure);
+        if (failure.code === 'TOOL_TIMEOUT' || failure.code === 'ABORTED') {
+          endReason = new ToolError(failure.code, failure.message, { toolName: entry.name });
+          controller?.abort(endReason);
+        }
+      };
+      const stop = (): void => end(new CallFailure('ABORTED', 'The run ended before the call finished.'));
+      pendingCalls.add(stop);
+      const timer = setTimeout(
+        () => end(new CallFailure('TOOL_TIMEOUT', `${entry.name} did not finish within toolTimeoutMs (${limits.toolTimeoutMs} ms).`)),
+        limits.toolTimeoutMs,
+      );
+      const context: ToolExecutionContext = {
+        executionId,
+        toolCallId,
+        get abortSignal(): AbortSignal {
+          if (controller === undefined) {
+            controller = new AbortController();
+            if (endReason !== undefined) controller.abort(endReason);
+          }
+          return controller.signal;
+        },
+      };
+      const fail = (error: unknown): void =>
+        end(ToolError.isInstance(error) ? new CallFailure(error.code, messageOf(error)) : new CallFailure('TOOL_FAILED', messageOf(error)));
+      try {
+        const value = (entry.tool.execute as (input: unknown, context: ToolExecutionContext) => unknown)(input, context);
+        // A handler that ignores its signal keeps running; its late settlement is ignored.
+        if (isThenable(value)) value.then((output) => end(undefined, output), fail);
+        else end(undefined, value);
+      } catch (error) {
+        fail(error);
+      }
+    });
   }
 
   async function dispatch(
