@@ -69,6 +69,13 @@ export interface E2BSandboxSettings {
    * environment reaches the sandbox. The adapter sets `TMPDIR` to the run's private directory.
    */
   readonly envs?: Readonly<Record<string, string>>;
+  /**
+   * Also cap each runner's address space with `ulimit -v` (`limits.memoryLimitBytes` + 2 GiB for
+   * node, + 96 MiB for python), so that a runaway Python run ends with `MEMORY_LIMIT` instead of
+   * pressing on the VM's memory. Default false: native libraries (numpy's BLAS, for one) reserve far
+   * more address space than they use and would fail to load under the default limits.
+   */
+  readonly addressSpaceLimit?: boolean;
   /** User the runner runs as (`CommandStartOpts.user`). Default: the template's default user. */
   readonly user?: CommandStartOpts['user'];
   /**
@@ -230,7 +237,7 @@ export class E2BSandbox implements SandboxV1 {
       network: settings.sandboxOptions?.allowInternetAccess !== false,
       filesystem: true,
       processApi: true,
-      // Node's heap and an address-space rlimit are applied, but memory outside the heap is not capped.
+      // Node's heap is capped (and optionally the address space), but not memory outside the heap.
       memoryLimit: false,
     });
   }
@@ -524,7 +531,8 @@ export class E2BSandbox implements SandboxV1 {
       runtime === 'node'
         ? `${this.#settings.nodeCommand ?? 'node'} --max-old-space-size=${Math.max(8, Math.floor(memory / mebibyte))} --no-deprecation ${quote(paths.node)} --language ${request.language}`
         : `${this.#settings.pythonCommand ?? 'python3'} -I -B ${quote(paths.python)}`;
-    return `${cleanup}mkdir -p ${quote(runDirectory)} && cd ${quote(runDirectory)} && { ulimit -v ${addressSpaceKib} 2>/dev/null; exec ${interpreter}; }`;
+    const rlimit = this.#settings.addressSpaceLimit === true ? `ulimit -v ${addressSpaceKib} 2>/dev/null; ` : '';
+    return `${cleanup}mkdir -p ${quote(runDirectory)} && cd ${quote(runDirectory)} && { ${rlimit}exec ${interpreter}; }`;
   }
 
   #run(acquired: Acquired, paths: RunnerPaths, request: SandboxExecuteRequestV1, signal: AbortSignal): Promise<SandboxExecuteResultV1> {

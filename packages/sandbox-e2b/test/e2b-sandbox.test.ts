@@ -182,6 +182,20 @@ describe.skipIf(!support.supported)(`the adapter on the local stand-in${support.
     }
   });
 
+  it('memory: a runaway JavaScript heap ends with MEMORY_LIMIT; with addressSpaceLimit, a runaway Python run too', async () => {
+    const sandbox = createE2BSandbox({ sandboxClass: local.Sandbox, sandboxOptions: { apiKey }, addressSpaceLimit: true });
+    try {
+      const limits = { memoryLimitBytes: 64 * 1024 * 1024, timeoutMs: 20_000 };
+      const javascript = await runCode({ sandbox, language: 'javascript', limits, code: 'const hold = [];\nfor (let i = 0; i < 1e8; i++) hold.push({ i, text: "x".repeat(64) + i });\nreturn hold.length;' });
+      expect(javascript.type === 'error' && javascript.error.code).toBe('MEMORY_LIMIT');
+      const python = await runCode({ sandbox, language: 'python', limits, code: 'hold = []\nfor i in range(100000):\n    hold.append(b"x" * (1 << 20))\nlen(hold)' });
+      expect(python.type === 'error' && python.error.code).toBe('MEMORY_LIMIT');
+      expect(expectSuccess(await runCode({ sandbox, language: 'python', code: 'hold = [b"x" * (1 << 20) for _ in range(8)]\nlen(hold)' })).value).toBe(8);
+    } finally {
+      await sandbox.dispose();
+    }
+  });
+
   it('guest environment: only settings.envs and TMPDIR (the run’s private directory, removed afterwards)', async () => {
     const sandbox = createE2BSandbox({ sandboxClass: local.Sandbox, sandboxOptions: { apiKey }, envs: { GREETING: 'hi' } });
     try {
