@@ -234,8 +234,8 @@ export async function runIsolatedVmBenchmarks(options: IsolatedVmBenchmarkOption
 
   await measureSandbox(
     'in-process',
-    () => createIsolatedVmSandbox({ poolSize: 0 }),
-    () => createIsolatedVmSandbox({ poolSize: 2 }),
+    () => createIsolatedVmSandbox({ mode: 'in-process', poolSize: 0 }),
+    () => createIsolatedVmSandbox({ mode: 'in-process', poolSize: 2 }),
   );
   if (options.supervised ?? true) {
     await measureSandbox(

@@ -19,6 +19,10 @@ export interface IsolatedVmSandboxSettings {
    *   per child at a time; tool calls cross as JSON messages over IPC. A fatal out-of-memory kills
    *   only the child: the run ends with `MEMORY_LIMIT` (or `SANDBOX_CRASHED`) and the child is
    *   replaced. Costs a few hundred microseconds per run and tens per tool call (see README).
+   *
+   * Default `'supervised'`: model-written code is untrusted, and only this mode keeps the host alive
+   * whatever the guest does. Choose `'in-process'` for the lowest latency when a host crash is
+   * acceptable.
    */
   readonly mode?: IsolatedVmSandboxMode;
   /**
@@ -76,7 +80,7 @@ export class IsolatedVmSandbox implements SandboxV1 {
   #disposed: Promise<void> | undefined;
 
   constructor(settings: IsolatedVmSandboxSettings = {}) {
-    const mode = settings.mode ?? 'in-process';
+    const mode = settings.mode ?? 'supervised';
     if (mode !== 'in-process' && mode !== 'supervised') {
       throw new SandboxConfigurationError(`settings.mode must be 'in-process' or 'supervised', got ${String(mode)}.`);
     }

@@ -46,7 +46,7 @@ describe('the host process', () => {
   it('exits by itself after a spinning guest timed out (process.exit does not hang)', async () => {
     const exit = await runNode(
       `${preamble}
-      const sandbox = createIsolatedVmSandbox();
+      const sandbox = createIsolatedVmSandbox({ mode: 'in-process' });
       const result = await runCode({ sandbox, code: 'let i = 0; while (true) { i++; if (i % 1000 === 0) console.log(i); }', limits: { timeoutMs: 300, maxOutputBytes: 100 } });
       console.log(result.type, result.type === 'error' ? result.error.code : '');
       process.exit(0);`,
@@ -60,7 +60,7 @@ describe('the host process', () => {
   it('exits by itself after an abort and a dispose that hit spinning guests, without dispose or exit calls left', async () => {
     const exit = await runNode(
       `${preamble}
-      const sandbox = createIsolatedVmSandbox();
+      const sandbox = createIsolatedVmSandbox({ mode: 'in-process' });
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 200);
       const aborted = await runCode({ sandbox, code: 'while (true) {}', abortSignal: controller.signal, limits: { timeoutMs: 60000 } });
@@ -68,7 +68,7 @@ describe('the host process', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       await sandbox.dispose();
       const disposed = await inFlight;
-      const second = createIsolatedVmSandbox();
+      const second = createIsolatedVmSandbox({ mode: 'in-process' });
       await runCode({ sandbox: second, code: 'return 1' });
       console.log(aborted.error.code, disposed.error.code);
       // No dispose of 'second' and no process.exit: pooled isolates must not keep the process alive.`,
@@ -79,11 +79,11 @@ describe('the host process', () => {
     expect([exit.code, exit.signal]).toEqual([0, null]);
   });
 
-  it('refuses in-process mode without --no-node-snapshot and says what to do; supervised mode works without it', async () => {
+  it('refuses in-process mode without --no-node-snapshot and says what to do; the default (supervised) mode works without it', async () => {
     const exit = await runNode(
       `${preamble}
-      try { createIsolatedVmSandbox(); console.log('created'); } catch (error) { console.log(error.name, error.code, error.message); }
-      const sandbox = createIsolatedVmSandbox({ mode: 'supervised' });
+      try { createIsolatedVmSandbox({ mode: 'in-process' }); console.log('created'); } catch (error) { console.log(error.name, error.code, error.message); }
+      const sandbox = createIsolatedVmSandbox();
       const result = await runCode({ sandbox, code: 'return 6 * 7' });
       console.log('supervised', result.value);
       await sandbox.dispose();`,
@@ -99,7 +99,7 @@ describe('the host process', () => {
 });
 
 describe('supervised mode', () => {
-  const sandbox = createIsolatedVmSandbox({ mode: 'supervised', poolSize: 1 });
+  const sandbox = createIsolatedVmSandbox({ poolSize: 1 }); // the default mode must survive a fatal OOM
   afterAll(() => sandbox.dispose());
   const add = defineTool({ name: 'add', description: 'Adds.', input: z.object({ a: z.number(), b: z.number() }), execute: async ({ a, b }) => a + b });
 

@@ -35,7 +35,7 @@ const slow = defineTool({
   },
 });
 
-const sandbox = createIsolatedVmSandbox({ poolSize: 1 });
+const sandbox = createIsolatedVmSandbox({ mode: 'in-process', poolSize: 1 });
 afterAll(() => sandbox.dispose());
 
 function run(code: string, limits?: Limits): Promise<RunResult> {
@@ -151,7 +151,7 @@ describe('createIsolatedVmSandbox', () => {
   });
 
   it('rejects execute after dispose with SandboxDisposedError; dispose is idempotent', async () => {
-    const own = createIsolatedVmSandbox();
+    const own = createIsolatedVmSandbox({ mode: 'in-process' });
     expect(success(await runCode({ sandbox: own, code: 'return 1' }))).toBe(1);
     await Promise.all([own.dispose(), own.dispose()]);
     await own[Symbol.asyncDispose]();
@@ -161,7 +161,7 @@ describe('createIsolatedVmSandbox', () => {
   });
 
   it('runs cold with poolSize 0', async () => {
-    const cold = createIsolatedVmSandbox({ poolSize: 0 });
+    const cold = createIsolatedVmSandbox({ mode: 'in-process', poolSize: 0 });
     try {
       expect(success(await runCode({ sandbox: cold, code: 'return 2' }))).toBe(2);
       expect(success(await runCode({ sandbox: cold, code: 'return typeof leak' }))).toBe('undefined');
