@@ -178,6 +178,16 @@ function until<T>(promise: Promise<T>, signal: AbortSignal | undefined, timeoutM
   });
 }
 
+/** Calls into the SDK (or a stand-in) so that a synchronous throw becomes a rejection too. */
+function call<T>(request: () => Promise<T>): Promise<T> {
+  try {
+    return Promise.resolve(request());
+  } catch (error) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- forwards what the SDK threw, unchanged
+    return Promise.reject(error);
+  }
+}
+
 let sandboxCounter = 0;
 
 /**
@@ -347,7 +357,7 @@ export class E2BSandbox implements SandboxV1 {
   async #endRemote(remote: Remote, boundMs: number): Promise<void> {
     if (remote.owned) {
       if (remote.endedAt === undefined) remote.endedAt = performance.now();
-      if (!remote.gone) await until(remote.instance.kill({ requestTimeoutMs: boundMs }), undefined, boundMs, () => new Error('timed out')).catch(() => undefined);
+      if (!remote.gone) await until(call(() => remote.instance.kill({ requestTimeoutMs: boundMs })), undefined, boundMs, () => new Error('timed out')).catch(() => undefined);
       return;
     }
     const stale = remote.staleDirectories.splice(0);
@@ -482,7 +492,7 @@ export class E2BSandbox implements SandboxV1 {
       const directory = `${this.#remoteDirectory}/runner-${this.#runnerHash}`;
       const paths: RunnerPaths = { node: `${directory}/node-runner.mjs`, python: `${directory}/python-runner.py` };
       const runtimes = [...new Set(this.capabilities.languages.map(runtimeOf))];
-      upload = Promise.all(runtimes.map((runtime) => remote.instance.files.write(paths[runtime], readRunnerSource(runtime), { requestTimeoutMs: this.#startTimeoutMs }))).then(
+      upload = Promise.all(runtimes.map((runtime) => call(() => remote.instance.files.write(paths[runtime], readRunnerSource(runtime), { requestTimeoutMs: this.#startTimeoutMs })))).then(
         () => paths,
         (error: unknown) => {
           const mapped = toSandboxError(error, { operation: 'upload', sandboxId: this.sandboxId, owned: remote.owned });
@@ -506,7 +516,7 @@ export class E2BSandbox implements SandboxV1 {
     const timeoutMs = Math.max(this.#keepAliveMs, runTimeoutMs + this.#startTimeoutMs + 60_000);
     remote.expiresAt = now + timeoutMs;
     this.#track(
-      until(remote.instance.setTimeout(timeoutMs, { requestTimeoutMs: this.#requestTimeoutMs }), undefined, this.#requestTimeoutMs, () => new Error('timed out')).catch((error: unknown) => {
+      until(call(() => remote.instance.setTimeout(timeoutMs, { requestTimeoutMs: this.#requestTimeoutMs })), undefined, this.#requestTimeoutMs, () => new Error('timed out')).catch((error: unknown) => {
         // An expired sandbox shows up in the run itself; only remember it here.
         if (isSandboxGone(error)) this.#markGone(remote);
         else remote.expiresAt = 0;
@@ -516,7 +526,7 @@ export class E2BSandbox implements SandboxV1 {
 
   #kill(remote: Remote, pid: number): void {
     if (remote.gone) return;
-    this.#track(until(remote.instance.commands.kill(pid, { requestTimeoutMs: this.#requestTimeoutMs }), undefined, this.#requestTimeoutMs, () => new Error('timed out')));
+    this.#track(until(call(() => remote.instance.commands.kill(pid, { requestTimeoutMs: this.#requestTimeoutMs })), undefined, this.#requestTimeoutMs, () => new Error('timed out')));
   }
 
   // --- one run -----------------------------------------------------------------------------
@@ -613,7 +623,7 @@ export class E2BSandbox implements SandboxV1 {
           stdinChain = stdinChain.then(async () => {
             if (settled || ended || handle === undefined) return;
             const pid = handle.pid;
-            await until(remote.instance.commands.sendStdin(pid, chunk, { requestTimeoutMs: this.#requestTimeoutMs }), undefined, this.#requestTimeoutMs + 1_000, () => new SandboxConnectionError(`sendStdin did not complete within settings.requestTimeoutMs (${this.#requestTimeoutMs} ms).`, { sandboxId: this.sandboxId }));
+            await until(call(() => remote.instance.commands.sendStdin(pid, chunk, { requestTimeoutMs: this.#requestTimeoutMs })), undefined, this.#requestTimeoutMs + 1_000, () => new SandboxConnectionError(`sendStdin did not complete within settings.requestTimeoutMs (${this.#requestTimeoutMs} ms).`, { sandboxId: this.sandboxId }));
           });
         }
         stdinChain = stdinChain.catch((error: unknown) => {
@@ -729,7 +739,7 @@ export class E2BSandbox implements SandboxV1 {
         fail(crashed(`The ${runtime} process exited with code ${exitCode} before the run finished.${tail.length > 0 ? ` Last stderr: ${tail}` : ''}`), false);
       };
 
-      const started = remote.instance.commands.run(command, {
+      const started = call(() => remote.instance.commands.run(command, {
         background: true,
         stdin: true,
         onStdout,
@@ -738,12 +748,12 @@ export class E2BSandbox implements SandboxV1 {
         timeoutMs: limits.timeoutMs + this.#startTimeoutMs + 30_000,
         requestTimeoutMs: this.#startTimeoutMs,
         ...(this.#settings.user === undefined ? {} : { user: this.#settings.user }),
-      });
+      }));
       until(started, signal, this.#startTimeoutMs, () => this.#startTimeout('start-command')).then(
         (commandHandle) => {
           handle = commandHandle;
           commandStartMs = performance.now() - launchedAt;
-          commandHandle.wait().then(
+          call(() => commandHandle.wait()).then(
             () => onEnd(undefined),
             (error: unknown) => onEnd(error),
           );

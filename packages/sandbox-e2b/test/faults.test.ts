@@ -1,7 +1,7 @@
 import { defineTool, runCode, SandboxConnectionError, SandboxError, SandboxStartError } from '@codecall/core';
 import type { RunResult } from '@codecall/core';
 import { RateLimitError, TimeoutError } from '@e2b/code-interpreter';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createE2BSandbox, SandboxAuthenticationError, SandboxExpiredError, SandboxRateLimitedError } from '../src/index.js';
 import type { E2BSandboxSettings } from '../src/index.js';
@@ -248,6 +248,31 @@ describe.skipIf(!support.supported)(`remote faults through the local stand-in${s
       expect(expectSuccess(await runCode({ sandbox, language: 'javascript', code: 'return "recovered";' })).value).toBe('recovered');
     } finally {
       await sandbox.dispose();
+    }
+  });
+
+  it('SDK methods that throw synchronously neither hang a run nor escape as untyped errors', async () => {
+    const local = cloud();
+    const remote = await local.Sandbox.create({ apiKey });
+    const sandbox = createE2BSandbox({ sandbox: remote });
+    try {
+      const kill = vi.spyOn(remote.commands, 'kill').mockImplementation(() => {
+        throw new Error('kill exploded synchronously');
+      });
+      const timedOut = await runCode({ sandbox, language: 'javascript', code: 'while (true) {}', limits: { timeoutMs: 300 } });
+      expect(timedOut.type === 'error' && timedOut.error.code).toBe('TIMEOUT');
+      expect(kill).toHaveBeenCalled();
+      kill.mockRestore();
+      const run = vi.spyOn(remote.commands, 'run').mockImplementation(() => {
+        throw new TypeError('run exploded synchronously');
+      });
+      const error = await rejection(runCode({ sandbox, language: 'javascript', code: 'return 1;' }));
+      expect(error).toBeInstanceOf(SandboxConnectionError);
+      run.mockRestore();
+      expect(expectSuccess(await runCode({ sandbox, language: 'javascript', code: 'return 1;' })).value).toBe(1);
+    } finally {
+      await sandbox.dispose();
+      await remote.kill();
     }
   });
 
