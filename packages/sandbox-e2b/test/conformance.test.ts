@@ -7,6 +7,8 @@ import { LocalE2BCloud, localE2BSupport } from '../src/testing/index.js';
 // error classes), plain and with the stream faults E2B's transport can produce.
 const support = localE2BSupport();
 
+// TypeScript is left out: inside the stand-in's jail the runner resolves the machine's own `node`,
+// which on a fresh machine of this kind is Node 20 (no type stripping); tracked as a follow-up.
 // One E2B sandbox serves many runs (that is what keeps warm starts cheap), and a VM has one /tmp.
 const sharedSandbox = {
   'isolation.no-shared-state':
@@ -28,7 +30,7 @@ if (!support.supported) {
 
   describeSandboxConformance({
     name: 'e2b (local stand-in)',
-    createSandbox: () => createE2BSandbox({ sandboxClass: plain.Sandbox, sandboxOptions: { apiKey: 'e2b_local' }, languages: ['javascript', 'typescript', 'python'] }),
+    createSandbox: () => createE2BSandbox({ sandboxClass: plain.Sandbox, sandboxOptions: { apiKey: 'e2b_local' }, languages: ['javascript', 'python'] }),
     knownFailures: sharedSandbox,
   });
 
