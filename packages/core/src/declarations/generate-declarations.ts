@@ -39,13 +39,16 @@
 // builtin or tool identifier (`Item`, `Item_2`). Same input, same text.
 //
 // Escaping (schema text is untrusted): text is split at every line break (CRLF, CR, LF, NEL,
-// U+2028, U+2029); other control characters and lone surrogates become visible `\uXXXX` text in
-// comments and real escapes in strings and docstrings. JSDoc: `*/` is written `*\/`, and an `@`
+// U+2028, U+2029); other control characters, format characters (bidi controls U+202A–U+202E and
+// U+2066–U+2069, LRM/RLM/ALM, zero-width characters, BOM, soft hyphen, tag characters) and lone
+// surrogates become visible `\uXXXX` text in comments and real escapes in strings and docstrings
+// (a lone surrogate stays visible text in a docstring), so no declarations text holds a character
+// that hides or reorders what a reader sees. JSDoc: `*/` is written `*\/`, and an `@`
 // not right after a letter or digit is written `\@` (TypeScript starts a tag at an `@` after any
 // whitespace, mid-line too). Python `#` comments: `coding:` is written `coding :` (PEP 263).
 // Docstrings: backslashes doubled, a `"` escaped when followed by `"` or last, so decoding gives
-// the exact text back. Names and enum values are JSON-escaped string literals (plus U+2028/U+2029,
-// DEL and C1 as `\uXXXX`).
+// the exact text back. Names and enum values are JSON-escaped string literals (plus every character
+// above as an escape).
 import { docOf, TypeNodeBuilder } from './schema-to-type-node.js';
 import { splitLines } from './text-escaping.js';
 import { printPython } from './python-printer.js';

@@ -45,8 +45,9 @@ function tool(name: string, inputSchema: JsonSchemaObject, extra: Partial<JsonSc
   return { name, description: '', inputSchema, execute: () => null, ...extra };
 }
 
+// A docstring holds a lone surrogate as visible `\uXXXX` text (a class docstring must encode as UTF-8).
 function descriptionText(description: string): string {
-  return description.trim().split(/\r\n|[\n\r\u0085\u2028\u2029]/).map((line) => line.trimEnd()).join('\n');
+  return description.replace(/\p{Cs}/gu, (unit) => `\\u${unit.charCodeAt(0).toString(16)}`).trim().split(/\r\n|[\n\r\u0085\u2028\u2029]/).map((line) => line.trimEnd()).join('\n');
 }
 
 const hostileTools: JsonSchemaToolDefinition[] = [
@@ -180,7 +181,7 @@ describe('hostile schemas', { timeout: 60_000 }, () => {
     expect(enums.contradicting).toEqual(['True', 'False', 'dontcare']);
   });
 
-  it('give Python that parses and executes, with exactly the tools declared and docstrings read back exactly', () => {
+  it('give Python that parses and executes, with exactly the tools declared and docstrings read back exactly (lone surrogates as visible text)', () => {
     const whole = generateDeclarations(toolset, { language: 'python' });
     const [check] = checkPython([whole]);
     expect(check?.syntaxError).toBeNull();

@@ -14,12 +14,23 @@ function hex(code: number, width: number): string {
   return code.toString(16).padStart(width, '0');
 }
 
+// Characters that are escaped wherever schema text is printed: control characters (C0 but line
+// feed and tab, DEL, C1), format characters (bidi embeddings, overrides and isolates, LRM/RLM/ALM,
+// zero-width characters, BOM, soft hyphen, tag characters: they reorder or hide what a reader
+// sees, "Trojan Source"), the line and paragraph separators, and lone surrogates.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point: they are escaped.
-const controlOrLoneSurrogate = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const unsafeCharacter = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}]|\p{Cs}/gu;
 
-/** Control characters and lone surrogates as visible `\uXXXX` text, for comments (which have no escapes). */
+/** `\uXXXX` for a BMP code point, `\u{XXXXX}` (JavaScript) or `\UXXXXXXXX` (Python) above it. */
+function codePointEscape(character: string, astral: 'javascript' | 'python'): string {
+  const code = character.codePointAt(0) ?? 0;
+  if (code <= 0xffff) return `\\u${hex(code, 4)}`;
+  return astral === 'python' ? `\\U${hex(code, 8)}` : `\\u{${code.toString(16)}}`;
+}
+
+/** Control, format and separator characters and lone surrogates as visible `\uXXXX` text, for comments (which have no escapes). */
 export function visibleText(line: string): string {
-  return line.replace(controlOrLoneSurrogate, (character) => `\\u${hex(character.charCodeAt(0), 4)}`);
+  return line.replace(unsafeCharacter, (character) => codePointEscape(character, 'javascript'));
 }
 
 function jsdocLine(line: string): string {
@@ -69,7 +80,7 @@ export function pythonDocumented(lines: readonly string[], indent: string, code:
 
 /**
  * A docstring (a normal, not raw, string in triple double quotes): backslashes are doubled,
- * control characters and lone surrogates become escapes, and a `"` is escaped when another `"`
+ * control, format and separator characters become escapes, lone surrogates visible `\\uXXXX` text, and a `"` is escaped when another `"`
  * follows it or it is last, so that three quotes never meet. Decoded, it is exactly the text.
  */
 export function pythonDocstring(lines: readonly string[], indent: string): string {
@@ -83,29 +94,26 @@ export function pythonDocstring(lines: readonly string[], indent: string): strin
     else if (character === '\n') body += `\n${indent}`;
     else if (character === '\t') body += character;
     else if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) body += `\\x${hex(code, 2)}`;
-    else if (code === 0x2028 || code === 0x2029) body += `\\u${hex(code, 4)}`;
-    else if (code >= 0xd800 && code <= 0xdbff) {
-      const next = text.charCodeAt(index + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        body += text.slice(index, index + 2);
-        index++;
-      } else {
-        body += `\\u${hex(code, 4)}`;
-      }
-    } else if (code >= 0xdc00 && code <= 0xdfff) body += `\\u${hex(code, 4)}`;
-    else body += character;
+    else {
+      // A whole code point (a surrogate pair stays together; a lone surrogate is one unit).
+      const point = String.fromCodePoint(text.codePointAt(index) ?? code);
+      if (point.length === 2) index++;
+      unsafeCharacter.lastIndex = 0;
+      // A lone surrogate stays visible text (`\\ud800` decodes to a backslash and `ud800`): a class
+      // docstring must encode as UTF-8 when Python creates the class, and a lone surrogate cannot.
+      if (code >= 0xd800 && code <= 0xdfff && point.length === 1) body += `\\\\u${hex(code, 4)}`;
+      else body += unsafeCharacter.test(point) ? codePointEscape(point, 'python') : point;
+    }
   }
   return `${indent}"""${body}"""\n`;
 }
 
-const lineSeparators = /[\u0085\u2028\u2029\u007f-\u009f]/g;
-
-/** A double-quoted TypeScript string literal (JSON's escapes, plus U+2028/U+2029, which TS treats as line breaks). */
+/** A double-quoted TypeScript string literal: JSON's escapes, plus every unsafe character (see above) as an escape. */
 export function typescriptString(text: string): string {
-  return JSON.stringify(text).replace(lineSeparators, (character) => `\\u${hex(character.charCodeAt(0), 4)}`);
+  return JSON.stringify(text).replace(unsafeCharacter, (character) => codePointEscape(character, 'javascript'));
 }
 
-/** A double-quoted Python string literal; every JSON escape is also a Python escape. */
+/** A double-quoted Python string literal: every JSON escape is also a Python escape; unsafe characters are escaped too. */
 export function pythonString(text: string): string {
-  return JSON.stringify(text).replace(lineSeparators, (character) => `\\u${hex(character.charCodeAt(0), 4)}`);
+  return JSON.stringify(text).replace(unsafeCharacter, (character) => codePointEscape(character, 'python'));
 }
