@@ -22,7 +22,7 @@ export {
   ToolError,
 } from './errors.js';
 export type { SandboxErrorCode, SandboxErrorOptions, ToolErrorCode, ToolErrorOptions } from './errors.js';
-export type { RunError, RunErrorCode } from './run-error.js';
+export type { RunError, RunErrorCode, ValidationRule } from './run-error.js';
 export type { JsonSchema, JsonSchemaObject, JsonValue } from './json.js';
 export type { ResolvedLimitsV1 } from './spec/resolved-limits-v1.js';
 export type { SandboxCapabilitiesV1 } from './spec/sandbox-capabilities-v1.js';
@@ -40,3 +40,8 @@ export type { ApprovalRequest, Dispatcher, DispatcherSettings } from './dispatch
 export type { ToolCallRecord } from './trace.js';
 export { generateDeclarations } from './declarations/generate-declarations.js';
 export type { GenerateDeclarationsOptions } from './declarations/generate-declarations.js';
+export type { SandboxValidationPolicyV1 } from './spec/sandbox-validation-policy-v1.js';
+export { defaultValidationPolicy, resolveValidationPolicy } from './validation/validation-policy.js';
+export type { ValidationPolicy } from './validation/validation-policy.js';
+export { validateJavaScript } from './validation/validate-javascript.js';
+export type { CodeValidationResult } from './validation/validation-error.js';

@@ -13,6 +13,9 @@ import type { AnyTool, JsonSchemaToolDefinition } from './tool.js';
 import { toToolset } from './toolset.js';
 import type { Toolset } from './toolset.js';
 import type { ToolCallRecord } from './trace.js';
+import { validateJavaScript } from './validation/validate-javascript.js';
+import { resolveValidationPolicy } from './validation/validation-policy.js';
+import type { ValidationPolicy } from './validation/validation-policy.js';
 
 /** Options of `runCode`. */
 export interface RunCodeOptions {
@@ -34,6 +37,12 @@ export interface RunCodeOptions {
   onApproval?: (request: ApprovalRequest) => boolean | Promise<boolean>;
   /** Called after every tool call with its trace record. */
   onToolCall?: (record: ToolCallRecord) => void;
+  /**
+   * Code validation before the run starts (defense in depth; the sandbox stays the boundary).
+   * Default `true`: `defaultValidationPolicy`. `false` turns it off; a `ValidationPolicy` replaces
+   * some of the default lists. Refused code ends the run with `VALIDATION_ERROR` and never starts.
+   */
+  validation?: ValidationPolicy | boolean;
 }
 
 // How long past its timeout an adapter may take to report before runCode gives up on it.
@@ -84,6 +93,13 @@ export async function runCode(options: RunCodeOptions): Promise<RunResult> {
   const tools = toToolset(options.tools);
   const limits = resolveLimits(options.limits);
   const executionId = options.executionId ?? randomUUID();
+  const validation = resolveValidationPolicy(options.validation);
+  if (validation !== undefined && (language === 'javascript' || language === 'typescript')) {
+    const checked = validateJavaScript(options.code, language, validation);
+    if (checked.type === 'error') {
+      return { type: 'error', error: checked.error, executionId, stdout: '', stderr: '', outputTruncated: false, toolCalls: [], durationMs: 0 };
+    }
+  }
 
   const controller = new AbortController();
   const forwardAbort = (): void => controller.abort(options.abortSignal?.reason);
@@ -114,6 +130,7 @@ export async function runCode(options: RunCodeOptions): Promise<RunResult> {
           limits,
           abortSignal: controller.signal,
           callTool: dispatcher.callTool,
+          validation,
         }),
         limits.timeoutMs + adapterGraceMs,
         controller,
@@ -160,7 +177,8 @@ function decodeValue(valueJson: string | undefined, maxValueBytes: number): { va
   }
 }
 
-const runErrorCodes = new Set(['SYNTAX_ERROR', 'RUNTIME_ERROR', 'TOOL_ERROR', 'TIMEOUT', 'MEMORY_LIMIT', 'OUTPUT_LIMIT', 'ABORTED', 'SANDBOX_CRASHED']);
+const runErrorCodes = new Set(['SYNTAX_ERROR', 'RUNTIME_ERROR', 'TOOL_ERROR', 'TIMEOUT', 'MEMORY_LIMIT', 'OUTPUT_LIMIT', 'ABORTED', 'SANDBOX_CRASHED', 'VALIDATION_ERROR']);
+const validationRules = new Set(['forbidden-import', 'forbidden-name', 'forbidden-attribute', 'dynamic-attribute', 'global-write', 'forbidden-statement']);
 
 // The error comes from the adapter, possibly shaped by guest code: keep only well-formed fields.
 function sanitizeError(error: RunError): RunError {
@@ -172,6 +190,9 @@ function sanitizeError(error: RunError): RunError {
     message: text(error?.message, 'The code failed.', 4_000),
     ...(Number.isSafeInteger(error?.line) && (error.line as number) > 0 ? { line: error.line as number } : {}),
     ...(typeof error?.toolErrorCode === 'string' ? { toolErrorCode: error.toolErrorCode.slice(0, 50) } : {}),
+    ...(code === 'VALIDATION_ERROR' && validationRules.has(error.validation?.rule as string) && typeof error.validation?.name === 'string'
+      ? { validation: { rule: error.validation.rule, name: error.validation.name.slice(0, 200) } }
+      : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import type { ResolvedLimitsV1 } from './resolved-limits-v1.js';
 import type { SandboxLanguage } from './sandbox-language.js';
 import type { SandboxToolCallV1, SandboxToolResultV1 } from './sandbox-tool-call-v1.js';
 import type { SandboxToolV1 } from './sandbox-tool-v1.js';
+import type { SandboxValidationPolicyV1 } from './sandbox-validation-policy-v1.js';
 
 /** One run of guest code, fully resolved by `runCode`. */
 export interface SandboxExecuteRequestV1 {
@@ -29,4 +30,12 @@ export interface SandboxExecuteRequestV1 {
    * Calls made after `execute` has settled are refused with `ABORTED`.
    */
   readonly callTool: (call: SandboxToolCallV1) => Promise<SandboxToolResultV1>;
+  /**
+   * The code-validation rules of this run; `undefined` when the caller turned validation off.
+   * `runCode` has already checked JavaScript and TypeScript on the host. For `python`, the adapter
+   * must check the code against `validation.python` before running any of it (the reference runner
+   * does it with Python's `ast`) and report a violation as a `VALIDATION_ERROR` result, with no
+   * tool call and no output.
+   */
+  readonly validation?: SandboxValidationPolicyV1 | undefined;
 }
