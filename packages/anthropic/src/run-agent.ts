@@ -133,10 +133,13 @@ function toParams(content: readonly ContentBlock[]): ContentBlockParam[] {
   });
 }
 
-function outputText(record: ToolCallRecord): string {
+// The text of a call's result for the model: from the dispatcher's answer (the whole output),
+// not from the trace record, which keeps only a bounded preview of large outputs.
+function outputText(record: ToolCallRecord, outputJson: string | undefined): string {
   if (record.error !== undefined) return `Error (${record.error.code}): ${record.error.message}`;
-  if (record.output === undefined) return '(no output)';
-  return typeof record.output === 'string' ? record.output : JSON.stringify(record.output);
+  if (outputJson === undefined) return '(no output)';
+  const output: unknown = JSON.parse(outputJson);
+  return typeof output === 'string' ? output : outputJson;
 }
 
 function withCacheBreakpoint(messages: readonly MessageParam[]): MessageParam[] {
@@ -282,8 +285,9 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
 
   // Direct and native-nested calls go through core's dispatcher, one per call: the same
   // validation, approval, timeouts and error codes as calls from a local code run.
-  async function dispatch(name: string, input: unknown): Promise<ToolCallRecord | undefined> {
+  async function dispatch(name: string, input: unknown): Promise<{ record: ToolCallRecord; outputJson: string | undefined } | undefined> {
     let record: ToolCallRecord | undefined;
+    let outputJson: string | undefined;
     const dispatcher = createDispatcher({
       tools,
       limits,
@@ -295,11 +299,12 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
       },
     });
     try {
-      await dispatcher.callTool({ name, inputJson: JSON.stringify(input ?? {}) });
+      const answer = await dispatcher.callTool({ name, inputJson: JSON.stringify(input ?? {}) });
+      if (answer.type === 'success') outputJson = answer.outputJson;
     } finally {
       dispatcher.close();
     }
-    return record;
+    return record === undefined ? undefined : { record, outputJson };
   }
 
   async function callHostTool(block: ToolUseBlock, caller: 'direct' | 'native'): Promise<ToolResultBlockParam> {
@@ -311,7 +316,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
     metrics.toolTimeMs += performance.now() - start;
     const record: ToolCallRecord =
       dispatched !== undefined
-        ? { ...dispatched, id: block.id }
+        ? { ...dispatched.record, id: block.id }
         : {
             id: block.id,
             name: entry?.name ?? block.name,
@@ -322,7 +327,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
             durationMs: 0,
           };
     const call = recordCall(record, caller, block.id);
-    const content = truncateText(outputText(record), maxToolResultBytes);
+    const content = truncateText(outputText(record, dispatched?.outputJson), maxToolResultBytes);
     if (caller === 'direct') countInContext(content);
     else metrics.nestedToolResultBytes += Buffer.byteLength(content, 'utf8');
     emit({ type: 'tool-result', turn, call, content });

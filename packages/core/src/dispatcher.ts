@@ -1,5 +1,7 @@
 import { ToolError } from './errors.js';
 import type { ToolErrorCode } from './errors.js';
+import { jsonNestsDeeperThan } from './json.js';
+import { maxValueDepth, toolCallPreviewBytes } from './limits.js';
 import type { ResolvedLimitsV1 } from './spec/resolved-limits-v1.js';
 import type { SandboxToolCallV1, SandboxToolResultV1 } from './spec/sandbox-tool-call-v1.js';
 import type { ToolExecutionContext } from './tool.js';
@@ -38,7 +40,10 @@ export interface DispatcherSettings {
 export interface Dispatcher {
   /** Handles one call; resolves with data, never rejects. */
   readonly callTool: (call: SandboxToolCallV1) => Promise<SandboxToolResultV1>;
-  /** Trace of the calls so far, in the order they finished. */
+  /**
+   * Trace of the calls so far, in the order they finished. Calls refused past `maxToolCalls` are
+   * recorded once (the first one), so a guest that keeps calling costs no memory here.
+   */
   readonly records: readonly ToolCallRecord[];
   /** Ends the run: pending calls fail with `ABORTED`, later calls are refused. */
   readonly close: () => void;
@@ -56,6 +61,21 @@ function byteLength(text: string): number {
   return text.length * 3 <= 1_024 ? text.length : Buffer.byteLength(text, 'utf8');
 }
 
+/** A value for the trace: itself when its JSON text is short, else a bounded preview of the text. */
+function preview(value: unknown, json: string | undefined): { value: unknown; truncated: boolean } {
+  if (json === undefined || json.length <= toolCallPreviewBytes / 3 || Buffer.byteLength(json, 'utf8') <= toolCallPreviewBytes) return { value, truncated: false };
+  const head = Buffer.from(json.slice(0, toolCallPreviewBytes), 'utf8').subarray(0, toolCallPreviewBytes).toString('utf8').replace(/\uFFFD$/, '');
+  return { value: `${head}…`, truncated: true };
+}
+
+function copyForApproval(value: unknown): unknown {
+  try {
+    return structuredClone(value);
+  } catch {
+    return value;
+  }
+}
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
@@ -63,6 +83,20 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 function listNames(tools: Toolset): string {
   const names = tools.entries.map((entry) => entry.identifier);
   return names.length === 0 ? 'none' : names.length > 30 ? `${names.slice(0, 30).join(', ')}, …` : names.join(', ');
+}
+
+// Internal: what the trace record of one call holds while the call runs.
+class CallRecordDraft {
+  name = '';
+  input: unknown = undefined;
+  inputTruncated = false;
+  approval: 'approved' | 'denied' | undefined = undefined;
+
+  setInput(value: unknown, json: string | undefined): void {
+    const shown = preview(value, json);
+    this.input = shown.value;
+    this.inputTruncated = shown.truncated;
+  }
 }
 
 // Internal: carries a failed call's code from deep in `dispatch` to the result.
@@ -172,7 +206,7 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
   async function dispatch(
     entry: ToolsetEntry | undefined,
     call: SandboxToolCallV1,
-    record: { input: unknown; approval?: 'approved' | 'denied' },
+    record: CallRecordDraft,
     toolCallId: string,
   ): Promise<{ output: unknown; outputJson: string | undefined }> {
     if (closed) throw new CallFailure('ABORTED', 'The run has ended; no more tool calls are accepted.');
@@ -180,29 +214,38 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
       throw new CallFailure('TOOL_CALL_LIMIT', `Tool call limit reached: a run may make at most ${limits.maxToolCalls} calls (limits.maxToolCalls).`);
     }
     if (entry === undefined) {
-      throw new CallFailure('UNKNOWN_TOOL', `Unknown tool "${String(call.name).slice(0, 200)}". Available tools: ${listNames(tools)}.`);
+      throw new CallFailure('UNKNOWN_TOOL', `Unknown tool "${record.name}". Available tools: ${listNames(tools)}.`);
     }
-    if (call.inputJson !== undefined && byteLength(call.inputJson) > limits.maxValueBytes) {
+    const inputJson: unknown = call.inputJson;
+    if (inputJson !== undefined && typeof inputJson !== 'string') throw new CallFailure('INVALID_INPUT', `The input of ${entry.name} is not JSON text.`);
+    if (inputJson !== undefined && byteLength(inputJson) > limits.maxValueBytes) {
       throw new CallFailure('VALUE_TOO_LARGE', `The input of ${entry.name} exceeds limits.maxValueBytes (${limits.maxValueBytes} bytes).`);
     }
+    if (inputJson !== undefined && jsonNestsDeeperThan(inputJson, maxValueDepth)) {
+      throw new CallFailure('INVALID_INPUT', `The input of ${entry.name} nests arrays and objects deeper than ${maxValueDepth} levels.`);
+    }
     let raw: unknown = {};
-    if (call.inputJson !== undefined) {
+    if (inputJson !== undefined) {
       try {
-        raw = JSON.parse(call.inputJson);
+        raw = JSON.parse(inputJson);
       } catch {
         throw new CallFailure('INVALID_INPUT', `The input of ${entry.name} is not valid JSON.`);
       }
     }
-    record.input = raw;
+    record.setInput(raw, inputJson);
     const parsed = entry.tool.parseInput(raw);
     if (!parsed.success) throw new CallFailure('INVALID_INPUT', `Invalid input for ${entry.name}: ${parsed.message}`);
-    record.input = parsed.data;
+    record.setInput(parsed.data, inputJson);
 
     const needsApproval = entry.tool.needsApproval;
     if (needsApproval !== false) {
       const required = typeof needsApproval === 'function' ? await needsApproval(parsed.data) : needsApproval;
       if (required) {
-        const approved = settings.onApproval === undefined ? false : await settings.onApproval({ executionId, toolCallId, toolName: entry.name, input: parsed.data });
+        // Only a literal `true` from the host's own callback approves; the callback gets a copy of
+        // the input, so what it approved is what the handler receives.
+        const answer: unknown =
+          settings.onApproval === undefined ? false : await settings.onApproval({ executionId, toolCallId, toolName: entry.name, input: copyForApproval(parsed.data) });
+        const approved = answer === true;
         record.approval = approved ? 'approved' : 'denied';
         if (!approved) throw new CallFailure('DENIED', `The call to ${entry.name} was denied${settings.onApproval === undefined ? ' (it needs approval and no onApproval callback is set)' : ''}.`);
       }
@@ -237,24 +280,37 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
     const startedAtEpoch = Date.now();
     callCount++;
     const toolCallId = `call_${callCount}`;
-    const name = typeof call.name === 'string' ? call.name : String(call.name);
-    const entry = tools.get(name);
-    const record: { input: unknown; approval?: 'approved' | 'denied' } = { input: undefined };
+    // Past the limit (and its one recorded refusal) a call is refused without a trace record: a
+    // guest looping on refused calls must not grow the host's memory.
+    if (callCount > limits.maxToolCalls + 1) {
+      return { type: 'error', code: 'TOOL_CALL_LIMIT', message: `Tool call limit reached: a run may make at most ${limits.maxToolCalls} calls (limits.maxToolCalls).` };
+    }
+    const record = new CallRecordDraft();
+    let entry: ToolsetEntry | undefined;
     let result: SandboxToolResultV1;
     let traced: ToolCallRecord;
     const base = () => ({
       id: toolCallId,
-      name,
+      name: record.name,
       input: record.input,
+      ...(record.inputTruncated ? { inputTruncated: true as const } : {}),
       ...(record.approval === undefined ? {} : { approval: record.approval }),
       startedAt: startedAtEpoch,
       offsetMs: start - startedAt,
       durationMs: performance.now() - start,
     });
     try {
+      // The call comes from the adapter, possibly shaped by guest code: read each field once, typed.
+      const name: unknown = typeof call === 'object' && call !== null ? call.name : undefined;
+      if (typeof name === 'string') {
+        entry = tools.get(name);
+        record.name = entry?.name ?? name.slice(0, 200);
+      }
+      if (typeof name !== 'string') throw new CallFailure('UNKNOWN_TOOL', `A tool call without a tool name. Available tools: ${listNames(tools)}.`);
       const { output, outputJson } = await dispatch(entry, call, record, toolCallId);
       result = { type: 'success', outputJson };
-      traced = { ...base(), output };
+      const shown = preview(output, outputJson);
+      traced = { ...base(), output: shown.value, ...(shown.truncated ? { outputTruncated: true as const } : {}) };
     } catch (error) {
       const failure = error instanceof CallFailure ? error : new CallFailure('TOOL_FAILED', messageOf(error));
       result = { type: 'error', code: failure.code, message: failure.message };

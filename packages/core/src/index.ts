@@ -11,7 +11,7 @@ export type {
 export { createToolset, isToolset, toToolset } from './toolset.js';
 export type { Toolset, ToolsetEntry } from './toolset.js';
 export { assignIdentifiers, isSafeIdentifier } from './identifiers.js';
-export { defaultLimits, resolveLimits } from './limits.js';
+export { defaultLimits, maxValueDepth, resolveLimits, toolCallPreviewBytes } from './limits.js';
 export type { Limits } from './limits.js';
 export {
   SandboxConfigurationError,

@@ -58,3 +58,19 @@ export function resolveLimits(limits: Limits = {}): ResolvedLimitsV1 {
   resolved.toolTimeoutMs = Math.min(resolved.toolTimeoutMs, resolved.timeoutMs);
   return Object.freeze(resolved);
 }
+
+/**
+ * How deep a value crossing the bridge may nest (arrays and objects), checked on the host before it
+ * is parsed: a tool input nested deeper fails with `INVALID_INPUT`, a return value with
+ * `OUTPUT_LIMIT`. A deeper value would overflow the stack of whatever walks it recursively later
+ * (`JSON.stringify`, a schema validator, a formatter) and take the host down with it.
+ */
+export const maxValueDepth = 256;
+
+/**
+ * Size in UTF-8 bytes of the JSON text up to which a trace record (`ToolCallRecord`) keeps a tool
+ * call's input and output as values. Past it, the record keeps a string preview: the first
+ * `toolCallPreviewBytes` bytes of the JSON text followed by `…`, and sets `inputTruncated` or
+ * `outputTruncated`. The guest and the tool still get the whole values; only the trace is bounded.
+ */
+export const toolCallPreviewBytes = 4_096;

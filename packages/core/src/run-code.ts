@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createDispatcher } from './dispatcher.js';
 import type { ApprovalRequest } from './dispatcher.js';
 import { SandboxConfigurationError, SandboxError } from './errors.js';
-import { resolveLimits } from './limits.js';
+import { jsonNestsDeeperThan } from './json.js';
+import { maxValueDepth, resolveLimits } from './limits.js';
 import type { Limits } from './limits.js';
 import type { RunError } from './run-error.js';
 import type { RunResult } from './run-result.js';
@@ -169,6 +170,10 @@ function decodeValue(valueJson: string | undefined, maxValueBytes: number): { va
   }
   if (Buffer.byteLength(valueJson) > maxValueBytes) {
     return { error: { code: 'OUTPUT_LIMIT', name: 'OutputLimitError', message: `The return value exceeds limits.maxValueBytes (${maxValueBytes} bytes).` } };
+  }
+  // A deeper value would overflow the stack of whatever walks it later (a formatter, JSON.stringify).
+  if (jsonNestsDeeperThan(valueJson, maxValueDepth)) {
+    return { error: { code: 'OUTPUT_LIMIT', name: 'OutputLimitError', message: `The return value nests arrays and objects deeper than ${maxValueDepth} levels.` } };
   }
   try {
     return { value: JSON.parse(valueJson) };
