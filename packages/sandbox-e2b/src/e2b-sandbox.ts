@@ -8,8 +8,7 @@ import type {
   SandboxLanguage,
   SandboxV1,
 } from '@codecall/core';
-import { JsonLinesDecoder, encodeRunnerMessage, parseRunnerMessage, readRunnerSource, runnerProtocolVersion } from '@codecall/sandbox-subprocess';
-import type { HostToRunnerMessage, RunnerToHostMessage } from '@codecall/sandbox-subprocess';
+import { RunnerSession, readRunnerSource } from '@codecall/runner';
 import type { CommandStartOpts, SandboxOpts } from '@e2b/code-interpreter';
 import { SandboxExpiredError, isProcessNotFound, isSandboxGone, toSandboxError } from './e2b-errors.js';
 import type { E2BOperation } from './e2b-errors.js';
@@ -551,33 +550,42 @@ export class E2BSandbox implements SandboxV1 {
     const runtime = runtimeOf(request.language);
     const runDirectory = `${this.#remoteDirectory}/runs/${process.pid}-${++this.#runCounter}-${randomBytes(6).toString('hex')}`;
     const command = this.#command(remote, paths, request, runDirectory);
-    const maxLineLength = Math.max(limits.maxValueBytes, limits.maxOutputBytes) * 8 + 64 * 1024;
-    const decoder = new JsonLinesDecoder({ maxLineLength });
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    let outputBytes = 0;
-    let outputTruncated = false;
     let stderrTail = '';
-    let ready = false;
     let ended = false;
     let settled = false;
     let handle: E2BCommandHandle | undefined;
     let stdinChain: Promise<void> = Promise.resolve();
-    let runTimer: ReturnType<typeof setTimeout> | undefined;
     let commandStartMs = 0;
     const launchedAt = performance.now();
     const context = { sandboxId: this.sandboxId, owned: remote.owned };
 
     return new Promise<SandboxExecuteResultV1>((resolve, reject) => {
-      const finish = (outcome: { result: SandboxExecuteResultV1 } | { fault: SandboxError }, killRunner: boolean): void => {
+      const write = (text: string): void => {
+        const bytes = utf8.encode(text);
+        for (let offset = 0; offset < bytes.length; offset += maxStdinChunkBytes) {
+          const chunk = bytes.subarray(offset, offset + maxStdinChunkBytes);
+          stdinChain = stdinChain.then(async () => {
+            if (settled || ended || handle === undefined) return;
+            const pid = handle.pid;
+            await until(call(() => remote.instance.commands.sendStdin(pid, chunk, { requestTimeoutMs: this.#requestTimeoutMs })), undefined, this.#requestTimeoutMs + 1_000, () => new SandboxConnectionError(`sendStdin did not complete within settings.requestTimeoutMs (${this.#requestTimeoutMs} ms).`, { sandboxId: this.sandboxId }));
+          });
+        }
+        stdinChain = stdinChain.catch((error: unknown) => {
+          // A runner that already ended reports how through wait(); anything else is a broken link.
+          if (settled || ended || isProcessNotFound(error)) return;
+          fault(error, 'run');
+        });
+      };
+      const session = new RunnerSession({ request, write, expectReady: true });
+
+      const finish = (outcome: { result: SandboxExecuteResultV1; clean: boolean } | { fault: SandboxError }): void => {
         if (settled) return;
         settled = true;
-        clearTimeout(runTimer);
         signal.removeEventListener('abort', onCancel);
         remote.staleDirectories.push(runDirectory);
         const pid = handle?.pid;
         if (pid !== undefined && !ended) {
-          if (killRunner) this.#kill(remote, pid);
+          if ('fault' in outcome || !outcome.clean) this.#kill(remote, pid);
           else {
             // The runner exits by itself after its last message; make sure of it.
             const reaper = setTimeout(() => {
@@ -599,16 +607,16 @@ export class E2BSandbox implements SandboxV1 {
         if ('result' in outcome) resolve(outcome.result);
         else reject(outcome.fault);
       };
-      const output = (): { stdout: string; stderr: string; outputTruncated: boolean } => ({ stdout: stdout.join(''), stderr: stderr.join(''), outputTruncated });
-      const fail = (error: RunError, killRunner = true): void => finish({ result: { type: 'error', error, ...output() } }, killRunner);
+      session.outcome.then(finish, () => undefined);
       const fault = (error: unknown, operation: E2BOperation): void => {
         if (settled) return;
         const mapped = toSandboxError(error, { ...context, operation });
         if (mapped instanceof SandboxExpiredError) this.#markGone(remote);
-        finish({ fault: mapped }, true);
+        finish({ fault: mapped });
+        session.stop(crashed('The connection to the sandbox was lost.'));
       };
       const onCancel = (): void => {
-        fail({ code: 'ABORTED', name: 'AbortError', message: signal.reason === 'disposed' ? `Sandbox ${this.sandboxId} was disposed while the code ran.` : 'The run was aborted.' });
+        session.stop({ code: 'ABORTED', name: 'AbortError', message: signal.reason === 'disposed' ? `Sandbox ${this.sandboxId} was disposed while the code ran.` : 'The run was aborted.' });
       };
       if (signal.aborted) {
         onCancel();
@@ -616,127 +624,29 @@ export class E2BSandbox implements SandboxV1 {
       }
       signal.addEventListener('abort', onCancel, { once: true });
 
-      const send = (message: HostToRunnerMessage): void => {
-        const bytes = utf8.encode(encodeRunnerMessage(message));
-        for (let offset = 0; offset < bytes.length; offset += maxStdinChunkBytes) {
-          const chunk = bytes.subarray(offset, offset + maxStdinChunkBytes);
-          stdinChain = stdinChain.then(async () => {
-            if (settled || ended || handle === undefined) return;
-            const pid = handle.pid;
-            await until(call(() => remote.instance.commands.sendStdin(pid, chunk, { requestTimeoutMs: this.#requestTimeoutMs })), undefined, this.#requestTimeoutMs + 1_000, () => new SandboxConnectionError(`sendStdin did not complete within settings.requestTimeoutMs (${this.#requestTimeoutMs} ms).`, { sandboxId: this.sandboxId }));
-          });
-        }
-        stdinChain = stdinChain.catch((error: unknown) => {
-          // A runner that already ended reports how through wait(); anything else is a broken link.
-          if (settled || ended || isProcessNotFound(error)) return;
-          fault(error, 'run');
-        });
-      };
-
-      const append = (fd: 1 | 2, text: string, truncated: boolean): void => {
-        if (truncated) outputTruncated = true;
-        if (text.length === 0) return;
-        const room = limits.maxOutputBytes - outputBytes;
-        if (room <= 0) {
-          outputTruncated = true;
-          return;
-        }
-        const bytes = Buffer.byteLength(text);
-        let kept = text;
-        if (bytes > room) {
-          kept = Buffer.from(text).subarray(0, room).toString('utf8').replace(/\uFFFD$/, '');
-          outputTruncated = true;
-        }
-        outputBytes += kept === text ? bytes : Buffer.byteLength(kept);
-        (fd === 1 ? stdout : stderr).push(kept);
-      };
-
-      const onMessage = (message: RunnerToHostMessage): void => {
-        switch (message.t) {
-          case 'ready':
-            if (ready) fail(crashed(`The ${runtime} runner broke the protocol (a second "ready").`));
-            ready = true;
-            return;
-          case 'out':
-            append(message.fd, message.d, message.truncated === true);
-            return;
-          case 'call': {
-            const id = message.id;
-            request.callTool({ name: message.name, inputJson: message.input }).then(
-              (result) => {
-                if (settled) return;
-                send(
-                  result.type === 'success'
-                    ? result.outputJson === undefined
-                      ? { t: 'result', id, ok: true }
-                      : { t: 'result', id, ok: true, output: result.outputJson }
-                    : { t: 'result', id, ok: false, code: result.code, message: result.message },
-                );
-              },
-              () => {
-                if (!settled) send({ t: 'result', id, ok: false, code: 'TOOL_FAILED', message: 'The tool call failed.' });
-              },
-            );
-            return;
-          }
-          case 'done':
-            finish({ result: { type: 'success', valueJson: message.value, ...output() } }, false);
-            return;
-          case 'error':
-            finish({ result: { type: 'error', error: message.error, ...output() } }, false);
-            return;
-          case 'fatal':
-            fail(crashed(`The ${runtime} runner gave up: ${message.message.slice(0, 500)}`));
-            return;
-        }
-      };
-
-      const onStdout = (chunk: string): void => {
-        if (settled) return;
-        let lines: string[];
-        try {
-          lines = decoder.push(chunk);
-        } catch {
-          fail(crashed(`The ${runtime} runner sent an oversized message.`));
-          return;
-        }
-        for (const line of lines) {
-          if (settled) return;
-          const message = parseRunnerMessage(line);
-          if ('violation' in message) {
-            // A login shell may print to stdout before the runner starts; only the runner's stream counts.
-            if (!ready) continue;
-            fail(crashed(`The ${runtime} runner broke the protocol: it wrote ${message.violation}.`));
-            return;
-          }
-          onMessage(message);
-        }
-      };
+      const onStdout = (chunk: string): void => session.receive(chunk);
       const onStderr = (chunk: string): void => {
         stderrTail = (stderrTail + chunk).slice(-stderrTailLength);
       };
 
       const onEnd = (error: unknown): void => {
         ended = true;
-        if (settled) return;
+        if (settled || session.settled) return;
         const exitCode = typeof error === 'object' && error !== null && typeof (error as { exitCode?: unknown }).exitCode === 'number' ? (error as { exitCode: number }).exitCode : error === undefined ? 0 : undefined;
         if (exitCode === undefined) {
           // The stream broke before the command ended: the link or the sandbox is gone.
           fault(error, 'run');
           return;
         }
-        const tail = stderrTail.trim().split('\n').slice(-5).join('\n').slice(-1_000);
-        if (!ready) {
+        if (!session.isReady) {
           // Nothing of the guest ran: a host fault (missing interpreter, deleted runner file…).
           remote.upload = undefined;
-          finish({ fault: new SandboxStartError(`The ${runtime} runner exited with code ${exitCode} before it was ready (check settings.${runtime}Command and the template).${tail.length > 0 ? ` Its stderr: ${tail}` : ''}`, { sandboxId: this.sandboxId, retryable: true }) }, false);
+          const tail = stderrTail.trim().split('\n').slice(-5).join('\n').slice(-1_000);
+          finish({ fault: new SandboxStartError(`The ${runtime} runner exited with code ${exitCode} before it was ready (check settings.${runtime}Command and the template).${tail.length > 0 ? ` Its stderr: ${tail}` : ''}`, { sandboxId: this.sandboxId, retryable: true }) });
+          session.stop(crashed('The runner did not start.'));
           return;
         }
-        if (/JavaScript heap out of memory|Reached heap limit|Allocation failed|MemoryError|Cannot allocate memory/.test(stderrTail)) {
-          fail({ code: 'MEMORY_LIMIT', name: 'MemoryLimitError', message: 'The code ran out of memory (limits.memoryLimitBytes).' }, false);
-          return;
-        }
-        fail(crashed(`The ${runtime} process exited with code ${exitCode} before the run finished.${tail.length > 0 ? ` Last stderr: ${tail}` : ''}`), false);
+        session.end({ code: exitCode, signal: null, stderrTail });
       };
 
       const started = call(() => remote.instance.commands.run(command, {
@@ -758,24 +668,17 @@ export class E2BSandbox implements SandboxV1 {
             (error: unknown) => onEnd(error),
           );
           if (settled) return;
-          runTimer = setTimeout(() => {
-            fail({ code: 'TIMEOUT', name: 'TimeoutError', message: `The code did not finish within limits.timeoutMs (${limits.timeoutMs} ms) and was stopped.` });
-          }, limits.timeoutMs);
-          send({
-            t: 'start',
-            v: runnerProtocolVersion,
-            language: request.language,
-            code: request.code,
-            tools: request.tools.map((tool) => ({ name: tool.name, identifier: tool.identifier })),
-            limits: { maxValueBytes: limits.maxValueBytes, maxOutputBytes: limits.maxOutputBytes },
-          });
+          session.start();
         },
         (error: unknown) => {
           // A handle that arrives after we gave up is killed at once.
           started.then((late) => this.#kill(remote, late.pid), () => undefined);
           if (error === cancelled) return;
           if (SandboxError.isInstance(error)) {
-            if (!settled) finish({ fault: error }, false);
+            if (!settled) {
+              finish({ fault: error });
+              session.stop(crashed('The runner did not start.'));
+            }
             return;
           }
           fault(error, 'start-command');

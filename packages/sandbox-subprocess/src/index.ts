@@ -9,26 +9,5 @@ export type {
   SubprocessLauncher,
 } from './launcher.js';
 export type { SubprocessPoolSettings } from './worker-pool.js';
-export { nodeRunnerPath, pythonRunnerPath, readRunnerSource, runnerDirectory, runnerShellCommand } from './runner-files.js';
-export type { RunnerShellCommandOptions } from './runner-files.js';
-export {
-  JsonLinesDecoder,
-  encodeRunnerMessage,
-  parseRunnerMessage,
-  runnerProtocolVersion,
-} from './runner-protocol.js';
-export type {
-  HostToRunnerMessage,
-  JsonLinesDecoderSettings,
-  RunnerCallMessage,
-  RunnerDoneMessage,
-  RunnerErrorMessage,
-  RunnerFatalMessage,
-  RunnerOutputMessage,
-  RunnerProtocolViolation,
-  RunnerReadyMessage,
-  RunnerResultMessage,
-  RunnerStartMessage,
-  RunnerToHostMessage,
-  RunnerToolDescriptor,
-} from './runner-protocol.js';
+// The runner programs moved to @codecall/runner; their paths stay exported here for launcher authors.
+export { nodeRunnerPath, pythonRunnerPath, readRunnerSource, runnerDirectory } from '@codecall/runner';

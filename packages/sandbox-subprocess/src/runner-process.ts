@@ -3,27 +3,13 @@ import type { ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { SandboxStartError } from '@codecall/core';
 import type { ResourceCgroup } from './resource-cgroup.js';
-import { JsonLinesDecoder, encodeRunnerMessage, parseRunnerMessage } from './runner-protocol.js';
-import type { HostToRunnerMessage, RunnerReadyMessage, RunnerToHostMessage } from './runner-protocol.js';
+import { JsonLinesDecoder, parseRunnerMessage } from '@codecall/runner';
+import type { RunnerExit, RunnerReadyMessage } from '@codecall/runner';
 
-/** How a runner process ended. */
-export interface RunnerExit {
-  /** Exit code, when it exited normally. */
-  readonly code: number | null;
-  /** Signal that ended it, when one did. */
-  readonly signal: NodeJS.Signals | null;
-  /** The last bytes it wrote to its own stderr (interpreter diagnostics, not guest output). */
-  readonly stderrTail: string;
-  /** Whether the kernel killed a process of the runner's cgroup for exceeding its memory limit. */
-  readonly memoryExceeded: boolean;
-}
-
-/** What one run listens to while it owns a runner. */
+/** What one run listens to while it owns a runner (a `RunnerSession` behind it). */
 export interface RunnerListener {
-  /** A well-formed message arrived. */
-  onMessage(message: RunnerToHostMessage): void;
-  /** The runner broke the protocol; it is being killed. */
-  onViolation(violation: string): void;
+  /** Bytes the runner wrote on its protocol stream. */
+  onData(chunk: Buffer): void;
   /** The runner ended (after its protocol stream was drained). */
   onExit(exit: RunnerExit): void;
 }
@@ -124,6 +110,11 @@ export class RunnerProcess {
     };
 
     child.stdout?.on('data', (chunk: Buffer) => {
+      const owner = this.#listener;
+      if (owner !== undefined) {
+        owner.onData(chunk);
+        return;
+      }
       let lines: string[];
       try {
         lines = this.#decoder.push(chunk);
@@ -144,16 +135,12 @@ export class RunnerProcess {
           resolveReady(message);
           continue;
         }
-        if (message.t === 'fatal' && this.#listener === undefined) {
+        if (message.t === 'fatal') {
           this.kill();
           continue;
         }
-        const listener = this.#listener;
-        if (listener === undefined) {
-          this.#violate(`a "${message.t}" message while no run was active`);
-          return;
-        }
-        listener.onMessage(message);
+        this.#violate(`a "${message.t}" message while no run was active`);
+        return;
       }
     });
     child.stdout?.on('end', () => {
@@ -162,7 +149,7 @@ export class RunnerProcess {
       // An exiting runner closes it too, so give its exit status a moment to arrive first.
       if (!exited && this.#listener !== undefined) {
         setTimeout(() => {
-          if (!exited && this.#listener !== undefined) this.#violate('nothing more (it closed its protocol stream)');
+          if (!exited && this.#listener !== undefined) this.kill();
         }, 200).unref();
       }
       settle();
@@ -205,13 +192,15 @@ export class RunnerProcess {
 
   /** Gives the runner to a run (or takes it back with `undefined`). */
   attach(listener: RunnerListener | undefined): void {
+    // Half a line written while idle cannot belong to the run: the runner is not clean.
+    if (listener !== undefined && this.#decoder.pendingLength > 0) this.kill();
     this.#listener = listener;
   }
 
-  /** Sends one protocol message. */
-  send(message: HostToRunnerMessage): void {
+  /** Writes protocol bytes to the runner's input. */
+  write(text: string): void {
     if (this.#dead) return;
-    this.#child.stdin?.write(encodeRunnerMessage(message));
+    this.#child.stdin?.write(text);
   }
 
   /** Kills the runner's process group (and, through its cgroup or PID namespace, every descendant). */
@@ -226,10 +215,8 @@ export class RunnerProcess {
     this.#dead = true;
   }
 
-  #violate(violation: string): void {
-    const listener = this.#listener;
+  #violate(_violation: string): void {
     this.kill();
-    listener?.onViolation(violation);
   }
 
   async #cleanUp(workDirectory: string): Promise<void> {

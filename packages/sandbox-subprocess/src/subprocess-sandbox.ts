@@ -4,8 +4,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SandboxConfigurationError, SandboxDisposedError, SandboxStartError, defaultLimits } from '@codecall/core';
 import type {
-
-  RunError,
   SandboxCapabilitiesV1,
   SandboxExecuteRequestV1,
   SandboxExecuteResultV1,
@@ -17,11 +15,8 @@ import type { ResolvedInterpreter } from './interpreters.js';
 import { bubblewrapArgs } from './launcher.js';
 import type { SubprocessJailSettings, SubprocessLaunchSpec, SubprocessLauncher } from './launcher.js';
 import { ResourceCgroup } from './resource-cgroup.js';
+import { RunnerSession, nodeRunnerPath, pythonRunnerPath, runnerDirectory } from '@codecall/runner';
 import { RunnerProcess } from './runner-process.js';
-import type { RunnerExit } from './runner-process.js';
-import { runnerProtocolVersion } from './runner-protocol.js';
-import type { RunnerToHostMessage } from './runner-protocol.js';
-import { nodeRunnerPath, pythonRunnerPath, runnerDirectory } from './runner-files.js';
 import { WorkerPool } from './worker-pool.js';
 import type { ResolvedPoolSettings, SubprocessPoolSettings } from './worker-pool.js';
 
@@ -78,20 +73,6 @@ const nodeCgroupBaseBytes = 64 * mebibyte;
 const pythonCgroupBaseBytes = 32 * mebibyte;
 
 const runtimeOf = (language: SandboxLanguage): Runtime => (language === 'python' ? 'python' : 'node');
-
-function crashed(message: string): RunError {
-  return { code: 'SANDBOX_CRASHED', name: 'SandboxCrashedError', message };
-}
-
-function describeExit(runtime: Runtime, exit: RunnerExit): RunError {
-  const tail = exit.stderrTail;
-  if (exit.memoryExceeded || /JavaScript heap out of memory|Reached heap limit|Allocation failed|MemoryError|Cannot allocate memory/.test(tail)) {
-    return { code: 'MEMORY_LIMIT', name: 'MemoryLimitError', message: 'The code ran out of memory (limits.memoryLimitBytes).' };
-  }
-  const how = exit.signal !== null ? `was killed by ${exit.signal}` : `exited with code ${String(exit.code)}`;
-  const lastLines = tail.trim().split('\n').slice(-5).join('\n').slice(-1_000);
-  return crashed(`The ${runtime} process ${how} before the run finished.${lastLines.length > 0 ? ` Last stderr: ${lastLines}` : ''}`);
-}
 
 let sandboxCounter = 0;
 
@@ -321,118 +302,24 @@ export class SubprocessSandbox implements SandboxV1 {
   }
 
   #run(runner: RunnerProcess, request: SandboxExecuteRequestV1): Promise<{ result: SandboxExecuteResultV1; clean: boolean }> {
-    const { limits } = request;
-    const runtime = runtimeOf(request.language);
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    let outputBytes = 0;
-    let outputTruncated = false;
-    const maxLineLength = Math.max(limits.maxValueBytes, limits.maxOutputBytes) * 8 + 64 * 1024;
-
-    return new Promise((resolve) => {
-      let settled = false;
-      const finish = (outcome: { type: 'success'; valueJson: string | undefined } | { type: 'error'; error: RunError }, clean: boolean): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        request.abortSignal.removeEventListener('abort', onAbort);
-        this.#activeRuns.delete(onDispose);
-        runner.attach(undefined);
-        if (!clean) runner.kill();
-        const output = { stdout: stdout.join(''), stderr: stderr.join(''), outputTruncated };
-        resolve({ result: outcome.type === 'success' ? { type: 'success', valueJson: outcome.valueJson, ...output } : { type: 'error', error: outcome.error, ...output }, clean });
-      };
-      const timer = setTimeout(() => {
-        finish({ type: 'error', error: { code: 'TIMEOUT', name: 'TimeoutError', message: `The code did not finish within limits.timeoutMs (${limits.timeoutMs} ms) and was stopped.` } }, false);
-      }, limits.timeoutMs);
-      const onAbort = (): void => finish({ type: 'error', error: { code: 'ABORTED', name: 'AbortError', message: 'The run was aborted.' } }, false);
-      const onDispose = (): void => finish({ type: 'error', error: { code: 'ABORTED', name: 'AbortError', message: `Sandbox ${this.sandboxId} was disposed while the code ran.` } }, false);
-      request.abortSignal.addEventListener('abort', onAbort, { once: true });
-      this.#activeRuns.add(onDispose);
-
-      const append = (fd: 1 | 2, text: string, truncated: boolean): void => {
-        if (truncated) outputTruncated = true;
-        if (text.length === 0) return;
-        const room = limits.maxOutputBytes - outputBytes;
-        if (room <= 0) {
-          outputTruncated = true;
-          return;
-        }
-        const bytes = text.length * 3 <= room ? text.length : Buffer.byteLength(text);
-        let kept = text;
-        if (bytes > room) {
-          kept = Buffer.from(text).subarray(0, room).toString('utf8').replace(/\uFFFD$/, '');
-          outputTruncated = true;
-        }
-        outputBytes += kept === text ? bytes : Buffer.byteLength(kept);
-        (fd === 1 ? stdout : stderr).push(kept);
-      };
-
-      const onMessage = (message: RunnerToHostMessage): void => {
-        if (settled) return;
-        switch (message.t) {
-          case 'out':
-            append(message.fd, message.d, message.truncated === true);
-            return;
-          case 'call': {
-            const id = message.id;
-            request
-              .callTool({ name: message.name, inputJson: message.input })
-              .then(
-                (result) => {
-                  if (settled) return;
-                  runner.send(result.type === 'success'
-                    ? (result.outputJson === undefined ? { t: 'result', id, ok: true } : { t: 'result', id, ok: true, output: result.outputJson })
-                    : { t: 'result', id, ok: false, code: result.code, message: result.message });
-                },
-                () => {
-                  if (!settled) runner.send({ t: 'result', id, ok: false, code: 'TOOL_FAILED', message: 'The tool call failed.' });
-                },
-              );
-            return;
-          }
-          case 'done':
-            finish({ type: 'success', valueJson: message.value }, true);
-            return;
-          case 'error':
-            finish({ type: 'error', error: message.error }, true);
-            return;
-          case 'fatal':
-            finish({ type: 'error', error: crashed(`The ${runtime} runner gave up: ${message.message.slice(0, 500)}`) }, false);
-            return;
-          case 'ready':
-            finish({ type: 'error', error: crashed(`The ${runtime} runner broke the protocol (a second "ready").`) }, false);
-            return;
-        }
-      };
-
-      runner.attach({
-        onMessage: (message) => {
-          if (message.t === 'out' || message.t === 'call') {
-            const size = message.t === 'out' ? message.d.length : (message.input?.length ?? 0);
-            if (size > maxLineLength) {
-              finish({ type: 'error', error: crashed(`The ${runtime} runner sent an oversized message.`) }, false);
-              return;
-            }
-          }
-          onMessage(message);
-        },
-        onViolation: (violation) => finish({ type: 'error', error: crashed(`The ${runtime} runner broke the protocol: it wrote ${violation}.`) }, false),
-        onExit: (exit) => finish({ type: 'error', error: describeExit(runtime, exit) }, false),
-      });
-      if (runner.dead) {
-        finish({ type: 'error', error: crashed(`The ${runtime} process ended before the run started.`) }, false);
-        return;
-      }
-      runner.send({
-        t: 'start',
-        v: runnerProtocolVersion,
-        language: request.language,
-        code: request.code,
-        tools: request.tools.map((tool) => ({ name: tool.name, identifier: tool.identifier })),
-        limits: { maxValueBytes: limits.maxValueBytes, maxOutputBytes: limits.maxOutputBytes },
-        ...(this.#poolSettings.maxReuse > 1 && runner.runs < this.#poolSettings.maxReuse ? { reuse: true } : {}),
-      });
+    const session = new RunnerSession({
+      request,
+      write: (text) => runner.write(text),
+      reuse: this.#poolSettings.maxReuse > 1 && runner.runs < this.#poolSettings.maxReuse,
+    });
+    const onAbort = (): void => session.stop({ code: 'ABORTED', name: 'AbortError', message: 'The run was aborted.' });
+    const onDispose = (): void => session.stop({ code: 'ABORTED', name: 'AbortError', message: `Sandbox ${this.sandboxId} was disposed while the code ran.` });
+    request.abortSignal.addEventListener('abort', onAbort, { once: true });
+    this.#activeRuns.add(onDispose);
+    runner.attach({ onData: (chunk) => session.receive(chunk), onExit: (exit) => session.end(exit) });
+    if (runner.dead) session.stop({ code: 'SANDBOX_CRASHED', name: 'SandboxCrashedError', message: `The ${runtimeOf(request.language)} process ended before the run started.` });
+    else session.start();
+    return session.outcome.then((outcome) => {
+      request.abortSignal.removeEventListener('abort', onAbort);
+      this.#activeRuns.delete(onDispose);
+      runner.attach(undefined);
+      if (!outcome.clean) runner.kill();
+      return outcome;
     });
   }
 }
