@@ -4,14 +4,14 @@
 //
 // Every codecall figure is compared with a raw isolated-vm baseline taken in the same process, so
 // the ratios hold on any machine; absolute targets (warm start, per-call cost) are reported beside.
-import { arch, cpus, platform, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createDispatcher, createToolset, defineTool, resolveLimits, runCode } from '@codecall/core';
-import type { Limits, RunResult, SandboxV1 } from '@codecall/core';
+import type { Limits, SandboxV1 } from '@codecall/core';
 import { createIsolatedVmSandbox } from '@codecall/sandbox-isolated-vm';
-import { Bench } from 'tinybench';
 import { z } from 'zod';
 import { createRawHarness, rawColdStart } from './isolated-vm-raw.ts';
+import { expectSuccess, formatRowsTable, machineInfo, makePayload, measure, payloadBytes } from './micro-result.ts';
+import type { MachineInfo, Measured, MicroBenchmarkRow } from './micro-result.ts';
 
 /** Options of `runIsolatedVmBenchmarks`. */
 export interface IsolatedVmBenchmarkOptions {
@@ -23,29 +23,10 @@ export interface IsolatedVmBenchmarkOptions {
   readonly onProgress?: (line: string) => void;
 }
 
-/** One measured (or derived) figure. */
-export interface IsolatedVmBenchmarkResult {
-  /** What was measured, e.g. `'cold start'`, `'1,000 sequential calls'`. */
-  readonly name: string;
-  /**
-   * `raw` isolated-vm, codecall `in-process` or `supervised`, or `core` (the @codecall/core
-   * dispatcher alone, no sandbox: the share of a tool call that no adapter can avoid).
-   */
+/** One measured (or derived) figure: the shared row, with this suite's subjects (`core` is the @codecall/core dispatcher alone, no sandbox). */
+export interface IsolatedVmBenchmarkResult extends MicroBenchmarkRow {
+  /** `raw` isolated-vm, codecall `in-process` or `supervised`, or `core` (the dispatcher alone: the share of a tool call no adapter can avoid). */
   readonly subject: 'raw' | 'core' | 'in-process' | 'supervised';
-  /** Median latency in milliseconds (for per-call rows: milliseconds per call). */
-  readonly medianMs: number;
-  /** 75th percentile latency in milliseconds; equal to the median for derived rows. */
-  readonly p75Ms: number;
-  /** Number of samples behind the figure (0 for derived rows). */
-  readonly samples: number;
-  /** The row this one is compared with (`subject/name`), when there is one. */
-  readonly baseline?: string;
-  /** `medianMs / baseline.medianMs`. */
-  readonly ratio?: number;
-  /** The target, in words, e.g. `'<= 1.2x raw'`. */
-  readonly target?: string;
-  /** Whether the target is met. */
-  readonly pass?: boolean;
 }
 
 /** Everything one benchmark run produced. */
@@ -53,51 +34,18 @@ export interface IsolatedVmBenchmarkReport {
   /** ISO 8601 time of the run. */
   readonly date: string;
   /** Where it ran. */
-  readonly machine: { readonly platform: string; readonly release: string; readonly arch: string; readonly cpu: string; readonly cores: number };
+  readonly machine: MachineInfo;
   /** Versions that matter. */
   readonly versions: { readonly node: string; readonly v8: string; readonly isolatedVm: string };
   readonly results: readonly IsolatedVmBenchmarkResult[];
 }
 
-interface Measured {
-  readonly medianMs: number;
-  readonly p75Ms: number;
-  readonly samples: number;
-}
-
-const payloadBytes = 1_000_000;
 const idleGapMs = 5;
 
 async function idleGap(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, idleGapMs));
 }
 const calls = 1_000;
-
-// ~1 MB of JSON: 5,000 records of about 200 bytes.
-function makePayload(): { items: { id: number; name: string; tags: string[]; score: number }[] } {
-  const items = [];
-  for (let index = 0; JSON.stringify(items).length < payloadBytes; index++) {
-    items.push({ id: index, name: `item-${index}-${'x'.repeat(120)}`, tags: ['alpha', 'beta', 'gamma'], score: index * 1.5 });
-  }
-  return { items };
-}
-
-// `run` must be an async function: tinybench calls any other function once more to find out
-// whether it returns a promise, and that extra call would overlap with the measured ones.
-async function measure(run: () => Promise<unknown>, timeMs: number, beforeEach?: () => Promise<void>): Promise<Measured> {
-  const bench = new Bench({ time: timeMs, iterations: 5, warmupTime: Math.min(200, timeMs / 2), warmupIterations: 2 });
-  bench.add('task', run, beforeEach === undefined ? {} : { beforeEach });
-  const [task] = await bench.run();
-  const result = task?.result;
-  if (result === undefined || (result.state !== 'completed' && result.state !== 'aborted-with-statistics')) {
-    throw new Error(`benchmark task failed: ${result !== undefined && result.state === 'errored' ? result.error.message : String(result?.state)}`);
-  }
-  return { medianMs: result.latency.p50, p75Ms: result.latency.p75, samples: result.latency.samplesCount };
-}
-
-function expectSuccess(result: RunResult): void {
-  if (result.type !== 'success') throw new Error(`benchmark run failed: ${result.error.code} ${result.error.message}`);
-}
 
 /**
  * Measures raw isolated-vm and codecall's isolated-vm sandbox (in-process and supervised) on the
@@ -245,39 +193,20 @@ export async function runIsolatedVmBenchmarks(options: IsolatedVmBenchmarkOption
     );
   }
 
-  const cpu = cpus()[0]?.model ?? 'unknown';
   return {
     date: new Date().toISOString(),
-    machine: { platform: platform(), release: release(), arch: arch(), cpu, cores: cpus().length },
+    machine: machineInfo(),
     versions: { node: process.version, v8: process.versions.v8, isolatedVm: '6.2.0' },
     results,
   };
 }
 
-function formatMs(ms: number): string {
-  return ms >= 10 ? ms.toFixed(1) : ms >= 0.1 ? ms.toFixed(3) : `${(ms * 1000).toFixed(1)} µs`.replace(' µs', 'µs');
-}
-
 /** Renders a report as a fixed-width table. */
 export function formatIsolatedVmBenchmarkReport(report: IsolatedVmBenchmarkReport): string {
-  const header = ['subject', 'workload', 'median ms', 'p75 ms', 'n', 'ratio', 'target', 'pass'];
-  const rows = report.results.map((row) => [
-    row.subject,
-    row.name,
-    formatMs(row.medianMs),
-    formatMs(row.p75Ms),
-    row.samples === 0 ? '-' : String(row.samples),
-    row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}x ${row.baseline ?? ''}`,
-    row.target ?? '',
-    row.pass === undefined ? '' : row.pass ? 'yes' : 'NO',
-  ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
-  return [
+  return formatRowsTable(
     `isolated-vm micro-benchmark — ${report.date} — Node ${report.versions.node}, isolated-vm ${report.versions.isolatedVm}, ${report.machine.cpu} x${report.machine.cores}`,
-    line(header),
-    ...rows.map(line),
-  ].join('\n');
+    report.results,
+  );
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

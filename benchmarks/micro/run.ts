@@ -6,28 +6,11 @@
 // A suite that cannot run (module missing, adapter not built, runtime absent) is reported as
 // skipped with the reason, never dropped.
 import { fileURLToPath } from 'node:url';
+import { formatMs } from './micro-result.ts';
+import type { MicroBenchmarkRow } from './micro-result.ts';
 
-/** One figure of a micro-benchmark, normalized across suites. */
-export interface MicroBenchmarkRow {
-  /** What was measured: `cold start`, `warm start`, `one awaited call`, `1000 sequential calls`, `1000 parallel calls`, `1 MB tool result`, … */
-  readonly name: string;
-  /** What ran it: `raw` (the baseline) or the codecall variant (`in-process`, `supervised`, `node`, `python`, `node jailed`, …). */
-  readonly subject: string;
-  /** Median in milliseconds (per-call rows: milliseconds per call). */
-  readonly medianMs: number;
-  /** 75th percentile in milliseconds. */
-  readonly p75Ms: number;
-  /** Samples behind the figure (0 for derived rows). */
-  readonly samples: number;
-  /** The baseline row (`subject/name`). */
-  readonly baseline?: string;
-  /** `medianMs / baseline medianMs`. */
-  readonly ratio?: number;
-  /** Target in words, when the suite states one. */
-  readonly target?: string;
-  /** Whether the target is met. */
-  readonly pass?: boolean;
-}
+export { formatMs, formatRowsTable, machineInfo } from './micro-result.ts';
+export type { MachineInfo, MicroBenchmarkRow } from './micro-result.ts';
 
 /** The result of one suite (one sandbox). */
 export interface MicroBenchmarkSection {
@@ -97,10 +80,6 @@ export async function runMicroBenchmarks(options: MicroBenchmarkOptions = {}): P
     }
   }
   return sections;
-}
-
-function formatMs(ms: number): string {
-  return ms >= 10 ? ms.toFixed(1) : ms >= 0.1 ? ms.toFixed(3) : `${(ms * 1000).toFixed(1)}µs`;
 }
 
 /** Fixed-width text of the sections. */

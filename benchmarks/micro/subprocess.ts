@@ -7,14 +7,14 @@
 // hold on any machine; the absolute warm-start target is reported beside.
 import { execFileSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
-import { arch, cpus, platform, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineTool, runCode } from '@codecall/core';
-import type { Limits, RunResult, SandboxLanguage } from '@codecall/core';
+import type { Limits, SandboxLanguage } from '@codecall/core';
 import { createSubprocessSandbox } from '@codecall/sandbox-subprocess';
 import type { SubprocessSandbox } from '@codecall/sandbox-subprocess';
-import { Bench } from 'tinybench';
 import { z } from 'zod';
+import { expectSuccess, formatRowsTable, machineInfo, makePayload, measure, payloadBytes } from './micro-result.ts';
+import type { MachineInfo, Measured, MicroBenchmarkRow } from './micro-result.ts';
 import { startRawEchoChild } from './subprocess-raw.ts';
 
 /** Options of `runSubprocessBenchmarks`. */
@@ -27,73 +27,21 @@ export interface SubprocessBenchmarkOptions {
   readonly onProgress?: (line: string) => void;
 }
 
-/** One measured (or derived) figure. */
-export interface SubprocessBenchmarkResult {
-  /** What was measured, e.g. `'cold start'`, `'per sequential call'`. */
-  readonly name: string;
-  /** `raw node`/`raw python` (the echo child) or the codecall subject (`node`, `python`, `node jailed`, …). */
-  readonly subject: string;
-  /** Median latency in milliseconds (for per-call rows: milliseconds per call). */
-  readonly medianMs: number;
-  /** 75th percentile latency in milliseconds; for derived rows from the p75 of their source. */
-  readonly p75Ms: number;
-  /** Samples behind the figure (0 for derived rows). */
-  readonly samples: number;
-  /** The row this one is compared with (`subject/name`), when there is one. */
-  readonly baseline?: string;
-  /** `medianMs / baseline.medianMs`. */
-  readonly ratio?: number;
-  /** The target, in words, e.g. `'<= 1.2x raw'`. */
-  readonly target?: string;
-  /** Whether the target is met. */
-  readonly pass?: boolean;
-}
+/** One measured (or derived) figure: the shared row (`raw node`/`raw python` is the echo child; `node`, `python`, `node jailed`… the codecall subject). */
+export type SubprocessBenchmarkResult = MicroBenchmarkRow;
 
 /** Everything one benchmark run produced. */
 export interface SubprocessBenchmarkReport {
   /** ISO 8601 time of the run. */
   readonly date: string;
   /** Where it ran. */
-  readonly machine: { readonly platform: string; readonly release: string; readonly arch: string; readonly cpu: string; readonly cores: number };
+  readonly machine: MachineInfo;
   /** Versions that matter. */
   readonly versions: { readonly node: string; readonly python: string };
   readonly results: readonly SubprocessBenchmarkResult[];
 }
 
-interface Measured {
-  readonly medianMs: number;
-  readonly p75Ms: number;
-  readonly samples: number;
-}
-
 const calls = 1_000;
-const payloadBytes = 1_000_000;
-
-// ~1 MB of JSON: records of about 200 bytes.
-function makePayload(): { items: { id: number; name: string; tags: string[]; score: number }[] } {
-  const items = [];
-  for (let index = 0; JSON.stringify(items).length < payloadBytes; index++) {
-    items.push({ id: index, name: `item-${index}-${'x'.repeat(120)}`, tags: ['alpha', 'beta', 'gamma'], score: index * 1.5 });
-  }
-  return { items };
-}
-
-// `run` must be an async function: tinybench calls any other function once more to find out
-// whether it returns a promise, and that extra call would overlap with the measured ones.
-async function measure(run: () => Promise<unknown>, timeMs: number, beforeEach?: () => Promise<void>): Promise<Measured> {
-  const bench = new Bench({ time: timeMs, iterations: 5, warmupTime: Math.min(200, timeMs / 2), warmupIterations: 2 });
-  bench.add('task', run, beforeEach === undefined ? {} : { beforeEach });
-  const [task] = await bench.run();
-  const result = task?.result;
-  if (result === undefined || (result.state !== 'completed' && result.state !== 'aborted-with-statistics')) {
-    throw new Error(`benchmark task failed: ${result !== undefined && result.state === 'errored' ? result.error.message : String(result?.state)}`);
-  }
-  return { medianMs: result.latency.p50, p75Ms: result.latency.p75, samples: result.latency.samplesCount };
-}
-
-function expectSuccess(result: RunResult): void {
-  if (result.type !== 'success') throw new Error(`benchmark run failed: ${result.error.code} ${result.error.message}`);
-}
 
 function resolvePython(): { path: string; version: string } {
   const info = JSON.parse(execFileSync('python3', ['-I', '-c', 'import sys, json; print(json.dumps([sys.executable, sys.version.split()[0]]))'], { encoding: 'utf8' })) as [string, string];
@@ -213,39 +161,20 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
     }
   }
 
-  const cpu = cpus()[0]?.model ?? 'unknown';
   return {
     date: new Date().toISOString(),
-    machine: { platform: platform(), release: release(), arch: arch(), cpu, cores: cpus().length },
+    machine: machineInfo(),
     versions: { node: process.version, python: python.version },
     results,
   };
 }
 
-function formatMs(ms: number): string {
-  return ms >= 10 ? ms.toFixed(1) : ms >= 0.1 ? ms.toFixed(3) : `${(ms * 1000).toFixed(1)}µs`;
-}
-
 /** Renders a report as a fixed-width table. */
 export function formatSubprocessBenchmarkReport(report: SubprocessBenchmarkReport): string {
-  const header = ['subject', 'workload', 'median ms', 'p75 ms', 'n', 'ratio', 'target', 'pass'];
-  const rows = report.results.map((row) => [
-    row.subject,
-    row.name,
-    formatMs(row.medianMs),
-    formatMs(row.p75Ms),
-    row.samples === 0 ? '-' : String(row.samples),
-    row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}x ${row.baseline ?? ''}`,
-    row.target ?? '',
-    row.pass === undefined ? '' : row.pass ? 'yes' : 'NO',
-  ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
-  return [
+  return formatRowsTable(
     `subprocess micro-benchmark — ${report.date} — Node ${report.versions.node}, Python ${report.versions.python}, ${report.machine.cpu} x${report.machine.cores}`,
-    line(header),
-    ...rows.map(line),
-  ].join('\n');
+    report.results,
+  );
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -1,6 +1,5 @@
 // Fan-out: list a team, fetch every member's expenses, decide who exceeded the travel budget.
-import { defineScenario } from '../../apps/bench/src/index.ts';
-import { id, integer, pick, seededRandom } from './_lib/random.ts';
+import { defineScenario, id, integer, pick, seededRandom } from '@codecall/bench-scenarios';
 
 interface Member {
   id: string;

@@ -1,6 +1,5 @@
 // The container-inspection toolset: list, inspect, stats and logs of simulated containers.
-import { defineScenario } from '../../apps/bench/src/index.ts';
-import { integer, pick, seededRandom } from './_lib/random.ts';
+import { defineScenario, integer, pick, seededRandom } from '@codecall/bench-scenarios';
 
 interface Container {
   id: string;

@@ -1,6 +1,5 @@
 // Filter ~100 items out of one large result: in direct modes the whole inventory enters the context.
-import { defineScenario } from '../../apps/bench/src/index.ts';
-import { id, integer, pick, seededRandom } from './_lib/random.ts';
+import { defineScenario, id, integer, pick, seededRandom } from '@codecall/bench-scenarios';
 
 interface Item {
   sku: string;

@@ -1,6 +1,5 @@
 // Ten independent lookups: the case parallel tool use already handles in two round trips.
-import { defineScenario } from '../../apps/bench/src/index.ts';
-import { integer, pick, seededRandom } from './_lib/random.ts';
+import { defineScenario, integer, pick, seededRandom } from '@codecall/bench-scenarios';
 
 interface Weather {
   city: string;

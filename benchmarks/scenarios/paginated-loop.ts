@@ -1,7 +1,6 @@
 // A 20-iteration loop with a data-dependent stop: each page names the next one (an opaque cursor),
 // so no mode can fetch pages ahead; only code avoids a model round trip per page.
-import { defineScenario } from '../../apps/bench/src/index.ts';
-import { id, integer, pick, seededRandom } from './_lib/random.ts';
+import { defineScenario, id, integer, pick, seededRandom } from '@codecall/bench-scenarios';
 
 interface Entry {
   id: string;

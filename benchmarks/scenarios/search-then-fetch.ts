@@ -1,6 +1,5 @@
 // Search, then fetch every hit of a large document set and extract one figure from each.
-import { defineScenario } from '../../apps/bench/src/index.ts';
-import { id, integer, pick, seededRandom } from './_lib/random.ts';
+import { defineScenario, id, integer, pick, seededRandom } from '@codecall/bench-scenarios';
 
 interface Document {
   id: string;

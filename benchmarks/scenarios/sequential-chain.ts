@@ -1,7 +1,7 @@
 // A strictly sequential two-step chain where code should NOT win: the second call depends on
 // reading free text returned by the first, so the model has to see it in every mode, and code
 // only adds the code tool's description, the programs' output tokens and sandbox time.
-import { defineScenario } from '../../apps/bench/src/index.ts';
+import { defineScenario } from '@codecall/bench-scenarios';
 
 interface Message {
   from: string;

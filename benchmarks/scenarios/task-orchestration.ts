@@ -1,7 +1,6 @@
 // The task-orchestration toolset: list, unblock, assign, execute (with one transient failure to
 // retry), aggregate. Stateful tools; `reset` restores the initial state before every run.
-import { defineScenario } from '../../apps/bench/src/index.ts';
-import { id, integer, seededRandom } from './_lib/random.ts';
+import { defineScenario, id, integer, seededRandom } from '@codecall/bench-scenarios';
 
 interface Task {
   id: string;

@@ -1,4 +1,4 @@
-import type { MicroBenchmarkSection } from '../../../benchmarks/micro/run.ts';
+import type { MicroBenchmarkSection } from '@codecall/benchmarks/micro';
 import type { CompactnessResult } from './compactness.ts';
 import type { ModelPreset } from './model-presets.ts';
 import type { BenchMode, CellSandbox, MatrixCell, MetricName } from './run-matrix.ts';

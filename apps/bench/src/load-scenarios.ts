@@ -9,7 +9,7 @@ const scenarioFile = /^[^_.].*\.(ts|mts|mjs|js)$/;
 let hooksRegistered = false;
 
 /**
- * Lets scenario files anywhere on disk import `@codecall/bench`, `@codecall/core`, `zod`…: a bare
+ * Lets scenario files anywhere on disk import `@codecall/bench-scenarios`, `@codecall/core`, `zod`…: a bare
  * specifier that does not resolve from the scenario's own location is resolved from this app.
  */
 function registerFallbackResolution(): void {

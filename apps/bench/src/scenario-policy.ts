@@ -1,4 +1,5 @@
 import type { PolicyRequest, PolicyTurn, SimulatorPolicy } from '@codecall/anthropic/simulator';
+import { directStepOf } from './scenario.ts';
 import type { CodeState, DirectState, Scenario, ScenarioToolResult } from './scenario.ts';
 
 function matches(input: Readonly<Record<string, unknown>>, wanted: Readonly<Record<string, unknown>> | undefined): boolean {
@@ -91,7 +92,8 @@ export function scenarioPolicy(scenario: Scenario): SimulatorPolicy {
     }
     const next = scenario.direct(directStateOf(request));
     if (typeof next === 'string') return next;
-    if (next.length === 0) throw new Error(`scenario ${scenario.id}: the direct policy asked for no call and gave no answer`);
-    return next.map((call) => ({ type: 'tool_use' as const, name: call.tool, input: call.input ?? {} }));
+    const step = directStepOf(next)!;
+    if (step.calls.length === 0) throw new Error(`scenario ${scenario.id}: the direct policy asked for no call and gave no answer`);
+    return step.calls.map((call) => ({ type: 'tool_use' as const, name: call.tool, input: call.input ?? {} }));
   };
 }

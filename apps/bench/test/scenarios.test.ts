@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createToolset } from '@codecall/core';
 import { describe, expect, it } from 'vitest';
-import { checkAnswer } from '../src/scenario.ts';
+import { checkAnswer, directStepOf } from '../src/scenario.ts';
 import type { Scenario, ScenarioToolResult } from '../src/scenario.ts';
 import { loadScenarios } from '../src/load-scenarios.ts';
 import { parseProgramOutput } from '../src/scenario-policy.ts';
@@ -26,7 +26,8 @@ async function playDirect(scenario: Scenario, parallel: boolean): Promise<{ answ
       has: (tool, input) => results.some((result) => result.tool === tool && matches(result.input, input)),
     });
     if (typeof next === 'string') return { answer: next, calls: results.length };
-    for (const call of parallel ? next : next.slice(0, 1)) {
+    const calls = directStepOf(next)!.calls;
+    for (const call of parallel ? calls : calls.slice(0, 1)) {
       const tool = toolset.entries.find((candidate) => candidate.name === call.tool)?.tool;
       if (tool === undefined) throw new Error(`unknown tool ${call.tool}`);
       const input = call.input ?? {};
