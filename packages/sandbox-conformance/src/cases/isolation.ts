@@ -11,6 +11,10 @@ import { addTool, constantTool, expectSuccess, failingTool, uniqueToken } from '
 import { defineCase, lines } from '../conformance-case.js';
 import type { ConformanceCase, ConformanceCaseContext } from '../conformance-case.js';
 
+// Every run here has validation: false: these programs deliberately do what the validator refuses
+// (require, process, constructor chains…) to test the sandbox boundary itself, which must hold
+// without the validator in front of it.
+
 // JavaScript guest code that finds the guest's own `fs` module by any means the runtime offers,
 // or leaves `fs` null.
 const findFs = [
@@ -34,7 +38,7 @@ const noHostGlobals = defineCase<string>({
     ),
   },
   run: async (context, code) => {
-    const result = expectSuccess(await context.run({ code }));
+    const result = expectSuccess(await context.run({ validation: false, code }));
     expect(result.value).toMatchObject({
       process: 'undefined',
       require: 'undefined',
@@ -99,7 +103,7 @@ const noNetwork = defineCase<(port: number) => string>({
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const result = expectSuccess(await context.run({ code: program(port), limits: { timeoutMs: 15_000 } }));
+      const result = expectSuccess(await context.run({ validation: false, code: program(port), limits: { timeoutMs: 15_000 } }));
       const attempts = result.value as string[];
       for (const attempt of attempts) expect(attempt).toMatch(/:(failed|timeout)$/);
       expect(connections).toBe(0);
@@ -120,7 +124,7 @@ const ownProcess = defineCase<string>({
     python: lines('import os', 'return {"pid": os.getpid(), "ppid": os.getppid()}'),
   },
   run: async (context, code) => {
-    const result = expectSuccess(await context.run({ code }));
+    const result = expectSuccess(await context.run({ validation: false, code }));
     const { pid } = result.value as { pid: number; ppid: number };
     expect(typeof pid).toBe('number');
     expect(pid).not.toBe(process.pid);
@@ -176,7 +180,7 @@ const hostEnvironment = defineCase<(hostPid: number) => string>({
     }
     const secret = uniqueToken('host_env_secret');
     const check = async (sandbox: SandboxV1): Promise<void> => {
-      const result = expectSuccess(await runCode({ sandbox, language: context.language, code: program(process.pid) }));
+      const result = expectSuccess(await runCode({ validation: false, sandbox, language: context.language, code: program(process.pid) }));
       const found = result.value as Record<string, string | null>;
       expect(JSON.stringify(result)).not.toContain(secret);
       const readHostEnviron = hostEnviron !== undefined && typeof found.host === 'string' && found.host === hostEnviron;
@@ -240,7 +244,7 @@ const noHostObjects = defineCase<string>({
   run: async (context, code) => {
     const secret = uniqueToken('HOST_SECRET');
     const produce = constantTool('produce', () => ({ list: [1, { nested: true }], text: 'x', count: 1, ratio: 0.5, flag: true, none: null }));
-    const result = expectSuccess(await context.run({ code, tools: [produce, failingTool('fail_tool', 'nope', secret).tool] }));
+    const result = expectSuccess(await context.run({ validation: false, code, tools: [produce, failingTool('fail_tool', 'nope', secret).tool] }));
     const { checks, guestProcess } = result.value as { checks: Record<string, unknown>; guestProcess?: string };
     if (context.language === 'python') {
       expect(checks).toStrictEqual({
@@ -361,11 +365,11 @@ const noSharedState = defineCase<StatePrograms>({
   run: async (context, { write, hostile, read, expected }) => {
     const token = uniqueToken('codecall-conformance');
     try {
-      const first = await context.run({ code: write(token), tools: [addTool().tool] });
+      const first = await context.run({ validation: false, code: write(token), tools: [addTool().tool] });
       expectSuccess(first);
       // A guest that breaks its own serializer may break its own run; only the next run matters.
-      await context.run({ code: hostile, tools: [addTool().tool], limits: { timeoutMs: 10_000 } });
-      const second = expectSuccess(await context.run({ code: read(token), tools: [addTool().tool] }));
+      await context.run({ validation: false, code: hostile, tools: [addTool().tool], limits: { timeoutMs: 10_000 } });
+      const second = expectSuccess(await context.run({ validation: false, code: read(token), tools: [addTool().tool] }));
       expect(second.value).toStrictEqual(expected);
       expect(second.stdout).toBe('printing works\n');
     } finally {
@@ -413,7 +417,7 @@ const concurrentRuns = defineCase<(id: number) => string>({
             return null;
           },
         });
-        return context.run({ code: program(id), tools: [whoami, nap], limits: { timeoutMs: 20_000 } });
+        return context.run({ validation: false, code: program(id), tools: [whoami, nap], limits: { timeoutMs: 20_000 } });
       }),
     );
     results.forEach((result, index) => {
