@@ -26,7 +26,8 @@ export const postKind = {
  *
  * Everything the bridge needs (JSON, Reflect, Promise, Object helpers) is captured here, before
  * user code can replace it. Memory that escapes the isolate's heap limit (WebAssembly memories,
- * resizable and growable buffers) is removed.
+ * resizable and growable buffers) is removed, and so is `FinalizationRegistry` (its callbacks run
+ * outside any run's evaluation).
  */
 export const guestPreludeSource: string = String.raw`
 'use strict';
@@ -57,6 +58,9 @@ const lineRegExp = /codecall-guest\.js:(\d+):\d+/;
 // SharedArrayBuffers reserve and commit memory outside the heap, so they go too.
 delete g.WebAssembly;
 delete g.SharedArrayBuffer;
+// A finalizer runs whenever the isolate collects garbage, outside any evaluation: it would run in a
+// later run on the same pooled isolate, beyond that run's timeout (a spinning one hangs the isolate).
+delete g.FinalizationRegistry;
 {
   const ArrayBufferCtor = ArrayBuffer;
   const proto = ArrayBufferCtor.prototype;

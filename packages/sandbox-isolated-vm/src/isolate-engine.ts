@@ -41,6 +41,8 @@ export interface IsolateEngineSettings {
 interface Slot {
   readonly isolate: Isolate;
   readonly memoryLimitMb: number;
+  /** Runs this isolate has served (each on a fresh context). */
+  runs: number;
   context: Context | undefined;
   deliver: Reference<Deliver> | undefined;
   run: ActiveRun | undefined;
@@ -79,6 +81,9 @@ const killGraceMs = 250;
 // How long a disposed isolate may take to acknowledge before the run is reported anyway.
 const backstopMs = 2_000;
 const mebibyte = 1024 * 1024;
+// Runs one isolate serves (each on a fresh context) before it is replaced: bounds whatever slowly
+// accumulates in isolate-wide state that a context cannot drop.
+const maxRunsPerIsolate = 100;
 const timeoutMessage = 'Script execution timed out.';
 
 let cachedIsolatedVm: IsolatedVm | undefined;
@@ -217,6 +222,7 @@ export class IsolateEngine {
     }
     slot ??= await this.#prepareSlot(memoryLimitMb, undefined, true);
     this.#busy.add(slot);
+    slot.runs++;
     this.#refill(memoryLimitMb);
     const context = slot.context;
     if (context === undefined || this.#disposed) {
@@ -374,7 +380,7 @@ export class IsolateEngine {
     }
   }
 
-  async #prepareSlot(memoryLimitMb: number, reuse?: Isolate, synchronous = false): Promise<Slot> {
+  async #prepareSlot(memoryLimitMb: number, reuse?: Isolate, synchronous = false, reuseRuns?: number): Promise<Slot> {
     const ivm = loadIsolatedVm(this.#settings.sandboxId);
     trackEngine(this);
     let isolate: Isolate;
@@ -383,7 +389,7 @@ export class IsolateEngine {
     } catch (error) {
       throw new SandboxStartError(`Sandbox ${this.#settings.sandboxId} could not create an isolate: ${error instanceof Error ? error.message : String(error)}`, { cause: error, sandboxId: this.#settings.sandboxId });
     }
-    const slot: Slot = { isolate, memoryLimitMb, context: undefined, deliver: undefined, run: undefined, pendingOps: 0, tainted: false, killTimer: undefined };
+    const slot: Slot = { isolate, memoryLimitMb, runs: reuseRuns ?? 0, context: undefined, deliver: undefined, run: undefined, pendingOps: 0, tainted: false, killTimer: undefined };
     try {
       const context = synchronous ? isolate.createContextSync() : await isolate.createContext();
       const post: Callback = new ivm.Callback(
@@ -558,7 +564,7 @@ export class IsolateEngine {
     if (!this.#busy.has(slot)) return;
     this.#busy.delete(slot);
     slot.run = undefined;
-    if (slot.tainted || this.#disposed || this.#settings.poolSize === 0 || slot.isolate.isDisposed) {
+    if (slot.tainted || this.#disposed || this.#settings.poolSize === 0 || slot.isolate.isDisposed || !this.#reusable(slot)) {
       this.#destroy(slot);
       return;
     }
@@ -568,6 +574,21 @@ export class IsolateEngine {
     setImmediate(() => this.#recycle(slot));
   }
 
+  // Whether the next run may use this isolate. A fresh context drops the run's globals, but memory
+  // the run parked in isolate-wide tables (the Symbol registry) or has not yet given back (large
+  // ArrayBuffers, garbage) would be charged to the next run's memory limit: past a quarter of the
+  // limit the isolate is retired instead, and so is one that has served many runs.
+  #reusable(slot: Slot): boolean {
+    if (slot.runs >= maxRunsPerIsolate) return false;
+    try {
+      const statistics = slot.isolate.getHeapStatisticsSync();
+      const used = statistics.used_heap_size + statistics.externally_allocated_size;
+      return used <= (slot.memoryLimitMb * mebibyte) / 4;
+    } catch {
+      return false;
+    }
+  }
+
   #recycle(slot: Slot): void {
     this.#releaseContext(slot);
     if (this.#disposed) {
@@ -575,7 +596,7 @@ export class IsolateEngine {
       this.#destroy(slot);
       return;
     }
-    this.#prepareSlot(slot.memoryLimitMb, slot.isolate).then(
+    this.#prepareSlot(slot.memoryLimitMb, slot.isolate, false, slot.runs).then(
       (fresh) => {
         this.#preparingEnded(slot.memoryLimitMb);
         this.#park(fresh);
