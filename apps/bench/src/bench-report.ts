@@ -4,14 +4,24 @@ import type { ModelPreset } from './model-presets.ts';
 import type { BenchMode, CellSandbox, MatrixCell, MetricName } from './run-matrix.ts';
 import type { SandboxAvailability } from './sandbox-targets.ts';
 import type { Scenario } from './scenario.ts';
+import type { BreakEvenMap } from './break-even.ts';
+import type { BehaviourParameterRow, CalibrationSection } from './report-extras.ts';
 
-/** How a figure was obtained. */
-export type FigureLabel = 'measured' | 'simulated' | 'token-proxy';
+/**
+ * How a figure was obtained: `measured` (timed or counted on this machine, or returned by the real
+ * API with `--live`), `simulated` (produced by the simulator's behaviour and latency models),
+ * `token-proxy` (counted with the o200k tokenizer as a proxy for Claude's, or priced from such
+ * counts), `scripted` (decided by the scenario's scripted policy and checker, not by a model).
+ */
+export type FigureLabel = 'measured' | 'simulated' | 'token-proxy' | 'scripted';
 
 /** Metadata of a metric: its unit, label and meaning. */
 export interface MetricInfo {
+  /** Unit of the figure (`tokens`, `ms`, `USD`, …). */
   readonly unit: string;
+  /** How the figure was obtained. */
   readonly label: FigureLabel;
+  /** One sentence: what it counts. */
   readonly meaning: string;
 }
 
@@ -20,60 +30,96 @@ export function metricInfo(live: boolean): Record<MetricName, MetricInfo> {
   const tokens: FigureLabel = live ? 'measured' : 'token-proxy';
   const model: FigureLabel = live ? 'measured' : 'simulated';
   return {
-    roundTrips: { unit: 'requests', label: model, meaning: 'Messages API requests (model round trips); in the simulator, the scripted competent-model policy decides them' },
-    inputTokens: { unit: 'tokens', label: tokens, meaning: 'uncached input tokens (usage.input_tokens)' },
-    outputTokens: { unit: 'tokens', label: tokens, meaning: 'output tokens (usage.output_tokens)' },
-    cacheCreationInputTokens: { unit: 'tokens', label: tokens, meaning: 'input tokens written to the prompt cache' },
-    cacheReadInputTokens: { unit: 'tokens', label: tokens, meaning: 'input tokens read from the prompt cache' },
-    totalInputTokens: { unit: 'tokens', label: tokens, meaning: 'all input tokens (uncached + cache writes + cache reads)' },
+    roundTrips: { unit: 'requests', label: model, meaning: 'Messages API requests (model round trips); in the simulator, the behaviour layer over the scenario\'s scripted policy decides them' },
+    inputTokens: { unit: 'tokens', label: tokens, meaning: 'uncached input tokens (usage.input_tokens), priced at the input price' },
+    outputTokens: { unit: 'tokens', label: tokens, meaning: 'output tokens (usage.output_tokens), priced at the output price' },
+    cacheCreationInputTokens: { unit: 'tokens', label: tokens, meaning: 'input tokens written to the prompt cache, priced at 1.25x the input price' },
+    cacheReadInputTokens: { unit: 'tokens', label: tokens, meaning: 'input tokens read from the prompt cache, priced at 0.1x the input price' },
+    totalInputTokens: { unit: 'tokens', label: tokens, meaning: 'all input tokens (uncached + cache writes + cache reads); never a headline: the classes are priced differently' },
     toolResultTokens: { unit: 'tokens', label: 'token-proxy', meaning: 'o200k tokens of tool results that entered the model context' },
     toolResultBytes: { unit: 'bytes', label: 'measured', meaning: 'UTF-8 bytes of tool results that entered the model context' },
     directCalls: { unit: 'calls', label: model, meaning: 'tool calls made by the model directly' },
     nestedCalls: { unit: 'calls', label: 'measured', meaning: 'tool calls made from code' },
     codeRuns: { unit: 'runs', label: model, meaning: 'code runs (local sandbox or hosted)' },
-    tokenCostUsd: { unit: 'USD', label: tokens, meaning: 'tokens priced at the preset list prices' },
+    tokenCostUsd: { unit: 'USD', label: tokens, meaning: 'tokens priced at the preset list prices: uncached input, cache writes 1.25x, cache reads 0.1x, output at the output price' },
     sandboxTimeMs: { unit: 'ms', label: 'measured', meaning: 'time code ran in the sandbox (native: the emulated hosted container)' },
     sandboxCostUsd: { unit: 'USD', label: 'measured', meaning: 'measured sandbox time priced as stated in the pricing notes' },
-    totalCostUsd: { unit: 'USD', label: tokens, meaning: 'token cost + sandbox cost' },
-    modelTimeMs: { unit: 'ms', label: model, meaning: live ? 'measured time waiting for the API' : 'model time modelled by the latency preset (not waited)' },
+    totalCostUsd: { unit: 'USD', label: tokens, meaning: 'token cost + sandbox cost: the headline cost' },
+    modelTimeMs: { unit: 'ms', label: model, meaning: live ? 'measured time waiting for the API' : 'model time from the latency model (not waited)' },
     executionTimeMs: { unit: 'ms', label: 'measured', meaning: 'measured time outside model requests: tool handlers, sandbox runs, agent loop (native: plus the emulated hosted run)' },
-    latencyMs: { unit: 'ms', label: live ? 'measured' : 'simulated', meaning: 'model time + execution time: what a user would wait' },
+    latencyMs: { unit: 'ms', label: live ? 'measured' : 'simulated', meaning: 'model time + execution time: what a user would wait (the headline latency)' },
     wallTimeMs: { unit: 'ms', label: 'measured', meaning: 'wall time of the run on this machine (simulated model time not waited)' },
-    correct: { unit: '0/1', label: 'measured', meaning: "the scenario's checker accepted the final answer" },
+    correct: { unit: '0/1', label: live ? 'measured' : 'scripted', meaning: live ? "the scenario's checker accepted the real model's final answer" : "the scenario's checker accepted the scripted policy's final answer: it shows the tool path works, not that a model would get it right" },
   };
 }
 
-/** Programmatic (or native) against sequential on one scenario and preset. */
+/** Median tokens of one cell, by class (each class has its own price). */
+export interface TokenSplit {
+  /** Uncached input tokens. */
+  readonly uncachedInput: number;
+  /** Input tokens written to the prompt cache. */
+  readonly cacheWrite: number;
+  /** Input tokens read from the prompt cache. */
+  readonly cacheRead: number;
+  /** Output tokens. */
+  readonly output: number;
+}
+
+/** The mode every headline compares against: Claude's default, parallel tool use. */
+export const baselineMode = 'parallel' as const;
+
+/** A code cell (programmatic on one sandbox, or native) against a baseline cell of the same scenario and preset. */
 export interface ModeComparison {
+  /** Scenario id. */
   readonly scenario: string;
+  /** Model preset id. */
   readonly preset: string;
+  /**
+   * The scenario's expectation, relative to parallel tool use: `wins` (cheaper and faster),
+   * `fewer-tokens` (cheaper in dollars, latency either way), `loses` (not both cheaper and faster),
+   * `neutral`.
+   */
   readonly expectation: 'wins' | 'fewer-tokens' | 'loses' | 'neutral';
+  /** `parallel` for every headline; `sequential` (forced serial tool use) in the ablation list. */
+  readonly baseline: 'parallel' | 'sequential';
   /** The code cell compared (mode and sandbox). */
   readonly mode: BenchMode;
   readonly sandbox: CellSandbox;
-  /** Median total input + output tokens: sequential, then code mode. */
-  readonly sequentialTokens: number;
-  readonly codeTokens: number;
-  readonly sequentialRoundTrips: number;
-  readonly codeRoundTrips: number;
-  /** Median cost (tokens + sandbox) in USD. */
-  readonly sequentialCostUsd: number;
+  /** Median cost of the baseline (tokens + sandbox), in US dollars [token-proxy]. */
+  readonly baselineCostUsd: number;
+  /** Median cost of the code cell (tokens + sandbox), in US dollars [token-proxy + measured]. */
   readonly codeCostUsd: number;
-  /** Median end-to-end latency (simulated model time + measured execution). */
-  readonly sequentialLatencyMs: number;
+  /** Median sandbox cost of the code cell, in US dollars (part of `codeCostUsd`). */
+  readonly codeSandboxCostUsd: number;
+  /** `codeCostUsd / baselineCostUsd`: below 1, code is cheaper. */
+  readonly costRatio: number;
+  /** Median end-to-end latency of the baseline, in milliseconds [simulated unless --live]. */
+  readonly baselineLatencyMs: number;
+  /** Median end-to-end latency of the code cell, in milliseconds. */
   readonly codeLatencyMs: number;
-  /** Code mode uses fewer tokens and fewer round trips than sequential. */
-  readonly beatsOnTokensAndRoundTrips: boolean;
+  /** `codeLatencyMs / baselineLatencyMs`: below 1, code is faster. */
+  readonly latencyRatio: number;
+  /** Median tokens of the baseline by class. */
+  readonly baselineTokens: TokenSplit;
+  /** Median tokens of the code cell by class. */
+  readonly codeTokens: TokenSplit;
+  /** Median model round trips. */
+  readonly baselineRoundTrips: number;
+  readonly codeRoundTrips: number;
+  /** Code costs less than the baseline. */
+  readonly cheaper: boolean;
+  /** Code is faster than the baseline. */
+  readonly faster: boolean;
   /**
-   * Whether that matches the scenario's expectation, for programmatic cells (`neutral`: always
-   * true); `null` for native cells, whose round trips include one per batch of nested calls.
+   * Whether the figures match the scenario's expectation (`neutral`: always true), for
+   * programmatic cells against parallel; `null` for native cells and for the sequential ablation.
    */
   readonly asExpected: boolean | null;
 }
 
 /** The whole benchmark result (the JSON report). */
 export interface BenchReport {
-  readonly schemaVersion: 1;
+  readonly schemaVersion: 2;
   readonly generator: '@codecall/bench';
   readonly date: string;
   readonly durationMs: number;
@@ -102,7 +148,16 @@ export interface BenchReport {
   readonly sandboxes: { readonly available: readonly { readonly id: string; readonly description: string; readonly language: string }[]; readonly skipped: SandboxAvailability['skipped'] };
   readonly scenarios: readonly { readonly id: string; readonly title: string; readonly description: string; readonly expectation: string; readonly expected: string; readonly tools: number; readonly task: string }[];
   readonly cells: readonly MatrixCell[];
+  /** Every code cell against parallel tool use (the headline baseline). */
   readonly comparisons: readonly ModeComparison[];
+  /** Every code cell against forced-serial `sequential` tool use: an ablation, not a headline. */
+  readonly ablation: readonly ModeComparison[];
+  /** The break-even map (programmatic against parallel over a synthetic parameter grid). */
+  readonly breakEven: BreakEvenMap | { readonly status: 'skipped'; readonly reason: string };
+  /** Simulated against published figures of real runs (`null` when this build has no calibration). */
+  readonly calibration: CalibrationSection | null;
+  /** The behaviour model's parameters as applied (empty when this build has none). */
+  readonly behaviour: readonly BehaviourParameterRow[];
   readonly micro: { readonly status: 'measured' | 'skipped'; readonly reason?: string; readonly sections: readonly MicroBenchmarkSection[] };
   readonly compactness: { readonly status: 'measured' | 'skipped'; readonly reason?: string; readonly result?: CompactnessResult };
 }
@@ -111,40 +166,74 @@ function median(cell: MatrixCell | undefined, metric: MetricName): number {
   return cell?.stats[metric]?.median ?? Number.NaN;
 }
 
-/** Tokens the model read and wrote (median total input + median output). */
+/** Median tokens of a cell by class. */
+export function tokenSplitOf(cell: MatrixCell | undefined): TokenSplit {
+  return {
+    uncachedInput: median(cell, 'inputTokens'),
+    cacheWrite: median(cell, 'cacheCreationInputTokens'),
+    cacheRead: median(cell, 'cacheReadInputTokens'),
+    output: median(cell, 'outputTokens'),
+  };
+}
+
+/** Tokens the model read and wrote, all classes added (for ratios only; never a headline figure). */
 export function tokensOf(cell: MatrixCell | undefined): number {
   return median(cell, 'totalInputTokens') + median(cell, 'outputTokens');
 }
 
-/** Compares every measured code cell (programmatic per sandbox, native) with sequential mode. */
-export function compareModes(cells: readonly MatrixCell[], scenarios: readonly Scenario[]): ModeComparison[] {
+function expectationMet(expectation: ModeComparison['expectation'], cheaper: boolean, faster: boolean): boolean {
+  switch (expectation) {
+    case 'neutral':
+      return true;
+    case 'wins':
+      return cheaper && faster;
+    case 'fewer-tokens':
+      return cheaper;
+    case 'loses':
+      return !(cheaper && faster);
+  }
+}
+
+/**
+ * Compares every measured code cell (programmatic per sandbox, native) with the `baseline` mode
+ * of the same scenario and preset: `parallel` for the headline, `sequential` for the ablation.
+ */
+export function compareModes(cells: readonly MatrixCell[], scenarios: readonly Pick<Scenario, 'id' | 'expectation'>[], baseline: 'parallel' | 'sequential' = baselineMode): ModeComparison[] {
   const comparisons: ModeComparison[] = [];
   for (const scenario of scenarios) {
     const presets = [...new Set(cells.filter((cell) => cell.scenario === scenario.id).map((cell) => cell.preset))];
     for (const preset of presets) {
-      const sequential = cells.find((cell) => cell.scenario === scenario.id && cell.preset === preset && cell.mode === 'sequential' && cell.status === 'measured');
-      if (sequential === undefined) continue;
+      const base = cells.find((cell) => cell.scenario === scenario.id && cell.preset === preset && cell.mode === baseline && cell.status === 'measured');
+      if (base === undefined) continue;
       for (const code of cells.filter((cell) => cell.scenario === scenario.id && cell.preset === preset && (cell.mode === 'programmatic' || cell.mode === 'native') && cell.status === 'measured')) {
-        const fewerTokens = tokensOf(code) < tokensOf(sequential);
-        const beats = fewerTokens && median(code, 'roundTrips') < median(sequential, 'roundTrips');
+        const baselineCostUsd = median(base, 'totalCostUsd');
+        const codeCostUsd = median(code, 'totalCostUsd');
+        const baselineLatencyMs = median(base, 'latencyMs');
+        const codeLatencyMs = median(code, 'latencyMs');
+        const cheaper = codeCostUsd < baselineCostUsd;
+        const faster = codeLatencyMs < baselineLatencyMs;
         const expectation = scenario.expectation ?? 'neutral';
-        const met = expectation === 'neutral' || (expectation === 'wins' ? beats : expectation === 'fewer-tokens' ? fewerTokens : !beats);
         comparisons.push({
           scenario: scenario.id,
           preset,
           expectation,
+          baseline,
           mode: code.mode,
           sandbox: code.sandbox,
-          sequentialTokens: tokensOf(sequential),
-          codeTokens: tokensOf(code),
-          sequentialRoundTrips: median(sequential, 'roundTrips'),
+          baselineCostUsd,
+          codeCostUsd,
+          codeSandboxCostUsd: median(code, 'sandboxCostUsd'),
+          costRatio: codeCostUsd / baselineCostUsd,
+          baselineLatencyMs,
+          codeLatencyMs,
+          latencyRatio: codeLatencyMs / baselineLatencyMs,
+          baselineTokens: tokenSplitOf(base),
+          codeTokens: tokenSplitOf(code),
+          baselineRoundTrips: median(base, 'roundTrips'),
           codeRoundTrips: median(code, 'roundTrips'),
-          sequentialCostUsd: median(sequential, 'totalCostUsd'),
-          codeCostUsd: median(code, 'totalCostUsd'),
-          sequentialLatencyMs: median(sequential, 'latencyMs'),
-          codeLatencyMs: median(code, 'latencyMs'),
-          beatsOnTokensAndRoundTrips: beats,
-          asExpected: code.mode === 'native' ? null : met,
+          cheaper,
+          faster,
+          asExpected: code.mode === 'native' || baseline !== 'parallel' ? null : expectationMet(expectation, cheaper, faster),
         });
       }
     }

@@ -10,6 +10,7 @@ import { latencyPresets } from '@codecall/anthropic/simulator';
 import { runMicroBenchmarks } from '@codecall/benchmarks/micro';
 import type { MicroBenchmarkSection } from '@codecall/benchmarks/micro';
 import { compareModes, metricInfo } from './bench-report.ts';
+import { breakEvenRuns, computeBreakEven, defaultBreakEvenAxes, quickBreakEvenAxes } from './break-even.ts';
 import type { BenchReport } from './bench-report.ts';
 import { measureCompactness } from './compactness.ts';
 import type { CompactnessResult } from './compactness.ts';
@@ -19,6 +20,7 @@ import { renderMarkdownReport, unexpectedComparisons } from './markdown-report.t
 import { modelPresets, priceSource, sandboxPricing } from './model-presets.ts';
 import type { ModelPreset } from './model-presets.ts';
 import { ProgressBar } from './progress-bar.ts';
+import type { ProgressPhase } from './progress-bar.ts';
 import { benchModes, plannedRuns, runMatrix } from './run-matrix.ts';
 import { detectSandboxes } from './sandbox-targets.ts';
 import type { SandboxId } from './sandbox-targets.ts';
@@ -29,11 +31,13 @@ const userDirectory = process.env['INIT_CWD'] ?? process.cwd();
 const userPath = (path: string): string => resolve(userDirectory, path);
 const allSandboxes: readonly SandboxId[] = ['isolated-vm', 'subprocess-node', 'subprocess-python', 'e2b'];
 
-const usage = `Usage: pnpm bench [options]
+const usage = `Usage: ./dev bench -- [options]    (or: pnpm bench [options])
 
-Runs every scenario in every mode (sequential, parallel, programmatic on each sandbox, native) for
-each model preset through the Messages API simulator, then the micro-benchmarks and the
-declaration compactness measurement, and writes report.md, report.json and report.html.
+Runs every scenario in every mode (parallel, programmatic on each sandbox, native, and forced-serial
+sequential as an ablation) for each model preset through the Messages API simulator, then the
+break-even map, the micro-benchmarks and the declaration compactness measurement, and writes
+report.md, report.json and report.html. Every headline compares with parallel tool use, in dollars
+and seconds.
 
   --scenarios <dir|file>  scenario directory or file (repeatable); default benchmarks/scenarios
   --only <ids>            comma-separated scenario ids to run
@@ -41,7 +45,9 @@ declaration compactness measurement, and writes report.md, report.json and repor
   --sandboxes <list>      comma-separated: isolated-vm,subprocess-node,subprocess-python,e2b (default all)
   --presets <list>        comma-separated: haiku,sonnet,opus (default all; --quick: sonnet)
   --repetitions <n>       runs per cell (default 5; --quick 1; --live 1)
-  --quick                 one preset, one repetition, no micro-benchmarks, compactness on 400 tools (< 1 min)
+  --quick                 one preset, one repetition, a 3x3 break-even map, no micro-benchmarks,
+                          compactness on 400 tools (seconds)
+  --no-break-even         skip the break-even map
   --no-micro              skip the micro-benchmarks
   --no-compactness        skip the compactness measurement
   --micro-time-ms <n>     time budget per micro-benchmark task (default 200)
@@ -78,9 +84,18 @@ async function packageVersion(path: string): Promise<string> {
   }
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+/**
+ * The arguments without a leading `--`: `./dev bench -- --quick` and `pnpm bench -- --quick` pass
+ * the separator through to the script.
+ */
+function benchArguments(argv: readonly string[]): string[] {
+  return argv[0] === '--' ? argv.slice(1) : [...argv];
+}
+
+async function main(rawArguments: readonly string[]): Promise<number> {
+  const argv = benchArguments(rawArguments);
   const { values } = parseArgs({
-    args: [...argv],
+    args: argv,
     options: {
       scenarios: { type: 'string', multiple: true },
       only: { type: 'string' },
@@ -90,6 +105,7 @@ async function main(argv: readonly string[]): Promise<number> {
       repetitions: { type: 'string' },
       quick: { type: 'boolean', default: false },
       'no-micro': { type: 'boolean', default: false },
+      'no-break-even': { type: 'boolean', default: false },
       'no-compactness': { type: 'boolean', default: false },
       'micro-time-ms': { type: 'string' },
       'time-scale': { type: 'string' },
@@ -135,8 +151,20 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const skipped of sandboxes.skipped) process.stderr.write(`bench: sandbox ${skipped.id} skipped: ${skipped.reason}\n`);
 
   const runs = plannedRuns({ scenarios, modes, presets, sandboxes, repetitions });
-  const progress = new ProgressBar(runs + (microWanted ? 1 : 0) + (compactnessWanted ? 1 : 0));
-  progress.note(`${scenarios.length} scenarios × ${modes.length} modes × ${sandboxes.available.length} sandboxes × ${presets.length} presets × ${repetitions} repetitions (${runs} runs)`);
+  const breakEvenPreset = presets.find((preset) => preset.id === 'sonnet') ?? presets[0];
+  const breakEvenWanted = !values['no-break-even'] && !live && breakEvenPreset !== undefined;
+  const breakEvenAxes = quick ? quickBreakEvenAxes : defaultBreakEvenAxes;
+  const microTimeMs = values['micro-time-ms'] === undefined ? 200 : Number(values['micro-time-ms']);
+  if (!Number.isFinite(microTimeMs) || microTimeMs <= 0) throw new UsageError('--micro-time-ms must be a number > 0');
+  // First estimates of each phase on a 2-core machine; the bar replaces them by the observed pace as a phase runs.
+  const phases: ProgressPhase[] = [
+    { name: 'matrix', steps: runs, estimatedSeconds: runs * (live ? 20 : 0.12) },
+    ...(breakEvenWanted ? [{ name: 'break-even', steps: breakEvenRuns(breakEvenAxes), estimatedSeconds: breakEvenRuns(breakEvenAxes) * 0.2 }] : []),
+    ...(microWanted ? [{ name: 'micro-benchmarks', steps: 1, estimatedSeconds: 130 * (microTimeMs / 200) }] : []),
+    ...(compactnessWanted ? [{ name: 'compactness', steps: 1, estimatedSeconds: quick ? 2 : 8 }] : []),
+  ];
+  const progress = new ProgressBar(phases);
+  progress.startPhase('matrix', `${scenarios.length} scenarios × ${modes.length} modes × ${sandboxes.available.length} sandboxes × ${presets.length} presets × ${repetitions} repetitions (${runs} runs)`);
   const matrix = await runMatrix({
     scenarios,
     modes,
@@ -148,11 +176,18 @@ async function main(argv: readonly string[]): Promise<number> {
     onRun: (label) => progress.tick(label),
   });
 
+  let breakEven: BenchReport['breakEven'];
+  if (breakEvenWanted) {
+    progress.startPhase('break-even', `break-even map: ${breakEvenAxes.calls.length} call counts × ${breakEvenAxes.resultBytes.length} result sizes, parallel and programmatic`);
+    breakEven = await computeBreakEven({ preset: breakEvenPreset, sandboxes, axes: breakEvenAxes, onRun: (label) => progress.tick(`break-even · ${label}`) });
+  } else {
+    breakEven = { status: 'skipped', reason: live ? '--live (the map is computed by the simulator)' : '--no-break-even' };
+  }
+
   let micro: BenchReport['micro'];
   if (microWanted) {
-    progress.note('micro-benchmarks');
-    const timeMs = values['micro-time-ms'] === undefined ? 200 : Number(values['micro-time-ms']);
-    const sections: MicroBenchmarkSection[] = await runMicroBenchmarks({ timeMs, onProgress: (line) => progress.note(line) });
+    progress.startPhase('micro-benchmarks');
+    const sections: MicroBenchmarkSection[] = await runMicroBenchmarks({ timeMs: microTimeMs, onProgress: (line) => progress.note(line) });
     progress.tick('micro-benchmarks done');
     micro = { status: 'measured', sections };
   } else {
@@ -161,7 +196,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   let compactness: BenchReport['compactness'];
   if (compactnessWanted) {
-    progress.note('declaration compactness');
+    progress.startPhase('compactness', 'declaration compactness');
     try {
       const result: CompactnessResult = await measureCompactness(corpus, quick ? { limit: 400 } : {});
       compactness = { status: 'measured', result };
@@ -176,7 +211,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const anthropicRoot = join(repositoryRoot, 'packages/anthropic');
   const report: BenchReport = {
-    schemaVersion: 1,
+    schemaVersion: 2,
     generator: '@codecall/bench',
     date: new Date().toISOString(),
     durationMs: performance.now() - started,
@@ -203,7 +238,7 @@ async function main(argv: readonly string[]): Promise<number> {
       modes,
       presets,
       sandboxes: sandboxIds,
-      command: `pnpm bench ${argv.join(' ')}`.trim(),
+      command: `./dev bench -- ${argv.join(' ')}`.trim(),
     },
     methods: {
       tokenCounting: live
@@ -233,7 +268,11 @@ async function main(argv: readonly string[]): Promise<number> {
       task: scenario.task,
     })),
     cells: matrix.cells,
-    comparisons: compareModes(matrix.cells, scenarios),
+    comparisons: compareModes(matrix.cells, scenarios, 'parallel'),
+    ablation: compareModes(matrix.cells, scenarios, 'sequential'),
+    breakEven,
+    calibration: null,
+    behaviour: [],
     micro,
     compactness,
   };
@@ -243,7 +282,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const markdown = renderMarkdownReport(report);
   await writeFile(join(outDirectory, 'report.md'), markdown);
   // The answer to "when does it pay, which sandbox" goes to stdout; the details stay in the files.
-  const details = markdown.indexOf('\n## Micro-benchmarks');
+  const details = markdown.indexOf('\n## Tokens by class');
   process.stdout.write(`${details === -1 ? markdown : markdown.slice(0, details)}\n`);
   await writeFile(join(outDirectory, 'report.html'), renderHtmlReport(report));
   const wrong = matrix.cells.filter((cell) => cell.status === 'measured' && cell.runs.some((run) => run.correct === 0));

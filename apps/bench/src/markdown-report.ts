@@ -1,5 +1,5 @@
-import type { BenchReport, ModeComparison } from './bench-report.ts';
-import { tokensOf } from './bench-report.ts';
+import type { BreakEvenMap } from './break-even.ts';
+import type { BenchReport, FigureLabel, ModeComparison, TokenSplit } from './bench-report.ts';
 import type { MatrixCell, MetricName } from './run-matrix.ts';
 
 /** `1234567` → `1,234,567`. */
@@ -17,17 +17,30 @@ export function formatMs(value: number): string {
   return `${(value * 1000).toFixed(1)} µs`;
 }
 
+/** Seconds with one decimal (headline latency): `12345` → `12.3 s`. */
+export function formatSeconds(value: number): string {
+  return Number.isFinite(value) ? `${(value / 1000).toFixed(1)} s` : '–';
+}
+
 /** US dollars with enough digits for fractions of a cent. */
 export function formatUsd(value: number): string {
   if (!Number.isFinite(value)) return '–';
+  if (value === 0) return '$0';
   if (value >= 1) return `$${value.toFixed(2)}`;
   if (value >= 0.01) return `$${value.toFixed(4)}`;
-  return `$${value.toFixed(5)}`;
+  if (value >= 0.0001) return `$${value.toFixed(5)}`;
+  return `$${value.toFixed(Math.min(12, 1 - Math.floor(Math.log10(value))))}`;
 }
 
 /** A ratio as `0.12x`. */
 export function formatRatio(value: number): string {
   return Number.isFinite(value) ? `${value >= 10 ? value.toFixed(0) : value.toFixed(2)}x` : '–';
+}
+
+/** Bytes, human scale: `25600` → `25.6 kB`. */
+export function formatBytes(value: number): string {
+  if (!Number.isFinite(value)) return '–';
+  return value >= 1000 ? `${(value / 1000).toFixed(value >= 10_000 ? 0 : 1)} kB` : `${Math.round(value)} B`;
 }
 
 const median = (cell: MatrixCell | undefined, metric: MetricName): number => cell?.stats[metric]?.median ?? Number.NaN;
@@ -50,70 +63,226 @@ export function summaryPreset(report: BenchReport): string {
   return presets.includes('sonnet') ? 'sonnet' : (presets[0] ?? 'sonnet');
 }
 
+/** The sandbox the headline speaks about for programmatic mode: isolated-vm when measured, else the first measured one. */
+export function referenceSandbox(report: BenchReport): string | undefined {
+  const measured = report.cells.filter((cell) => cell.mode === 'programmatic' && cell.status === 'measured').map((cell) => cell.sandbox as string);
+  return measured.includes('isolated-vm') ? 'isolated-vm' : measured[0];
+}
+
+/** How a report's figures are labelled: tokens and costs, model-side figures, correctness. */
+export function reportLabels(report: Pick<BenchReport, 'parameters'>): { tokens: FigureLabel; model: FigureLabel; correct: FigureLabel } {
+  const live = report.parameters.live;
+  return { tokens: live ? 'measured' : 'token-proxy', model: live ? 'measured' : 'simulated', correct: live ? 'measured' : 'scripted' };
+}
+
 function table(header: readonly string[], rows: readonly (readonly string[])[], align?: readonly ('l' | 'r')[]): string {
   const separator = header.map((_, index) => ((align?.[index] ?? 'l') === 'r' ? '---:' : '---'));
   return [header, separator, ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n');
 }
 
-function pct(from: number, to: number): string {
-  if (!Number.isFinite(from) || !Number.isFinite(to) || from === 0) return '–';
-  const change = (to / from - 1) * 100;
-  return `${change > 0 ? '+' : ''}${change.toFixed(0)}%`;
+function ratioRange(values: readonly number[]): string {
+  const sorted = [...values].filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return '–';
+  return sorted.length === 1 || sorted[0] === sorted.at(-1) ? formatRatio(sorted[0]!) : `${formatRatio(sorted[0]!)}–${formatRatio(sorted.at(-1)!)}`;
 }
 
-function findingsText(report: BenchReport, preset: string): string[] {
+function headlineComparisons(report: BenchReport, preset: string): ModeComparison[] {
+  const sandbox = referenceSandbox(report);
+  return report.comparisons.filter((comparison) => comparison.preset === preset && comparison.mode === 'programmatic' && comparison.sandbox === sandbox);
+}
+
+function comparisonText(comparison: ModeComparison): string {
+  return `${formatUsd(comparison.codeCostUsd)} vs ${formatUsd(comparison.baselineCostUsd)} (${formatRatio(comparison.costRatio)}), ${formatSeconds(comparison.codeLatencyMs)} vs ${formatSeconds(comparison.baselineLatencyMs)} (${formatRatio(comparison.latencyRatio)})`;
+}
+
+/** "cheaper from 8 calls at 1.6 kB per result; …", read off the break-even map. */
+export function breakEvenAnswer(map: BreakEvenMap): string[] {
   const lines: string[] = [];
-  const programmatic = report.comparisons.filter((comparison) => comparison.preset === preset && comparison.mode === 'programmatic');
-  const reference = programmatic.filter((comparison) => comparison.sandbox === 'isolated-vm');
-  const pool = reference.length > 0 ? reference : programmatic;
-  const wins = pool.filter((comparison) => comparison.expectation === 'wins');
-  const beat = wins.filter((comparison) => comparison.beatsOnTokensAndRoundTrips);
+  const describe = (pick: (threshold: BreakEvenMap['thresholds'][number]) => number | null): string =>
+    map.thresholds
+      .map((threshold) => {
+        const from = pick(threshold);
+        const first = map.axes.calls[0];
+        return `${formatBytes(threshold.resultBytes)} per result: ${from === null ? `not on this grid (up to ${map.axes.calls.at(-1) ?? '?'} calls)` : from === first ? `from ${from} call${from === 1 ? '' : 's'} (everywhere on the grid)` : `from ${from} calls`}`;
+      })
+      .join('; ');
+  lines.push(`- **Cheaper than parallel** ${describe((threshold) => threshold.cheaperFromCalls)}.`);
+  lines.push(`- **Faster than parallel** ${describe((threshold) => threshold.fasterFromCalls)}.`);
+  return lines;
+}
+
+function verdictLines(report: BenchReport, preset: string): string[] {
+  const labels = reportLabels(report);
+  const lines: string[] = [];
+  const headline = headlineComparisons(report, preset);
+  const sandbox = referenceSandbox(report) ?? 'no sandbox';
+  const loses = headline.filter((comparison) => !comparison.cheaper || !comparison.faster);
+  const wins = headline.filter((comparison) => comparison.cheaper && comparison.faster);
+  lines.push(
+    `Programmatic calling on ${sandbox} against **parallel tool use** (Claude's default), ${preset} preset. Cost in US dollars [${labels.tokens}], latency in seconds [${labels.model}]; the sequential column is an ablation (forced serial tool use), not a baseline.`,
+    '',
+  );
+  if (loses.length === 0) lines.push('- **Where code loses:** no scenario of this suite; see the break-even map for the small tasks where it would.');
+  for (const comparison of loses) {
+    const what = !comparison.cheaper && !comparison.faster ? 'costs more and is slower' : !comparison.cheaper ? 'costs more' : 'is slower';
+    lines.push(`- **Code loses — ${comparison.scenario}:** programmatic ${what}: ${comparisonText(comparison)}.`);
+  }
   if (wins.length > 0) {
-    const ratios = beat.map((comparison) => comparison.codeTokens / comparison.sequentialTokens).sort((a, b) => a - b);
     lines.push(
-      `- **Fan-out, filtering, loops (${wins.length} scenarios): programmatic beat sequential on both tokens and round trips in ${beat.length} of ${wins.length}.** ` +
-        (ratios.length > 0 ? `Tokens fell to ${formatRatio(ratios[0]!)}–${formatRatio(ratios.at(-1)!)} of sequential [token-proxy]; ` : '') +
-        `round trips from ${wins.map((comparison) => comparison.sequentialRoundTrips).join('/')} to ${wins.map((comparison) => comparison.codeRoundTrips).join('/')} [simulated].`,
+      `- **Code pays — ${wins.map((comparison) => comparison.scenario).join(', ')}:** cheaper (${ratioRange(wins.map((comparison) => comparison.costRatio))} of parallel's cost) and faster (${ratioRange(wins.map((comparison) => comparison.latencyRatio))} of its latency).`,
     );
   }
-  for (const comparison of pool.filter((candidate) => candidate.expectation === 'fewer-tokens')) {
-    lines.push(
-      `- **One large result — ${comparison.scenario}:** the same ${comparison.codeRoundTrips} round trips in both modes, but ${formatInteger(comparison.codeTokens)} tokens against ${formatInteger(comparison.sequentialTokens)} (${formatRatio(comparison.codeTokens / comparison.sequentialTokens)}) [token-proxy]: the filtering happens in code, so the large result never enters the context.`,
-    );
+  if (report.breakEven.status === 'measured') {
+    lines.push(`- **Break-even** (read off the map below, ${report.breakEven.preset}, one synthetic fan-out task per point):`);
+    for (const line of breakEvenAnswer(report.breakEven)) lines.push(`  ${line}`);
   }
-  for (const comparison of pool.filter((candidate) => candidate.expectation === 'loses')) {
-    lines.push(
-      `- **Where code loses — ${comparison.scenario}:** programmatic used ${formatInteger(comparison.codeTokens)} tokens against ${formatInteger(comparison.sequentialTokens)} for sequential (${pct(comparison.sequentialTokens, comparison.codeTokens)}) [token-proxy], ` +
-        `${comparison.codeRoundTrips} round trips against ${comparison.sequentialRoundTrips}, cost ${formatUsd(comparison.codeCostUsd)} vs ${formatUsd(comparison.sequentialCostUsd)}, latency ${formatMs(comparison.codeLatencyMs)} vs ${formatMs(comparison.sequentialLatencyMs)} [simulated]. ` +
-        'When each step needs the model to read the previous result, code adds the code tool description and the program tokens and saves nothing.',
-    );
+  if (report.calibration !== null) {
+    const failed = report.calibration.checks.filter((check) => !check.pass);
+    lines.push(`- **Calibration against a published real run:** ${report.calibration.pass ? 'every target met' : `${failed.length} of ${report.calibration.checks.length} targets missed (${failed.map((check) => `${check.name}: ${check.value}`).join('; ')})`} — see Calibration.`);
+  } else {
+    lines.push('- **Calibration:** not available in this build: the simulated figures are not yet checked against a published real run.');
   }
-  const unexpected = programmatic.filter((comparison) => comparison.asExpected === false);
-  if (unexpected.length > 0) {
-    lines.push(`- **Not as expected:** ${unexpected.map((comparison) => `${comparison.scenario} on ${comparison.sandbox} (${comparison.expectation})`).join(', ')}.`);
-  }
-  // Against parallel tool use, the fairer baseline for independent calls.
-  const parallelLines: string[] = [];
-  for (const scenario of report.scenarios) {
-    const parallel = report.cells.find((cell) => cell.scenario === scenario.id && cell.preset === preset && cell.mode === 'parallel' && cell.status === 'measured');
-    const code = report.cells.find((cell) => cell.scenario === scenario.id && cell.preset === preset && cell.mode === 'programmatic' && cell.sandbox === 'isolated-vm' && cell.status === 'measured');
-    if (parallel === undefined || code === undefined) continue;
-    parallelLines.push(`${scenario.id} ${formatRatio(tokensOf(code) / tokensOf(parallel))} tokens, ${median(code, 'roundTrips')} vs ${median(parallel, 'roundTrips')} round trips, latency ${formatMs(median(code, 'latencyMs'))} vs ${formatMs(median(parallel, 'latencyMs'))}`);
-  }
-  if (parallelLines.length > 0) {
-    lines.push(`- **Against parallel tool use** (the fair baseline for independent calls), programmatic on isolated-vm: ${parallelLines.join('; ')}. Parallel already collapses independent calls into one turn; what code still saves there is the tool results that never enter the context, and where there are few, small results (independent-lookups) writing the program costs more output time than it saves, so parallel is as fast or faster.`);
-  }
+  const unexpected = report.comparisons.filter((comparison) => comparison.preset === preset && comparison.asExpected === false);
+  if (unexpected.length > 0) lines.push(`- **Not as the scenario expected** (relative to parallel): ${unexpected.map((comparison) => `${comparison.scenario} on ${comparison.sandbox} (${comparison.expectation})`).join(', ')}.`);
   const native = report.comparisons.filter((comparison) => comparison.preset === preset && comparison.mode === 'native');
-  const nativeMoreTrips = native.filter((comparison) => comparison.codeRoundTrips > 2);
-  if (nativeMoreTrips.length > 0) {
-    lines.push(
-      `- **Native (hosted) mode** needs one API round trip per batch of nested calls: ${nativeMoreTrips.map((comparison) => `${comparison.scenario} ${comparison.codeRoundTrips}`).join(', ')} round trips. Those responses carry no model tokens, but each is a network round trip; dependent loops (paginated-loop) pay it per iteration, which local programmatic calling does not.`,
-    );
+  if (native.length > 0) {
+    lines.push(`- **Native (hosted code execution)** against parallel: cost ${ratioRange(native.map((comparison) => comparison.costRatio))}, latency ${ratioRange(native.map((comparison) => comparison.latencyRatio))}; it needs one API round trip per batch of nested calls (${native.map((comparison) => `${comparison.scenario} ${comparison.codeRoundTrips}`).join(', ')}).`);
+  }
+  const ablation = report.ablation.filter((comparison) => comparison.preset === preset && comparison.mode === 'programmatic' && comparison.sandbox === referenceSandbox(report));
+  if (ablation.length > 0) {
+    lines.push(`- **Ablation, against forced-serial tool use:** cost ${ratioRange(ablation.map((comparison) => comparison.costRatio))}, latency ${ratioRange(ablation.map((comparison) => comparison.latencyRatio))}. This is the comparison that flatters code most; it is not how Claude calls tools by default.`);
   }
   return lines;
 }
 
+function headlineTable(report: BenchReport, preset: string): string[] {
+  const labels = reportLabels(report);
+  const sandbox = referenceSandbox(report);
+  const rows: string[][] = [];
+  for (const scenario of report.scenarios) {
+    const cells = report.cells.filter((cell) => cell.scenario === scenario.id && cell.preset === preset && cell.status === 'measured');
+    const pick = (mode: string, wanted?: string): MatrixCell | undefined => cells.find((cell) => cell.mode === mode && (wanted === undefined || cell.sandbox === wanted));
+    const parallel = pick('parallel');
+    const programmatic = sandbox === undefined ? undefined : pick('programmatic', sandbox);
+    const native = pick('native');
+    const sequential = pick('sequential');
+    const cost = (cell: MatrixCell | undefined): string => {
+      if (cell === undefined) return '–';
+      const sandboxCost = median(cell, 'sandboxCostUsd');
+      return sandboxCost >= 0.01 * median(cell, 'totalCostUsd') ? `${formatUsd(median(cell, 'totalCostUsd'))} (sandbox ${formatUsd(sandboxCost)})` : formatUsd(median(cell, 'totalCostUsd'));
+    };
+    const latency = (cell: MatrixCell | undefined): string => (cell === undefined ? '–' : formatSeconds(median(cell, 'latencyMs')));
+    const correct = [parallel, programmatic, native, sequential].filter((cell): cell is MatrixCell => cell !== undefined);
+    rows.push([
+      `${scenario.id} (${scenario.expectation})`,
+      cost(parallel),
+      latency(parallel),
+      cost(programmatic),
+      latency(programmatic),
+      parallel === undefined || programmatic === undefined ? '–' : formatRatio(median(programmatic, 'totalCostUsd') / median(parallel, 'totalCostUsd')),
+      parallel === undefined || programmatic === undefined ? '–' : formatRatio(median(programmatic, 'latencyMs') / median(parallel, 'latencyMs')),
+      `${cost(native)} · ${latency(native)}`,
+      `${cost(sequential)} · ${latency(sequential)}`,
+      `${correct.filter((cell) => median(cell, 'correct') === 1).length}/${correct.length}`,
+    ]);
+  }
+  return [
+    table(
+      [
+        'scenario (expectation vs parallel)',
+        `parallel: cost [${labels.tokens}]`,
+        `parallel: latency [${labels.model}]`,
+        `programmatic (${sandbox ?? '–'}): cost [${labels.tokens} + measured]`,
+        `programmatic: latency [${labels.model}]`,
+        `cost vs parallel [${labels.tokens}]`,
+        `latency vs parallel [${labels.model}]`,
+        `native (hosted): cost · latency [${labels.tokens} · ${labels.model}]`,
+        `sequential, ablation: cost · latency [${labels.tokens} · ${labels.model}]`,
+        `correct [${labels.correct}]`,
+      ],
+      rows,
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ),
+    '',
+    `Cost: tokens at list prices (uncached input, cache writes 1.25x, cache reads 0.1x, output at the output price) plus sandbox cost, shown in brackets when it is at least 1% of the total. Latency: ${report.parameters.live ? 'measured' : 'simulated model time + measured execution'}. Correct: ${labels.correct === 'scripted' ? 'the scripted policy reached an answer the checker accepts (it shows the tool path works, not that a model would)' : 'the checker accepted the real model\'s answer'}.`,
+  ];
+}
+
+const splitText = (split: TokenSplit): string[] => [formatInteger(split.uncachedInput), formatInteger(split.cacheWrite), formatInteger(split.cacheRead), formatInteger(split.output)];
+
+function tokenTable(report: BenchReport, preset: string): string[] {
+  const labels = reportLabels(report);
+  const sandbox = referenceSandbox(report);
+  const rows: string[][] = [];
+  for (const scenario of report.scenarios) {
+    for (const cell of report.cells.filter((candidate) => candidate.scenario === scenario.id && candidate.preset === preset && candidate.status === 'measured' && (candidate.mode !== 'programmatic' || candidate.sandbox === sandbox))) {
+      rows.push([scenario.id, cellLabel(cell), ...splitText({ uncachedInput: median(cell, 'inputTokens'), cacheWrite: median(cell, 'cacheCreationInputTokens'), cacheRead: median(cell, 'cacheReadInputTokens'), output: median(cell, 'outputTokens') }), formatInteger(median(cell, 'toolResultTokens')), formatInteger(median(cell, 'roundTrips'))]);
+    }
+  }
+  return [
+    table(
+      ['scenario', 'mode', `uncached input [${labels.tokens}]`, `cache write [${labels.tokens}]`, `cache read [${labels.tokens}]`, `output [${labels.tokens}]`, 'tool-result tokens in context [token-proxy]', `round trips [${labels.model}]`],
+      rows,
+      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ),
+  ];
+}
+
+function breakEvenText(report: BenchReport): string[] {
+  const map = report.breakEven;
+  if (map.status !== 'measured') return [`Skipped: ${map.reason}`];
+  const labels = reportLabels(report);
+  const grid = (label: string, value: (point: BreakEvenMap['points'][number]) => number): string =>
+    table(
+      [`${label}: result size \\ calls`, ...map.axes.calls.map(String)],
+      map.axes.resultBytes.map((bytes) => [
+        formatBytes(bytes),
+        ...map.axes.calls.map((calls) => {
+          const point = map.points.find((candidate) => candidate.calls === calls && candidate.resultBytes === bytes);
+          if (point === undefined) return '–';
+          const ratio = value(point);
+          return ratio < 1 ? `**${formatRatio(ratio)}**` : formatRatio(ratio);
+        }),
+      ]),
+      ['l', ...map.axes.calls.map(() => 'r' as const)],
+    );
+  return [
+    `Programmatic (${map.sandbox}) against parallel tool use, ${map.preset} preset. A ratio below 1 (bold) means code is cheaper or faster; the break-even line runs where the ratio crosses 1.`,
+    '',
+    `**Cost ratio, programmatic / parallel [${labels.tokens}]**`,
+    '',
+    grid(`cost ratio [${labels.tokens}]`, (point) => point.costRatio),
+    '',
+    `**Latency ratio, programmatic / parallel [simulated]**`,
+    '',
+    grid('latency ratio [simulated]', (point) => point.latencyRatio),
+    '',
+    ...breakEvenAnswer(map),
+    `- **Program failure rate:** ${map.failureRate.available ? `rates ${map.failureRate.rates.join(', ')}` : `not an axis of this map: ${map.failureRate.reason}.`}`,
+    `- Every point answered correctly [scripted]: ${map.points.every((point) => point.correct) ? 'yes' : `no (${map.points.filter((point) => !point.correct).map((point) => `${point.calls} calls × ${formatBytes(point.resultBytes)}`).join(', ')})`}.`,
+    '',
+    `Method: ${map.method}`,
+  ];
+}
+
+function calibrationText(report: BenchReport): string[] {
+  const calibration = report.calibration;
+  if (calibration === null) return ['Not available in this build: no replica of a published real run was compared.'];
+  return [
+    calibration.source,
+    '',
+    table(
+      ['run', 'request', 'metric', 'simulated [simulated]', 'published [measured, by the source]', 'simulated / published'],
+      calibration.rows.map((row) => [row.run, /^\d+$/.test(row.request) ? `request ${row.request}` : row.request, `${row.metric} (${row.unit})`, row.unit === 'ms' ? formatSeconds(row.simulated) : formatInteger(row.simulated), row.unit === 'ms' ? formatSeconds(row.published) : formatInteger(row.published), formatRatio(row.ratio)]),
+      ['l', 'l', 'l', 'r', 'r', 'r'],
+    ),
+    '',
+    table(['target', 'reached', 'met'], calibration.checks.map((check) => [check.name, check.value, check.pass ? 'yes' : '**no**'])),
+  ];
+}
+
 function sandboxText(report: BenchReport, preset: string): string[] {
+  const labels = reportLabels(report);
   const lines: string[] = [];
   const rows: string[][] = [];
   for (const sandbox of report.sandboxes.available) {
@@ -129,19 +298,20 @@ function sandboxText(report: BenchReport, preset: string): string[] {
     rows.push(['hosted (native)', native[0]?.language ?? 'python', formatMs(times[Math.floor(times.length / 2)] ?? Number.NaN), `${formatMs(times[0] ?? Number.NaN)}–${formatMs(times.at(-1) ?? Number.NaN)}`, `${native.filter((cell) => median(cell, 'correct') === 1).length}/${native.length}`, report.methods.nativeEmulation]);
   }
   for (const skipped of report.sandboxes.skipped) rows.push([skipped.id, '–', '–', '–', '–', `**skipped:** ${skipped.reason}`]);
-  lines.push(table(['sandbox', 'language', 'median sandbox time per task [measured]', 'range over scenarios', 'correct', 'configuration'], rows, ['l', 'l', 'r', 'r', 'r', 'l']));
+  lines.push(table(['sandbox', 'language', 'median sandbox time per task [measured]', 'range over scenarios [measured]', `correct [${labels.correct}]`, 'configuration'], rows, ['l', 'l', 'r', 'r', 'r', 'l']));
   lines.push('');
   lines.push(
-    '- Sandbox time is milliseconds against seconds of model time: in every scenario the simulated model time dominates the end-to-end latency, so the sandbox choice is about isolation, language and operations more than speed.',
-    '- **isolated-vm**: the fastest (no process per run, warm isolates); JavaScript only; the guest shares the host process (a fatal V8 OOM takes the host down unless you use its supervised mode).',
-    '- **subprocess (node / python)**: an OS process per run from a warm pool; the only local choice for Python; jailed with bubblewrap it adds namespaces and no network. Pick it when the model writes Python, or when you want a process boundary.',
-    '- **E2B**: a microVM per sandbox in E2B\'s cloud, for when one host is not enough; adds a network round trip per run.',
+    '- Sandbox time is milliseconds against seconds of model time: the sandbox choice is about isolation, language and operations more than speed.',
+    '- **isolated-vm**: the fastest (warm isolates, no process per run); JavaScript only; supervised mode (the default) keeps a fatal V8 OOM out of the host.',
+    '- **subprocess (node / python)**: an OS process per run from a warm pool; the only local choice for Python; jailed with bubblewrap it adds namespaces and no network.',
+    "- **E2B**: a microVM per sandbox in E2B's cloud, for when one host is not enough; adds a network round trip per run.",
     '- **native (hosted)**: no sandbox to run yourself, but one API round trip per batch of nested calls and hosted container pricing.',
   );
   return lines;
 }
 
 function matrixTables(report: BenchReport): string[] {
+  const labels = reportLabels(report);
   const lines: string[] = [];
   for (const preset of report.parameters.presets) {
     lines.push(`### ${preset.id} (${preset.model}, latency preset \`${preset.latency}\`)`, '');
@@ -150,13 +320,14 @@ function matrixTables(report: BenchReport): string[] {
       lines.push(`**${scenario.title}** (\`${scenario.id}\`, expected: ${scenario.expected})`, '');
       const rows = cells.map((cell) =>
         cell.status !== 'measured'
-          ? [cellLabel(cell), `**${cell.status}**: ${cell.reason ?? ''}`, '', '', '', '', '', '', '', '', '']
+          ? [cellLabel(cell), `**${cell.status}**: ${cell.reason ?? ''}`, '', '', '', '', '', '', '', '', '', '']
           : [
               cellLabel(cell),
               spreadText(cell, 'roundTrips', formatInteger),
               formatInteger(median(cell, 'inputTokens')),
+              formatInteger(median(cell, 'cacheCreationInputTokens')),
+              formatInteger(median(cell, 'cacheReadInputTokens')),
               formatInteger(median(cell, 'outputTokens')),
-              `${formatInteger(median(cell, 'cacheCreationInputTokens'))} / ${formatInteger(median(cell, 'cacheReadInputTokens'))}`,
               formatInteger(median(cell, 'toolResultTokens')),
               formatUsd(median(cell, 'tokenCostUsd')),
               `${spreadText(cell, 'sandboxTimeMs', formatMs)} / ${formatUsd(median(cell, 'sandboxCostUsd'))}`,
@@ -167,15 +338,81 @@ function matrixTables(report: BenchReport): string[] {
       );
       lines.push(
         table(
-          ['mode · sandbox', 'round trips', 'input tok', 'output tok', 'cache write / read tok', 'tool-result tok', 'token cost', 'sandbox time / cost', 'model time [sim]', 'execution time [meas]', 'correct'],
+          [
+            'mode · sandbox',
+            `round trips [${labels.model}]`,
+            `uncached input tok [${labels.tokens}]`,
+            `cache write tok [${labels.tokens}]`,
+            `cache read tok [${labels.tokens}]`,
+            `output tok [${labels.tokens}]`,
+            'tool-result tok [token-proxy]',
+            `token cost [${labels.tokens}]`,
+            'sandbox time / cost [measured]',
+            `model time [${labels.model}]`,
+            'execution time [measured]',
+            `correct [${labels.correct}]`,
+          ],
           rows,
-          ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+          ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
         ),
         '',
       );
     }
   }
   return lines;
+}
+
+const humanKey = (key: string): string => key.replace(/([A-Z])/g, ' $1').toLowerCase();
+
+function valueText(value: unknown): string {
+  if (typeof value === 'number') return Number.isInteger(value) ? formatInteger(value) : String(Number(value.toPrecision(4)));
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (Array.isArray(value)) return value.map(valueText).join(', ');
+  if (typeof value === 'object' && value !== null) return Object.entries(value).map(([key, inner]) => `${humanKey(key)} ${valueText(inner)}`).join('; ');
+  return '–';
+}
+
+function latencyTable(report: BenchReport): string[] {
+  const entries = Object.entries(report.methods.latency);
+  if (entries.every(([, value]) => typeof value !== 'object' || value === null)) return [`- **Latency:** ${entries.map(([name, value]) => `${name}: ${valueText(value)}`).join('; ')}`];
+  const keys = [...new Set(entries.flatMap(([, value]) => Object.keys(value as object)))].filter((key) => key !== 'name' && key !== 'source');
+  const sources = entries.map(([name, value]) => ({ name, source: (value as { source?: unknown }).source })).filter((entry) => typeof entry.source === 'string');
+  return [
+    '**Latency model per preset** (model time is modelled, not waited):',
+    '',
+    table(['preset', ...keys.map(humanKey)], entries.map(([name, value]) => [name, ...keys.map((key) => valueText((value as Record<string, unknown>)[key]))]), ['l', ...keys.map(() => 'r' as const)]),
+    '',
+    ...sources.map((entry) => `- Source, ${entry.name}: ${String(entry.source)}`),
+  ];
+}
+
+function methodsText(report: BenchReport): string[] {
+  const metrics = Object.entries(report.methods.metrics);
+  return [
+    '**Labels.** **[measured]**: timed or counted on this machine (or returned by the real API with `--live`). **[simulated]**: produced by the simulator\'s behaviour and latency models. **[token-proxy]**: counted with the o200k tokenizer as a proxy for Claude\'s, or priced from such counts. **[scripted]**: decided by the scenario\'s scripted policy and checker, not by a model.',
+    '',
+    `**Repetitions** (${report.parameters.repetitions} per cell) sample local timing only: ${report.parameters.live ? 'with --live each repetition is a real API run.' : 'the simulator is deterministic, so tokens, cost and modelled model time are the same in every repetition; only the measured execution and sandbox times vary.'}`,
+    '',
+    ...latencyTable(report),
+    '',
+    ...(report.behaviour.length === 0
+      ? ['**Behaviour model:** not available in this build: the scenarios\' scripted policies alone decide what the simulated model writes.', '']
+      : ['**Behaviour model** (what the simulated model writes and does, applied to every scenario):', '', table(['parameter', 'value', 'unit', 'kind', 'source'], report.behaviour.map((row) => [row.name, valueText(row.value), row.unit, row.kind, row.source]), ['l', 'r', 'l', 'l', 'l']), '']),
+    '**Metrics:**',
+    '',
+    table(['metric', 'unit', 'label', 'meaning'], metrics.map(([name, info]) => [name, info.unit, info.label, info.meaning])),
+    '',
+    `- **Tokens:** ${report.methods.tokenCounting}`,
+    `- **Prices:** ${report.methods.prices}`,
+    `- **Sandbox pricing:** ${report.methods.sandboxPricing}`,
+    `- **Native mode:** ${report.methods.nativeEmulation}`,
+    `- **Cells:** ${report.methods.cells}`,
+    `- **Scenarios:** ${report.parameters.scenarioSources.join(', ')} (${report.scenarios.length}); format in \`benchmarks/scenarios/README.md\`.`,
+    `- **Skipped sandboxes:** ${report.sandboxes.skipped.length === 0 ? 'none' : report.sandboxes.skipped.map((skipped) => `${skipped.id} — ${skipped.reason}`).join('; ')}`,
+    `- **Command:** \`${report.parameters.command}\``,
+    `- **Versions:** ${Object.entries(report.versions).map(([name, version]) => `${name} ${version}`).join(', ')}`,
+  ];
 }
 
 function microText(report: BenchReport): string[] {
@@ -189,7 +426,7 @@ function microText(report: BenchReport): string[] {
     lines.push(`**${section.suite}** [measured, medians of tinybench samples; ratio = codecall / raw baseline of the same run]`, '');
     lines.push(
       table(
-        ['subject', 'workload', 'median', 'p75', 'samples', 'ratio to baseline', 'target'],
+        ['subject', 'workload', 'median [measured]', 'p75 [measured]', 'samples [measured]', 'ratio to baseline [measured]', 'target'],
         section.rows.map((row) => [row.subject, row.name, formatMs(row.medianMs), formatMs(row.p75Ms), row.samples === 0 ? 'derived' : String(row.samples), row.ratio === undefined ? 'baseline' : `${formatRatio(row.ratio)} of ${row.baseline ?? ''}`, row.target === undefined ? '' : `${row.target} ${row.pass === true ? '✔' : row.pass === false ? '✘' : ''}`]),
         ['l', 'l', 'r', 'r', 'r', 'l', 'l'],
       ),
@@ -207,7 +444,7 @@ function compactnessText(report: BenchReport): string[] {
     `${formatInteger(result.tools)} tools of \`${result.corpus.split('/').slice(-3).join('/')}\` in ${result.batches.length} batches; tokenizer: ${result.tokenizer} [token-proxy]. Method: ${result.method}.`,
     '',
     table(
-      ['form', 'tokens', 'vs JSON (total)', 'vs JSON (median batch)', 'descriptions kept'],
+      ['form', 'tokens [token-proxy]', 'vs JSON, total [token-proxy]', 'vs JSON, median batch [token-proxy]', 'descriptions kept [measured]'],
       [
         ['compact JSON tool definitions', formatInteger(result.totals.jsonTokens), '1.00x', '1.00x', `${result.descriptionsKept.of}/${result.descriptionsKept.of}`],
         ['TypeScript declarations', formatInteger(result.totals.typescriptTokens), formatRatio(result.typescriptRatio), formatRatio(result.typescriptMedianBatchRatio), `${result.descriptionsKept.typescript}/${result.descriptionsKept.of}`],
@@ -219,37 +456,32 @@ function compactnessText(report: BenchReport): string[] {
   ];
 }
 
-/** The Markdown summary: when does it pay, which sandbox, then every figure. */
-export function renderMarkdownReport(report: BenchReport): string {
+
+/** The report's Markdown in three parts: title and meta, the verdict, everything else (the HTML report puts its charts between the verdict and the rest). */
+export function markdownSections(report: BenchReport): { title: string[]; verdict: string[]; details: string[] } {
   const preset = summaryPreset(report);
   const live = report.parameters.live;
-  const lines: string[] = [
+  const title = [
     '# codecall benchmark',
     '',
-    `${report.date} · ${String(report.machine['cpu'])} × ${String(report.machine['cores'])} cores · Node ${report.versions['node'] ?? ''} · ${live ? '**live Anthropic API**' : 'Messages API simulator (scripted competent-model policies)'} · ${report.parameters.repetitions} repetition(s) per cell · ${formatMs(report.durationMs)} total`,
-    '',
-    `Labels: **[measured]** timed or counted on this machine; **[simulated]** produced by the simulator's latency model or scripted policy; **[token-proxy]** counted with ${live ? "the API's usage" : 'the o200k tokenizer as a proxy for Claude\'s'}. Figures are medians over repetitions; ranges are min–max.`,
-    '',
-    `## When does programmatic calling pay? (${preset})`,
-    '',
-    ...findingsText(report, preset),
+    `${report.date} · ${String(report.machine['cpu'])} × ${String(report.machine['cores'])} cores · Node ${report.versions['node'] ?? ''} · ${live ? '**live Anthropic API**' : 'Messages API simulator (scripted policies under a behaviour and latency model)'} · ${report.parameters.repetitions} repetition(s) per cell, sampling local timing only · ${formatMs(report.durationMs)} total`,
     '',
   ];
-  const summaryRows: string[][] = [];
-  for (const scenario of report.scenarios) {
-    const cells = report.cells.filter((cell) => cell.scenario === scenario.id && cell.preset === preset && cell.status === 'measured');
-    const pick = (mode: string, sandbox?: string): MatrixCell | undefined => cells.find((cell) => cell.mode === mode && (sandbox === undefined || cell.sandbox === sandbox));
-    const sequential = pick('sequential');
-    const parallel = pick('parallel');
-    const programmatic = pick('programmatic', 'isolated-vm') ?? pick('programmatic');
-    const native = pick('native');
-    const cellText = (cell: MatrixCell | undefined): string => (cell === undefined ? '–' : `${formatInteger(tokensOf(cell))} · ${median(cell, 'roundTrips')} · ${formatUsd(median(cell, 'totalCostUsd'))} · ${formatMs(median(cell, 'latencyMs'))}${median(cell, 'correct') === 1 ? '' : ' ✘'}`);
-    summaryRows.push([`${scenario.id} (${scenario.expectation})`, cellText(sequential), cellText(parallel), cellText(programmatic), cellText(native)]);
-  }
-  lines.push(
-    'Each cell: tokens (input + output) [token-proxy] · round trips [simulated] · cost [token-proxy + measured] · end-to-end latency (simulated model time + measured execution). ✘ marks a wrong answer.',
+  const verdict = [`## Verdict: when does programmatic calling pay? (${preset}, against parallel tool use)`, '', ...verdictLines(report, preset), '', ...headlineTable(report, preset), ''];
+  const details = [
+    `## Tokens by class (${preset})`,
     '',
-    table(['scenario (expectation)', 'sequential', 'parallel', `programmatic (${report.cells.some((cell) => cell.sandbox === 'isolated-vm') ? 'isolated-vm' : 'first sandbox'})`, 'native (hosted)'], summaryRows),
+    'Each class has its own price, so they are never added up in a headline.',
+    '',
+    ...tokenTable(report, preset),
+    '',
+    '## Break-even map',
+    '',
+    ...breakEvenText(report),
+    '',
+    '## Calibration',
+    '',
+    ...calibrationText(report),
     '',
     `## Which sandbox should I pick? (${preset})`,
     '',
@@ -265,27 +497,24 @@ export function renderMarkdownReport(report: BenchReport): string {
     '',
     '## Full matrix',
     '',
-    'Every cell: scenario × mode × sandbox × model preset. Direct modes run no code (sandbox `none`); native runs hosted code (`hosted`). Round trips and execution time show median (min–max) when they varied.',
+    'Every cell: scenario × mode × sandbox × model preset. Direct modes run no code (sandbox `none`); native runs hosted code (`hosted`). Round trips and times show median (min–max) when they varied.',
     '',
     ...matrixTables(report),
     '## Methods',
     '',
-    `- **Tokens:** ${report.methods.tokenCounting}`,
-    `- **Latency:** ${Object.entries(report.methods.latency).map(([name, value]) => `\`${name}\` ${JSON.stringify(value)}`).join('; ')}`,
-    `- **Prices:** ${report.methods.prices}`,
-    `- **Sandbox pricing:** ${report.methods.sandboxPricing}`,
-    `- **Native mode:** ${report.methods.nativeEmulation}`,
-    `- **Cells:** ${report.methods.cells}`,
-    `- **Scenarios:** ${report.parameters.scenarioSources.join(', ')} (${report.scenarios.length}); format in \`benchmarks/scenarios/README.md\`.`,
-    `- **Skipped sandboxes:** ${report.sandboxes.skipped.length === 0 ? 'none' : report.sandboxes.skipped.map((skipped) => `${skipped.id} — ${skipped.reason}`).join('; ')}`,
-    `- **Command:** \`${report.parameters.command}\``,
-    `- **Versions:** ${Object.entries(report.versions).map(([name, version]) => `${name} ${version}`).join(', ')}`,
+    ...methodsText(report),
     '',
-  );
-  return lines.join('\n');
+  ];
+  return { title, verdict, details };
 }
 
-/** Comparisons that did not match their scenario's expectation (programmatic only). */
+/** The Markdown report: the verdict against parallel first, then every figure, then the methods. */
+export function renderMarkdownReport(report: BenchReport): string {
+  const { title, verdict, details } = markdownSections(report);
+  return [...title, ...verdict, ...details].join('\n');
+}
+
+/** Comparisons that did not match their scenario's expectation (programmatic against parallel). */
 export function unexpectedComparisons(report: BenchReport): ModeComparison[] {
   return report.comparisons.filter((comparison) => comparison.asExpected === false);
 }

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,80 +7,154 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchReport } from '../src/bench-report.ts';
+import { checkLayout } from './html-layout.ts';
 
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const readme = fileURLToPath(new URL('../../../benchmarks/scenarios/README.md', import.meta.url));
 
-async function bench(args: readonly string[]): Promise<{ stdout: string; stderr: string; seconds: number }> {
-  const started = performance.now();
-  const { stdout, stderr } = await run(process.execPath, ['--no-node-snapshot', cli, ...args], { timeout: 170_000, maxBuffer: 64 << 20 });
-  return { stdout, stderr, seconds: (performance.now() - started) / 1000 };
+async function bench(args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, ['--no-node-snapshot', cli, ...args], { timeout: 170_000, maxBuffer: 64 << 20 });
 }
 
-const fanOut = ['budget-compliance', 'independent-lookups', 'paginated-loop', 'search-then-fetch', 'task-orchestration', 'container-inspection'];
+const labelPattern = /\[(measured|simulated|token-proxy|scripted)\b/;
 let directory = '';
 let report: BenchReport;
-let quickSeconds = 0;
+let markdown = '';
+let stderr = '';
 
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'codecall-bench-'));
-  const result = await bench(['--quick', '--out', join(directory, 'quick')]);
-  quickSeconds = result.seconds;
+  // A leading `--`, as `./dev bench -- --quick` and `pnpm bench -- --quick` pass it.
+  const result = await bench(['--', '--quick', '--out', join(directory, 'quick')]);
+  stderr = result.stderr;
   report = JSON.parse(await readFile(join(directory, 'quick', 'report.json'), 'utf8')) as BenchReport;
+  markdown = await readFile(join(directory, 'quick', 'report.md'), 'utf8');
 });
 
 afterAll(async () => {
   if (directory !== '') await rm(directory, { recursive: true, force: true });
 });
 
-describe('pnpm bench --quick', () => {
-  it('finishes in under a minute and writes the three reports', async () => {
-    expect(quickSeconds).toBeLessThan(60);
+/** Every Markdown table before the Methods section: header cells and body rows. */
+function tablesOf(text: string): { header: string[]; rows: string[][] }[] {
+  const body = text.slice(0, text.indexOf('\n## Methods'));
+  const tables: { header: string[]; rows: string[][] }[] = [];
+  let current: string[][] = [];
+  for (const line of [...body.split('\n'), '']) {
+    if (line.startsWith('|')) current.push(line.slice(1, -1).split(' | ').map((cell) => cell.trim()));
+    else if (current.length > 0) {
+      const [header, , ...rows] = current;
+      tables.push({ header: header ?? [], rows });
+      current = [];
+    }
+  }
+  return tables;
+}
+
+describe('./dev bench -- --help', () => {
+  it('prints the usage and exits 0 with a leading --', async () => {
+    const { stdout } = await bench(['--', '--help']);
+    expect(stdout).toMatch(/^Usage: \.\/dev bench -- \[options\]/);
+    expect(stdout).toContain('--quick');
+    expect(stdout).toContain('--no-break-even');
+  });
+
+  it('still refuses an unknown option after the --', async () => {
+    await expect(bench(['--', '--no-such-option'])).rejects.toThrow(/Unknown option '--no-such-option'/);
+  });
+});
+
+describe('./dev bench -- --quick', () => {
+  it('writes the three reports, the verdict against parallel first', async () => {
     for (const name of ['report.md', 'report.json', 'report.html']) expect(existsSync(join(directory, 'quick', name)), name).toBe(true);
-    const markdown = await readFile(join(directory, 'quick', 'report.md'), 'utf8');
-    expect(markdown).toContain('## When does programmatic calling pay?');
-    expect(markdown).toContain('## Which sandbox should I pick?');
-    expect(markdown).toMatch(/\[token-proxy\]/);
-    expect(markdown).toMatch(/\[simulated\]/);
-    expect(markdown).toMatch(/\[measured\]/);
+    const verdict = markdown.indexOf('## Verdict: when does programmatic calling pay?');
+    expect(verdict).toBeGreaterThan(0);
+    expect(markdown.slice(verdict, markdown.indexOf('\n', verdict))).toContain('against parallel tool use');
+    for (const later of ['## Tokens by class', '## Break-even map', '## Calibration', '## Which sandbox should I pick?', '## Methods']) expect(markdown.indexOf(later), later).toBeGreaterThan(verdict);
+  });
+
+  it('shows progress for every phase with an estimate of the time left', () => {
+    for (const phase of ['matrix', 'break-even', 'compactness']) expect(stderr, phase).toMatch(new RegExp(`\\[\\d/3 ${phase} `));
+    expect(stderr).toMatch(/~\d+(m\d+)?s left/);
+  });
+
+  it('labels every numeric column of every table (measured / simulated / token-proxy / scripted)', () => {
+    const numeric = /^[\s\d$.,x%()–~*/+-]*\d[\s\d$.,x%()–~*/+µmskB-]*(\(sandbox [$\d.]+\))?[\s\d$.,x%()–~*·/+µmskB-]*$/;
+    const unlabelled: string[] = [];
+    for (const { header, rows } of tablesOf(markdown)) {
+      header.forEach((name, column) => {
+        const values = rows.map((row) => row[column] ?? '').filter((value) => value !== '' && value !== '–');
+        if (values.length === 0 || !values.every((value) => numeric.test(value.replace(/\*\*/g, '')))) return;
+        if (!labelPattern.test(name) && !labelPattern.test(header[0] ?? '')) unlabelled.push(`${header.join(' | ')} → ${name}`);
+      });
+    }
+    expect(unlabelled).toEqual([]);
+    expect(markdown).toMatch(/correct \[scripted\]/);
+    expect(markdown).not.toMatch(/correct \[measured\]/);
+    expect(markdown).toMatch(/sampl\w+ local timing only/);
+  });
+
+  it('compares every code cell with parallel in dollars and seconds; sequential is an ablation', () => {
+    expect(report.comparisons.length).toBeGreaterThan(0);
+    for (const comparison of report.comparisons) {
+      expect(comparison.baseline).toBe('parallel');
+      const parallel = report.cells.find((cell) => cell.scenario === comparison.scenario && cell.preset === comparison.preset && cell.mode === 'parallel')!;
+      expect(comparison.baselineCostUsd).toBe(parallel.stats.totalCostUsd?.median);
+      expect(comparison.baselineLatencyMs).toBe(parallel.stats.latencyMs?.median);
+      expect(comparison.costRatio).toBeCloseTo(comparison.codeCostUsd / comparison.baselineCostUsd, 10);
+      expect(comparison.cheaper).toBe(comparison.codeCostUsd < comparison.baselineCostUsd);
+    }
+    expect(report.ablation.length).toBe(report.comparisons.length);
+    for (const comparison of report.ablation) {
+      expect(comparison.baseline).toBe('sequential');
+      expect(comparison.asExpected).toBeNull();
+    }
+    // The headline table's baseline column is parallel, and sequential is marked as the ablation.
+    const headline = tablesOf(markdown)[0]!;
+    expect(headline.header[1]).toMatch(/^parallel: cost/);
+    expect(headline.header.some((name) => /sequential, ablation/.test(name))).toBe(true);
+  });
+
+  it('prices tokens by class: uncached input, cache writes 1.25x, cache reads 0.1x, output', () => {
+    const sonnet = report.parameters.presets.find((preset) => preset.id === 'sonnet')!;
+    for (const cell of report.cells.filter((candidate) => candidate.status === 'measured')) {
+      const run = cell.runs[0]!;
+      const expected = (run.inputTokens * sonnet.prices.inputPerMillionTokens + run.cacheCreationInputTokens * sonnet.prices.inputPerMillionTokens * 1.25 + run.cacheReadInputTokens * sonnet.prices.inputPerMillionTokens * 0.1 + run.outputTokens * sonnet.prices.outputPerMillionTokens) / 1_000_000;
+      expect(run.tokenCostUsd).toBeCloseTo(expected, 12);
+      expect(run.totalCostUsd).toBeCloseTo(run.tokenCostUsd + run.sandboxCostUsd, 12);
+    }
+  });
+
+  it('the strictly sequential chain is where code loses against parallel', () => {
+    const chain = report.comparisons.filter((comparison) => comparison.scenario === 'sequential-chain' && comparison.mode === 'programmatic');
+    expect(chain.length).toBeGreaterThan(0);
+    for (const row of chain) expect(row.cheaper && row.faster).toBe(false);
+    expect(markdown.indexOf('Code loses — sequential-chain')).toBeGreaterThan(0);
+    // Losses are stated before wins.
+    const pays = markdown.indexOf('**Code pays');
+    if (pays !== -1) expect(markdown.indexOf('Code loses')).toBeLessThan(pays);
   });
 
   it('holds every cell of the matrix, skipped sandboxes with their reason', () => {
     const sandboxes = report.sandboxes.available.length + report.sandboxes.skipped.length;
     expect(report.cells).toHaveLength(report.scenarios.length * (3 + sandboxes));
-    for (const scenario of report.scenarios) {
-      for (const mode of ['sequential', 'parallel', 'native']) expect(report.cells.some((cell) => cell.scenario === scenario.id && cell.mode === mode)).toBe(true);
-      for (const sandbox of [...report.sandboxes.available.map((entry) => entry.id), ...report.sandboxes.skipped.map((entry) => entry.id)]) {
-        expect(report.cells.some((cell) => cell.scenario === scenario.id && cell.mode === 'programmatic' && cell.sandbox === sandbox)).toBe(true);
-      }
-    }
     for (const cell of report.cells.filter((candidate) => candidate.status === 'skipped')) expect(cell.reason ?? '').not.toBe('');
     expect(report.sandboxes.available.map((entry) => entry.id)).toContain('isolated-vm');
     if (process.env['E2B_API_KEY'] === undefined) expect(report.sandboxes.skipped.find((entry) => entry.id === 'e2b')?.reason).toMatch(/E2B_API_KEY/);
   });
 
-  it('every measured cell answered correctly', () => {
-    const wrong = report.cells.filter((cell) => cell.status !== 'skipped' && (cell.status === 'failed' || cell.runs.some((entry) => entry.correct === 0)));
-    expect(wrong.map((cell) => `${cell.scenario} ${cell.mode} ${cell.sandbox}: ${cell.reason ?? cell.answer ?? ''}`)).toEqual([]);
-  });
-
-  it('programmatic beats sequential on tokens and round trips on the fan-out scenarios, not on the sequential chain', () => {
-    const programmatic = report.comparisons.filter((comparison) => comparison.mode === 'programmatic');
-    for (const id of fanOut) {
-      const rows = programmatic.filter((comparison) => comparison.scenario === id);
-      expect(rows.length).toBeGreaterThan(0);
-      for (const row of rows) expect(row.beatsOnTokensAndRoundTrips, `${id} on ${row.sandbox}`).toBe(true);
-    }
-    const chain = programmatic.filter((comparison) => comparison.scenario === 'sequential-chain');
-    expect(chain.length).toBeGreaterThan(0);
-    for (const row of chain) {
-      expect(row.beatsOnTokensAndRoundTrips).toBe(false);
-      expect(row.codeTokens).toBeGreaterThan(row.sequentialTokens);
-    }
+  it('has a break-even map read into the verdict', () => {
+    expect(report.breakEven.status).toBe('measured');
+    if (report.breakEven.status !== 'measured') return;
+    expect(report.breakEven.points).toHaveLength(report.breakEven.axes.calls.length * report.breakEven.axes.resultBytes.length);
+    for (const point of report.breakEven.points) expect(point.correct).toBe(true);
+    expect(markdown).toMatch(/\*\*Cheaper than parallel\*\* /);
+    expect(markdown).toMatch(/\*\*Faster than parallel\*\* /);
   });
 
   it('records the machine, versions, parameters, token counting method and latency preset', () => {
+    expect(report.schemaVersion).toBe(2);
     expect(report.machine['cores']).toBeGreaterThan(0);
     expect(report.versions['node']).toBe(process.version);
     expect(report.parameters.quick).toBe(true);
@@ -89,28 +163,29 @@ describe('pnpm bench --quick', () => {
     expect(report.methods.metrics.roundTrips.label).toBe('simulated');
     expect(report.methods.metrics.sandboxTimeMs.label).toBe('measured');
     expect(report.methods.metrics.totalInputTokens.label).toBe('token-proxy');
+    expect(report.methods.metrics.correct.label).toBe('scripted');
     expect(report.compactness.status).toBe('measured');
   });
 });
 
 describe('the HTML report in headless Chromium', () => {
-  it('renders with its SVG charts', async () => {
-    const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
-    if (chromium === undefined) throw new Error('Chromium is missing: install the Debian package (apt-get install -y chromium); ./dev test installs it when run as root.');
-    const profile = await mkdtemp(join(tmpdir(), 'codecall-chromium-'));
-    try {
-      const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', `--user-data-dir=${profile}`];
-      const page = `file://${join(directory, 'quick', 'report.html')}`;
-      const dom = execFileSync(chromium, [...flags, '--dump-dom', page], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
-      for (const chart of ['tokens', 'round-trips', 'latency', 'cost', 'sandbox-time', 'compactness']) expect(dom, chart).toContain(`data-chart="${chart}"`);
-      const bars = dom.match(/<rect class="bar"/g) ?? [];
-      expect(bars.length).toBeGreaterThan(report.scenarios.length * 4 * 4);
-      const screenshot = join(profile, 'report.png');
-      execFileSync(chromium, [...flags, '--window-size=1200,1600', `--screenshot=${screenshot}`, page], { timeout: 90_000, stdio: 'ignore' });
-      expect((await readFile(screenshot)).subarray(1, 4).toString()).toBe('PNG');
-    } finally {
-      await rm(profile, { recursive: true, force: true });
-    }
+  it('puts the verdict above the first chart, clips no text, keeps one colour per series, draws headline charts on linear axes', async () => {
+    const screenshot = join(directory, 'report.png');
+    const findings = await checkLayout(join(directory, 'quick', 'report.html'), screenshot);
+    expect(findings.verdictBottom).not.toBeNull();
+    expect(findings.firstChartTop).not.toBeNull();
+    expect(findings.verdictBottom!).toBeLessThanOrEqual(findings.firstChartTop!);
+    expect(findings.overflowing).toEqual([]);
+    expect(findings.pageOverflowPx).toBe(0);
+    expect(findings.inconsistentSeries).toEqual([]);
+    for (const title of findings.headlineTitles) expect(title).toMatch(/linear scale/);
+    expect(findings.breakEvenLines).toBe(2);
+    expect(findings.charts).toBeGreaterThanOrEqual(7);
+    expect((await readFile(screenshot)).subarray(1, 4).toString()).toBe('PNG');
+    // The Methods section is tables and sentences, not JSON.
+    const html = await readFile(join(directory, 'quick', 'report.html'), 'utf8');
+    const methods = html.slice(html.indexOf('<h2>Methods</h2>'));
+    expect(methods).not.toMatch(/\{&quot;/);
   });
 });
 
@@ -136,9 +211,9 @@ describe('pnpm bench --scenarios <dir>', () => {
     const measured = custom.cells.filter((cell) => cell.status === 'measured');
     expect(measured.length).toBeGreaterThanOrEqual(2 * 4);
     expect(measured.filter((cell) => cell.runs.some((entry) => entry.correct === 0)).map((cell) => `${cell.scenario} ${cell.mode} ${cell.sandbox}`)).toEqual([]);
-    const stock = custom.comparisons.find((comparison) => comparison.scenario === 'stock-value' && comparison.sandbox === 'isolated-vm');
-    expect(stock?.sequentialRoundTrips).toBe(5);
-    expect(stock?.codeRoundTrips).toBe(2);
+    const stock = custom.ablation.find((comparison) => comparison.scenario === 'stock-value' && comparison.sandbox === 'isolated-vm');
+    expect(stock?.baselineRoundTrips).toBe(5);
+    expect(stock!.codeRoundTrips).toBeLessThan(stock!.baselineRoundTrips);
   });
 
   it('rejects a malformed scenario file with the file and the problem', async () => {
