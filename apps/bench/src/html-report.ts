@@ -9,7 +9,7 @@ function escapeHtml(text: string): string {
 
 // Fixed colours for the modes, so a series has the same colour in every chart of every report.
 const fixedColours: Readonly<Record<string, string>> = {
-  sequential: '#9ca3af',
+  sequential: '#6b7280',
   parallel: '#d97706',
   'programmatic · isolated-vm': '#2563eb',
   'programmatic · subprocess-node': '#059669',
@@ -164,7 +164,7 @@ function ratioColour(ratio: number): string {
 export function renderBreakEvenHeatmap(map: BreakEvenMap, id: string, title: string, label: string, ratioOf: (point: BreakEvenPoint) => number): string {
   const width = 960;
   const left = 90;
-  const top = 52;
+  const top = 60;
   const cellHeight = 34;
   const plotWidth = width - left - 20;
   const columns = map.axes.calls.length;
@@ -174,7 +174,7 @@ export function renderBreakEvenHeatmap(map: BreakEvenMap, id: string, title: str
   const out: string[] = [
     `<svg class="chart heatmap" data-chart="${escapeHtml(id)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}">`,
     `<text x="0" y="16" class="title">${escapeHtml(title)} <tspan class="tag">[${escapeHtml(label)}]</tspan></text>`,
-    `<text x="${left + plotWidth / 2}" y="38" text-anchor="middle" class="axis">independent tool calls per task</text>`,
+    `<text x="${left + plotWidth / 2}" y="36" text-anchor="middle" class="axis">independent tool calls per task</text>`,
   ];
   map.axes.calls.forEach((calls, column) => out.push(`<text x="${(left + column * cellWidth + cellWidth / 2).toFixed(1)}" y="${top - 4}" text-anchor="middle" class="axis">${calls}</text>`));
   const crossings: { x: number; y0: number; y1: number }[] = [];
