@@ -114,7 +114,7 @@ export class ProgressBar {
     if (this.#tty) {
       const width = 20;
       const filled = Math.round(fraction * width);
-      const columns = this.#stream.columns ?? 100;
+      const columns = this.#stream.columns !== undefined && this.#stream.columns > 0 ? this.#stream.columns : 100;
       this.#stream.write(`\r\u001b[2K${`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}`.slice(0, Math.max(20, columns - 1))}`);
       return;
     }
