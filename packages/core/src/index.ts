@@ -30,7 +30,7 @@ export type { SandboxExecuteRequestV1 } from './spec/sandbox-execute-request-v1.
 export type { SandboxExecuteResultV1, SandboxOutputV1 } from './spec/sandbox-execute-result-v1.js';
 export type { SandboxLanguage } from './spec/sandbox-language.js';
 export type { SandboxToolCallV1, SandboxToolResultV1 } from './spec/sandbox-tool-call-v1.js';
-export type { SandboxToolV1 } from './spec/sandbox-tool-v1.js';
+export type { SandboxToolParameterV1, SandboxToolV1 } from './spec/sandbox-tool-v1.js';
 export type { Sandbox, SandboxV1 } from './spec/sandbox-v1.js';
 export { runCode } from './run-code.js';
 export type { RunCodeOptions } from './run-code.js';

@@ -42,7 +42,7 @@ describe('runCode', () => {
     const request = sandbox.requests[0]!;
     expect(request.limits.timeoutMs).toBe(1_000);
     expect(request.limits.maxToolCalls).toBe(1_000);
-    expect(request.tools).toEqual([{ name: 'double', identifier: 'double' }]);
+    expect(request.tools).toEqual([{ name: 'double', identifier: 'double', parameters: [{ name: 'n', required: true }] }]);
     expect(request.language).toBe('javascript');
     expect(request.executionId).toBe(result.executionId);
   });

@@ -60,7 +60,7 @@ describe('createToolset', () => {
     const tools = createToolset([echo, plain]);
     expect(isToolset(tools)).toBe(true);
     expect(tools.sandboxTools).toEqual([
-      { name: 'echo', identifier: 'echo' },
+      { name: 'echo', identifier: 'echo', parameters: [] },
       { name: 'github.list-issues', identifier: 'github_list_issues' },
     ]);
     expect(tools.getByIdentifier('github_list_issues')?.name).toBe('github.list-issues');

@@ -2,6 +2,7 @@ import { assignIdentifiers } from './identifiers.js';
 import { isTool, jsonSchemaTool } from './tool.js';
 import type { AnyTool, JsonSchemaToolDefinition } from './tool.js';
 import type { SandboxToolV1 } from './spec/sandbox-tool-v1.js';
+import { toolParameters } from './tool-parameters.js';
 
 const toolsetMarker = Symbol.for('codecall.Toolset');
 
@@ -58,7 +59,12 @@ export function createToolset(tools: readonly (AnyTool | JsonSchemaToolDefinitio
     entries: Object.freeze(entries),
     get: (name: string) => byName.get(name),
     getByIdentifier: (identifier: string) => byIdentifier.get(identifier),
-    sandboxTools: Object.freeze(entries.map(({ name, identifier }) => Object.freeze({ name, identifier }))),
+    sandboxTools: Object.freeze(
+      entries.map(({ tool, name, identifier }) => {
+        const parameters = toolParameters(tool.inputSchema);
+        return Object.freeze(parameters === undefined ? { name, identifier } : { name, identifier, parameters });
+      }),
+    ),
   });
 }
 

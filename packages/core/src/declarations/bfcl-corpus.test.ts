@@ -80,7 +80,7 @@ describe('BFCL corpus', { timeout: 60_000 }, () => {
     });
   });
 
-  it('gives Python declarations that parse and execute, one async def per tool, with every description', () => {
+  it('gives Python declarations that parse and execute, one def per tool, with every description', () => {
     const texts = toolsets.map((toolset) => generateDeclarations(toolset, { language: 'python' }));
     const checks = checkPython(texts);
     expect(checks).toHaveLength(texts.length);

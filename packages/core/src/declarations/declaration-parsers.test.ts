@@ -121,17 +121,18 @@ export interface PythonCheck {
   readonly syntaxError: string | null;
   /** The exception raised by executing the module (e.g. a `NameError`), if any. */
   readonly runtimeError: string | null;
-  /** Names of `async def` statements anywhere, in order. */
+  /** Names of `def` / `async def` statements anywhere, in order. */
   readonly functions: readonly string[];
-  /** Docstring of each `async def`, decoded, with the 4-space continuation indent removed. */
+  /** Docstring of each function, decoded, with the 4-space continuation indent removed. */
   readonly docstrings: Readonly<Record<string, string | null>>;
   /** Names of classes and assignment targets (the generated types). */
   readonly types: readonly string[];
-  /** Kinds of top-level statements other than imports, classes, assignments and async defs. */
+  /** Kinds of top-level statements other than imports, classes, assignments and function defs. */
   readonly otherStatements: readonly string[];
   /**
-   * Per function, the keys of its input TypedDict as Python sees them, each with its `Literal`
-   * values when it is one (else `null`); missing when the input is not a TypedDict.
+   * Per function, the keys of its input as Python sees them (the keys of its `input` TypedDict, or
+   * its parameters), each with its `Literal` values when it is one (else `null`; an optional
+   * parameter's added `| None` is looked through); missing when the input is neither.
    */
   readonly inputKeys: Readonly<Record<string, Readonly<Record<string, readonly unknown[] | null>>>>;
   /** Per function, its input's required keys. */
@@ -139,7 +140,7 @@ export interface PythonCheck {
 }
 
 const pythonScript = String.raw`
-import ast, json, sys, typing
+import ast, inspect, json, sys, types, typing
 def literal_values(annotation):
     origin = typing.get_origin(annotation)
     if origin in (typing.NotRequired, typing.Required):
@@ -158,7 +159,7 @@ for text in texts:
         result["syntaxError"] = f"{type(error).__name__}: {error}"
         continue
     for node in ast.walk(tree):
-        if isinstance(node, ast.AsyncFunctionDef):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             result["functions"].append(node.name)
             doc = ast.get_docstring(node, clean=False)
             result["docstrings"][node.name] = None if doc is None else doc.replace("\n    ", "\n")
@@ -167,7 +168,7 @@ for text in texts:
             result["types"].append(node.name)
         elif isinstance(node, ast.Assign):
             result["types"].extend(target.id for target in node.targets if isinstance(target, ast.Name))
-        elif not isinstance(node, (ast.ImportFrom, ast.AsyncFunctionDef)):
+        elif not isinstance(node, (ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef)):
             result["otherStatements"].append(type(node).__name__)
     namespace = {"__name__": "declarations"}
     try:
@@ -177,10 +178,24 @@ for text in texts:
         continue
     for name in result["functions"]:
         function = namespace.get(name)
-        annotation = getattr(function, "__annotations__", {}).get("input")
+        signature = inspect.signature(function)
+        # The one-dict form is exactly one positional-only parameter called input.
+        one_dict = [p.kind for p in signature.parameters.values()] == [inspect.Parameter.POSITIONAL_ONLY]
+        annotation = getattr(function, "__annotations__", {}).get("input") if one_dict else None
         if hasattr(annotation, "__required_keys__"):
             result["inputKeys"][name] = {key: literal_values(value) for key, value in annotation.__annotations__.items()}
             result["requiredKeys"][name] = sorted(annotation.__required_keys__)
+        elif not one_dict:
+            parameters = signature.parameters.values()
+            keys = {}
+            for parameter in parameters:
+                value = parameter.annotation
+                if parameter.default is None and typing.get_origin(value) in (typing.Union, types.UnionType):
+                    rest = [arg for arg in typing.get_args(value) if arg is not type(None)]
+                    value = rest[0] if len(rest) == 1 else typing.Union[tuple(rest)]
+                keys[parameter.name] = literal_values(value)
+            result["inputKeys"][name] = keys
+            result["requiredKeys"][name] = sorted(p.name for p in parameters if p.default is inspect.Parameter.empty)
 json.dump(results, sys.stdout)
 `;
 

@@ -41,14 +41,8 @@ describe('generateDeclarations', () => {
       "
     `);
     expect(py).toMatchInlineSnapshot(`
-      "from typing import Any, NotRequired, TypedDict
-      class FInput(TypedDict):
-          s: str
-          n: float
-          i: NotRequired[int]
-          b: NotRequired[bool]
-          z: NotRequired[None]
-      async def f(input: FInput, /) -> Any: ...
+      "from typing import Any
+      def f(s: str, n: float, *, i: int | None = None, b: bool | None = None, z: None = None) -> Any: ...
       "
     `);
   });
@@ -87,16 +81,15 @@ describe('generateDeclarations', () => {
       "
     `);
     expect(declarations(tools, 'python')).toMatchInlineSnapshot(`
-      "from typing import NotRequired, TypedDict
-      class FInput(TypedDict):
-          day: str  # The day. (format: date)
-          # Page size.
-          # Second line. (default: 10, minimum: 1, maximum: 100)
-          limit: NotRequired[int]
-          tags: NotRequired[list[str]]  # Items: A tag.
-      async def f(input: FInput, /) -> list[str]:
+      "def f(day: str, *, limit: int | None = None, tags: list[str] | None = None) -> list[str]:
           """Lists things.
-          Returns: The things."""
+          Returns: The things.
+          
+          Args:
+              day: The day. (format: date)
+              limit: Page size.
+                  Second line. (default: 10, minimum: 1, maximum: 100)
+              tags: Items: A tag."""
       "
     `);
   });
@@ -114,11 +107,11 @@ describe('generateDeclarations', () => {
       "
     `);
     expect(py).toMatchInlineSnapshot(`
-      "from typing import Any, NotRequired, TypedDict
-      class FInput(TypedDict):
-          n: NotRequired[int]  # default: "5 years"
-          a: NotRequired[list[str]]  # default: "None"
-      async def f(input: FInput = {}, /) -> Any: ...
+      "from typing import Any
+      def f(*, n: int | None = None, a: list[str] | None = None) -> Any:
+          """Args:
+              n: default: "5 years"
+              a: default: "None\\""""
       "
     `);
   });
@@ -139,15 +132,8 @@ describe('generateDeclarations', () => {
       "
     `);
     expect(py).toMatchInlineSnapshot(`
-      "from typing import Any, Literal, TypedDict
-      class FInput(TypedDict):
-          s: Literal["a", "b c", "d\\"e"]
-          n: Literal[1, -2.5, 1e+21]
-          b: Literal[True, False]
-          m: Literal["x", 1, True] | None
-          contradicting: Literal["True", "False", "dontcare"]
-          c: Literal["fixed"]
-      async def f(input: FInput, /) -> Any: ...
+      "from typing import Any, Literal
+      def f(s: Literal["a", "b c", "d\\"e"], n: Literal[1, -2.5, 1e+21], b: Literal[True, False], m: Literal["x", 1, True] | None, contradicting: Literal["True", "False", "dontcare"], c: Literal["fixed"]) -> Any: ...
       "
     `);
   });
@@ -173,13 +159,10 @@ describe('generateDeclarations', () => {
       "
     `);
     expect(py).toMatchInlineSnapshot(`
-      "from typing import Any, TypedDict
-      class FInput(TypedDict):
-          a: str | None
-          b: int | None
-          c: str | None  # A date. (format: date)
-          d: str | float
-      async def f(input: FInput, /) -> Any: ...
+      "from typing import Any
+      def f(a: str | None, b: int | None, c: str | None, d: str | float) -> Any:
+          """Args:
+              c: A date. (format: date)"""
       "
     `);
   });
@@ -203,10 +186,7 @@ describe('generateDeclarations', () => {
       class FInputTargetOption2(TypedDict):
           kind: Literal["team"]
           slug: str
-      class FInput(TypedDict):
-          target: FInputTargetOption1 | FInputTargetOption2
-          value: str | list[str]
-      async def f(input: FInput, /) -> Any: ...
+      def f(target: FInputTargetOption1 | FInputTargetOption2, value: str | list[str]) -> Any: ...
       "
     `);
   });
@@ -238,10 +218,7 @@ describe('generateDeclarations', () => {
           id: str  # Identifier.
       class FInputWithRef(Base):
           extra: bool
-      class FInput(TypedDict):
-          inline: FInputInline
-          withRef: FInputWithRef
-      async def f(input: FInput, /) -> Any: ...
+      def f(inline: FInputInline, withRef: FInputWithRef) -> Any: ...
       "
     `);
   });
@@ -290,7 +267,7 @@ describe('generateDeclarations', () => {
           root: Node
           color: NotRequired[Color]
           parent: NotRequired["FInput"]
-      async def f(input: FInput, /) -> Any:
+      def f(root: Node, *, color: Color | None = None, parent: FInput | None = None) -> Any:
           """Input: A tree query."""
       "
     `);
@@ -315,24 +292,16 @@ describe('generateDeclarations', () => {
       "
     `);
     expect(declarations(tools, 'python')).toMatchInlineSnapshot(`
-      "from typing import Any, NotRequired, TypedDict
+      "from typing import Any, TypedDict
       class Item(TypedDict):
           a: str
-      class OneInput(TypedDict):
-          item: NotRequired[Item]
-      async def one(input: OneInput = {}, /) -> Any: ...
+      def one(*, item: Item | None = None) -> Any: ...
       class Item_2(TypedDict):
           b: float
-      class TwoInput(TypedDict):
-          item: NotRequired[Item_2]
-      async def two(input: TwoInput = {}, /) -> Any: ...
-      class ThreeInput(TypedDict):
-          item: NotRequired[Item]
-      async def three(input: ThreeInput = {}, /) -> Any: ...
+      def two(*, item: Item_2 | None = None) -> Any: ...
+      def three(*, item: Item | None = None) -> Any: ...
       Promise = str
-      class FourInput(TypedDict):
-          p: NotRequired[Promise]
-      async def four(input: FourInput = {}, /) -> Any: ...
+      def four(*, p: Promise | None = None) -> Any: ...
       "
     `);
   });
@@ -358,14 +327,7 @@ describe('generateDeclarations', () => {
       class FInputMixed(TypedDict):
           """Other keys: float"""
           name: str
-      class FInput(TypedDict):
-          counts: dict[str, int]
-          anything: dict[str, Any]
-          open: dict[str, Any]
-          closed: dict[str, Any]
-          patterned: dict[str, str]
-          mixed: FInputMixed
-      async def f(input: FInput, /) -> Any: ...
+      def f(counts: dict[str, int], anything: dict[str, Any], open: dict[str, Any], closed: dict[str, Any], patterned: dict[str, str], mixed: FInputMixed) -> Any: ...
       "
     `);
   });
@@ -387,15 +349,8 @@ describe('generateDeclarations', () => {
       "
     `);
     expect(py).toMatchInlineSnapshot(`
-      "from typing import Any, TypedDict
-      class FInput(TypedDict):
-          list: list[float]
-          untyped: list[Any]
-          pair: tuple[str, float]
-          rest: tuple[str, *tuple[bool, ...]]
-          draft7: tuple[int, str]
-          unions: list[str | None]
-      async def f(input: FInput, /) -> Any: ...
+      "from typing import Any
+      def f(list: list[float], untyped: list[Any], pair: tuple[str, float], rest: tuple[str, *tuple[bool, ...]], draft7: tuple[int, str], unions: list[str | None]) -> Any: ...
       "
     `);
   });
@@ -407,12 +362,8 @@ describe('generateDeclarations', () => {
       "
     `);
     expect(py).toMatchInlineSnapshot(`
-      "from typing import Any, Never, NotRequired, TypedDict
-      class FInput(TypedDict):
-          any: Any
-          yes: NotRequired[Any]
-          no: NotRequired[Never]
-      async def f(input: FInput, /) -> Never: ...
+      "from typing import Any, Never
+      def f(any: Any, *, yes: Any | None = None, no: Never | None = None) -> Never: ...
       "
     `);
   });
@@ -425,7 +376,7 @@ describe('generateDeclarations', () => {
     `);
     expect(empty.py).toMatchInlineSnapshot(`
       "from typing import Any
-      async def f(input: dict[str, Any] = {}, /) -> Any: ...
+      def f() -> Any: ...
       "
     `);
     const missing = both({ type: 'object', properties: { a: { type: 'string' } }, required: ['a', 'population'] });
@@ -434,11 +385,8 @@ describe('generateDeclarations', () => {
       "
     `);
     expect(missing.py).toMatchInlineSnapshot(`
-      "from typing import Any, TypedDict
-      class FInput(TypedDict):
-          a: str
-          population: Any
-      async def f(input: FInput, /) -> Any: ...
+      "from typing import Any
+      def f(a: str) -> Any: ...
       "
     `);
   });
@@ -464,7 +412,7 @@ describe('generateDeclarations', () => {
           "__x": NotRequired[bool],
           "ok": NotRequired[str],
       })
-      async def f(input: FInput, /) -> Any: ...
+      def f(input: FInput, /) -> Any: ...
       "
     `);
   });
@@ -494,25 +442,17 @@ describe('generateDeclarations', () => {
       "
     `);
     expect(declarations(tools, 'python')).toMatchInlineSnapshot(`
-      "from typing import Any, TypedDict
-      class GetInput(TypedDict):
-          q: str
-      async def requests_get(input: GetInput, /) -> Any:
+      "from typing import Any
+      def requests_get(q: str) -> Any:
           """Tool name: "requests.get".
           Calls requests.get."""
-      class ListIssuesInput(TypedDict):
-          q: str
-      async def github_list_issues(input: ListIssuesInput, /) -> Any:
+      def github_list_issues(q: str) -> Any:
           """Tool name: "github.list-issues".
           Calls github.list-issues."""
-      class PrintInput(TypedDict):
-          q: str
-      async def print_(input: PrintInput, /) -> Any:
+      def print_(q: str) -> Any:
           """Tool name: "print".
           Calls print."""
-      class GetExpensesInput(TypedDict):
-          q: str
-      async def get_expenses(input: GetExpensesInput, /) -> Any:
+      def get_expenses(q: str) -> Any:
           """Calls get_expenses."""
       "
     `);
@@ -549,17 +489,7 @@ describe('generateDeclarations', () => {
       class FInputConstrainedUnion(TypedDict):
           a: NotRequired[str]
           b: NotRequired[str]
-      class FInput(TypedDict):
-          weirdProperties: NotRequired[dict[str, Any]]
-          emptyEnum: NotRequired[Never]
-          emptyAnyOf: NotRequired[str]
-          unknownType: NotRequired[Any]
-          pythonish: FInputPythonish
-          pointer: NotRequired[emptyAnyOf]
-          dangling: NotRequired[Any]
-          conflicting: NotRequired[str]
-          constrainedUnion: NotRequired[FInputConstrainedUnion]
-      async def f(input: FInput, /) -> Any: ...
+      def f(pythonish: FInputPythonish, *, weirdProperties: dict[str, Any] | None = None, emptyEnum: Never | None = None, emptyAnyOf: str | None = None, unknownType: Any | None = None, pointer: emptyAnyOf | None = None, dangling: Any | None = None, conflicting: str | None = None, constrainedUnion: FInputConstrainedUnion | None = None) -> Any: ...
       "
     `);
   });

@@ -10,17 +10,19 @@
 // maps `Record<string, T>`, tuples `[A, B]`; integers use a leading `type integer = number;`. Hints (format, default, bounds) follow the
 // description in parentheses: `/** Start day (format: date, default: "today") */`.
 //
-// Python — `TypedDict` classes for objects, then one `async def` stub per tool:
+// Python — `TypedDict` classes for objects, then one `def` stub per tool whose parameters are the
+// input's properties: required ones positional-or-keyword in declaration order, optional ones
+// keyword-only with a `None` default (the runner accepts exactly that, plus one dict, and `await`):
 //
 //   from typing import Literal, TypedDict
-//   class GetExpensesInput(TypedDict):
-//       employeeId: str
-//       quarter: Literal["Q1", "Q2", "Q3", "Q4"]
 //   class GetExpensesOutputItem(TypedDict):
 //       amount: float
 //       category: str
-//   async def get_expenses(input: GetExpensesInput, /) -> list[GetExpensesOutputItem]:
+//   def get_expenses(employeeId: str, quarter: Literal["Q1", "Q2", "Q3", "Q4"], *, note: str | None = None) -> list[GetExpensesOutputItem]:
 //       """Expense line items of one employee for a quarter."""
+//
+// An input whose properties are not all identifiers (or that has no listed properties) keeps the
+// one-dict form `def f(input: FInput, /)` with a `TypedDict`.
 //
 // A one-line property description is a trailing `# comment`, a longer one `#` lines above the
 // field; optional keys are `NotRequired[...]`; keys that are not identifiers, or are keywords, use
@@ -55,6 +57,7 @@ import { printPython } from './python-printer.js';
 import type { ToolModel } from './tool-model.js';
 import { pascalCase } from './type-names.js';
 import { printTypescript } from './typescript-printer.js';
+import { toolParameters } from '../tool-parameters.js';
 import { toToolset } from '../toolset.js';
 import type { Toolset } from '../toolset.js';
 import type { AnyTool, JsonSchemaToolDefinition } from '../tool.js';
@@ -108,6 +111,7 @@ export function generateDeclarations(
       inputDoc: docOf(tool.inputSchema),
       output: tool.outputSchema === undefined ? undefined : builder.root(tool.outputSchema, [typeNameStem, 'Output']),
       outputDoc: tool.outputSchema === undefined ? [] : docOf(tool.outputSchema),
+      parameters: toolParameters(tool.inputSchema),
     };
   });
   return language === 'typescript' ? printTypescript(models) : printPython(models);

@@ -3,7 +3,7 @@ import { isOptionalInput, toolNameLine } from './tool-model.js';
 import type { ToolModel } from './tool-model.js';
 import { nameFromHint, TypeNameRegistry } from './type-names.js';
 import { mergeObjects } from './type-node.js';
-import type { Definition, DocLines, ObjectNode, TypeNode } from './type-node.js';
+import type { Definition, DocLines, ObjectNode, PropertyNode, TypeNode } from './type-node.js';
 
 const pythonKeywords: ReadonlySet<string> = new Set([
   'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif',
@@ -22,7 +22,10 @@ function isFieldName(name: string): boolean {
 
 const indent = '    ';
 
-/** Prints Python declarations: `TypedDict` classes for objects, `async def` stubs for tools. */
+/**
+ * Prints Python declarations: `TypedDict` classes for objects, `def` stubs for tools (callable
+ * directly or with `await`; see generate-declarations.ts for the shape).
+ */
 export function printPython(tools: readonly ToolModel[]): string {
   const names = new TypeNameRegistry('python', tools.map((tool) => tool.identifier));
   const imports = new Set<string>();
@@ -218,15 +221,47 @@ export function printPython(tools: readonly ToolModel[]): string {
     }
   };
 
+  /**
+   * The signature of a tool whose input lists its properties, all identifiers: required ones
+   * positional-or-keyword in declaration order, optional ones keyword-only with a `None` default.
+   * `undefined` when the input needs the one-dict form.
+   */
+  const keywordSignature = (tool: ToolModel): { text: string; doc: string[] } | undefined => {
+    const parameters = tool.parameters;
+    const input = resolve(tool.input);
+    if (parameters === undefined || input.kind !== 'object') return undefined;
+    const byName = new Map(input.properties.map((property) => [property.name, property]));
+    if (!parameters.every((parameter) => isFieldName(parameter.name) && byName.has(parameter.name))) return undefined;
+    const required: string[] = [];
+    const optional: string[] = [];
+    const doc: string[] = [];
+    for (const parameter of parameters) {
+      const property = byName.get(parameter.name) as PropertyNode;
+      const text = type(property.type);
+      if (parameter.required) required.push(`${parameter.name}: ${text}`);
+      else optional.push(`${parameter.name}: ${text === 'None' || text.endsWith(' | None') ? text : `${text} | None`} = None`);
+      if (property.doc.length > 0) doc.push(`    ${parameter.name}: ${property.doc[0] ?? ''}`, ...property.doc.slice(1).map((line) => `        ${line}`));
+    }
+    const text = [...required, ...(optional.length > 0 ? ['*', ...optional] : [])].join(', ');
+    return { text, doc: doc.length > 0 ? ['Args:', ...doc] : [] };
+  };
+
   for (const tool of tools) {
-    const inputType = tool.input.kind === 'object' ? object(tool.input, undefined, []) : type(tool.input);
+    const keyword = keywordSignature(tool);
     const resultType = tool.output === undefined ? typing('Any') : type(tool.output);
     const nameLine = toolNameLine(tool);
     const doc = [...(nameLine === undefined ? [] : [nameLine]), ...tool.description];
     if (tool.inputDoc.length > 0) doc.push(`Input: ${tool.inputDoc[0] ?? ''}`, ...tool.inputDoc.slice(1));
     if (tool.outputDoc.length > 0) doc.push(`Returns: ${tool.outputDoc[0] ?? ''}`, ...tool.outputDoc.slice(1));
-    const parameter = `input: ${inputType}${isOptionalInput(tool.input) ? ' = {}' : ''}`;
-    const signature = `async def ${tool.identifier}(${parameter}, /) -> ${resultType}:`;
+    let parameters: string;
+    if (keyword === undefined) {
+      const inputType = tool.input.kind === 'object' ? object(tool.input, undefined, []) : type(tool.input);
+      parameters = `input: ${inputType}${isOptionalInput(tool.input) ? ' = {}' : ''}, /`;
+    } else {
+      parameters = keyword.text;
+      if (keyword.doc.length > 0) doc.push(...(doc.length > 0 ? [''] : []), ...keyword.doc);
+    }
+    const signature = `def ${tool.identifier}(${parameters}) -> ${resultType}:`;
     blocks.push(doc.length === 0 ? `${signature} ...\n` : `${signature}\n${pythonDocstring(doc, indent)}`);
   }
   const header = imports.size === 0 ? '' : `from typing import ${[...imports].sort().join(', ')}\n`;

@@ -1,3 +1,4 @@
+import type { SandboxToolParameterV1 } from '../spec/sandbox-tool-v1.js';
 import { typescriptString } from './text-escaping.js';
 import type { DocLines, TypeNode } from './type-node.js';
 
@@ -17,6 +18,8 @@ export interface ToolModel {
   readonly output: TypeNode | undefined;
   /** Documentation of the output schema itself. */
   readonly outputDoc: DocLines;
+  /** The input's named parameters in declaration order (see `toolParameters`), when it has them. */
+  readonly parameters?: readonly SandboxToolParameterV1[] | undefined;
 }
 
 /** The line that maps a guest identifier back to the tool's real name. */
