@@ -64,8 +64,31 @@ export interface SubprocessJailSettings {
   readonly bwrapPath?: string;
   /** Extra host paths to show read-only inside the jail (at the same path). Default none. */
   readonly readOnlyPaths?: readonly string[];
-  /** User id the guest runs as inside the jail's user namespace. Default 65534 (nobody). */
+  /** User id the guest has inside the jail's user namespace. Default 65534 (nobody). */
   readonly uid?: number;
+  /**
+   * Host user id jailed runners run as when the host runs as root: the switch happens before
+   * bubblewrap makes its namespaces, so the jail is never host root. The interpreters, the runner
+   * programs and `tempDirectory` must be readable by this user (a python under `/root` is not: the
+   * jail then falls back to `/usr/bin/python3`). Ignored when the host is not root (the runner
+   * keeps the host's uid). Default 65534 (nobody).
+   */
+  readonly hostUid?: number;
+  /** Host group id jailed runners run as when the host runs as root. Default `hostUid`. */
+  readonly hostGid?: number;
+  /**
+   * Whether to load the jail's seccomp filter (refuses mount, namespaces, keyrings, bpf, ptrace,
+   * kernel modules, …; x64 and arm64 only). Default `true`; `false` only on another architecture.
+   */
+  readonly seccomp?: boolean;
+}
+
+/** Options of `bubblewrapArgs` that come from probing the host. */
+export interface BubblewrapOptions {
+  /** Descriptor bubblewrap reads the seccomp program from (`--seccomp`). Default none. */
+  readonly seccompDescriptor?: number;
+  /** Add `--disable-userns` (bubblewrap 0.8+): no nested user namespaces. Default `false`. */
+  readonly disableUserns?: boolean;
 }
 
 const systemDirectories = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
@@ -75,11 +98,20 @@ function isUnder(child: string, parent: string): boolean {
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
-/** The bubblewrap argv for one launch (without the bwrap binary itself). */
-export function bubblewrapArgs(spec: SubprocessLaunchSpec, settings: SubprocessJailSettings = {}): string[] {
+// Kernel-tunable trees of /proc, shown read-only over the jail's own /proc.
+const procReadOnly = ['/proc/sys', '/proc/sysrq-trigger', '/proc/irq', '/proc/bus'];
+const deviceNodes = ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom'];
+
+/**
+ * The bubblewrap argv for one launch (without the bwrap binary itself). No `--dev`: bubblewrap
+ * mounts devpts through a second, root-mapped user namespace for it; the few device nodes a
+ * runner needs are bound one by one instead, so the guest's namespace maps only its own uid.
+ */
+export function bubblewrapArgs(spec: SubprocessLaunchSpec, settings: SubprocessJailSettings = {}, options: BubblewrapOptions = {}): string[] {
   const uid = String(settings.uid ?? 65534);
   const args = [
     '--unshare-user', '--uid', uid, '--gid', uid,
+    ...(options.disableUserns === true ? ['--disable-userns'] : []),
     '--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
     '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--hostname', 'codecall',
     '--ro-bind', '/usr', '/usr',
@@ -93,11 +125,23 @@ export function bubblewrapArgs(spec: SubprocessLaunchSpec, settings: SubprocessJ
       // Not present on this system.
     }
   }
-  args.push('--proc', '/proc', '--dev', '/dev', '--bind', spec.workDirectory, '/tmp');
+  args.push('--proc', '/proc');
+  for (const tree of procReadOnly) args.push('--ro-bind-try', tree, tree);
+  args.push('--tmpfs', '/dev');
+  for (const node of deviceNodes) args.push('--dev-bind', node, node);
+  args.push(
+    '--symlink', '/proc/self/fd', '/dev/fd',
+    '--symlink', '/proc/self/fd/0', '/dev/stdin',
+    '--symlink', '/proc/self/fd/1', '/dev/stdout',
+    '--symlink', '/proc/self/fd/2', '/dev/stderr',
+    '--remount-ro', '/dev',
+    '--bind', spec.workDirectory, '/tmp',
+  );
   const mounts = [...spec.interpreterMountPaths, spec.runnerDirectory, ...(settings.readOnlyPaths ?? [])]
     .map((entry) => path.resolve(entry))
     .filter((entry) => !isUnder(entry, '/usr'));
   for (const mount of [...new Set(mounts)].sort()) args.push('--ro-bind', mount, mount);
+  if (options.seccompDescriptor !== undefined) args.push('--seccomp', String(options.seccompDescriptor));
   args.push(
     '--chdir', '/tmp', '--setenv', 'HOME', '/tmp', '--setenv', 'TMPDIR', '/tmp',
     '--', spec.interpreterPath, ...spec.interpreterArgs, spec.runnerPath, ...spec.runnerArgs,

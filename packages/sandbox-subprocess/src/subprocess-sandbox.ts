@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { chownSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SandboxConfigurationError, SandboxDisposedError, SandboxStartError, defaultLimits } from '@codecall/core';
@@ -11,8 +11,9 @@ import type {
   SandboxV1,
 } from '@codecall/core';
 import { findExecutable, resolveNode, resolvePython } from './interpreters.js';
+import { interpreterForJail, jailArgv, jailShellRedirect, plainRunnerPrefix, resolveLauncher } from './jail.js';
+import type { JailEnvironment } from './jail.js';
 import type { ResolvedInterpreter } from './interpreters.js';
-import { bubblewrapArgs } from './launcher.js';
 import type { SubprocessJailSettings, SubprocessLaunchSpec, SubprocessLauncher } from './launcher.js';
 import { ResourceCgroup } from './resource-cgroup.js';
 import { RunnerSession, nodeRunnerPath, pythonRunnerPath, runnerDirectory } from '@codecall/runner';
@@ -34,10 +35,18 @@ export interface SubprocessSandboxSettings {
    * binary behind any pyenv/asdf shim.
    */
   readonly pythonPath?: string;
-  /** How runner processes are started; see `SubprocessLauncher`. Default `'plain'`. */
+  /**
+   * How runner processes are started; see `SubprocessLauncher`. Default `'jail'` (bubblewrap):
+   * a host that cannot jail makes the constructor throw `SandboxConfigurationError` rather than
+   * fall back to an unjailed process.
+   */
   readonly launcher?: SubprocessLauncher;
-  /** Settings of the `'jail'` launcher. */
-  readonly jail?: SubprocessJailSettings;
+  /**
+   * Settings of the `'jail'` launcher, or `false` to opt out of the default jail (the `'plain'`
+   * launcher: the runner has the host's user, files and network — unsafe for untrusted code).
+   * Default `{}` (jailed).
+   */
+  readonly jail?: SubprocessJailSettings | boolean;
   /**
    * Environment variables given to the guest, by value. The guest gets nothing else from the host
    * except `inheritEnv`, plus `PATH`, `HOME`, `TMPDIR` and `LANG` set by the adapter.
@@ -96,6 +105,9 @@ export class SubprocessSandbox implements SandboxV1 {
   readonly #interpreters = new Map<Runtime, ResolvedInterpreter>();
   readonly #active = new Set<RunnerProcess>();
   readonly #activeRuns = new Set<() => void>();
+  readonly #launcher: SubprocessLauncher;
+  readonly #jail: JailEnvironment | undefined;
+  readonly #jailSettings: SubprocessJailSettings;
   #disposed = false;
 
   constructor(settings: SubprocessSandboxSettings = {}) {
@@ -105,10 +117,10 @@ export class SubprocessSandbox implements SandboxV1 {
     if (languages.length === 0 || languages.some((language) => !allLanguages.includes(language))) {
       throw new SandboxConfigurationError(`settings.languages must list some of ${allLanguages.join(', ')}.`, { sandboxId: this.sandboxId });
     }
-    const launcher = settings.launcher ?? 'plain';
-    if (launcher === 'jail' && findExecutable(settings.jail?.bwrapPath ?? 'bwrap') === undefined) {
-      throw new SandboxStartError('The jail launcher needs bubblewrap: install it (apt-get install bubblewrap) or set settings.jail.bwrapPath.', { sandboxId: this.sandboxId });
-    }
+    const { launcher, jail, jailSettings } = resolveLauncher(settings.launcher, settings.jail, this.sandboxId);
+    this.#launcher = launcher;
+    this.#jail = jail;
+    this.#jailSettings = jailSettings;
     for (const [name, value] of [['maxProcesses', settings.maxProcesses], ['maxFileBytes', settings.maxFileBytes], ['startTimeoutMs', settings.startTimeoutMs]] as const) {
       if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
         throw new SandboxConfigurationError(`settings.${name} must be a positive integer, got ${String(value)}.`, { sandboxId: this.sandboxId });
@@ -212,7 +224,9 @@ export class SubprocessSandbox implements SandboxV1 {
   async #interpreter(runtime: Runtime): Promise<ResolvedInterpreter> {
     const known = this.#interpreters.get(runtime);
     if (known !== undefined) return known;
-    const resolved = runtime === 'node' ? await resolveNode(this.#settings.nodePath) : await resolvePython(this.#settings.pythonPath);
+    const configured = runtime === 'node' ? this.#settings.nodePath : this.#settings.pythonPath;
+    let resolved = runtime === 'node' ? await resolveNode(configured) : await resolvePython(configured);
+    if (this.#jail !== undefined) resolved = await interpreterForJail(runtime, resolved, configured, this.#jail.identity, runnerDirectory);
     this.#interpreters.set(runtime, resolved);
     return resolved;
   }
@@ -223,9 +237,11 @@ export class SubprocessSandbox implements SandboxV1 {
     const runtime = runtimeOf(language);
     const interpreter = this.#interpreters.get(runtime);
     if (interpreter === undefined) throw new SandboxStartError(`The ${runtime} interpreter is not resolved yet.`, { sandboxId: this.sandboxId });
-    const launcher = this.#settings.launcher ?? 'plain';
+    const launcher = this.#launcher;
     const base = this.#settings.tempDirectory ?? tmpdir();
     const workDirectory = mkdtempSync(path.join(base, 'codecall-'));
+    // The jail's unprivileged host user owns its private /tmp.
+    if (this.#jail?.identity !== undefined) chownSync(workDirectory, this.#jail.identity.uid, this.#jail.identity.gid);
     const custom = typeof launcher === 'object' || typeof launcher === 'function';
     const interpreterPath = custom ? (runtime === 'node' ? (this.#settings.nodePath ?? interpreter.path) : (this.#settings.pythonPath ?? interpreter.path)) : interpreter.path;
     const interpreterArgs = runtime === 'node'
@@ -242,8 +258,11 @@ export class SubprocessSandbox implements SandboxV1 {
       interpreterMountPaths: interpreter.mountPaths,
     };
     let command: string[];
-    if (launcher === 'plain') command = [spec.interpreterPath, ...spec.interpreterArgs, spec.runnerPath, ...spec.runnerArgs];
-    else if (launcher === 'jail') command = [this.#settings.jail?.bwrapPath ?? 'bwrap', ...bubblewrapArgs(spec, this.#settings.jail)];
+    if (launcher === 'plain') command = [...plainRunnerPrefix(), spec.interpreterPath, ...spec.interpreterArgs, spec.runnerPath, ...spec.runnerArgs];
+    else if (launcher === 'jail') {
+      if (this.#jail === undefined) throw new SandboxStartError('The jail was not probed.', { sandboxId: this.sandboxId });
+      command = jailArgv(spec, this.#jailSettings, this.#jail);
+    }
     else if (typeof launcher === 'function') command = [...launcher(spec).command];
     else command = [...launcher.command, spec.interpreterPath, ...spec.interpreterArgs, spec.runnerPath, ...spec.runnerArgs];
     if (command.length === 0) throw new SandboxConfigurationError('settings.launcher returned an empty command.', { sandboxId: this.sandboxId });
@@ -256,7 +275,9 @@ export class SubprocessSandbox implements SandboxV1 {
         prlimit,
         `--as=${addressSpace}`,
         `--fsize=${this.#settings.maxFileBytes ?? 256 * mebibyte}`,
-        `--nproc=${maxProcesses}`,
+        // RLIMIT_NPROC counts every process of a uid: the jail's shared unprivileged user would
+        // make concurrent runners starve each other (the pids cgroup caps each one instead).
+        ...(this.#jail?.identity === undefined ? [`--nproc=${maxProcesses}`] : []),
         '--core=0',
         '--',
         ...command,
@@ -273,7 +294,7 @@ export class SubprocessSandbox implements SandboxV1 {
     if (cgroup !== undefined || ownsStdio) {
       const joins = (cgroup?.directories ?? []).map((_, index) => `echo $$ > "$${index + 1}/cgroup.procs" && `).join('');
       const shifts = cgroup === undefined || cgroup.directories.length === 0 ? '' : `shift ${cgroup.directories.length}; `;
-      const redirect = ownsStdio ? ' 3<&0 4>&1 </dev/null >/dev/null' : '';
+      const redirect = ownsStdio ? ` 3<&0 4>&1 </dev/null >/dev/null${this.#jail === undefined ? '' : jailShellRedirect(this.#jail)}` : '';
       command = ['/bin/sh', '-c', `${joins}${shifts}exec "$@"${redirect}`, 'codecall-runner', ...(cgroup?.directories ?? []), ...command];
     }
     const jailed = launcher === 'jail';

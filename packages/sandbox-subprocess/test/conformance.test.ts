@@ -11,11 +11,11 @@ const plainOnly = {
 
 describeSandboxConformance({
   name: 'subprocess (plain)',
-  createSandbox: () => createSubprocessSandbox(),
+  createSandbox: () => createSubprocessSandbox({ jail: false }),
   knownFailures: plainOnly,
 });
 
 describeSandboxConformance({
-  name: 'subprocess (jail)',
-  createSandbox: () => createSubprocessSandbox({ launcher: 'jail' }),
+  name: 'subprocess (jail, the default)',
+  createSandbox: () => createSubprocessSandbox(),
 });

@@ -163,7 +163,7 @@ describe.each(['plain', 'jail'] as const)('%s launcher: protocol abuse', (launch
 });
 
 test('working directories are removed after the runs', async () => {
-  const sandbox = createSubprocessSandbox({ pool: false, tempDirectory: tmpdir() });
+  const sandbox = createSubprocessSandbox({ pool: false, tempDirectory: tmpdir(), jail: false });
   const result = await runCode({ sandbox, code: 'return process.cwd();' });
   await sandbox.dispose();
   expect(result.type).toBe('success');

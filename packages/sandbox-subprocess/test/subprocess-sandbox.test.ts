@@ -15,8 +15,10 @@ afterEach(async () => {
 });
 
 describe('capabilities', () => {
-  test('plain is a process with network, jail a jail without', () => {
-    expect(make().capabilities).toMatchObject({ isolation: 'process', network: true, filesystem: true, processApi: true, memoryLimit: true, languages: ['javascript', 'typescript', 'python'] });
+  test('jailed by default; plain (jail: false) is a process with network, jail a jail without', () => {
+    expect(make().capabilities).toMatchObject({ isolation: 'jail', network: false, memoryLimit: true });
+    expect(make({ jail: {} }).capabilities).toMatchObject({ isolation: 'jail', network: false });
+    expect(make({ jail: false }).capabilities).toMatchObject({ isolation: 'process', network: true, filesystem: true, processApi: true, memoryLimit: true, languages: ['javascript', 'typescript', 'python'] });
     expect(make({ launcher: 'jail', languages: ['python'] }).capabilities).toMatchObject({ isolation: 'jail', network: false, languages: ['python'] });
     expect(make({ launcher: { command: ['env'] } }).capabilities).toMatchObject({ isolation: 'process', network: true, memoryLimit: false });
   });
@@ -31,7 +33,7 @@ describe('capabilities', () => {
 
 describe('warm pool', () => {
   test('runs never share a runner by default, and each starts from a warm one', async () => {
-    const sandbox = make({ pool: { size: 2 } });
+    const sandbox = make({ pool: { size: 2 }, jail: false });
     await sandbox.warmUp('python');
     const pids: number[] = [];
     for (let i = 0; i < 4; i++) {
@@ -45,7 +47,7 @@ describe('warm pool', () => {
   });
 
   test('maxReuse lets one runner serve several runs (globals survive, as documented)', async () => {
-    const sandbox = make({ pool: { size: 1, maxReuse: 3 } });
+    const sandbox = make({ pool: { size: 1, maxReuse: 3 }, jail: false });
     const values: unknown[] = [];
     for (let i = 0; i < 4; i++) {
       const result = await runCode({ sandbox, code: 'globalThis.counter = (globalThis.counter ?? 0) + 1; return [process.pid, globalThis.counter];' });
@@ -59,7 +61,7 @@ describe('warm pool', () => {
 
   test('the pool refills after a crash and after the idle timeout stops runners', async () => {
     const marker = `pool${Math.random().toString(36).slice(2)}`;
-    const sandbox = make({ pool: { size: 1, idleTimeoutMs: 300 }, env: { POOL_MARKER: marker } });
+    const sandbox = make({ pool: { size: 1, idleTimeoutMs: 300 }, env: { POOL_MARKER: marker }, jail: false });
     await sandbox.warmUp('javascript');
     expect(hostProcessesWith(marker)).toHaveLength(1);
     const crash = await runCode({ sandbox, code: 'process.kill(process.pid, "SIGKILL");' });
