@@ -48,8 +48,8 @@ interface SubprocessModule {
 
 /**
  * Finds out which sandboxes can run here: isolated-vm (in-process under `--no-node-snapshot`, else
- * supervised), the subprocess adapter with node and python3 (jailed with bubblewrap when it works,
- * else plain), and E2B when `E2B_API_KEY` is set and `@codecall/sandbox-e2b` is installed.
+ * supervised), the subprocess adapter with node and python3 (jailed with bubblewrap, its default;
+ * skipped with the reason where this host cannot jail), and E2B when `E2B_API_KEY` is set and `@codecall/sandbox-e2b` is installed.
  * Every sandbox that cannot run is returned with the reason.
  */
 export async function detectSandboxes(wanted: readonly SandboxId[]): Promise<SandboxAvailability> {
@@ -77,9 +77,7 @@ export async function detectSandboxes(wanted: readonly SandboxId[]): Promise<San
       subprocessProblem = `@codecall/sandbox-subprocess could not be loaded (${(error as Error).message.split('\n')[0] ?? ''}); run ./dev build`;
     }
   }
-  const jail = commandWorks('bwrap', ['--ro-bind', '/', '/', '--unshare-all', '/bin/true']);
-  const launcher = jail ? 'jail' : 'plain';
-  const launcherText = jail ? 'jailed with bubblewrap (no network, own PID/mount namespaces)' : 'plain spawn (bubblewrap unavailable)';
+  const launcherText = 'jailed with bubblewrap (the default: unprivileged host user, no network, own PID/mount namespaces, seccomp)';
   for (const [id, language, runtime] of [
     ['subprocess-node', 'javascript', 'node'],
     ['subprocess-python', 'python', 'python3'],
@@ -94,12 +92,19 @@ export async function detectSandboxes(wanted: readonly SandboxId[]): Promise<San
       continue;
     }
     const create = subprocess.createSubprocessSandbox;
+    try {
+      // The adapter's default is the jail; a host that cannot jail throws here (never a silent plain spawn).
+      await create({ languages: [language], pool: false }).dispose();
+    } catch (error) {
+      skipped.push({ id, reason: (error as Error).message });
+      continue;
+    }
     available.push({
       id,
       language,
       description: `subprocess adapter, ${runtime}, ${launcherText}, default warm pool`,
       pricing: 'local',
-      create: async () => create({ languages: [language], launcher }),
+      create: async () => create({ languages: [language] }),
     });
   }
   if (wanted.includes('e2b')) {

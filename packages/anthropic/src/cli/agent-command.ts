@@ -29,6 +29,7 @@ Options:
   --tools <module>       module exporting \`tools\` (a Toolset or an array of tools)  [required]
   --mode <mode>          sequential | parallel | programmatic | native | hybrid  [default: programmatic]
   --sandbox <name>       isolated-vm | subprocess | none  [default: isolated-vm]
+                         (subprocess is jailed with bubblewrap, and fails where it cannot jail)
   --language <lang>      javascript | typescript | python (code tool)  [default: per sandbox]
   --model <id>           model id  [default: claude-sonnet-4-6]
   --simulate <module>    play the model with the policy exported (as \`policy\`) by <module>, on the loopback simulator
