@@ -1,5 +1,6 @@
-import { fork } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RunError, SandboxExecuteRequestV1, SandboxExecuteResultV1, SandboxToolResultV1 } from '@codecall/core';
@@ -14,11 +15,16 @@ export interface SupervisedEngineSettings {
   readonly sandboxId: string;
   /** Node executable of the children. */
   readonly nodeExecutable: string;
+  /** Program of the children; default the package's own `supervisor-child.js` (tests replace it by hostile ones). */
+  readonly childScript?: string;
 }
 
 interface Worker {
   readonly process: ChildProcess;
+  readonly input: Writable;
+  readonly output: Readable;
   readonly ready: Promise<void>;
+  isReady: boolean;
   stderrTail: string;
   exited: boolean;
   run: SupervisedRun | undefined;
@@ -27,6 +33,8 @@ interface Worker {
 interface SupervisedRun {
   readonly runId: number;
   readonly request: SandboxExecuteRequestV1;
+  /** Call ids the child has used in this run (each may be used once). */
+  readonly callIds: Set<number>;
   finished: boolean;
   finish: (result: SandboxExecuteResultV1) => void;
 }
@@ -37,17 +45,68 @@ const childGraceMs = 2_000;
 const abortGraceMs = 500;
 const startTimeoutMs = 15_000;
 const stderrTailBytes = 16_384;
+// Bound of one message line while no run is active (only "ready" is expected then).
+const idleLineBytes = 64 * 1024;
+const mebibyte = 1024 * 1024;
 
-function childScript(): string {
+// Bound of one message line during a run: a tool call carries at most maxValueBytes of input and a
+// result at most maxValueBytes of value plus maxOutputBytes of output; JSON escaping can make each
+// byte up to six.
+function maxLineBytes(limits: SandboxExecuteRequestV1['limits']): number {
+  return 6 * (limits.maxValueBytes + limits.maxOutputBytes) + idleLineBytes;
+}
+
+// Data the host may hold for a child that does not read its requests before it is killed.
+function maxUnsentBytes(limits: SandboxExecuteRequestV1['limits']): number {
+  return 4 * limits.maxValueBytes + 16 * mebibyte;
+}
+
+function protocolError(reason: string): RunError {
+  return {
+    code: 'SANDBOX_CRASHED',
+    name: 'ProtocolError',
+    message: `The supervised isolate process broke the protocol (${reason}); it was replaced.`,
+  };
+}
+
+/** Splits a byte stream into lines, refusing any line longer than `maxBytes()` before buffering it. */
+function lineSplitter(onLine: (line: string) => void, maxBytes: () => number, onOverflow: () => void): (chunk: Buffer) => void {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let stopped = false;
+  return (chunk) => {
+    let start = 0;
+    while (!stopped) {
+      const newline = chunk.indexOf(10, start);
+      const end = newline === -1 ? chunk.length : newline;
+      if (pendingBytes + (end - start) > maxBytes()) {
+        stopped = true;
+        pending = [];
+        onOverflow();
+        return;
+      }
+      if (newline === -1) {
+        if (end > start) pending.push(chunk.subarray(start));
+        pendingBytes += end - start;
+        return;
+      }
+      const piece = chunk.subarray(start, newline);
+      const line = pending.length === 0 ? piece.toString('utf8') : Buffer.concat([...pending, piece]).toString('utf8');
+      pending = [];
+      pendingBytes = 0;
+      start = newline + 1;
+      onLine(line);
+    }
+  };
+}
+
+function defaultChildScript(): string {
   const beside = new URL('./supervisor-child.js', import.meta.url);
   if (existsSync(beside)) return fileURLToPath(beside);
   // Running from src/ (tests): the compiled child lives in dist/.
   return fileURLToPath(new URL('../dist/supervisor-child.js', import.meta.url));
 }
 
-function isMessage(value: unknown): value is ChildToHostMessage {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
-}
 
 function crashError(worker: Worker, code: number | null, signal: NodeJS.Signals | null): RunError {
   if (/out of memory|CALL_AND_RETRY_LAST|is_heap_oom|invalid size error|Fatal process out of memory/i.test(worker.stderrTail)) {
@@ -64,18 +123,26 @@ function crashError(worker: Worker, code: number | null, signal: NodeJS.Signals 
   };
 }
 
-function validResult(value: unknown): value is SandboxExecuteResultV1 {
-  if (typeof value !== 'object' || value === null) return false;
+// Why a reported result cannot be accepted, or undefined when it can: its shape, and the run's
+// value and output budgets, checked here rather than trusted from the child.
+function resultProblem(value: unknown, limits: SandboxExecuteRequestV1['limits']): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'a malformed result';
   const result = value as Record<string, unknown>;
-  if (typeof result.stdout !== 'string' || typeof result.stderr !== 'string' || typeof result.outputTruncated !== 'boolean') return false;
-  if (result.type === 'success') return result.valueJson === undefined || typeof result.valueJson === 'string';
-  return result.type === 'error' && typeof result.error === 'object' && result.error !== null;
+  if (typeof result.stdout !== 'string' || typeof result.stderr !== 'string' || typeof result.outputTruncated !== 'boolean') return 'a malformed result';
+  if (Buffer.byteLength(result.stdout) + Buffer.byteLength(result.stderr) > limits.maxOutputBytes) return 'output over limits.maxOutputBytes';
+  if (result.type === 'success') {
+    if (result.valueJson !== undefined && typeof result.valueJson !== 'string') return 'a malformed result';
+    if (typeof result.valueJson === 'string' && Buffer.byteLength(result.valueJson) > limits.maxValueBytes) return 'a value over limits.maxValueBytes';
+    return undefined;
+  }
+  return result.type === 'error' && typeof result.error === 'object' && result.error !== null ? undefined : 'a malformed result';
 }
 
 /**
  * Runs guest code in isolates hosted by child Node processes, one run per child at a time, so a
- * fatal V8 error (which aborts a whole process) costs only that run. Tool calls cross the IPC
- * channel as JSON messages; the host keeps its own watchdog and kills a child that stops answering.
+ * fatal V8 error (which aborts a whole process) costs only that run. Tool calls cross a pipe
+ * channel as JSON lines (never trusted: sizes, call ids, counts and budgets are checked here); the host
+ * keeps its own watchdog and kills a child that stops answering or breaks the protocol.
  */
 export class SupervisedEngine {
   readonly #settings: SupervisedEngineSettings;
@@ -125,6 +192,7 @@ export class SupervisedEngine {
       const run: SupervisedRun = {
         runId,
         request,
+        callIds: new Set(),
         finished: false,
         finish: (result) => {
           if (run.finished) return;
@@ -161,14 +229,17 @@ export class SupervisedEngine {
   }
 
   #spawn(): Worker {
-    const child = fork(childScript(), [], {
-      execPath: this.#settings.nodeExecutable,
-      execArgv: ['--no-node-snapshot'],
+    const child = spawn(this.#settings.nodeExecutable, ['--no-node-snapshot', this.#settings.childScript ?? defaultChildScript()], {
       // The child needs no environment; the host's secrets stay out of it even if an isolate is escaped.
       env: { CODECALL_SANDBOX_ID: this.#settings.sandboxId },
-      serialization: 'json',
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      // Not Node's IPC channel: it buffers a message of any size before the host could refuse it.
+      stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
     });
+    const input = child.stdin as Writable;
+    const output = child.stdio[3] as Readable;
+    // A child that died leaves writes to fail: that is its exit, handled below.
+    input.on('error', () => undefined);
+    output.on('error', () => undefined);
     let markReady: () => void = () => undefined;
     let failStart: (error: Error) => void = () => undefined;
     const ready = new Promise<void>((resolve, reject) => {
@@ -176,7 +247,7 @@ export class SupervisedEngine {
       failStart = reject;
     });
     ready.catch(() => undefined);
-    const worker: Worker = { process: child, ready, stderrTail: '', exited: false, run: undefined };
+    const worker: Worker = { process: child, input, output, ready, isReady: false, stderrTail: '', exited: false, run: undefined };
     this.#all.add(worker);
     const startTimer = setTimeout(() => failStart(this.#startError('it did not report ready in time')), startTimeoutMs);
     startTimer.unref();
@@ -184,16 +255,39 @@ export class SupervisedEngine {
     child.stderr?.on('data', (chunk: string) => {
       worker.stderrTail = (worker.stderrTail + chunk).slice(-stderrTailBytes);
     });
-    child.on('message', (message: unknown) => {
-      if (!isMessage(message)) return;
-      if (message.type === 'ready') {
+    const onLine = (line: string): void => {
+      if (worker.exited) return;
+      let message: unknown;
+      try {
+        message = JSON.parse(line);
+      } catch {
+        this.#violation(worker, 'a message that is not JSON');
+        return;
+      }
+      const type = typeof message === 'object' && message !== null ? (message as { type?: unknown }).type : undefined;
+      if (!worker.isReady && type === 'ready') {
+        worker.isReady = true;
         clearTimeout(startTimer);
         markReady();
-      } else if (message.type === 'start-failed') {
+      } else if (!worker.isReady && type === 'start-failed') {
         clearTimeout(startTimer);
-        failStart(this.#startError(String(message.message)));
-      } else this.#onMessage(worker, message);
-    });
+        const reason = (message as { message?: unknown }).message;
+        failStart(this.#startError(typeof reason === 'string' ? reason.slice(0, 2_000) : 'it failed to start'));
+        this.#kill(worker);
+      } else if (worker.isReady && (type === 'tool-call' || type === 'result')) {
+        this.#onMessage(worker, message as ChildToHostMessage);
+      } else {
+        this.#violation(worker, `an unexpected message${typeof type === 'string' ? ` "${type.slice(0, 40)}"` : ''}`);
+      }
+    };
+    output.on(
+      'data',
+      lineSplitter(
+        onLine,
+        () => (worker.run === undefined ? idleLineBytes : maxLineBytes(worker.run.request.limits)),
+        () => this.#violation(worker, 'a message over its size bound'),
+      ),
+    );
     child.on('error', (error) => {
       clearTimeout(startTimer);
       failStart(this.#startError(error.message, error));
@@ -220,49 +314,75 @@ export class SupervisedEngine {
     });
   }
 
+  // A message of a ready child. Anything that does not fit the run in flight retires the child.
   #onMessage(worker: Worker, message: ChildToHostMessage): void {
     const run = worker.run;
-    if (run === undefined || run.finished) return;
-    if (message.type === 'tool-call') {
-      if (message.runId !== run.runId || typeof message.callId !== 'number' || typeof message.call !== 'object' || message.call === null) return;
-      const name = message.call.name;
-      const inputJson = message.call.inputJson;
-      if (typeof name !== 'string' || (inputJson !== undefined && typeof inputJson !== 'string')) return;
-      const callId = message.callId;
-      const settle = (result: SandboxToolResultV1): void => {
-        if (!run.finished) this.#send(worker, { type: 'tool-result', runId: run.runId, callId, result });
-      };
-      run.request.callTool({ name, inputJson }).then(settle, (error: unknown) =>
-        settle({ type: 'error', code: 'TOOL_FAILED', message: error instanceof Error ? error.message : 'The tool failed.' }),
-      );
-    } else if (message.type === 'result' && message.runId === run.runId) {
-      run.finish(
-        validResult(message.result)
-          ? message.result
-          : { type: 'error', error: { code: 'SANDBOX_CRASHED', name: 'ProtocolError', message: 'The supervised process reported a malformed result.' }, stdout: '', stderr: '', outputTruncated: false },
-      );
+    if (run === undefined || run.finished) {
+      this.#violation(worker, 'a message while no run was in flight');
+      return;
     }
+    const fields = message as unknown as Record<string, unknown>;
+    if (fields.runId !== run.runId) {
+      this.#violation(worker, 'a message for another run');
+      return;
+    }
+    if (message.type === 'result') {
+      const problem = resultProblem(fields.result, run.request.limits);
+      if (problem !== undefined) this.#violation(worker, problem);
+      else run.finish(fields.result as SandboxExecuteResultV1);
+      return;
+    }
+    const callId = fields.callId;
+    const call = fields.call;
+    if (typeof callId !== 'number' || !Number.isSafeInteger(callId) || callId <= 0 || run.callIds.has(callId)) {
+      this.#violation(worker, 'a tool call id that is not new');
+      return;
+    }
+    // The guest refuses calls past maxToolCalls + 1 itself; more come only from a forged channel.
+    if (run.callIds.size >= run.request.limits.maxToolCalls + 1) {
+      this.#violation(worker, 'more tool calls than limits.maxToolCalls');
+      return;
+    }
+    const name = typeof call === 'object' && call !== null ? (call as { name?: unknown }).name : undefined;
+    const inputJson = typeof call === 'object' && call !== null ? (call as { inputJson?: unknown }).inputJson : undefined;
+    if (typeof name !== 'string' || name.length > 10_000 || (inputJson !== undefined && typeof inputJson !== 'string')) {
+      this.#violation(worker, 'a malformed tool call');
+      return;
+    }
+    run.callIds.add(callId);
+    const settle = (result: SandboxToolResultV1): void => {
+      if (!run.finished) this.#send(worker, { type: 'tool-result', runId: run.runId, callId, result });
+    };
+    run.request.callTool({ name, inputJson }).then(settle, (error: unknown) =>
+      settle({ type: 'error', code: 'TOOL_FAILED', message: error instanceof Error ? error.message : 'The tool failed.' }),
+    );
+  }
+
+  // The child broke the protocol: its run (if any) fails and the child is killed, never reused.
+  #violation(worker: Worker, reason: string): void {
+    worker.run?.finish({ type: 'error', error: protocolError(reason), stdout: '', stderr: '', outputTruncated: false });
+    this.#kill(worker);
   }
 
   #send(worker: Worker, message: HostToChildMessage): void {
-    if (worker.exited || !worker.process.connected) return;
-    worker.process.send(message, (error) => {
-      if (error !== null && worker.run !== undefined) this.#kill(worker);
-    });
+    if (worker.exited || worker.input.destroyed) return;
+    worker.input.write(`${JSON.stringify(message)}\n`);
+    // A child that does not read its requests must not make the host hold unbounded data for it.
+    const run = worker.run;
+    if (run !== undefined && worker.input.writableLength > maxUnsentBytes(run.request.limits)) this.#violation(worker, 'it stopped reading its requests');
   }
 
   // Idle children must not keep the host process alive.
   #ref(worker: Worker, busy: boolean): void {
-    const child = worker.process as ChildProcess & { channel?: { ref(): void; unref(): void } | null };
-    const stderr = child.stderr as (NodeJS.ReadableStream & { ref?: () => void; unref?: () => void }) | null;
+    const child = worker.process;
+    type Handle = { ref?: () => void; unref?: () => void } | null;
+    const streams = [child.stderr, worker.input, worker.output] as unknown as Handle[];
     if (busy) {
       child.ref();
-      child.channel?.ref();
-      stderr?.ref?.();
+      for (const stream of streams) stream?.ref?.();
     } else {
       child.unref();
-      child.channel?.unref();
-      stderr?.unref?.();
+      for (const stream of streams) stream?.unref?.();
     }
   }
 

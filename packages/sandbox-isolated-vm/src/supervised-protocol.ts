@@ -1,6 +1,11 @@
 import type { ResolvedLimitsV1, SandboxExecuteResultV1, SandboxToolCallV1, SandboxToolResultV1, SandboxToolV1 } from '@codecall/core';
 
-/** Messages the host sends to a supervised child over its IPC channel. */
+// The channel between the host and a supervised child: one JSON message per line, the host's on
+// the child's stdin, the child's on its fd 3. The host trusts nothing the child sends: each line is
+// cut off at a size bound, and every message is checked against the run it claims to belong to
+// (see SupervisedEngine).
+
+/** Messages the host sends to a supervised child (on the child's stdin). */
 export type HostToChildMessage =
   | {
       readonly type: 'run';
@@ -12,7 +17,7 @@ export type HostToChildMessage =
   | { readonly type: 'tool-result'; readonly runId: number; readonly callId: number; readonly result: SandboxToolResultV1 }
   | { readonly type: 'abort'; readonly runId: number };
 
-/** Messages a supervised child sends to the host. */
+/** Messages a supervised child sends to the host (on its fd 3). */
 export type ChildToHostMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'start-failed'; readonly message: string }

@@ -1,5 +1,7 @@
-// Entry point of a supervised child process: hosts an IsolateEngine and talks to the parent over
-// the IPC channel that `child_process.fork` opens. Started with --no-node-snapshot.
+// Entry point of a supervised child process: hosts an IsolateEngine and talks to the parent in
+// JSON lines: requests on stdin, messages on fd 3 (see supervised-protocol.ts). Started with
+// --no-node-snapshot.
+import { Socket } from 'node:net';
 import type { SandboxToolResultV1 } from '@codecall/core';
 import { IsolateEngine, loadIsolatedVm } from './isolate-engine.js';
 import type { ChildToHostMessage, HostToChildMessage } from './supervised-protocol.js';
@@ -10,8 +12,12 @@ const pendingCalls = new Map<string, (result: SandboxToolResultV1) => void>();
 const aborts = new Map<number, AbortController>();
 let nextCallId = 0;
 
+const channel = new Socket({ fd: 3, readable: false, writable: true });
+// The host went away (it closed its end): nothing left to serve.
+channel.on('error', () => process.exit(0));
+
 function send(message: ChildToHostMessage): void {
-  if (process.connected) process.send?.(message);
+  if (!channel.destroyed) channel.write(`${JSON.stringify(message)}\n`);
 }
 
 function onMessage(message: HostToChildMessage): void {
@@ -64,9 +70,32 @@ function onMessage(message: HostToChildMessage): void {
     });
 }
 
-process.on('message', (message: HostToChildMessage) => onMessage(message));
-// The parent went away: nothing left to serve.
-process.on('disconnect', () => {
+function onLine(line: string): void {
+  let message: HostToChildMessage;
+  try {
+    message = JSON.parse(line) as HostToChildMessage;
+  } catch {
+    return;
+  }
+  onMessage(message);
+}
+
+// Lines end at "\n" only (readline would also split at U+2028/U+2029, which JSON leaves raw).
+let pendingText: string[] = [];
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk: string) => {
+  let start = 0;
+  for (let newline = chunk.indexOf('\n'); newline !== -1; newline = chunk.indexOf('\n', start)) {
+    pendingText.push(chunk.slice(start, newline));
+    const line = pendingText.join('');
+    pendingText = [];
+    start = newline + 1;
+    onLine(line);
+  }
+  if (start < chunk.length) pendingText.push(chunk.slice(start));
+});
+// The host closed our stdin (it went away, or retires us): nothing left to serve.
+process.stdin.on('end', () => {
   void engine.dispose().finally(() => process.exit(0));
 });
 
