@@ -143,10 +143,9 @@ describe('abort', () => {
     simulator = await createMessagesSimulator({ policy: () => 'late', latency: { ...latencyPresets.instant, timeToFirstTokenMs: 5_000 } });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    const started = performance.now();
+    // The effect, not a time: without the abort the run would succeed after the 5 s first token.
     const failure = await runAgent({ client: simulator.createClient(), model, tools: [echo], mode: 'parallel', prompt: 'x', abortSignal: controller.signal }).catch((error: unknown) => error);
     expect(failure).toMatchObject({ name: 'AgentError', code: 'ABORTED' });
-    expect(performance.now() - started).toBeLessThan(4_000);
   });
 });
 

@@ -1,5 +1,6 @@
 import { defineTool } from '@codecall/core';
 import type { AnyTool, RunError, RunResult, RunSuccess } from '@codecall/core';
+import { expect } from 'vitest';
 import { z } from 'zod';
 
 function describeResult(result: RunResult): string {
@@ -145,6 +146,15 @@ export function hangingTool(name: string, onCall: () => void = () => undefined):
 /** A unique marker for secrets and file names. */
 export function uniqueToken(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/**
+ * Checks that the adapter itself ended a run at its time limit: `runCode` abandons an adapter that
+ * has not reported 5 s past the limit with a TIMEOUT whose message says so. An effect, not a time:
+ * a loaded machine may be slow, but only an adapter that does not stop its guest is abandoned.
+ */
+export function expectStoppedByAdapter(result: RunResult): void {
+  if (result.type === 'error') expect(result.error.message).not.toMatch(/abandoned/);
 }
 
 /** Milliseconds since `start` (from `performance.now()`). */

@@ -1,7 +1,7 @@
 import { resolveLimits, runCode, SandboxError } from '@codecall/core';
 import type { SandboxToolResultV1, SandboxV1 } from '@codecall/core';
 import { expect } from 'vitest';
-import { constantTool, elapsedMs, expectSuccess } from '../case-helpers.js';
+import { constantTool, expectSuccess } from '../case-helpers.js';
 import { defineCase, lines } from '../conformance-case.js';
 import type { ConformanceCase } from '../conformance-case.js';
 
@@ -73,7 +73,7 @@ const disposeIdempotent = defineCase<undefined>({
 const disposeInFlight = defineCase<string>({
   id: 'lifecycle.dispose-in-flight',
   description:
-    'Disposing a sandbox while guest code spins (after its first tool call arrived) ends that run with an error result (not a rejection, not a hang) within 5 s, and dispose itself settles. Uses a sandbox of its own.',
+    'Disposing a sandbox while guest code spins (after its first tool call arrived) ends that run with an error result other than TIMEOUT (not a rejection, not a wait for its 60 s time limit), and dispose itself settles. Uses a sandbox of its own.',
   code: {
     javascript: lines('await started();', 'while (true) {}'),
     python: lines('await started()', 'while True:', '    pass'),
@@ -88,16 +88,17 @@ const disposeInFlight = defineCase<string>({
       signalStarted();
       return 'go';
     });
-    const run = runCode({ sandbox, language: context.language, code, tools: [started], limits: { timeoutMs: 30_000 } });
+    const run = runCode({ sandbox, language: context.language, code, tools: [started], limits: { timeoutMs: 60_000 } });
     const first = await Promise.race([guestStarted.then(() => 'started' as const), run]);
     if (first !== 'started') throw new Error(`The run ended before the guest called started(): ${JSON.stringify(first)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const disposedAt = performance.now();
     const disposal = sandbox.dispose();
-    const result = await Promise.race([run, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 5_000))]);
-    expect(result === 'hung' ? 'hung' : result.type).toBe('error');
+    // Effects, not times: the run ends with an error that is not its time limit's, and dispose settles
+    // (the case's own test timeout catches a hang).
+    const result = await run;
+    expect(result.type).toBe('error');
+    if (result.type === 'error') expect(result.error.code).not.toBe('TIMEOUT');
     await disposal;
-    expect(elapsedMs(disposedAt)).toBeLessThan(10_000);
   },
 });
 

@@ -1,12 +1,9 @@
 import { expect } from 'vitest';
-import { addTool, constantTool, elapsedMs, expectFailure, expectSuccess, hangingTool } from '../case-helpers.js';
+import { addTool, constantTool, elapsedMs, expectFailure, expectStoppedByAdapter, expectSuccess, hangingTool } from '../case-helpers.js';
 import { defineCase, lines } from '../conformance-case.js';
 import type { ConformanceCase, ConformanceCaseContext } from '../conformance-case.js';
 
 const timeoutMs = 1_000;
-// How long after its time limit an adapter may take to report: well below runCode's own 5 s
-// backstop, so a run that only the backstop ended fails the case.
-const reportGraceMs = 3_000;
 
 async function expectStillUsable(context: ConformanceCaseContext): Promise<void> {
   const result = expectSuccess(await context.run({ code: 'return 1', limits: { timeoutMs: 10_000 } }));
@@ -18,14 +15,16 @@ async function expectTimeout(context: ConformanceCaseContext, code: string, tool
   const result = await context.run({ code, tools, limits: { timeoutMs } });
   const wallMs = elapsedMs(started);
   expectFailure(result, 'TIMEOUT');
+  // A lower bound only (load makes runs slower, never faster); that the adapter itself stopped the
+  // guest is checked by its effect: runCode's backstop did not have to abandon it.
   expect(wallMs).toBeGreaterThanOrEqual(timeoutMs - 50);
-  expect(wallMs).toBeLessThan(timeoutMs + reportGraceMs);
+  expectStoppedByAdapter(result);
   await expectStillUsable(context);
 }
 
 const timeoutSync = defineCase<string>({
   id: 'limits.timeout-sync',
-  description: `A synchronous infinite loop ends with TIMEOUT within timeoutMs + ${reportGraceMs} ms, and the sandbox runs the next code normally.`,
+  description: 'A synchronous infinite loop ends with TIMEOUT reported by the adapter (not abandoned by runCode 5 s past the limit), and the sandbox runs the next code normally.',
   code: {
     javascript: lines('let i = 0;', 'while (true) { i++; }'),
     python: lines('i = 0', 'while True:', '    i += 1'),
@@ -35,7 +34,7 @@ const timeoutSync = defineCase<string>({
 
 const timeoutAfterAwait = defineCase<string>({
   id: 'limits.timeout-after-await',
-  description: `An infinite loop that starts after an awaited tool call ends with TIMEOUT within timeoutMs + ${reportGraceMs} ms.`,
+  description: 'An infinite loop that starts after an awaited tool call ends with TIMEOUT reported by the adapter (not abandoned by runCode 5 s past the limit).',
   code: {
     javascript: lines('const n = await add({ a: 1, b: 2 });', 'let i = n;', 'while (true) { i++; }'),
     python: lines('n = await add({"a": 1, "b": 2})', 'i = n', 'while True:', '    i += 1'),
@@ -156,7 +155,7 @@ const memoryExternal = defineCase<typeof externalPrograms>({
 const abortMidRun = defineCase<{ spinning: string; waiting: string }>({
   id: 'limits.abort-mid-run',
   description:
-    'Firing abortSignal while the guest spins after a tool call, or while it awaits a tool that never answers, ends the run with ABORTED within 3 s of the abort.',
+    'Firing abortSignal while the guest spins after a tool call, or while it awaits a tool that never answers, ends the run with ABORTED (well before its 20 s time limit, which would give TIMEOUT).',
   code: {
     javascript: {
       spinning: lines('await started();', 'while (true) {}'),
@@ -170,18 +169,17 @@ const abortMidRun = defineCase<{ spinning: string; waiting: string }>({
   run: async (context, programs) => {
     for (const code of [programs.spinning, programs.waiting]) {
       const controller = new AbortController();
-      let abortedAt = 0;
+      let aborted = false;
       const started = constantTool('started', () => {
         setTimeout(() => {
-          abortedAt = performance.now();
+          aborted = true;
           controller.abort();
         }, 200);
         return 'go';
       });
       const result = await context.run({ code, tools: [started, hangingTool('hang')], abortSignal: controller.signal, limits: { timeoutMs: 20_000 } });
-      expect(abortedAt).toBeGreaterThan(0);
+      expect(aborted).toBe(true);
       expectFailure(result, 'ABORTED');
-      expect(elapsedMs(abortedAt)).toBeLessThan(3_000);
       await expectStillUsable(context);
     }
   },

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { addTool, elapsedMs, expectFailure, expectSuccess } from '../case-helpers.js';
+import { addTool, expectFailure, expectStoppedByAdapter, expectSuccess } from '../case-helpers.js';
 import { defineCase, lines } from '../conformance-case.js';
 import type { ConformanceCase } from '../conformance-case.js';
 
@@ -108,16 +108,16 @@ const truncation = defineCase<{ flood: string; multibyte: string; expectedPrefix
 const floodUntilTimeout = defineCase<string>({
   id: 'output.flood-until-timeout',
   description:
-    'A guest that writes without end is stopped by its time limit (TIMEOUT within timeoutMs + 3 s) with at most maxOutputBytes of output kept and outputTruncated set.',
+    'A guest that writes without end is stopped by its time limit (TIMEOUT reported by the adapter, not abandoned by runCode) with at most maxOutputBytes of output kept, the first line whole, and outputTruncated set.',
   code: {
     javascript: lines('const line = "x".repeat(1000);', 'while (true) { console.log(line); console.error(line); }'),
     python: lines('import sys', 'line = "x" * 1000', 'while True:', '    print(line)', '    print(line, file=sys.stderr)'),
   },
   run: async (context, code) => {
-    const started = performance.now();
-    const result = await context.run({ code, limits: { timeoutMs: 1_000, maxOutputBytes: 10_000 } });
+    // 3 s: time enough for a slow start on a loaded machine to still write past the 10 kB budget.
+    const result = await context.run({ code, limits: { timeoutMs: 3_000, maxOutputBytes: 10_000 } });
     expectFailure(result, 'TIMEOUT');
-    expect(elapsedMs(started)).toBeLessThan(4_000);
+    expectStoppedByAdapter(result);
     expect(result.outputTruncated).toBe(true);
     expect(Buffer.byteLength(result.stdout) + Buffer.byteLength(result.stderr)).toBeLessThanOrEqual(10_000);
     expect(result.stdout.startsWith('x'.repeat(1_000))).toBe(true);

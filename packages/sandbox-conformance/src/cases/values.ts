@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { addTool, constantTool, elapsedMs, expectFailure, expectSuccess, recordingTool } from '../case-helpers.js';
+import { addTool, constantTool, expectFailure, expectSuccess, recordingTool } from '../case-helpers.js';
 import { defineCase, lines } from '../conformance-case.js';
 import type { ConformanceCase } from '../conformance-case.js';
 
@@ -368,13 +368,11 @@ const exponentialGraph = defineCase<{ input: string; ret: string }>({
   run: async (context, { input, ret }) => {
     const capture = recordingTool('capture');
     const limits = { maxValueBytes: 1_000_000, timeoutMs: 20_000 };
-    const started = performance.now();
     const result = expectSuccess(await context.run({ code: input, tools: [capture.tool], limits }));
     expect(result.value).toBe('VALUE_TOO_LARGE');
     expect(capture.inputs).toStrictEqual([]);
+    // OUTPUT_LIMIT, not TIMEOUT at the 20 s limit: the serializer stopped at the budget.
     expectFailure(await context.run({ code: ret, limits }), 'OUTPUT_LIMIT');
-    // Far below the 20 s time limit: the serializer stopped at the budget.
-    expect(elapsedMs(started)).toBeLessThan(10_000);
   },
 });
 
