@@ -48,6 +48,11 @@ export function metricInfo(live: boolean): Record<MetricName, MetricInfo> {
     modelTimeMs: { unit: 'ms', label: model, meaning: live ? 'measured time waiting for the API' : 'model time from the latency model (not waited)' },
     executionTimeMs: { unit: 'ms', label: 'measured', meaning: 'measured time outside model requests: tool handlers, sandbox runs, agent loop (native: plus the emulated hosted run)' },
     latencyMs: { unit: 'ms', label: live ? 'measured' : 'simulated', meaning: 'model time + execution time: what a user would wait (the headline latency)' },
+    toolLatencyMs: { unit: 'ms', label: live ? 'measured' : 'simulated', meaning: 'modelled tool latency: the behaviour layer\'s per-call latency once per wave of concurrent calls (0 live: inside the measured time)' },
+    hostedOverheadMs: { unit: 'ms', label: live ? 'measured' : 'simulated', meaning: 'modelled hosted code-execution time per program beyond its tool calls (native mode)' },
+    simulatedLatencyMs: { unit: 'ms', label: live ? 'measured' : 'simulated', meaning: 'model time + tool latency + hosted overhead: the simulated part of the latency, identical on every rerun' },
+    toolWaves: { unit: 'waves', label: model, meaning: 'waves of tool calls: concurrent calls count once, serial calls each' },
+    failedPrograms: { unit: 'runs', label: model, meaning: 'program runs that failed and were rewritten (behaviour layer: programFailureRate)' },
     wallTimeMs: { unit: 'ms', label: 'measured', meaning: 'wall time of the run on this machine (simulated model time not waited)' },
     correct: { unit: '0/1', label: live ? 'measured' : 'scripted', meaning: live ? "the scenario's checker accepted the real model's final answer" : "the scenario's checker accepted the scripted policy's final answer: it shows the tool path works, not that a model would get it right" },
   };

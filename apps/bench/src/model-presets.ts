@@ -22,7 +22,7 @@ export interface ModelPreset {
   readonly latency: LatencyPresetName;
   /** Prices used for the cost columns. */
   readonly prices: ModelPrices;
-  /** Shortest cacheable prompt prefix in tokens, as the simulator applies it. */
+  /** Shortest cacheable prompt prefix in tokens, as the simulator applies it (Anthropic docs, "Prompt caching": 4,096 for Haiku 4.5 and Opus 4.5, 1,024 for Sonnet 4.5/4.6). */
   readonly minCacheableTokens: number;
 }
 
@@ -41,7 +41,7 @@ export const modelPresets: readonly ModelPreset[] = [
     model: 'claude-haiku-4-5',
     latency: 'haiku',
     prices: { inputPerMillionTokens: 1, outputPerMillionTokens: 5, cacheWritePerMillionTokens: 1.25, cacheReadPerMillionTokens: 0.1 },
-    minCacheableTokens: 2_048,
+    minCacheableTokens: 4_096,
   },
   {
     id: 'sonnet',
@@ -55,7 +55,7 @@ export const modelPresets: readonly ModelPreset[] = [
     model: 'claude-opus-4-5',
     latency: 'opus',
     prices: { inputPerMillionTokens: 5, outputPerMillionTokens: 25, cacheWritePerMillionTokens: 6.25, cacheReadPerMillionTokens: 0.5 },
-    minCacheableTokens: 1_024,
+    minCacheableTokens: 4_096,
   },
 ];
 

@@ -4,7 +4,10 @@ import type { AgentMetrics } from '@codecall/anthropic';
 import { createMessagesSimulator } from '@codecall/anthropic/simulator';
 import type { MessagesSimulator } from '@codecall/anthropic/simulator';
 import { createToolset } from '@codecall/core';
-import type { SandboxExecuteRequestV1, SandboxExecuteResultV1, SandboxV1, Toolset } from '@codecall/core';
+import type { JsonSchemaToolDefinition, SandboxExecuteRequestV1, SandboxExecuteResultV1, SandboxV1 } from '@codecall/core';
+import { extraToolsOf, systemPromptOf } from './agent-context.ts';
+import { bareBehaviour, resolveBehaviour } from './behaviour-model.ts';
+import type { BehaviourSettings } from './behaviour-model.ts';
 import { sandboxCostUsd, tokenCostUsd } from './model-presets.ts';
 import type { ModelPreset } from './model-presets.ts';
 import type { SandboxAvailability, SandboxId, SandboxTarget } from './sandbox-targets.ts';
@@ -55,12 +58,22 @@ export interface RunMetrics {
   readonly sandboxCostUsd: number;
   /** `tokenCostUsd + sandboxCostUsd`. */
   readonly totalCostUsd: number;
-  /** Model time: simulated by the latency preset (simulator) or measured (live). */
+  /** Model time: simulated by the latency preset per request, continuations included (simulator), or measured (live). */
   readonly modelTimeMs: number;
-  /** Measured time outside the model: tool handlers, sandbox runs (hosted runs in native mode), the agent loop. */
+  /** Simulated tool latency: `toolLatencyMs` of the behaviour layer per wave of concurrent calls (0 live: inside the measured time). */
+  readonly toolLatencyMs: number;
+  /** Simulated hosted code-execution time beyond tool calls (native mode): `hostedProgramStartMs` per program (0 live). */
+  readonly hostedOverheadMs: number;
+  /** Measured time outside the model on this machine: local sandbox runs, tool handlers, the agent loop (native: without the emulated container). */
   readonly executionTimeMs: number;
-  /** `modelTimeMs + executionTimeMs`: the end-to-end time a user would wait. */
+  /** `modelTimeMs + toolLatencyMs + hostedOverheadMs + executionTimeMs`: the end-to-end time a user would wait. */
   readonly latencyMs: number;
+  /** `modelTimeMs + toolLatencyMs + hostedOverheadMs`: the simulated part of the latency, identical on every rerun. */
+  readonly simulatedLatencyMs: number;
+  /** Waves of tool calls: calls running concurrently count once (a parallel turn, one `Promise.all`), serial calls each. */
+  readonly toolWaves: number;
+  /** Program runs that failed (the model then rewrote the program; see the behaviour layer's `programFailureRate`). */
+  readonly failedPrograms: number;
   /** Measured wall time of the run on this machine (the simulator does not wait for modelled time). */
   readonly wallTimeMs: number;
   /** 1 when the checker accepted the final answer, else 0. */
@@ -69,6 +82,18 @@ export interface RunMetrics {
 
 /** Names of the per-run metrics. */
 export type MetricName = keyof RunMetrics;
+
+/** One Messages API request of a simulated run, as the simulator answered it. */
+export interface RequestRecord {
+  /** All input tokens of the request (uncached + cache writes + cache reads). */
+  readonly inputTokens: number;
+  /** Output tokens. */
+  readonly outputTokens: number;
+  /** Modelled time of the request, in milliseconds. */
+  readonly simulatedMs: number;
+  /** Whether the model was consulted (false: a continuation that only carried nested calls). */
+  readonly modelTurn: boolean;
+}
 
 /** One cell of the matrix: scenario x mode x sandbox x model preset. */
 export interface MatrixCell {
@@ -90,6 +115,13 @@ export interface MatrixCell {
   readonly stats: Partial<Record<MetricName, Spread>>;
   /** Final answer of the first run. */
   readonly answer?: string;
+  /** Every request of the first run (simulated runs only). */
+  readonly requests?: readonly RequestRecord[];
+  /**
+   * How `correct` was decided: `scripted` in simulated runs (the scenario's policy plays the model, so
+   * correctness checks the tool path, not a model), `measured` with `--live`.
+   */
+  readonly correctness: 'scripted' | 'measured';
   /** Errors of runs that threw, if any. */
   readonly errors?: readonly string[];
 }
@@ -106,6 +138,12 @@ export interface RunMatrixSettings {
   readonly liveClient?: Anthropic;
   /** Multiplies the simulator's modelled waits (0: report, do not wait). Default 0. */
   readonly timeScale?: number;
+  /** Overrides of the behaviour layer's parameters (see `behaviourParameters`). Default: none. */
+  readonly behaviour?: Partial<BehaviourSettings>;
+  /** No system prompt and no extra tools (as in the cookbook run used for calibration). Default `false`. */
+  readonly bare?: boolean;
+  /** Prompt caching breakpoints in every request. Default `true`. */
+  readonly promptCaching?: boolean;
   /** Progress after each run. */
   readonly onRun?: (label: string) => void;
 }
@@ -152,16 +190,81 @@ class TimedSandbox implements SandboxV1 {
   }
 }
 
+/**
+ * Counts waves of tool calls without depending on timing: a call's result is held until no new
+ * call has started for `quietMs`, so calls started together (one parallel turn, one Promise.all,
+ * one batch of nested calls) are one wave and dependent calls are one wave each. The time spent
+ * holding is reported so that measured times can leave it out.
+ */
+class WaveCounter {
+  waves = 0;
+  holdMs = 0;
+  readonly #quietMs: number;
+  #batch: { release: Promise<void>; open: () => void; timer: NodeJS.Timeout | undefined; startedAt: number } | undefined;
+
+  constructor(quietMs: number) {
+    this.#quietMs = quietMs;
+  }
+
+  reset(): void {
+    this.waves = 0;
+    this.holdMs = 0;
+  }
+
+  async call<T>(run: () => Promise<T>): Promise<T> {
+    let batch = this.#batch;
+    if (batch === undefined) {
+      this.waves++;
+      let open!: () => void;
+      const release = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      batch = { release, open, timer: undefined, startedAt: performance.now() };
+      this.#batch = batch;
+    }
+    const current = batch;
+    clearTimeout(current.timer);
+    current.timer = setTimeout(() => {
+      if (this.#batch === current) this.#batch = undefined;
+      this.holdMs += performance.now() - current.startedAt;
+      current.open();
+    }, this.#quietMs);
+    try {
+      return await run();
+    } finally {
+      await current.release;
+    }
+  }
+}
+
+/** The scenario's tools with every call going through the wave counter. */
+function countedTools(tools: readonly JsonSchemaToolDefinition[], counter: WaveCounter): JsonSchemaToolDefinition[] {
+  return tools.map((tool) => ({ ...tool, execute: (input, context) => counter.call(async () => tool.execute(input, context)) }));
+}
+
 function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-function toRunMetrics(metrics: AgentMetrics, preset: ModelPreset, correct: boolean, sandboxTimeMs: number, pricing: 'local' | 'hosted' | 'e2b' | 'none', hosted: boolean): RunMetrics {
+interface RunExtras {
+  readonly sandboxTimeMs: number;
+  readonly pricing: 'local' | 'hosted' | 'e2b' | 'none';
+  readonly toolLatencyMs: number;
+  readonly hostedOverheadMs: number;
+  readonly holdMs: number;
+  readonly toolWaves: number;
+  readonly failedPrograms: number;
+}
+
+function toRunMetrics(metrics: AgentMetrics, preset: ModelPreset, correct: boolean, extras: RunExtras): RunMetrics {
+  const { sandboxTimeMs, toolLatencyMs, hostedOverheadMs } = extras;
   const tokenCost = tokenCostUsd(metrics, preset.prices);
-  const sandboxCost = sandboxCostUsd(pricing, sandboxTimeMs);
+  const sandboxCost = sandboxCostUsd(extras.pricing, sandboxTimeMs);
   const modelTimeMs = metrics.simulatedModelTimeMs ?? metrics.modelTimeMs;
-  // Hosted code runs inside the model requests; everything else that is not a model request is execution.
-  const executionTimeMs = Math.max(0, metrics.wallTimeMs - metrics.modelTimeMs) + (hosted && metrics.simulatedModelTimeMs !== undefined ? sandboxTimeMs : 0);
+  // Outside the model requests, minus the wave counter's holding (a benchmark device, not latency).
+  // Hosted runs happen inside the requests: their time is the simulated hostedOverheadMs.
+  const executionTimeMs = Math.max(0, metrics.wallTimeMs - metrics.modelTimeMs - extras.holdMs);
+  const simulatedLatencyMs = modelTimeMs + toolLatencyMs + hostedOverheadMs;
   return {
     roundTrips: metrics.modelRoundTrips,
     inputTokens: metrics.inputTokens,
@@ -179,8 +282,13 @@ function toRunMetrics(metrics: AgentMetrics, preset: ModelPreset, correct: boole
     sandboxCostUsd: sandboxCost,
     totalCostUsd: tokenCost + sandboxCost,
     modelTimeMs,
+    toolLatencyMs,
+    hostedOverheadMs,
     executionTimeMs,
-    latencyMs: modelTimeMs + executionTimeMs,
+    latencyMs: simulatedLatencyMs + executionTimeMs,
+    simulatedLatencyMs,
+    toolWaves: extras.toolWaves,
+    failedPrograms: extras.failedPrograms,
     wallTimeMs: metrics.wallTimeMs,
     correct: correct ? 1 : 0,
   };
@@ -205,7 +313,11 @@ interface CellPlan {
  * (`scenario.reset`) and the simulator (cache, containers) are reset before every run. Skipped
  * sandboxes give `skipped` cells with the reason.
  */
-export async function runMatrix(settings: RunMatrixSettings): Promise<{ cells: MatrixCell[]; nativeEmulation: string }> {
+export async function runMatrix(settings: RunMatrixSettings): Promise<{ cells: MatrixCell[]; nativeEmulation: string; behaviour: BehaviourSettings }> {
+  const resolved = resolveBehaviour(settings.behaviour);
+  const behaviour = settings.bare === true ? bareBehaviour(resolved) : resolved;
+  const system = systemPromptOf(behaviour);
+  const counter = new WaveCounter(20);
   const cells: MatrixCell[] = [];
   const sandboxes = new Map<SandboxId, SandboxV1>();
   const live = settings.liveClient !== undefined;
@@ -226,7 +338,14 @@ export async function runMatrix(settings: RunMatrixSettings): Promise<{ cells: M
             : `hosted code execution emulated by the simulator in JavaScript (${chosen.description}), because subprocess-python is not available`;
       }
     }
-    const toolsets = new Map<string, Toolset>(settings.scenarios.map((scenario) => [scenario.id, createToolset(scenario.tools)]));
+    // The scenario's tools (through the wave counter) and the agent's other tools (direct calls only).
+    const toolsets = new Map(
+      settings.scenarios.map((scenario) => {
+        const extra = extraToolsOf(behaviour, new Set(scenario.tools.map((tool) => tool.name)));
+        const callers = Object.fromEntries(extra.map((tool) => [tool.name, ['direct'] as const]));
+        return [scenario.id, { tools: createToolset([...countedTools(scenario.tools, counter), ...extra]), callers }] as const;
+      }),
+    );
     for (const preset of settings.presets) {
       let simulator: MessagesSimulator | undefined;
       if (!live) {
@@ -235,13 +354,16 @@ export async function runMatrix(settings: RunMatrixSettings): Promise<{ cells: M
           latency: preset.latency,
           timeScale: settings.timeScale ?? 0,
           cache: { minCacheableTokens: preset.minCacheableTokens },
+          toolUseOverheadTokens: behaviour.toolUseOverheadTokens,
+          codeExecutionToolTokens: behaviour.codeExecutionToolTokens,
+          continuationLatencyMs: behaviour.continuationRoundTripMs,
           ...(nativeSandbox === undefined ? {} : { sandbox: nativeSandbox, nativeLanguage: nativeSandbox.capabilities.languages.includes('python') ? 'python' : 'javascript' }),
         });
       }
       const client = settings.liveClient ?? simulator!.createClient({ maxRetries: 0 });
       try {
         for (const scenario of settings.scenarios) {
-          simulator?.setPolicy(scenarioPolicy(scenario));
+          simulator?.setPolicy(scenarioPolicy(scenario, behaviour));
           const plans: CellPlan[] = [];
           for (const mode of settings.modes) {
             if (mode === 'programmatic') for (const target of settings.sandboxes.available) plans.push({ mode, sandbox: target.id, target });
@@ -250,25 +372,35 @@ export async function runMatrix(settings: RunMatrixSettings): Promise<{ cells: M
           for (const plan of plans) {
             const label = `${preset.id} · ${scenario.id} · ${plan.mode}${plan.sandbox === 'none' ? '' : ` · ${plan.sandbox}`}`;
             if (plan.mode === 'native' && !live && nativeSandbox === undefined) {
-              cells.push({ scenario: scenario.id, mode: plan.mode, sandbox: plan.sandbox, preset: preset.id, status: 'skipped', reason: 'no sandbox is available to emulate hosted code execution', runs: [], stats: {} });
+              cells.push({ scenario: scenario.id, mode: plan.mode, sandbox: plan.sandbox, preset: preset.id, status: 'skipped', reason: 'no sandbox is available to emulate hosted code execution', correctness: live ? 'measured' : 'scripted', runs: [], stats: {} });
               for (let index = 0; index < settings.repetitions; index++) settings.onRun?.(label);
               continue;
             }
             const runs: RunMetrics[] = [];
             const errors: string[] = [];
             let answer: string | undefined;
+            let requests: RequestRecord[] | undefined;
             for (let repetition = 0; repetition < settings.repetitions; repetition++) {
               await scenario.reset?.();
               simulator?.reset();
               if (nativeSandbox !== undefined) nativeSandbox.elapsedMs = 0;
+              counter.reset();
+              let failedPrograms = 0;
               try {
                 const sandbox = plan.target === undefined ? undefined : sandboxes.get(plan.target.id);
+                const { tools, callers } = toolsets.get(scenario.id)!;
                 const result = await runAgent({
                   client,
                   model: preset.model,
-                  tools: toolsets.get(scenario.id)!,
+                  tools,
+                  callers,
                   mode: plan.mode,
                   prompt: scenario.task,
+                  ...(system === undefined ? {} : { system }),
+                  promptCaching: settings.promptCaching ?? true,
+                  onEvent: (event) => {
+                    if (event.type === 'code-result' && event.isError) failedPrograms++;
+                  },
                   ...(sandbox === undefined ? {} : { sandbox, language: plan.target!.language }),
                   maxTurns: 100,
                   maxToolResultBytes: 2_000_000,
@@ -277,10 +409,33 @@ export async function runMatrix(settings: RunMatrixSettings): Promise<{ cells: M
                 });
                 const correct = result.status === 'completed' && checkAnswer(scenario, result.text);
                 answer ??= result.text;
+                requests ??= simulator?.exchanges.map((exchange) => {
+                  const usage = exchange.message?.usage;
+                  return {
+                    inputTokens: (usage?.input_tokens ?? 0) + (usage?.cache_creation_input_tokens ?? 0) + (usage?.cache_read_input_tokens ?? 0),
+                    outputTokens: usage?.output_tokens ?? 0,
+                    simulatedMs: exchange.simulatedMs,
+                    modelTurn: exchange.policyCalls > 0,
+                  };
+                });
                 const hosted = plan.mode === 'native';
-                const sandboxTimeMs = hosted ? (live ? 0 : (nativeSandbox?.elapsedMs ?? 0)) : result.metrics.sandboxTimeMs;
+                const hostedOverheadMs = hosted && !live ? result.metrics.toolCalls.codeRuns * behaviour.hostedProgramStartMs : 0;
+                // Local sandbox time is measured (minus the wave counter's holding, which happens inside code runs);
+                // hosted container time is the simulated overhead plus the modelled tool waves it waited on.
+                const toolLatencyMs = live ? 0 : counter.waves * behaviour.toolLatencyMs;
+                const sandboxTimeMs = hosted ? (live ? 0 : hostedOverheadMs + toolLatencyMs) : Math.max(0, result.metrics.sandboxTimeMs - (plan.target === undefined ? 0 : counter.holdMs));
                 const pricing = hosted ? 'hosted' : plan.target === undefined ? 'none' : plan.target.pricing;
-                runs.push(toRunMetrics(result.metrics, preset, correct, sandboxTimeMs, pricing, hosted));
+                runs.push(
+                  toRunMetrics(result.metrics, preset, correct, {
+                    sandboxTimeMs,
+                    pricing,
+                    toolLatencyMs,
+                    hostedOverheadMs,
+                    holdMs: counter.holdMs,
+                    toolWaves: counter.waves,
+                    failedPrograms,
+                  }),
+                );
               } catch (error) {
                 errors.push(errorText(error));
               }
@@ -297,13 +452,15 @@ export async function runMatrix(settings: RunMatrixSettings): Promise<{ cells: M
               runs,
               stats: statsOf(runs),
               ...(answer === undefined ? {} : { answer }),
+              ...(requests === undefined ? {} : { requests }),
+              correctness: live ? 'measured' : 'scripted',
               ...(errors.length === 0 ? {} : { errors }),
             });
           }
           // Sandboxes that cannot run here still get their cells, with the reason.
           if (settings.modes.includes('programmatic')) {
             for (const skipped of settings.sandboxes.skipped) {
-              cells.push({ scenario: scenario.id, mode: 'programmatic', sandbox: skipped.id, preset: preset.id, status: 'skipped', reason: skipped.reason, runs: [], stats: {} });
+              cells.push({ scenario: scenario.id, mode: 'programmatic', sandbox: skipped.id, preset: preset.id, status: 'skipped', reason: skipped.reason, correctness: live ? 'measured' : 'scripted', runs: [], stats: {} });
             }
           }
         }
@@ -315,5 +472,5 @@ export async function runMatrix(settings: RunMatrixSettings): Promise<{ cells: M
     for (const sandbox of sandboxes.values()) await sandbox.dispose();
     await nativeSandbox?.dispose();
   }
-  return { cells, nativeEmulation };
+  return { cells, nativeEmulation, behaviour };
 }

@@ -1,6 +1,10 @@
-import type { PolicyRequest, PolicyTurn, SimulatorPolicy } from '@codecall/anthropic/simulator';
-import { directStepOf } from './scenario.ts';
-import type { CodeState, DirectState, Scenario, ScenarioToolResult } from './scenario.ts';
+import { countTokens } from '@codecall/anthropic/simulator';
+import type { PolicyBlock, PolicyRequest, PolicyTurn, SimulatorPolicy } from '@codecall/anthropic/simulator';
+import { uniformOf } from '@codecall/bench-scenarios';
+import { defaultBehaviour, fillerComments, fillerText } from './behaviour-model.ts';
+import type { BehaviourSettings } from './behaviour-model.ts';
+import { directStepOf, isOutputDeclared } from './scenario.ts';
+import type { CodeState, DirectState, Scenario, ScenarioToolCall, ScenarioToolResult } from './scenario.ts';
 
 function matches(input: Readonly<Record<string, unknown>>, wanted: Readonly<Record<string, unknown>> | undefined): boolean {
   if (wanted === undefined) return true;
@@ -51,49 +55,228 @@ function stdoutOfCodeToolResult(content: string): string {
   return (end === -1 ? lines : lines.slice(0, end)).join('\n');
 }
 
-/** Builds the view a code-mode policy sees from a simulator request. */
-export function codeStateOf(request: PolicyRequest): CodeState {
+/** One program run found in the conversation: the code as written, its stdout, and its failure. */
+export interface ProgramRun {
+  /** The code the model wrote. */
+  readonly code: string;
+  /** What it printed. */
+  readonly stdout: string;
+  /** The error text when it failed, else `undefined`. */
+  readonly failure: string | undefined;
+}
+
+function codeOf(input: unknown): string {
+  const code = asRecord(input)['code'];
+  return typeof code === 'string' ? code : '';
+}
+
+/** Every program run of the conversation, in order (local code tool runs or hosted runs). */
+export function programRunsOf(request: PolicyRequest): ProgramRun[] {
   if (request.mode === 'native') {
-    const runs = request.codeExecutionResults;
-    const last = runs.at(-1);
-    return {
-      task: request.task,
-      mode: 'native',
-      language: request.codeExecution?.language === 'python' ? 'python' : 'javascript',
-      outputs: runs.map((run) => parseProgramOutput(run.stdout)),
-      failure: last !== undefined && last.returnCode !== 0 ? `return code ${last.returnCode}: ${last.stderr}` : undefined,
-    };
+    const codes = new Map<string, string>();
+    for (const message of request.messages) {
+      if (message.role !== 'assistant' || typeof message.content === 'string') continue;
+      for (const block of message.content) if (block.type === 'server_tool_use') codes.set(block.id, codeOf(block.input));
+    }
+    return request.codeExecutionResults.map((run) => ({
+      code: codes.get(run.toolUseId) ?? '',
+      stdout: run.stdout,
+      failure: run.returnCode !== 0 ? `return code ${run.returnCode}: ${run.stderr}` : undefined,
+    }));
   }
-  const runs = request.toolResults.filter((result) => result.kind === 'code_tool');
-  const last = runs.at(-1);
+  return request.toolResults
+    .filter((result) => result.kind === 'code_tool')
+    .map((result) => ({ code: codeOf(result.input), stdout: stdoutOfCodeToolResult(result.content), failure: result.isError ? result.content : undefined }));
+}
+
+/** Builds the view a code-mode policy sees from a simulator request (every program run counted as the scenario's). */
+export function codeStateOf(request: PolicyRequest): CodeState {
+  const runs = programRunsOf(request);
+  const language = request.mode === 'native' ? request.codeExecution?.language : request.codeTool?.language;
   return {
     task: request.task,
-    mode: 'programmatic',
-    language: request.codeTool?.language === 'python' ? 'python' : 'javascript',
-    outputs: runs.map((run) => parseProgramOutput(stdoutOfCodeToolResult(run.content))),
-    failure: last?.isError === true ? last.content : undefined,
+    mode: request.mode === 'native' ? 'native' : 'programmatic',
+    language: language === 'python' ? 'python' : 'javascript',
+    outputs: runs.map((run) => parseProgramOutput(run.stdout)),
+    failure: runs.at(-1)?.failure,
   };
 }
 
+// First lines that mark the programs the behaviour layer adds, so that a stateless policy can tell
+// them from the scenario's own programs when it reads the conversation back.
+const explorationMarker = { python: '# First look at what the tools return.', javascript: '// First look at what the tools return.' } as const;
+const brokenLine = { python: 'print(len(summary_rows))', javascript: 'console.log(summaryRows.length);' } as const;
+
+function padTo(text: string, tokens: number, salt: string): string {
+  const missing = tokens - countTokens(text);
+  if (missing <= 1) return text;
+  const filler = fillerText(missing - 1, salt);
+  return text === '' ? filler : `${text} ${filler}`;
+}
+
+/** What the behaviour layer plans in code modes before the scenario's first program. */
+interface CodePlan {
+  /** Calls of the exploration program (empty: no exploration). */
+  readonly exploration: readonly ScenarioToolCall[];
+}
+
+function codePlanOf(scenario: Scenario, behaviour: BehaviourSettings): CodePlan {
+  if (behaviour.explorationMaxCalls === 0) return { exploration: [] };
+  // The calls the model would start with (the direct policy's first step, which needs no results).
+  let first: readonly ScenarioToolCall[] = [];
+  try {
+    const turn = scenario.direct({ task: scenario.task, turn: 0, parallel: true, results: [], find: () => undefined, has: () => false });
+    first = directStepOf(turn)?.calls ?? [];
+  } catch {
+    first = [];
+  }
+  const seen = new Set<string>();
+  const exploration: ScenarioToolCall[] = [];
+  for (const call of first) {
+    if (seen.has(call.tool) || isOutputDeclared(scenario, call.tool) || scenario.sideEffectTools?.includes(call.tool) === true) continue;
+    seen.add(call.tool);
+    exploration.push(call);
+    if (exploration.length >= behaviour.explorationMaxCalls) break;
+  }
+  return { exploration };
+}
+
+function explorationProgram(calls: readonly ScenarioToolCall[], language: 'javascript' | 'python', behaviour: BehaviourSettings, salt: string): string {
+  const limit = behaviour.explorationSampleChars;
+  const lines =
+    language === 'python'
+      ? [
+          explorationMarker.python,
+          'import json',
+          ...calls.flatMap((call, index) => [
+            `sample_${index} = await ${call.tool}(${JSON.stringify(call.input ?? {})})`,
+            `print(${JSON.stringify(`${call.tool}:`)}, (sample_${index} if isinstance(sample_${index}, str) else json.dumps(sample_${index}))[:${limit}])`,
+          ]),
+        ]
+      : [
+          explorationMarker.javascript,
+          ...calls.flatMap((call, index) => [
+            `const sample${index} = await ${call.tool}(${JSON.stringify(call.input ?? {})});`,
+            `console.log(${JSON.stringify(`${call.tool}:`)}, (typeof sample${index} === 'string' ? sample${index} : JSON.stringify(sample${index})).slice(0, ${limit}));`,
+          ]),
+        ];
+  const body = lines.join('\n');
+  const comments = fillerComments(behaviour.explorationProgramTokens - countTokens(body), salt, language);
+  return comments === '' ? body : `${lines[0]!}\n${comments}\n${lines.slice(1).join('\n')}`;
+}
+
 /**
- * Turns a scenario into a simulator policy for every mode: `direct` plays sequential and parallel
- * mode, `code` plays programmatic and native mode. A failed program ends the run with an answer
- * that says so (the checker then marks it wrong): the benchmark measures competent behaviour, not
- * recovery.
+ * In native mode the API hands nested results to the code as text. A model writes `json.loads` at
+ * its calls; the layer writes it once, as wrappers, so the scenario's script stays the same in
+ * every mode (its tokens count like any other line the model writes).
  */
-export function scenarioPolicy(scenario: Scenario): SimulatorPolicy {
+function nativeJsonPrelude(callable: readonly string[]): string {
+  if (callable.length === 0) return '';
+  return [
+    'import json as _json',
+    'def _parsed(tool):',
+    '    async def call(*args, **kwargs):',
+    '        text = await tool(*args, **kwargs)',
+    '        try:',
+    '            return _json.loads(text) if isinstance(text, str) else text',
+    '        except ValueError:',
+    '            return text',
+    '    return call',
+    ...callable.map((name) => `${name} = _parsed(${name})`),
+  ].join('\n');
+}
+
+function writtenProgram(script: string, options: { language: 'javascript' | 'python'; native: boolean; callable: readonly string[]; behaviour: BehaviourSettings; salt: string; broken: boolean }): string {
+  const { language } = options;
+  const prelude = options.native && language === 'python' ? nativeJsonPrelude(options.callable) : '';
+  const comments = fillerComments(options.behaviour.programCommentaryTokens, options.salt, language);
+  return [prelude, comments, options.broken ? brokenLine[language] : '', script].filter((part) => part !== '').join('\n');
+}
+
+/**
+ * Turns a scenario into a simulator policy for every mode, applying the behaviour layer (see
+ * `behaviour-model.ts`): text before calls and programs, programs as a model writes them (comments,
+ * prints), an exploration program when the first tools' result shapes are not declared, failed
+ * first attempts at `programFailureRate` (seeded per scenario and program), reasoning text before
+ * data-dependent steps, and final answers of the modelled length. `direct` plays sequential and
+ * parallel mode, `code` plays programmatic and native mode. A scenario program that fails on its
+ * own ends the run with an answer that says so (the checker then marks it wrong).
+ */
+export function scenarioPolicy(scenario: Scenario, behaviour: BehaviourSettings = defaultBehaviour): SimulatorPolicy {
+  const plan = codePlanOf(scenario, behaviour);
+  const fails = (index: number): boolean => behaviour.programFailureRate > 0 && uniformOf(`${behaviour.seed}:${scenario.id}:program-${index}`) < behaviour.programFailureRate;
+
   return (request): PolicyTurn => {
-    if (request.mode === 'programmatic' || request.mode === 'native' || request.mode === 'hybrid') {
-      const state = codeStateOf(request);
-      if (state.failure !== undefined) return `The program failed: ${state.failure}`;
-      const next = scenario.code(state);
-      if (typeof next === 'string') return next;
-      return [{ type: 'code', code: state.language === 'python' ? next.python : next.javascript }];
+    if (request.mode === 'programmatic' || request.mode === 'native' || request.mode === 'hybrid') return codeTurn(request);
+    return directTurn(request);
+  };
+
+  function directTurn(request: PolicyRequest): PolicyTurn {
+    const state = directStateOf(request);
+    const next = scenario.direct(state);
+    const salt = `${scenario.id}:direct:${request.turn}`;
+    if (typeof next === 'string') {
+      const target = behaviour.finalAnswerTokens + behaviour.finalAnswerTokensPerDirectResult * state.results.length;
+      return padTo(next, target, salt);
     }
-    const next = scenario.direct(directStateOf(request));
-    if (typeof next === 'string') return next;
     const step = directStepOf(next)!;
     if (step.calls.length === 0) throw new Error(`scenario ${scenario.id}: the direct policy asked for no call and gave no answer`);
-    return step.calls.map((call) => ({ type: 'tool_use' as const, name: call.tool, input: call.input ?? {} }));
-  };
+    const textTokens = behaviour.textPerTurnTokens + (step.dataDependent === true ? behaviour.dataDependentReasoningTokens : 0);
+    const text = padTo(step.text ?? '', textTokens, salt);
+    const blocks: PolicyBlock[] = text === '' ? [] : [{ type: 'text', text }];
+    for (const call of step.calls) blocks.push({ type: 'tool_use', name: call.tool, input: call.input ?? {} });
+    return blocks;
+  }
+
+  function codeTurn(request: PolicyRequest): PolicyTurn {
+    const native = request.mode === 'native';
+    const language: 'javascript' | 'python' = (native ? request.codeExecution?.language : request.codeTool?.language) === 'python' ? 'python' : 'javascript';
+    const callable = native ? (request.codeExecution?.callableTools ?? []) : [];
+    const runs = programRunsOf(request);
+    const program = (script: string, text: string, salt: string, broken: boolean): PolicyTurn => [
+      { type: 'text', text },
+      { type: 'code', code: writtenProgram(script, { language, native, callable, behaviour, salt, broken }) },
+    ];
+
+    // Replay the plan against the runs so far: exploration, then per scenario program an optional
+    // failed attempt and the program itself.
+    let index = 0;
+    let afterDataDependent = false;
+    let afterFailure = false;
+    if (plan.exploration.length > 0) {
+      if (runs.length === 0) {
+        const salt = `${scenario.id}:explore`;
+        return [
+          { type: 'text', text: padTo('The result formats are not documented, so I will look at a sample first.', behaviour.textPerTurnTokens, salt) },
+          { type: 'code', code: explorationProgram(plan.exploration, language, behaviour, salt) },
+        ];
+      }
+      if (runs[0]!.code.includes(explorationMarker[language])) index = 1;
+    }
+    const outputs: unknown[] = [];
+    for (let programIndex = 0; ; programIndex++) {
+      const state: CodeState = { task: request.task, mode: native ? 'native' : 'programmatic', language, outputs: [...outputs], failure: undefined };
+      const next = scenario.code(state);
+      const salt = `${scenario.id}:program-${programIndex}`;
+      if (typeof next === 'string') return padTo(next, behaviour.finalAnswerTokens, salt);
+      const script = language === 'python' ? next.python : next.javascript;
+      const textTokens = behaviour.textPerTurnTokens + (afterDataDependent ? behaviour.dataDependentReasoningTokens : 0);
+      if (fails(programIndex)) {
+        const attempt = runs[index];
+        if (attempt === undefined) return program(script, padTo(next.text ?? '', textTokens, salt), salt, true);
+        index++;
+        afterFailure = attempt.failure !== undefined;
+      }
+      const run = runs[index];
+      if (run === undefined) {
+        const lead = afterFailure ? `That failed; here is the corrected program.${next.text === undefined ? '' : ` ${next.text}`}` : (next.text ?? '');
+        return program(script, padTo(lead, textTokens, `${salt}:final`), `${salt}:final`, false);
+      }
+      index++;
+      if (run.failure !== undefined) return `The program failed: ${run.failure}`;
+      outputs.push(parseProgramOutput(run.stdout));
+      afterDataDependent = next.dataDependent === true;
+      afterFailure = false;
+    }
+  }
 }

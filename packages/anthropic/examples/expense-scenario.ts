@@ -52,15 +52,22 @@ export const expected = team
   .filter((id) => expensesOf(id).filter((item) => item.category === 'travel').reduce((sum, item) => sum + item.amount, 0) > travelBudget)
   .join(', ');
 
-const javascriptProgram = `const ids = await get_team_members({});
-const all = await Promise.all(ids.map((employeeId) => get_expenses({ employeeId })));
+// Hosted code execution hands tool results to the code as text (the code parses them); the local
+// code tool passes JSON values. \`load\` takes either.
+const javascriptProgram = `const load = (value) => (typeof value === 'string' ? JSON.parse(value) : value);
+const ids = load(await get_team_members({}));
+const all = (await Promise.all(ids.map((employeeId) => get_expenses({ employeeId })))).map(load);
 const over = ids.filter((id, i) => all[i].filter((e) => e.category === 'travel').reduce((s, e) => s + e.amount, 0) > ${travelBudget});
 console.log(over.join(', '));
 return over;`;
 
-const pythonProgram = `import asyncio
-ids = await get_team_members({})
-all = await asyncio.gather(*[get_expenses({"employeeId": i}) for i in ids])
+const pythonProgram = `import asyncio, json
+
+def load(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+ids = load(await get_team_members({}))
+all = [load(r) for r in await asyncio.gather(*[get_expenses({"employeeId": i}) for i in ids])]
 over = [i for i, items in zip(ids, all) if sum(e["amount"] for e in items if e["category"] == "travel") > ${travelBudget}]
 print(", ".join(over))`;
 

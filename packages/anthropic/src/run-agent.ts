@@ -64,7 +64,11 @@ export interface RunAgentOptions {
   readonly language?: SandboxLanguage;
   /** System prompt. */
   readonly system?: string;
-  /** Most model round trips before the run stops with status `max_turns`. Default 20. */
+  /**
+   * Most model turns before the run stops with status `max_turns`: responses in which the model
+   * generated something (text, a call, code). Continuations that only carry further nested calls of
+   * hosted code (native mode) are round trips but not turns. Default 20.
+   */
   readonly maxTurns?: number;
   /** `max_tokens` of each request. Default 4,096. */
   readonly maxTokens?: number;
@@ -388,10 +392,12 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
 
   const messages: MessageParam[] = typeof options.prompt === 'string' ? [{ role: 'user', content: options.prompt }] : [...options.prompt];
   let container: string | undefined;
+  // Counted against maxTurns: responses with model-generated content, not hosted-code continuations.
+  let modelTurns = 0;
   let last: Message | undefined;
   let status: AgentResult['status'] = 'max_turns';
   try {
-    while (turn < maxTurns) {
+    while (modelTurns < maxTurns) {
       if (runController.signal.aborted) throw new AgentError('The agent run was aborted.', { code: 'ABORTED' });
       turn++;
       const params: MessageCreateParamsNonStreaming = {
@@ -411,6 +417,8 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
       addUsage(message.usage);
       if (message.container !== null && message.container !== undefined) container = message.container.id;
       emit({ type: 'model-response', turn, stopReason: message.stop_reason, text: textOf(message.content), usage: message.usage, durationMs: performance.now() - start });
+      const generatedByModel = message.content.some((block) => block.type === 'text' || block.type === 'thinking' || block.type === 'redacted_thinking' || block.type === 'server_tool_use' || (block.type === 'tool_use' && (block.caller === undefined || block.caller.type === 'direct')));
+      if (generatedByModel) modelTurns++;
       messages.push({ role: 'assistant', content: toParams(message.content) });
 
       for (const block of message.content) {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { runAgent } from '../src/index.js';
 import type { AgentEvent } from '../src/index.js';
-import { createMessagesSimulator, scriptedPolicy } from '../src/simulator/index.js';
+import { countTokens, createMessagesSimulator, scriptedPolicy } from '../src/simulator/index.js';
 import type { MessagesSimulator } from '../src/simulator/index.js';
 import { expected, policy, task, tools } from '../examples/expense-scenario.js';
 
@@ -159,7 +159,7 @@ catch (error) { return [small, error instanceof ToolError ? error.code : 'other'
 
 describe('scripted native policy', () => {
   it('turn counts model turns, not the responses that only carried nested calls', async () => {
-    const code = `const ids = await get_team_members({});
+    const code = `const ids = JSON.parse(await get_team_members({}));
 for (const employeeId of ids) await get_expenses({ employeeId });
 console.log(ids.length);`;
     simulator.setPolicy(scriptedPolicy([[{ type: 'code', code }], (request) => `turn ${request.turn}: ${request.codeExecutionResults[0]!.stdout.trim()} members`]));
@@ -169,6 +169,90 @@ console.log(ids.length);`;
     // One response per sequential nested call, then the result.
     expect(result.metrics.modelRoundTrips).toBe(7);
     expect(simulator.exchanges.map((exchange) => exchange.policyCalls)).toEqual([1, 0, 0, 0, 0, 0, 1]);
+  });
+
+  it('maxTurns counts model turns: six continuations and two turns fit in maxTurns 2', async () => {
+    const code = `const ids = JSON.parse(await get_team_members({}));
+for (const employeeId of ids) await get_expenses({ employeeId });
+console.log(ids.length);`;
+    simulator.setPolicy(scriptedPolicy([[{ type: 'code', code }], 'done']));
+    simulator.reset();
+    const result = await runAgent({ client: simulator.createClient(), model, tools, mode: 'native', prompt: task, maxTurns: 2 });
+    expect(result.status).toBe('completed');
+    expect(result.text).toBe('done');
+    expect(result.metrics.modelRoundTrips).toBe(7);
+    // One model turn is one turn, whatever the hosted code does.
+    simulator.reset();
+    const short = await runAgent({ client: simulator.createClient(), model, tools, mode: 'native', prompt: task, maxTurns: 1 });
+    expect(short.status).toBe('max_turns');
+  });
+
+  it('nested results reach hosted code as the text the client sent (the code parses JSON itself)', async () => {
+    const code = `const raw = await get_team_members({});
+console.log(typeof raw, Array.isArray(raw), JSON.parse(raw).length);`;
+    simulator.setPolicy(scriptedPolicy([[{ type: 'code', code }], (request) => request.codeExecutionResults[0]!.stdout.trim()]));
+    simulator.reset();
+    const result = await runAgent({ client: simulator.createClient(), model, tools, mode: 'native', prompt: task });
+    expect(result.text).toBe('string false 5');
+  });
+
+  it('a continuation without the container id gets the API\'s 400', async () => {
+    simulator.setPolicy(scriptedPolicy([[{ type: 'code', code: 'const ids = await get_team_members({}); console.log(ids);' }], 'done']));
+    simulator.reset();
+    const client = simulator.createClient({ maxRetries: 0 });
+    const first = await client.messages.create({
+      model,
+      max_tokens: 1_000,
+      messages: [{ role: 'user', content: task }],
+      tools: [{ name: 'get_team_members', description: 'Team.', input_schema: { type: 'object', properties: {} }, allowed_callers: ['code_execution_20260120'] }, { type: 'code_execution_20260120', name: 'code_execution' }],
+    });
+    const nested = first.content.find((block) => block.type === 'tool_use')!;
+    expect(first.container?.id).toMatch(/^container_/);
+    const reply = {
+      model,
+      max_tokens: 1_000,
+      messages: [
+        { role: 'user' as const, content: task },
+        { role: 'assistant' as const, content: first.content },
+        { role: 'user' as const, content: [{ type: 'tool_result' as const, tool_use_id: nested.id, content: '["e1"]' }] },
+      ],
+      tools: [{ name: 'get_team_members', description: 'Team.', input_schema: { type: 'object' as const, properties: {} }, allowed_callers: ['code_execution_20260120' as const] }, { type: 'code_execution_20260120' as const, name: 'code_execution' as const }],
+    };
+    await expect(client.messages.create(reply)).rejects.toMatchObject({ status: 400, error: { error: { type: 'invalid_request_error', message: expect.stringContaining('container') } } });
+    const resumed = await client.messages.create({ ...reply, container: first.container!.id });
+    expect(resumed.content.some((block) => block.type === 'code_execution_tool_result')).toBe(true);
+  });
+});
+
+describe('hosted overheads and call syntax', () => {
+  it('counts the code-execution tool as its stated tokens, the call syntax per tool_use, and a continuation as a round trip', async () => {
+    await using counted = await createMessagesSimulator({
+      policy: scriptedPolicy([[{ type: 'code', code: 'const ids = JSON.parse(await get_team_members({})); for (const id of ids) await get_expenses({ employeeId: id }); console.log(ids.length);' }], 'done']),
+      sandbox,
+      nativeLanguage: 'javascript',
+      latency: 'sonnet',
+      timeScale: 0,
+      codeExecutionToolTokens: 2_275,
+      toolUseOverheadTokens: 44,
+      continuationLatencyMs: 700,
+    });
+    const base = await createMessagesSimulator({ policy: () => 'x', codeExecutionToolTokens: 0 });
+    const client = counted.createClient();
+    const result = await runAgent({ client, model, tools, mode: 'native', prompt: task, promptCaching: false });
+    expect(result.text).toBe('done');
+    const baseline = await base.createClient().messages.countTokens({ model, messages: [{ role: 'user', content: task }], tools: counted.exchanges[0]!.body.tools as never });
+    const withTool = await client.messages.countTokens({ model, messages: [{ role: 'user', content: task }], tools: counted.exchanges[0]!.body.tools as never });
+    await base.close();
+    expect(withTool.input_tokens - baseline.input_tokens).toBe(2_275);
+    const continuations = counted.exchanges.filter((exchange) => exchange.policyCalls === 0);
+    expect(continuations.length).toBe(5);
+    for (const exchange of continuations) {
+      expect(exchange.message!.usage).toMatchObject({ input_tokens: 0, output_tokens: 0 });
+      expect(exchange.simulatedMs).toBe(700);
+    }
+    const first = counted.exchanges[0]!;
+    const code = (first.message!.content.find((block) => block.type === 'server_tool_use')!.input as { code: string }).code;
+    expect(first.message!.usage.output_tokens).toBe(countTokens(`code_execution ${JSON.stringify({ code })}`) + 44);
   });
 });
 

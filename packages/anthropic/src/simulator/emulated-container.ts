@@ -105,7 +105,7 @@ export class EmulatedRun {
     return [...this.#waiting.keys()];
   }
 
-  /** Answers a pending call with the client's `tool_result`. */
+  /** Answers a pending call with the client's `tool_result` (the code receives the text, unparsed). */
   answer(id: string, content: string, isError: boolean): boolean {
     const call = this.#waiting.get(id);
     if (call === undefined) return false;
@@ -115,13 +115,9 @@ export class EmulatedRun {
       const code = match !== null && toolErrorCodes.has(match[1]!) ? (match[1] as ToolErrorCode) : 'TOOL_FAILED';
       call.reject(new ToolError(code, match?.[2] ?? content, { toolName: call.name }));
     } else {
-      let value: unknown = content;
-      try {
-        value = JSON.parse(content) as unknown;
-      } catch {
-        // Not JSON: the code receives the text.
-      }
-      call.resolve(value);
+      // As in the real API, hosted code receives a tool result as the text the client sent:
+      // the code parses JSON itself (json.loads).
+      call.resolve(content);
     }
     return true;
   }

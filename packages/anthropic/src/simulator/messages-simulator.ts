@@ -64,6 +64,26 @@ export interface MessagesSimulatorSettings {
    * Anthropic's tool-use pricing table gives for Claude 4-class models with `tool_choice` auto.
    */
   readonly toolUseSystemPromptTokens?: number;
+  /**
+   * Tokens a tool call block (`tool_use`, `server_tool_use`) costs beyond its name and JSON input:
+   * the call syntax the model writes, counted in output when generated and in input when read
+   * back. Default 0 (the block's text only). The benchmark derives 44 from Anthropic's cookbook run
+   * (see apps/bench/src/behaviour-model.ts).
+   */
+  readonly toolUseOverheadTokens?: number;
+  /**
+   * Input tokens a `code_execution_*` tool adds to every request that offers it (the definitions and
+   * instructions the API injects), in place of its few bytes of JSON. Default 2,275: a first request
+   * of Anthropic's cookbook "Programmatic tool calling" run was 4,134 input tokens with the tool and
+   * 1,859 without it, same message and tools.
+   */
+  readonly codeExecutionToolTokens?: number;
+  /**
+   * Modelled time of a response that only carries further nested calls of hosted code (the model is
+   * not consulted: 0 input and 0 output tokens, as the real API reports), in milliseconds. It is
+   * still a round trip. Default: the latency model's `timeToFirstTokenMs` (an assumption).
+   */
+  readonly continuationLatencyMs?: number;
   /** Errors to return for given requests. */
   readonly faults?: readonly SimulatorFault[];
   /** When set, requests must carry this `x-api-key` (else 401). Default: any key. */
@@ -210,6 +230,9 @@ export async function createMessagesSimulator(settings: MessagesSimulatorSetting
   const sandbox = settings.sandbox;
   const nativeLanguage: SandboxLanguage = settings.nativeLanguage ?? (sandbox?.capabilities.languages.includes('python') === true ? 'python' : 'javascript');
   const toolUseSystemPromptTokens = settings.toolUseSystemPromptTokens ?? 346;
+  const toolUseOverheadTokens = settings.toolUseOverheadTokens ?? 0;
+  const promptOptions = { toolUseSystemPromptTokens, toolUseOverheadTokens, codeExecutionToolTokens: settings.codeExecutionToolTokens ?? 2_275 };
+  const continuationLatencyMs = settings.continuationLatencyMs ?? latency.timeToFirstTokenMs;
   const maxPolicyCalls = settings.maxPolicyCallsPerResponse ?? 8;
   let cache = new PromptCache(settings.cache);
   const containers = new Map<string, EmulatedContainer>();
@@ -227,6 +250,7 @@ export async function createMessagesSimulator(settings: MessagesSimulatorSetting
 
   async function generate(body: JsonRecord, messages: MessageParam[], tools: ToolView): Promise<Generated> {
     let container = containerFor(body);
+    if (container === undefined) requireContainerForNestedResults(messages);
     const content: ContentBlock[] = [];
     let run: EmulatedRun | undefined;
 
@@ -295,7 +319,7 @@ export async function createMessagesSimulator(settings: MessagesSimulatorSetting
           directCalls++;
           const input = block.input ?? {};
           content.push({ type: 'tool_use', id: block.id ?? newId('toolu_'), name: block.name, input, caller: { type: 'direct' } });
-          outputTokens += countTokens(`${block.name} ${JSON.stringify(input)}`);
+          outputTokens += countTokens(`${block.name} ${JSON.stringify(input)}`) + toolUseOverheadTokens;
         } else {
           const viaExecution = block.via === 'code_execution' || (block.via === undefined && tools.codeTool === undefined);
           if (!viaExecution) {
@@ -303,7 +327,7 @@ export async function createMessagesSimulator(settings: MessagesSimulatorSetting
             if (!parallelToolUse && directCalls > 0) continue;
             directCalls++;
             content.push({ type: 'tool_use', id: newId('toolu_'), name: tools.codeTool.name, input: { code: block.code }, caller: { type: 'direct' } });
-            outputTokens += countTokens(`${tools.codeTool.name} ${JSON.stringify({ code: block.code })}`);
+            outputTokens += countTokens(`${tools.codeTool.name} ${JSON.stringify({ code: block.code })}`) + toolUseOverheadTokens;
             continue;
           }
           if (tools.codeExecution === undefined) throw new RequestError(500, 'api_error', 'simulator policy error: code for hosted code execution, but the request offers no code_execution tool');
@@ -326,7 +350,7 @@ export async function createMessagesSimulator(settings: MessagesSimulatorSetting
           });
           container.runs.set(run.id, run);
           content.push({ type: 'server_tool_use', id: run.id, name: 'code_execution', input: { code: block.code }, caller: { type: 'direct' } });
-          outputTokens += countTokens(`code_execution ${JSON.stringify({ code: block.code })}`);
+          outputTokens += countTokens(`code_execution ${JSON.stringify({ code: block.code })}`) + toolUseOverheadTokens;
           // What follows the code in the policy's turn is dropped: the model continues after the result.
           break;
         }
@@ -345,7 +369,7 @@ export async function createMessagesSimulator(settings: MessagesSimulatorSetting
     const generated = await generate(body, messages, tools);
     let input = { inputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0, cacheCreation1hInputTokens: 0 };
     // The model reads the prompt only when consulted; resuming hosted code after tool results does not.
-    if (generated.policyCalls > 0) input = cache.account(promptSegments(body, messages, toolUseSystemPromptTokens));
+    if (generated.policyCalls > 0) input = cache.account(promptSegments(body, messages, promptOptions));
     const inputTokens = input.inputTokens + generated.extraInputTokens;
     const usage: Usage = {
       input_tokens: inputTokens,
@@ -373,7 +397,8 @@ export async function createMessagesSimulator(settings: MessagesSimulatorSetting
       diagnostics: null,
       usage,
     };
-    const prefill = generated.policyCalls > 0 ? prefillMs(latency, { uncachedInputTokens: inputTokens + input.cacheCreationInputTokens, cachedInputTokens: input.cacheReadInputTokens }) : 0;
+    // A response that only resumes hosted code is still a round trip, without prefill or output.
+    const prefill = generated.policyCalls > 0 ? prefillMs(latency, { uncachedInputTokens: inputTokens + input.cacheCreationInputTokens, cachedInputTokens: input.cacheReadInputTokens }) : continuationLatencyMs;
     const decode = decodeMs(latency, generated.outputTokens);
     const simulatedMs = prefill + decode;
     const headers = { 'request-id': newId('req_'), [simulatedTimeHeader]: simulatedMs.toFixed(3) };
@@ -387,7 +412,7 @@ export async function createMessagesSimulator(settings: MessagesSimulatorSetting
 
   function countTokensResponse(body: JsonRecord): { input_tokens: number } {
     const messages = validateForCount(body);
-    return { input_tokens: promptSegments(body, messages, toolUseSystemPromptTokens).reduce((sum, segment) => sum + segment.tokens, 0) };
+    return { input_tokens: promptSegments(body, messages, promptOptions).reduce((sum, segment) => sum + segment.tokens, 0) };
   }
 
   function validateForCount(body: JsonRecord): MessageParam[] {
@@ -477,6 +502,23 @@ export async function createMessagesSimulator(settings: MessagesSimulatorSetting
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** The API rejects results of nested calls of hosted code sent without the container that runs the code. */
+function requireContainerForNestedResults(messages: readonly MessageParam[]): void {
+  const lastAssistant = [...messages].reverse().find((message) => message.role === 'assistant');
+  const last = messages[messages.length - 1];
+  if (lastAssistant === undefined || last?.role !== 'user') return;
+  const nested = new Set(
+    blocksOf(lastAssistant.content)
+      .filter((block) => block.type === 'tool_use' && isRecord(block.caller) && block.caller.type !== 'direct')
+      .map((block) => String(block.id)),
+  );
+  if (nested.size === 0) return;
+  const answersNested = blocksOf(last.content).some((block) => block.type === 'tool_result' && nested.has(String(block.tool_use_id)));
+  if (answersNested) {
+    throw new RequestError(400, 'invalid_request_error', 'container: the `container` parameter is required when responding to tool calls made from code execution; pass the container id from the previous response.');
+  }
 }
 
 function executionResult(id: string, result: RunResult): ContentBlock {

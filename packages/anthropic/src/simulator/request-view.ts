@@ -213,12 +213,23 @@ export function blockText(block: JsonRecord): string {
 /** Tokens of a whole message beyond its blocks (role markers), as the simulator models them. */
 export const messageOverheadTokens = 3;
 
+/** How `promptSegments` counts what the API adds to a request. */
+export interface PromptCountOptions {
+  /** Tokens of the tool-use system prompt, when tools are offered. */
+  readonly toolUseSystemPromptTokens: number;
+  /** Tokens a model-generated tool call block costs beyond its name and JSON input. */
+  readonly toolUseOverheadTokens: number;
+  /** Tokens a `code_execution_*` tool counts for. */
+  readonly codeExecutionToolTokens: number;
+}
+
 /**
  * Splits a request into prompt segments (tools, system, message blocks) with token counts.
  * Nested calls of hosted code (`tool_use` blocks with a server `caller`) and their results are
  * skipped: they go to the running code, not into the model's context.
  */
-export function promptSegments(body: JsonRecord, messages: readonly MessageParam[], toolUseSystemPromptTokens: number): PromptSegment[] {
+export function promptSegments(body: JsonRecord, messages: readonly MessageParam[], options: PromptCountOptions): PromptSegment[] {
+  const { toolUseSystemPromptTokens } = options;
   const segments: PromptSegment[] = [];
   const tools = Array.isArray(body.tools) ? body.tools.filter(isRecord) : [];
   if (tools.length > 0 && toolUseSystemPromptTokens > 0) {
@@ -226,8 +237,10 @@ export function promptSegments(body: JsonRecord, messages: readonly MessageParam
   }
   for (const tool of tools) {
     const clean = withoutCacheControl(tool);
-    const text = typeof tool.type === 'string' && tool.type !== 'custom' ? JSON.stringify(clean) : `${String(tool.name)}\n${typeof tool.description === 'string' ? tool.description : ''}\n${JSON.stringify(tool.input_schema ?? {})}`;
-    segments.push({ key: `tool:${JSON.stringify(clean)}`, tokens: countTokens(text), breakpoint: isRecord(tool.cache_control), ttlMs: ttlOf(tool) });
+    const server = typeof tool.type === 'string' && tool.type !== 'custom';
+    const text = server ? JSON.stringify(clean) : `${String(tool.name)}\n${typeof tool.description === 'string' ? tool.description : ''}\n${JSON.stringify(tool.input_schema ?? {})}`;
+    const tokens = server && String(tool.type).startsWith('code_execution_') ? options.codeExecutionToolTokens : countTokens(text);
+    segments.push({ key: `tool:${JSON.stringify(clean)}`, tokens, breakpoint: isRecord(tool.cache_control), ttlMs: ttlOf(tool) });
   }
   const system = typeof body.system === 'string' ? [{ type: 'text', text: body.system }] : blocksOf(body.system);
   for (const block of system) {
@@ -246,9 +259,10 @@ export function promptSegments(body: JsonRecord, messages: readonly MessageParam
         if (isRecord(block.cache_control) && previous !== undefined) segments[segments.length - 1] = { ...previous, breakpoint: true, ttlMs: ttlOf(block) };
         continue;
       }
+      const callOverhead = block.type === 'tool_use' || block.type === 'server_tool_use' ? options.toolUseOverheadTokens : 0;
       segments.push({
         key: `${index}:${message.role}:${JSON.stringify(withoutCacheControl(block))}`,
-        tokens: countTokens(blockText(block)) + (first ? messageOverheadTokens : 0),
+        tokens: countTokens(blockText(block)) + callOverhead + (first ? messageOverheadTokens : 0),
         breakpoint: isRecord(block.cache_control),
         ttlMs: ttlOf(block),
       });

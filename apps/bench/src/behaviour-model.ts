@@ -1,0 +1,194 @@
+// The simulated model's behaviour around a scenario's scripted decisions: how much it writes, how it
+// explores, how often its programs fail, what the hosted tool adds and how long things take. One
+// generic, parameterized layer applied by the harness to every scenario (external files included);
+// every parameter has a cited source or is labelled an assumption, and all are listed in
+// `behaviourParameters` for the report's Methods table.
+import { countTokens, latencyPresets } from '@codecall/anthropic/simulator';
+
+/** The behaviour layer's settings. Every field has a default in `defaultBehaviour` (see `behaviourParameters` for sources). */
+export interface BehaviourSettings {
+  /** Text the model writes before its tool calls or its program in a turn (one or two sentences), in tokens. */
+  readonly textPerTurnTokens: number;
+  /**
+   * Tokens a `tool_use` block costs beyond its name and JSON input (the model's call syntax), in
+   * output when written and in input when read back. Applied by the simulator.
+   */
+  readonly toolUseOverheadTokens: number;
+  /** Extra text before a step marked data-dependent (the model reasons over the results it read), in tokens. */
+  readonly dataDependentReasoningTokens: number;
+  /** Tokens a program as written carries beyond its bare script: comments, descriptive names, progress prints, blank lines. */
+  readonly programCommentaryTokens: number;
+  /** Length of the final answer when the model reports a computed result (code modes), in tokens. */
+  readonly finalAnswerTokens: number;
+  /**
+   * Extra final-answer tokens per tool result the model read directly (direct modes): with raw data
+   * in context, the model restates the figures it aggregated.
+   */
+  readonly finalAnswerTokensPerDirectResult: number;
+  /** Length of an exploration program (calls each undeclared tool once, prints a sample), in tokens as written. */
+  readonly explorationProgramTokens: number;
+  /** Characters of each result an exploration program prints. */
+  readonly explorationSampleChars: number;
+  /** Most tools one exploration program calls. */
+  readonly explorationMaxCalls: number;
+  /** Probability that a program fails on its first attempt and is rewritten after reading the error (0–1); drawn per scenario program from `seed`. */
+  readonly programFailureRate: number;
+  /** Seed of the deterministic failure draws. */
+  readonly seed: string;
+  /** Input tokens the hosted code-execution tool adds to every request that offers it (definitions and instructions the API injects). Applied by the simulator. */
+  readonly codeExecutionToolTokens: number;
+  /** Time of a response that only carries nested calls of hosted code (no model output), in milliseconds. Applied by the simulator. */
+  readonly continuationRoundTripMs: number;
+  /** Time a hosted code-execution run adds beyond its tool calls (container and interpreter start, result upload), per program, in milliseconds. */
+  readonly hostedProgramStartMs: number;
+  /** Latency of one tool call (an HTTP or database request behind the tool), in milliseconds; concurrent calls pay it once per wave. */
+  readonly toolLatencyMs: number;
+  /** Tokens of the system prompt every run carries (0 with `bare`). */
+  readonly systemPromptTokens: number;
+  /** Tool definitions beside the scenario's, never called (an agent's other tools; 0 with `bare`). */
+  readonly extraTools: number;
+  /** Tokens of each extra tool definition (name, description, input schema). */
+  readonly extraToolTokens: number;
+}
+
+/** Where a parameter's value comes from: a cited measurement/document, or an assumption. */
+export type BehaviourParameterKind = 'measured-source' | 'assumption';
+
+/** One parameter of the behaviour layer as the report's Methods table lists it. */
+export interface BehaviourParameter {
+  /** Parameter name (a `BehaviourSettings` field, or `latency.<preset>.<field>`, `cache.<preset>.minCacheableTokens`). */
+  readonly name: string;
+  /** Value as applied by default. */
+  readonly value: number | string;
+  /** Unit of the value. */
+  readonly unit: string;
+  /** Where the value comes from (document, calibration figure and the arithmetic), or why it is assumed. */
+  readonly source: string;
+  /** `measured-source`: taken or derived from a cited measurement/document; `assumption`: chosen, stated as such. */
+  readonly kind: BehaviourParameterKind;
+}
+
+const cookbook = 'Anthropic cookbook "Programmatic tool calling", claude-sonnet-4-5 (../shared/calibration/README.md)';
+
+/**
+ * The defaults. Token parameters derived from the cookbook run are decompositions of its
+ * per-request figures (arithmetic in `behaviourParameters`), not fits of its totals.
+ */
+export const defaultBehaviour: BehaviourSettings = {
+  textPerTurnTokens: 34,
+  toolUseOverheadTokens: 43,
+  dataDependentReasoningTokens: 40,
+  programCommentaryTokens: 110,
+  finalAnswerTokens: 205,
+  finalAnswerTokensPerDirectResult: 60,
+  explorationProgramTokens: 150,
+  explorationSampleChars: 1_200,
+  explorationMaxCalls: 2,
+  programFailureRate: 0.1,
+  seed: 'codecall-bench-v1',
+  codeExecutionToolTokens: 2_275,
+  continuationRoundTripMs: 1_000,
+  hostedProgramStartMs: 1_000,
+  toolLatencyMs: 100,
+  systemPromptTokens: 2_000,
+  extraTools: 20,
+  extraToolTokens: 150,
+};
+
+/** Settings with `bare` context: no system prompt, no extra tools (as in the cookbook run). */
+export function bareBehaviour(settings: BehaviourSettings): BehaviourSettings {
+  return { ...settings, systemPromptTokens: 0, extraTools: 0 };
+}
+
+/** Resolves partial settings over the defaults, checking ranges. */
+export function resolveBehaviour(overrides: Partial<BehaviourSettings> = {}): BehaviourSettings {
+  const settings = { ...defaultBehaviour, ...overrides };
+  for (const [name, value] of Object.entries(settings)) {
+    if (typeof value === 'number' && (!Number.isFinite(value) || value < 0)) throw new RangeError(`behaviour.${name} must be a finite number >= 0, got ${String(value)}`);
+  }
+  if (settings.programFailureRate > 1) throw new RangeError(`behaviour.programFailureRate must be between 0 and 1, got ${settings.programFailureRate}`);
+  return settings;
+}
+
+function row(name: keyof BehaviourSettings, unit: string, kind: BehaviourParameterKind, source: string): BehaviourParameter {
+  return { name, value: defaultBehaviour[name], unit, source, kind };
+}
+
+/** Every parameter of the simulated model, with value, unit, source and kind: the Methods table. */
+export const behaviourParameters: readonly BehaviourParameter[] = [
+  row('textPerTurnTokens', 'tokens/turn', 'measured-source', `${cookbook}: request 1 wrote 85 output tokens for a sentence and one call, request 2 497 for a sentence and 8 calls. With the replica's calls (8 and 15 o200k tokens of name and JSON input) the two equations give 43 tokens of call syntax per call and 85 - 8 - 43 = 34 tokens of text per turn.`),
+  row('toolUseOverheadTokens', 'tokens/call', 'measured-source', `${cookbook}: requests 1 and 2: (497 - 85 - 8 x 15 + 8) / 7 = 43 tokens per tool_use block beyond its name and JSON input. Request 3 then checks it: 34 + 40 (data-dependent) + 4 x (10 + 43) = 286 against 290 published.`),
+  row('dataDependentReasoningTokens', 'tokens/step', 'assumption', 'ASSUMPTION: two sentences naming what the model found before it chooses the next calls or writes the next program.'),
+  row('programCommentaryTokens', 'tokens/program', 'measured-source', `${cookbook}: the two programs were 539 and 679 output tokens. Minus the text per turn (34), the call syntax (43), the reasoning before the second (40) and the replica's scripts as sent with their json.loads wrappers (333 and 471 o200k tokens), 129 and 91 tokens remain: about 110 tokens of comments, names and prints per program.`),
+  row('finalAnswerTokens', 'tokens', 'measured-source', `${cookbook}: the PTC run's final answer was 205 output tokens.`),
+  row('finalAnswerTokensPerDirectResult', 'tokens/result', 'measured-source', `${cookbook}: the classic run's final answer was 992 tokens after reading 13 tool results (1 team, 8 expense lists, 4 budgets: request 3 had (290 - 34 - 40) / 53 = 4 calls): (992 - 205) / 13 = 60 per result. The linear form is an assumption.`),
+  row('explorationProgramTokens', 'tokens/program', 'assumption', 'ASSUMPTION: a short program that calls each undeclared tool once and prints a slice of the result, with a comment or two.'),
+  row('explorationSampleChars', 'characters', 'assumption', 'ASSUMPTION: the model prints about a screenful of each result (json.dumps(result)[:1200]).'),
+  row('explorationMaxCalls', 'calls', 'assumption', 'ASSUMPTION: the model explores the tools of its first step (at most two), never tools with side effects.'),
+  row('programFailureRate', 'probability', 'assumption', 'ASSUMPTION: one program in ten fails on the first attempt (wrong shape, a name error) and is rewritten after the error; no public per-program failure rate exists. The cookbook run had none.'),
+  row('seed', '', 'assumption', 'Seed of the deterministic failure draws (per scenario and program index; the same draws in programmatic and native mode).'),
+  row('codeExecutionToolTokens', 'tokens/request', 'measured-source', `${cookbook}: the first request was 4,134 input tokens with the code-execution tool and 1,859 without, same message and tools: about 2,275 tokens per request.`),
+  row('continuationRoundTripMs', 'ms/round trip', 'assumption', `ASSUMPTION: a response that only carries nested calls of hosted code (0 input and 0 output tokens in ${cookbook}) still costs a round trip: about 1 s of request handling, container resume and network.`),
+  row('hostedProgramStartMs', 'ms/program', 'assumption', 'ASSUMPTION: hosted code execution takes about 1 s per program beyond its tool calls (container and Python start, result upload); Anthropic publishes no figure.'),
+  row('toolLatencyMs', 'ms/call', 'assumption', 'ASSUMPTION: each tool is an internal HTTP or database request of about 100 ms; concurrent calls (one parallel turn, one asyncio.gather) pay it once, serial calls each time.'),
+  row('systemPromptTokens', 'tokens', 'assumption', 'ASSUMPTION: a production agent carries about 2,000 tokens of system prompt (role, policies, formatting rules); 0 with --bare (the cookbook run had none).'),
+  row('extraTools', 'tools', 'assumption', 'ASSUMPTION: a production agent offers about 20 other tools beside the task\'s (never called here); 0 with --bare.'),
+  row('extraToolTokens', 'tokens/tool', 'assumption', 'ASSUMPTION: about 150 tokens per tool definition (name, two-sentence description, small input schema).'),
+  ...(['haiku', 'sonnet', 'opus'] as const).flatMap((preset): BehaviourParameter[] => {
+    const model = latencyPresets[preset];
+    return [
+      { name: `latency.${preset}.timeToFirstTokenMs`, value: model.timeToFirstTokenMs, unit: 'ms/request', source: model.source, kind: 'measured-source' },
+      { name: `latency.${preset}.outputTokensPerSecond`, value: model.outputTokensPerSecond, unit: 'tokens/s', source: model.source, kind: 'measured-source' },
+      { name: `latency.${preset}.inputTokensPerSecond`, value: model.inputTokensPerSecond, unit: 'tokens/s', source: 'ASSUMPTION (no public source): prefill rate of uncached input.', kind: 'assumption' },
+      { name: `latency.${preset}.cachedInputTokensPerSecond`, value: model.cachedInputTokensPerSecond, unit: 'tokens/s', source: 'ASSUMPTION: cached input 10x faster than uncached (cache reads are priced at 0.1x).', kind: 'assumption' },
+    ];
+  }),
+  { name: 'cache.haiku.minCacheableTokens', value: 4_096, unit: 'tokens', source: 'Anthropic docs, "Prompt caching": 4,096 tokens for Claude Haiku 4.5.', kind: 'measured-source' },
+  { name: 'cache.sonnet.minCacheableTokens', value: 1_024, unit: 'tokens', source: 'Anthropic docs, "Prompt caching": 1,024 tokens for Claude Sonnet 4.5 and 4.6.', kind: 'measured-source' },
+  { name: 'cache.opus.minCacheableTokens', value: 4_096, unit: 'tokens', source: 'Anthropic docs, "Prompt caching": 4,096 tokens for Claude Opus 4.5.', kind: 'measured-source' },
+  { name: 'toolUseSystemPromptTokens', value: 346, unit: 'tokens/request', source: 'Anthropic docs, tool-use pricing: 346 tokens of tool-use system prompt for Claude 4-class models with tool_choice auto.', kind: 'measured-source' },
+  { name: 'tokenizer', value: 'o200k_base', unit: '', source: 'ASSUMPTION: o200k (gpt-tokenizer) stands in for Claude\'s tokenizer, which is not public; absolute counts differ, ratios between modes hold.', kind: 'assumption' },
+];
+
+// Plain words that are one o200k token each with a leading space, no digits (checkers look for
+// numbers and ids in answers) and no negations (checkers may look for "none" or "not").
+const vocabulary = [
+  'the', 'results', 'show', 'that', 'each', 'item', 'was', 'checked', 'against', 'its', 'limit', 'and', 'summary', 'below', 'lists', 'what', 'matters', 'most',
+  'for', 'this', 'request', 'based', 'on', 'data', 'from', 'tools', 'above', 'with', 'totals', 'per', 'person', 'where', 'relevant', 'overall', 'picture', 'is',
+  'clear', 'here', 'details', 'follow', 'in', 'order', 'of', 'importance', 'as', 'found', 'during', 'review', 'then', 'we', 'can', 'see', 'which', 'entries',
+];
+
+/** Deterministic prose of about `tokens` o200k tokens (no digits), e.g. a model's sentence or the body of its comments. */
+export function fillerText(tokens: number, salt: string): string {
+  if (tokens <= 0) return '';
+  let state = 0;
+  for (const character of salt) state = (Math.imul(state, 31) + character.charCodeAt(0)) >>> 0;
+  const words: string[] = [];
+  for (let index = 0; index < tokens; index++) {
+    state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
+    words.push(vocabulary[(state >>> 8) % vocabulary.length]!);
+  }
+  // Sentences of about twelve words.
+  const sentences: string[] = [];
+  for (let start = 0; start < words.length; start += 12) {
+    const part = words.slice(start, start + 12).join(' ');
+    sentences.push(`${part.charAt(0).toUpperCase()}${part.slice(1)}.`);
+  }
+  let text = sentences.join(' ');
+  // Trim to the target (punctuation and capitals can add a token here and there).
+  while (countTokens(text) > tokens && text.includes(' ')) text = `${text.slice(0, text.lastIndexOf(' '))}.`;
+  return text;
+}
+
+/** `fillerText` as comment lines of a program (`#` or `//`), about `tokens` tokens in all. */
+export function fillerComments(tokens: number, salt: string, language: 'javascript' | 'python'): string {
+  if (tokens <= 0) return '';
+  const prefix = language === 'python' ? '# ' : '// ';
+  const words = fillerText(tokens, salt).split(' ');
+  const lines: string[] = [];
+  for (let start = 0; start < words.length; start += 14) lines.push(`${prefix}${words.slice(start, start + 14).join(' ')}`);
+  // Each comment marker costs a token or so: drop words until the comments fit the budget.
+  let text = lines.join('\n');
+  while (countTokens(text) > tokens && text.includes(' ')) text = text.slice(0, text.lastIndexOf(' '));
+  return text;
+}
