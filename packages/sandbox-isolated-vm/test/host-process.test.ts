@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineTool, runCode } from '@codecall/core';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -95,6 +96,37 @@ describe('the host process', () => {
     expect(exit.stdout).toContain("mode: 'supervised'");
     expect(exit.stdout).toContain('supervised 42');
     expect([exit.code, exit.signal]).toEqual([0, null]);
+  });
+});
+
+describe('a host that dies', () => {
+  it('leaves no supervised child behind, even one whose guest spins', async () => {
+    const exit = await runNode(
+      `${preamble}
+      import { readFileSync } from 'node:fs';
+      const sandbox = createIsolatedVmSandbox({ poolSize: 2 });
+      void runCode({ sandbox, code: 'while (true) {}', limits: { timeoutMs: 60_000 }, validation: false });
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const children = readFileSync('/proc/self/task/' + process.pid + '/children', 'utf8').trim();
+      console.log('children ' + children);
+      process.kill(process.pid, 'SIGKILL');`,
+      [],
+      30_000,
+    );
+    expect(exit.signal).toBe('SIGKILL');
+    const pids = (/children ([\d ]+)/.exec(exit.stdout)?.[1] ?? '').split(' ').filter(Boolean).map(Number);
+    expect(pids.length).toBeGreaterThan(0);
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    // An effect with generous slack, not a time budget: every child ends on its own.
+    for (let attempt = 0; attempt < 300 && pids.some(alive); attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(pids.filter(alive)).toEqual([]);
   });
 });
 
