@@ -1,0 +1,133 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { countTokens } from '@codecall/anthropic/simulator';
+import { afterAll, describe, expect, it } from 'vitest';
+import { behaviourParameters, defaultBehaviour, fillerComments, fillerText, resolveBehaviour } from './behaviour-model.ts';
+import { loadScenarios } from './load-scenarios.ts';
+import { modelPresets } from './model-presets.ts';
+import { runMatrix } from './run-matrix.ts';
+import type { MatrixCell, RunMetrics } from './run-matrix.ts';
+import { detectSandboxes } from './sandbox-targets.ts';
+
+// A scenario file nobody here wrote, outside the repository: the layer must apply to it as well.
+const external = `
+const rates = { EUR: 1.1, GBP: 1.3, JPY: 0.007 };
+export const scenario = {
+  id: 'fx-total',
+  title: 'Convert three balances',
+  tools: [
+    { name: 'list_balances', description: 'Balances of the account.', inputSchema: { type: 'object', properties: {} },
+      execute: () => [{ currency: 'EUR', amount: 100 }, { currency: 'GBP', amount: 50 }, { currency: 'JPY', amount: 10000 }] },
+    { name: 'get_rate', description: 'USD per unit of a currency.', inputSchema: { type: 'object', properties: { currency: { type: 'string' } }, required: ['currency'] },
+      outputSchema: { type: 'number' }, execute: (input) => rates[input.currency] },
+  ],
+  task: 'What are my balances worth in USD, in total?',
+  expected: '245',
+  direct: (state) => {
+    const list = state.find('list_balances');
+    if (list === undefined) return [{ tool: 'list_balances' }];
+    const missing = list.filter((b) => !state.has('get_rate', { currency: b.currency }));
+    if (missing.length > 0) return missing.map((b) => ({ tool: 'get_rate', input: { currency: b.currency } }));
+    return 'Total: ' + Math.round(list.reduce((s, b) => s + b.amount * state.find('get_rate', { currency: b.currency }), 0)) + ' USD';
+  },
+  code: (state) => state.outputs.length === 0
+    ? { javascript: 'const l = await list_balances({}); const r = await Promise.all(l.map((b) => get_rate({ currency: b.currency }))); console.log(JSON.stringify(Math.round(l.reduce((s, b, i) => s + b.amount * r[i], 0))));',
+        python: 'import asyncio, json\\nl = await list_balances({})\\nr = await asyncio.gather(*[get_rate({"currency": b["currency"]}) for b in l])\\nprint(json.dumps(round(sum(b["amount"] * x for b, x in zip(l, r)))))' }
+    : 'Total: ' + String(state.outputs[0]) + ' USD',
+};
+`;
+
+const directory = await mkdtemp(join(tmpdir(), 'codecall-behaviour-'));
+await writeFile(join(directory, 'fx-total.mjs'), external);
+const scenarios = await loadScenarios([directory]);
+const sandboxes = await detectSandboxes(['isolated-vm', 'subprocess-python']);
+const sonnet = modelPresets.find((preset) => preset.id === 'sonnet')!;
+const javascript = sandboxes.available.filter((target) => target.id === 'isolated-vm');
+afterAll(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+function run(cells: readonly MatrixCell[], mode: string): RunMetrics {
+  const cell = cells.find((candidate) => candidate.mode === mode && candidate.status === 'measured');
+  if (cell === undefined) throw new Error(`no measured ${mode} cell: ${JSON.stringify(cells.map((candidate) => [candidate.mode, candidate.status, candidate.reason]))}`);
+  return cell.runs[0]!;
+}
+
+describe('the parameter list', () => {
+  it('gives every parameter a value, a unit or a name, a source, and labels assumptions', () => {
+    const names = behaviourParameters.map((parameter) => parameter.name);
+    for (const key of Object.keys(defaultBehaviour)) expect(names).toContain(key);
+    for (const parameter of behaviourParameters) {
+      expect(parameter.source.length, parameter.name).toBeGreaterThan(20);
+      expect(['measured-source', 'assumption']).toContain(parameter.kind);
+      if (parameter.kind === 'assumption') expect(parameter.source, parameter.name).toMatch(/ASSUMPTION|Seed/);
+    }
+  });
+
+  it('rejects out-of-range settings', () => {
+    expect(() => resolveBehaviour({ programFailureRate: 1.5 })).toThrow(RangeError);
+    expect(() => resolveBehaviour({ textPerTurnTokens: -1 })).toThrow(RangeError);
+  });
+
+  it('writes filler of the stated size, without digits', () => {
+    for (const tokens of [5, 34, 110, 2_000]) {
+      const text = fillerText(tokens, `salt-${tokens}`);
+      expect(countTokens(text)).toBeLessThanOrEqual(tokens);
+      expect(countTokens(text)).toBeGreaterThanOrEqual(tokens * 0.9 - 2);
+      expect(text).not.toMatch(/\d/);
+      expect(countTokens(fillerComments(tokens, 'c', 'python'))).toBeLessThanOrEqual(tokens);
+    }
+  });
+});
+
+describe.skipIf(javascript.length === 0)('the layer on an external scenario file', () => {
+  it('adds text per turn, the final-answer length, the realistic context, and the per-call tool latency', async () => {
+    const bare = await runMatrix({ scenarios, modes: ['sequential', 'parallel'], presets: [sonnet], sandboxes: { available: [], skipped: [] }, repetitions: 1, bare: true, behaviour: { programFailureRate: 0 } });
+    const plain = await runMatrix({ scenarios, modes: ['parallel'], presets: [sonnet], sandboxes: { available: [], skipped: [] }, repetitions: 1, behaviour: { programFailureRate: 0 } });
+    const parallel = run(bare.cells, 'parallel');
+    const sequential = run(bare.cells, 'sequential');
+    expect(parallel.correct).toBe(1);
+    // 2 turns with calls and a final answer: text per turn and call syntax on each call, the answer padded.
+    const minimum = 2 * defaultBehaviour.textPerTurnTokens + 4 * defaultBehaviour.toolUseOverheadTokens + defaultBehaviour.finalAnswerTokens;
+    expect(parallel.outputTokens).toBeGreaterThanOrEqual(minimum);
+    // The realistic context: a system prompt and 20 extra tools in every request.
+    const extraPerRequest = (run(plain.cells, 'parallel').totalInputTokens - parallel.totalInputTokens) / parallel.roundTrips;
+    expect(extraPerRequest).toBeGreaterThan(0.8 * (defaultBehaviour.systemPromptTokens + defaultBehaviour.extraTools * defaultBehaviour.extraToolTokens));
+    // Tool latency: parallel turns pay it once per wave, sequential calls each.
+    expect(parallel.toolWaves).toBe(2);
+    expect(sequential.toolWaves).toBe(4);
+    expect(sequential.toolLatencyMs).toBe(4 * defaultBehaviour.toolLatencyMs);
+    expect(bare.cells.every((cell) => cell.correctness === 'scripted')).toBe(true);
+  });
+
+  it('writes programs as a model does, explores an undeclared result shape first, and retries failed programs', async () => {
+    const settings = { scenarios, modes: ['programmatic'] as const, presets: [sonnet], sandboxes: { available: javascript, skipped: [] }, repetitions: 1, bare: true };
+    const clean = run((await runMatrix({ ...settings, modes: [...settings.modes], behaviour: { programFailureRate: 0 } })).cells, 'programmatic');
+    // list_balances declares no output: an exploration program first, then the scenario's program.
+    expect(clean.correct).toBe(1);
+    expect(clean.codeRuns).toBe(2);
+    expect(clean.roundTrips).toBe(3);
+    expect(clean.outputTokens).toBeGreaterThanOrEqual(defaultBehaviour.programCommentaryTokens + defaultBehaviour.explorationProgramTokens * 0.8);
+    const declared = run((await runMatrix({ ...settings, modes: [...settings.modes], behaviour: { programFailureRate: 0, explorationMaxCalls: 0 } })).cells, 'programmatic');
+    expect(declared.codeRuns).toBe(1);
+    // Every program fails once, then the corrected one runs: one more run and round trip per program.
+    const failing = run((await runMatrix({ ...settings, modes: [...settings.modes], behaviour: { programFailureRate: 1 } })).cells, 'programmatic');
+    expect(failing.correct).toBe(1);
+    expect(failing.failedPrograms).toBe(1);
+    expect(failing.codeRuns).toBe(3);
+    expect(failing.roundTrips).toBe(4);
+  });
+
+  it('is deterministic: two reruns give identical tokens, token cost and simulated latency', async () => {
+    const modes = sandboxes.available.some((target) => target.language === 'python') ? (['parallel', 'programmatic', 'native'] as const) : (['parallel', 'programmatic'] as const);
+    const settings = { scenarios, modes: [...modes], presets: [sonnet], sandboxes: { available: javascript.concat(sandboxes.available.filter((target) => target.id === 'subprocess-python')), skipped: [] }, repetitions: 2 };
+    const first = await runMatrix(settings);
+    const second = await runMatrix(settings);
+    const fingerprint = (cells: readonly MatrixCell[]): unknown[] =>
+      cells.flatMap((cell) => cell.runs.map((metrics) => [cell.mode, cell.sandbox, metrics.inputTokens, metrics.outputTokens, metrics.cacheCreationInputTokens, metrics.cacheReadInputTokens, metrics.tokenCostUsd, metrics.simulatedLatencyMs, metrics.correct]));
+    expect(fingerprint(second.cells)).toEqual(fingerprint(first.cells));
+    // Repetitions agree too (nothing random, nothing timed in the simulated part).
+    for (const cell of first.cells) expect(new Set(cell.runs.map((metrics) => metrics.simulatedLatencyMs)).size).toBe(1);
+  });
+});
