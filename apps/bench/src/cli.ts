@@ -48,6 +48,8 @@ and seconds.
   --quick                 one preset, one repetition, a 3x3 break-even map, no micro-benchmarks,
                           compactness on 400 tools (seconds)
   --no-break-even         skip the break-even map
+  --bare                  no system prompt and no extra tools in the scenario runs (default: 2,000
+                          tokens of system prompt and 20 other tools, as in a production agent)
   --no-micro              skip the micro-benchmarks
   --no-compactness        skip the compactness measurement
   --micro-time-ms <n>     time budget per micro-benchmark task (default 200)
@@ -106,6 +108,7 @@ async function main(rawArguments: readonly string[]): Promise<number> {
       quick: { type: 'boolean', default: false },
       'no-micro': { type: 'boolean', default: false },
       'no-break-even': { type: 'boolean', default: false },
+      bare: { type: 'boolean', default: false },
       'no-compactness': { type: 'boolean', default: false },
       'micro-time-ms': { type: 'string' },
       'time-scale': { type: 'string' },
@@ -172,6 +175,7 @@ async function main(rawArguments: readonly string[]): Promise<number> {
     sandboxes,
     repetitions,
     timeScale,
+    bare: values.bare,
     ...(live ? { liveClient: new Anthropic({ maxRetries: 4 }) } : {}),
     onRun: (label) => progress.tick(label),
   });
