@@ -61,6 +61,7 @@ export const scenario = defineScenario({
   ],
   task: 'Handle the latest message from customer c-2291: do what they ask, then tell me what you did and the refund amount.',
   expected: 'Cancelled A-7791, refund $64.25',
+  sideEffectTools: ['cancel_order'],
   check: (text) => text.includes('A-7791') && text.includes('64.25') && !/cancelled order A-7790/i.test(text),
   direct: (state) => {
     const latest = state.find('get_latest_customer_message', { customerId: 'c-2291' }) as Message | undefined;
@@ -68,7 +69,8 @@ export const scenario = defineScenario({
     const orderId = orderToCancel(latest.text);
     if (orderId === undefined) return 'I could not tell which order the customer wants cancelled.';
     const result = state.find('cancel_order', { orderId }) as { orderId: string; refundUsd: number } | undefined;
-    if (result === undefined) return [{ tool: 'cancel_order', input: { orderId, reason: 'Customer request: arrived damaged' } }];
+    // Which order to cancel comes from reading the message: reasoning between the two calls.
+    if (result === undefined) return { calls: [{ tool: 'cancel_order', input: { orderId, reason: 'Customer request: arrived damaged' } }], dataDependent: true };
     return answer(result);
   },
   code: (state) => {
@@ -76,6 +78,7 @@ export const scenario = defineScenario({
       return {
         javascript: `const message = await get_latest_customer_message({ customerId: 'c-2291' });\nconsole.log(JSON.stringify(message));`,
         python: `import json\nmessage = await get_latest_customer_message({"customerId": "c-2291"})\nprint(json.dumps(message))`,
+        dataDependent: true,
       };
     }
     if (state.outputs.length === 1) {

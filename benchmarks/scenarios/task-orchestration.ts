@@ -149,6 +149,7 @@ export const scenario = defineScenario({
   task: 'Project "atlas" has open tasks. Resolve every blocker, assign unassigned tasks to "worker-pool", run every task that is not done (retry any that fail), and tell me the total number of records processed across all tasks.',
   expected: `${expectedTotal} records`,
   check: (text) => (text.replace(/,/g, '').match(/\d+/g) ?? []).map(Number).includes(expectedTotal) && !/not done|failed/i.test(text),
+  sideEffectTools: ['assign_task', 'resolve_blocker', 'execute_task', 'parallel_execute'],
   direct: (state) => {
     const all = state.find('get_all_tasks', { project: 'atlas' }) as Task[] | undefined;
     if (all === undefined) return [{ tool: 'get_all_tasks', input: { project: 'atlas' } }];

@@ -40,7 +40,7 @@ export interface InputUsage {
 
 /** Settings of the prompt cache. */
 export interface PromptCacheSettings {
-  /** Shortest prefix (tokens) that is cached; Anthropic documents 1,024 for Sonnet/Opus-class models and 2,048 for Haiku-class. Default 1,024. */
+  /** Shortest prefix (tokens) that is cached; Anthropic's prompt-caching docs give 1,024 for Sonnet 4.5/4.6 and 4,096 for Haiku 4.5 and Opus 4.5. Default 1,024. */
   readonly minCacheableTokens?: number;
   /** How many blocks before a breakpoint the cache looks for an earlier entry (Anthropic: 20). Default 20. */
   readonly lookbackBlocks?: number;
