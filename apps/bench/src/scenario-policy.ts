@@ -170,8 +170,18 @@ function explorationProgram(calls: readonly ScenarioToolCall[], language: 'javas
  * its calls; the layer writes it once, as wrappers, so the scenario's script stays the same in
  * every mode (its tokens count like any other line the model writes).
  */
-function nativeJsonPrelude(callable: readonly string[]): string {
+function nativeJsonPrelude(callable: readonly string[], language: 'javascript' | 'python'): string {
   if (callable.length === 0) return '';
+  if (language === 'javascript') {
+    // The JavaScript stand-in for hosted Python (when no Python sandbox is available).
+    return [
+      'const _parsed = (tool) => async (...args) => {',
+      '  const text = await tool(...args);',
+      '  try { return typeof text === \'string\' ? JSON.parse(text) : text; } catch { return text; }',
+      '};',
+      ...callable.map((name) => `const ${name} = _parsed(globalThis.${name});`),
+    ].join('\n');
+  }
   return [
     'import json as _json',
     'def _parsed(tool):',
@@ -188,7 +198,7 @@ function nativeJsonPrelude(callable: readonly string[]): string {
 
 function writtenProgram(script: string, options: { language: 'javascript' | 'python'; native: boolean; callable: readonly string[]; behaviour: BehaviourSettings; salt: string; broken: boolean }): string {
   const { language } = options;
-  const prelude = options.native && language === 'python' ? nativeJsonPrelude(options.callable) : '';
+  const prelude = options.native ? nativeJsonPrelude(options.callable, language) : '';
   const comments = fillerComments(options.behaviour.programCommentaryTokens, options.salt, language);
   return [prelude, comments, options.broken ? brokenLine[language] : '', script].filter((part) => part !== '').join('\n');
 }
