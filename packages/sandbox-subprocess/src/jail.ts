@@ -277,17 +277,42 @@ export async function interpreterForJail(
   throw new SandboxStartError(`${resolved.path} (or its installation) is not readable by uid ${identity.uid}, the unprivileged user the jail runs as; set settings.${runtime}Path to an interpreter that user can read.`);
 }
 
+// Run as root in the plain runner's own mount namespace before it drops its capabilities: the
+// cgroup file systems disappear under an empty read-only tmpfs (so it can neither write its own
+// limits nor move itself into another cgroup, v1 or v2) and /proc/sys turns read-only.
+const plainMountScript = [
+  'if [ -d /sys/fs/cgroup ]; then mount -t tmpfs -o ro,nosuid,nodev,noexec,size=4k codecall-no-cgroup /sys/fs/cgroup || exit 125; fi',
+  'mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys || exit 125',
+  'exec "$@"',
+].join('\n');
+
+let plainPrefix: string[] | undefined;
+
 /**
- * Prefix for plain (unjailed) runners: when the host is root they get no capabilities (so they
- * cannot raise their rlimits, write their cgroup's limits or read a root host's /proc/<pid>/mem)
- * and their own cgroup namespace (so they cannot move themselves out of their cgroup); on every
- * host no new privileges (setuid binaries) and SIGKILL when the host dies.
+ * Prefix for plain (unjailed) runners, probed once: on every host no new privileges (setuid
+ * binaries) and SIGKILL when the host dies; when the host is root, also no capabilities at all
+ * (no raising rlimits, no reading a root host's /proc/<pid>/mem) and, where the host allows
+ * namespaces, an own cgroup namespace and mount namespace without the cgroup file systems and with
+ * a read-only /proc/sys (no leaving its cgroup, no raising its cgroup's limits).
  */
 export function plainRunnerPrefix(): string[] {
+  if (plainPrefix !== undefined) return plainPrefix;
   const setpriv = findExecutable('setpriv');
-  if (setpriv === undefined || process.platform !== 'linux') return [];
+  if (setpriv === undefined || process.platform !== 'linux') return (plainPrefix = []);
   const harden = [setpriv, '--no-new-privs', '--pdeathsig=KILL'];
-  if (!isRoot()) return [...harden, '--'];
+  if (!isRoot()) return (plainPrefix = [...harden, '--']);
+  const dropAll = [...harden, '--inh-caps=-all', '--ambient-caps=-all', '--bounding-set=-all', '--'];
   const unshare = findExecutable('unshare');
-  return [...(unshare === undefined ? [] : [unshare, '--cgroup', '--']), ...harden, '--inh-caps=-all', '--ambient-caps=-all', '--bounding-set=-all', '--'];
+  const mount = findExecutable('mount');
+  if (unshare !== undefined && mount !== undefined) {
+    const prefix = [unshare, '--mount', '--cgroup', '--', '/bin/sh', '-c', plainMountScript, 'codecall-plain', ...dropAll];
+    try {
+      // In a container without CAP_SYS_ADMIN this fails; the runner then only drops its capabilities.
+      execFileSync(prefix[0] as string, [...prefix.slice(1), '/bin/true'], { stdio: 'ignore', timeout: 10_000, env: { PATH: '/usr/bin:/bin' } });
+      return (plainPrefix = prefix);
+    } catch {
+      // Fall through.
+    }
+  }
+  return (plainPrefix = dropAll);
 }

@@ -200,17 +200,17 @@ describe('safe by default', () => {
 async function orphansAfterHostDies(argv: string[], redirect: string, marker: string): Promise<number[]> {
   const host = spawn('/bin/sh', ['-c', `"$@"${redirect} & wait`, 'codecall-test-host', ...argv], { stdio: 'ignore' });
   // Wait until the guest runs (its daemon exists), not only until the launcher started.
-  for (let attempt = 0; attempt < 100 && hostProcessesWith(`${marker}-daemon`).length === 0; attempt++) await sleep(100);
+  for (let attempt = 0; attempt < 300 && hostProcessesWith(`${marker}-daemon`).length === 0; attempt++) await sleep(100);
   expect(hostProcessesWith(`${marker}-daemon`).length).toBeGreaterThan(0);
   host.kill('SIGKILL');
-  for (let attempt = 0; attempt < 100 && hostProcessesWith(marker).length > 0; attempt++) await sleep(100);
+  for (let attempt = 0; attempt < 300 && hostProcessesWith(marker).length > 0; attempt++) await sleep(100);
   return hostProcessesWith(marker);
 }
 
 // The guest: a loop, and a daemon that left its session.
 const guest = (marker: string): string[] => ['/bin/sh', '-c', `setsid /bin/sh -c 'while :; do sleep 1; done' ${marker}-daemon & while :; do sleep 1; done`, marker];
 
-test('a host that dies leaves no jailed runner or daemon behind', async () => {
+test('a host that dies leaves no jailed runner or daemon behind', { timeout: 90_000 }, async () => {
   const probe = probeJail({});
   if (!probe.ok) throw new Error(probe.reason);
   const { ok: _ok, ...environment } = probe;
@@ -229,7 +229,7 @@ test('a host that dies leaves no jailed runner or daemon behind', async () => {
   }
 });
 
-test('a host that dies takes its plain runner with it (its own children may outlive it: use the jail)', async () => {
+test('a host that dies takes its plain runner with it (its own children may outlive it: use the jail)', { timeout: 90_000 }, async () => {
   const marker = `orphan${Math.random().toString(36).slice(2)}`;
   const runner = ['/bin/sh', '-c', 'while :; do sleep 1; done', `${marker}-daemon`];
   expect(await orphansAfterHostDies([...plainRunnerPrefix(), ...runner], '', marker)).toEqual([]);
