@@ -90,15 +90,17 @@ return {
   uidMap: table('/proc/self/uid_map'), gidMap: table('/proc/self/gid_map'),
   mounts: fs.readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\\n').map((line) => line.split(' ')[4]),
   prefix: path.dirname(path.dirname(process.execPath)),
+  environment: JSON.stringify(process.env),
 };`,
     python: `
-import sys
+import os, sys
 def table(name):
     return [[int(v) for v in line.split()] for line in open(name).read().strip().splitlines()]
 return {
     "uidMap": table("/proc/self/uid_map"), "gidMap": table("/proc/self/gid_map"),
     "mounts": [line.split(" ")[4] for line in open("/proc/self/mountinfo").read().strip().splitlines()],
     "prefix": sys.base_prefix,
+    "environment": repr(dict(os.environ)),
 }`,
   },
 } as const;
@@ -148,7 +150,9 @@ describe.each(['javascript', 'python'] as const)('jailed %s', (language) => {
   test('runs as a host uid and gid that are not 0, and sees only the mounts it needs', async () => {
     const result = await run(sandbox, language, programs.identity[language]);
     expect(result.type).toBe('success');
-    const value = (result as { value: { uidMap: number[][]; gidMap: number[][]; mounts: string[]; prefix: string } }).value;
+    const value = (result as { value: { uidMap: number[][]; gidMap: number[][]; mounts: string[]; prefix: string; environment: string } }).value;
+    // Not even the host path of its private directory reaches the guest's environment.
+    expect(value.environment).not.toContain(tmpdir() === '/tmp' ? '/tmp/codecall-' : tmpdir());
     for (const map of [value.uidMap, value.gidMap]) {
       expect(map.length).toBeGreaterThan(0);
       // Columns: id inside, id in the parent namespace, count. Nothing maps to root outside.
