@@ -7,9 +7,6 @@ describeSandboxConformance({
   name: 'self-test fixture (node:vm in a worker thread, NOT a sandbox)',
   createSandbox: () => createWorkerFixtureSandbox(),
   knownFailures: {
-    // Node's type stripper reports syntax errors as ":<line>" text the fixture does not parse.
-    'errors.syntax-error:typescript': 'the fixture does not map type-stripper syntax errors to a line',
-    'typescript.line-numbers': 'the fixture does not map type-stripper syntax errors to a line',
     // Worker resourceLimits cap the V8 heap only: ArrayBuffers escape it, as the case shows.
     'limits.memory-external': 'ArrayBuffer backing stores are outside the worker heap limit',
   },
