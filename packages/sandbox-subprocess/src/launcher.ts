@@ -143,8 +143,8 @@ export function bubblewrapArgs(spec: SubprocessLaunchSpec, settings: SubprocessJ
   for (const mount of [...new Set(mounts)].sort()) args.push('--ro-bind', mount, mount);
   if (options.seccompDescriptor !== undefined) args.push('--seccomp', String(options.seccompDescriptor));
   args.push(
-    // PWD too: the launching shell exported the host path of the private directory.
-    '--chdir', '/tmp', '--setenv', 'HOME', '/tmp', '--setenv', 'TMPDIR', '/tmp', '--setenv', 'PWD', '/tmp',
+    // bubblewrap sets PWD to the --chdir target, so the host path of the private directory stays out.
+    '--chdir', '/tmp', '--setenv', 'HOME', '/tmp', '--setenv', 'TMPDIR', '/tmp',
     '--', spec.interpreterPath, ...spec.interpreterArgs, spec.runnerPath, ...spec.runnerArgs,
   );
   return args;
