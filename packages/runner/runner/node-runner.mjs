@@ -4,7 +4,7 @@
 // Protocol messages are JSON lines: host -> runner on stdin, runner -> host on stdout. Guest output
 // is framed into `out` messages; file descriptors 0 and 1 are re-pointed at /dev/null so that
 // nothing the guest writes to them reaches the protocol stream.
-/* global process, Buffer, console, queueMicrotask */
+/* global process, Buffer, console, queueMicrotask, setImmediate */
 import fs from 'node:fs';
 import net from 'node:net';
 import vm from 'node:vm';
@@ -12,6 +12,9 @@ import nodeModule from 'node:module';
 import path from 'node:path';
 
 const PROTOCOL_VERSION = 1;
+// The runner's own references: guest code can replace the globals (globalThis.JSON = …).
+const jsonStringify = JSON.stringify;
+const jsonParse = JSON.parse;
 
 // Runtime warnings (e.g. for type stripping) are not guest output.
 process.removeAllListeners('warning');
@@ -68,12 +71,18 @@ const output = openStream(outFd, false);
 output.on('error', () => process.exit(70));
 
 function send(message) {
-  output.write(`${JSON.stringify(message)}\n`);
+  output.write(`${jsonStringify(message)}\n`);
 }
 
 function finish(message) {
-  output.write(`${JSON.stringify(message)}\n`, () => {
+  output.write(`${jsonStringify(message)}\n`, () => {
     if (!reusable || inputEnded) process.exit(0);
+    // Reuse: once the run's own callbacks have had a turn, undo what it changed, or retire.
+    setImmediate(() => {
+      if (run !== undefined) return;
+      if (cleanUpAfterRun()) send({ t: 'idle' });
+      else process.exit(0);
+    });
   });
 }
 
@@ -93,7 +102,7 @@ function toJson(value, maxBytes) {
   };
   let json;
   try {
-    json = JSON.stringify(value, replacer);
+    json = jsonStringify(value, replacer);
   } catch (error) {
     if (error instanceof BudgetExceeded) return { ok: false, tooLarge: true, message: `exceeds limits.maxValueBytes (${maxBytes} bytes)` };
     return { ok: false, tooLarge: false, message: error instanceof Error ? error.message : String(error) };
@@ -138,7 +147,7 @@ function format(value) {
   if (typeof value === 'string') return value;
   if (value instanceof Error) return `${value.name}: ${value.message}`;
   try {
-    const json = JSON.stringify(value);
+    const json = jsonStringify(value);
     return json === undefined ? 'undefined' : json;
   } catch {
     try {
@@ -219,7 +228,7 @@ function installTools(tools) {
         current.pending.set(id, resolve);
         send(inputJson === undefined ? { t: 'call', id, name } : { t: 'call', id, name, input: inputJson });
       });
-      if (result.ok) return result.output === undefined ? undefined : JSON.parse(result.output);
+      if (result.ok) return result.output === undefined ? undefined : jsonParse(result.output);
       const error = new ToolError(String(result.code), String(result.message), name);
       error.stack = `ToolError: ${error.message}\n${String(callSite.stack).split('\n').slice(1).join('\n')}`;
       throw error;
@@ -233,7 +242,21 @@ function removeTools(tools) {
   for (const tool of tools) delete globalThis[tool.identifier];
 }
 
+// Bounds of the error fields the host accepts (runnerMessageBounds in the host's protocol module).
+const MAX_ERROR_MESSAGE = 8000;
+const MAX_LABEL = 200;
+
 function describeError(error, code) {
+  const described = describeErrorUnbounded(error, code);
+  return {
+    ...described,
+    name: String(described.name).slice(0, MAX_LABEL),
+    message: String(described.message).slice(0, MAX_ERROR_MESSAGE),
+    ...(described.toolErrorCode === undefined ? {} : { toolErrorCode: String(described.toolErrorCode).slice(0, MAX_LABEL) }),
+  };
+}
+
+function describeErrorUnbounded(error, code) {
   if (error instanceof ToolError || (error !== null && typeof error === 'object' && error.name === 'ToolError' && typeof error.code === 'string')) {
     const line = guestLine(error.stack);
     return { code: 'TOOL_ERROR', name: 'ToolError', message: String(error.message), toolErrorCode: String(error.code), ...(line === undefined ? {} : { line }) };
@@ -279,6 +302,7 @@ if (preloadLanguage === 'typescript' && stripTypes !== undefined) {
 async function start(message, rehearsal = false) {
   const limits = message.limits ?? {};
   reusable = message.reuse === true;
+  if (reusable && baseline === undefined) takeBaseline();
   run = {
     rehearsal,
     limits: { maxValueBytes: Number(limits.maxValueBytes) || 8 * 1024 * 1024 },
@@ -346,7 +370,7 @@ process.on('unhandledRejection', () => {
 function handle(line) {
   let message;
   try {
-    message = JSON.parse(line);
+    message = jsonParse(line);
   } catch {
     send({ t: 'fatal', message: 'The runner received a line that is not JSON.' });
     process.exit(65);
@@ -387,6 +411,115 @@ const onInputEnd = () => {
 };
 input.on('end', onInputEnd);
 input.on('error', onInputEnd);
+
+// --- between runs (reuse) -----------------------------------------------------------------
+// With `reuse`, one process serves several runs. After each run the runner puts back the globals
+// and files the run changed and checks for what it cannot take back (timers, sockets, child
+// processes, changed built-in prototypes). Clean: it reports `idle`. Not clean: it exits and the host
+// starts a fresh process. This keeps honest code's leftovers out of the next run; a guest that sets
+// out to subvert the runner itself is stopped by the process boundary only (reuse is for trusted code).
+
+const intrinsics = [
+  Object, Object.prototype, Function.prototype, Array, Array.prototype, String.prototype, Number.prototype,
+  Boolean.prototype, Symbol.prototype, Promise, Promise.prototype, Map.prototype, Set.prototype,
+  RegExp.prototype, Date.prototype, Error, Error.prototype, JSON, Math, Reflect, console,
+];
+let baseline;
+
+function ownDescriptors(target) {
+  const map = new Map();
+  for (const key of Reflect.ownKeys(target)) map.set(key, Object.getOwnPropertyDescriptor(target, key));
+  return map;
+}
+
+function sameDescriptor(a, b) {
+  return a !== undefined && b !== undefined && a.value === b.value && a.get === b.get && a.set === b.set
+    && a.writable === b.writable && a.enumerable === b.enumerable && a.configurable === b.configurable;
+}
+
+function countResources() {
+  const counts = new Map();
+  for (const type of process.getActiveResourcesInfo()) counts.set(type, (counts.get(type) ?? 0) + 1);
+  return counts;
+}
+
+function listDirectory(directory) {
+  try {
+    return fs.readdirSync(directory);
+  } catch {
+    return [];
+  }
+}
+
+function hasChildProcesses() {
+  for (const task of listDirectory('/proc/self/task')) {
+    try {
+      if (fs.readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim().length > 0) return true;
+    } catch {
+      // Not Linux, or the thread is gone.
+    }
+  }
+  return false;
+}
+
+/** Taken before the first run that may be followed by another (`reuse`), so one-shot runners never pay for it. */
+function takeBaseline() {
+  // Reading a lazy global's descriptor materializes it (Node defines some on first access); read
+  // them all once so that the snapshot below is what the process looks like after any access.
+  ownDescriptors(globalThis);
+  baseline = {
+    globals: ownDescriptors(globalThis),
+    intrinsics: intrinsics.map(ownDescriptors),
+    resources: countResources(),
+    cwd: process.cwd(),
+    entries: new Set(listDirectory(process.cwd())),
+    env: { ...process.env },
+  };
+}
+
+/** Undoes what a run changed in this process; false when something cannot be undone. */
+function cleanUpAfterRun() {
+  let clean = true;
+  for (const key of Reflect.ownKeys(globalThis)) {
+    const before = baseline.globals.get(key);
+    if (before === undefined) {
+      if (!Reflect.deleteProperty(globalThis, key)) clean = false;
+    } else if (!sameDescriptor(before, Object.getOwnPropertyDescriptor(globalThis, key))) {
+      try {
+        Object.defineProperty(globalThis, key, before);
+      } catch {
+        clean = false;
+      }
+    }
+  }
+  for (const [key, descriptor] of baseline.globals) {
+    if (!Object.prototype.hasOwnProperty.call(globalThis, key)) {
+      try {
+        Object.defineProperty(globalThis, key, descriptor);
+      } catch {
+        clean = false;
+      }
+    }
+  }
+  intrinsics.forEach((target, index) => {
+    const before = baseline.intrinsics[index];
+    const keys = Reflect.ownKeys(target);
+    if (keys.length !== before.size || keys.some((key) => !sameDescriptor(before.get(key), Object.getOwnPropertyDescriptor(target, key)))) clean = false;
+  });
+  for (const key of Object.keys(process.env)) if (!(key in baseline.env)) delete process.env[key];
+  Object.assign(process.env, baseline.env);
+  try {
+    if (process.cwd() !== baseline.cwd) process.chdir(baseline.cwd);
+    for (const entry of listDirectory(baseline.cwd)) {
+      if (!baseline.entries.has(entry)) fs.rmSync(path.join(baseline.cwd, entry), { recursive: true, force: true });
+    }
+  } catch {
+    clean = false;
+  }
+  for (const [type, count] of countResources()) if (count > (baseline.resources.get(type) ?? 0)) clean = false;
+  if (hasChildProcesses()) clean = false;
+  return clean;
+}
 
 // A rehearsal run through the whole start path (compiling the runner's own functions and the vm
 // machinery) before reporting ready, so that the first real run does not pay for it.

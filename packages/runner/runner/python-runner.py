@@ -17,6 +17,9 @@ import threading
 import traceback
 
 PROTOCOL_VERSION = 1
+# The runner's own references: guest code shares this process's modules (json.dumps = …).
+_json_dumps = json.dumps
+_json_loads = json.loads
 GUEST_FILENAME = "guest.py"
 CO_COROUTINE = 0x0080
 
@@ -42,12 +45,12 @@ _write_lock = threading.Lock()
 
 
 def _send(message):
-    text = json.dumps(message, ensure_ascii=False, separators=(",", ":")) + "\n"
+    text = _json_dumps(message, ensure_ascii=False, separators=(",", ":")) + "\n"
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:
         # A lone surrogate: escape it as \uXXXX (valid JSON, valid UTF-8) like JSON.stringify does.
-        data = (json.dumps(message, ensure_ascii=True, separators=(",", ":")) + "\n").encode("ascii")
+        data = (_json_dumps(message, ensure_ascii=True, separators=(",", ":")) + "\n").encode("ascii")
     view = memoryview(data)
     with _write_lock:
         while view:
@@ -119,7 +122,7 @@ def _key(key):
     if isinstance(key, int):
         return int.__repr__(key)
     if isinstance(key, float):
-        return json.dumps(key) if math.isfinite(key) else ("NaN" if key != key else ("Infinity" if key > 0 else "-Infinity"))
+        return _json_dumps(key) if math.isfinite(key) else ("NaN" if key != key else ("Infinity" if key > 0 else "-Infinity"))
     raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
 
 
@@ -172,7 +175,7 @@ def _to_json(value, max_bytes):
     """Returns (json_text, None) or (None, (too_large, message))."""
     try:
         plain = _plain(value, [max_bytes], set())
-        text = json.dumps(plain, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = _json_dumps(plain, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     except _TooLarge:
         return None, (True, f"exceeds limits.maxValueBytes ({max_bytes} bytes)")
     except RecursionError:
@@ -322,7 +325,7 @@ def _make_tool(name, identifier):
         result = await future
         if result.get("ok"):
             output = result.get("output")
-            return None if output is None else json.loads(output)
+            return None if output is None else _json_loads(output)
         raise ToolError(str(result.get("code")), str(result.get("message")), name)
 
     tool.__name__ = identifier
@@ -365,19 +368,25 @@ def _guest_line(error):
     return line
 
 
+# Bounds of the error fields the host accepts (runnerMessageBounds in the host's protocol module).
+MAX_ERROR_MESSAGE = 8000
+MAX_LABEL = 200
+
+
 def _describe(error, code):
     if isinstance(error, MemoryError):
         return {"code": "MEMORY_LIMIT", "name": "MemoryError", "message": "The code ran out of memory (limits.memoryLimitBytes)."}
     line = _guest_line(error)
     if isinstance(error, ToolError):
-        described = {"code": "TOOL_ERROR", "name": "ToolError", "message": str(error.message), "toolErrorCode": str(error.code)}
+        described = {"code": "TOOL_ERROR", "name": "ToolError", "message": str(error.message), "toolErrorCode": str(error.code)[:MAX_LABEL]}
     else:
         try:
             message = str(error)
         except Exception:
             message = ""
-        described = {"code": code, "name": type(error).__name__, "message": message or type(error).__name__}
-    if line is not None:
+        described = {"code": code, "name": type(error).__name__[:MAX_LABEL], "message": message or type(error).__name__}
+    described["message"] = described["message"][:MAX_ERROR_MESSAGE]
+    if isinstance(line, int) and line > 0:
         described["line"] = line
     return described
 
@@ -392,7 +401,7 @@ async def _execute(message):
     try:
         code_object = _compile(str(message.get("code", "")))
     except SyntaxError as error:
-        described = {"code": "SYNTAX_ERROR", "name": type(error).__name__, "message": str(error.msg)}
+        described = {"code": "SYNTAX_ERROR", "name": type(error).__name__, "message": str(error.msg)[:MAX_ERROR_MESSAGE]}
         if isinstance(error.lineno, int) and error.lineno > 0:
             described["line"] = error.lineno
         return {"t": "error", "error": described}
@@ -447,7 +456,7 @@ def _handle_result(message):
 
 def _parse(line):
     try:
-        return json.loads(line)
+        return _json_loads(line)
     except ValueError:
         _send({"t": "fatal", "message": "The runner received a line that is not JSON."})
         os._exit(65)
@@ -460,13 +469,127 @@ def _drain():
             _handle_result(message)
 
 
-def main():
-    global _loop
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
+# --- between runs (reuse) --------------------------------------------------------------------------
+# With `reuse`, one process serves several runs. After each run the runner puts back what the run
+# may have changed and checks for what it cannot take back (threads, child processes, tasks that
+# refuse to stop). Clean: it reports `idle` and waits for the next `start`. Not clean: it exits, and
+# the host starts a fresh process. This keeps honest code's leftovers out of the next run; a guest
+# that sets out to subvert the runner itself is stopped by the process boundary only, which is why
+# reuse is for trusted code.
+
+
+_missing = object()
+
+
+class _Baseline:
+    def __init__(self):
+        self.builtins = dict(vars(builtins))
+        self.modules = set(sys.modules)
+        self.environ = dict(os.environ)
+        self.cwd = os.getcwd()
+        self.entries = set(_list_directory(self.cwd))
+        self.threads = threading.active_count()
+        self.tasks = _task_count()
+        self.streams = (sys.stdout, sys.stderr, sys.stdin)
+        self.gc_callbacks = list(__import__("gc").callbacks)
+        # The functions and classes of every loaded module (a run can patch json.dumps as easily as
+        # a global). Module state is not put back (stdlib modules change their own data as they
+        # go); a replaced function or class retires the process instead.
+        self.callables = []
+        for name, module in list(sys.modules.items()):
+            namespace = getattr(module, "__dict__", None)
+            if isinstance(namespace, dict):
+                self.callables.append((namespace, [(key, value) for key, value in namespace.items() if callable(value)]))
+
+
+def _list_directory(path):
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
+
+
+def _task_count():
+    return len(_list_directory("/proc/self/task"))
+
+
+def _has_children():
+    for task in _list_directory("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{task}/children", "r") as handle:
+                if handle.read().strip():
+                    return True
+        except OSError:
+            pass
+    return False
+
+
+def _remove(path):
+    import shutil
+
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    else:
+        os.unlink(path)
+
+
+def _restore_builtins(baseline):
+    # The guest's builtins are the process's: a run that replaced len() would break the runner's
+    # own code (and json's), so they are put back before the runner reports the result.
+    current = vars(builtins)
+    if current != baseline.builtins:
+        current.clear()
+        current.update(baseline.builtins)
+
+
+def _clean_up(loop, baseline):
+    """Undoes what a run changed in this process; False when something cannot be undone."""
+    clean = True
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
+    try:
+        loop.run_until_complete(asyncio.sleep(0))
+    except BaseException:  # noqa: BLE001 - a guest task that fails while cancelled
+        clean = False
+    if any(not task.done() for task in asyncio.all_tasks(loop)):
+        clean = False
+    for handle in list(getattr(loop, "_scheduled", [])):
+        handle.cancel()
+    sys.settrace(None)
+    sys.setprofile(None)
+    threading.settrace(None)
+    threading.setprofile(None)
+    gc_callbacks = __import__("gc").callbacks
+    gc_callbacks[:] = baseline.gc_callbacks
+    sys.stdout, sys.stderr, sys.stdin = baseline.streams
+    _restore_builtins(baseline)
+    for name in set(sys.modules) - baseline.modules:
+        del sys.modules[name]
+    for namespace, saved in baseline.callables:
+        for key, value in saved:
+            if namespace.get(key, _missing) is not value:
+                clean = False
+    if dict(os.environ) != baseline.environ:
+        os.environ.clear()
+        os.environ.update(baseline.environ)
+    try:
+        os.chdir(baseline.cwd)
+        for entry in set(_list_directory(baseline.cwd)) - baseline.entries:
+            _remove(os.path.join(baseline.cwd, entry))
+    except OSError:
+        clean = False
+    if threading.active_count() > baseline.threads or _task_count() > baseline.tasks or _has_children():
+        clean = False
+    return clean
+
+
+# --- main loop --------------------------------------------------------------------------------------
+
+
+def _rehearse(loop):
+    """Runs the whole start path once before `ready`, so the first real run does not pay for
+    first-time work (compiling, loading lazily imported modules)."""
     global _run
-    # A rehearsal run through the whole start path before reporting ready, so that the first real
-    # run does not pay for first-time work (compiling, loading lazily imported modules).
     try:
         rehearsal = {"t": "start", "code": "import asyncio\nvalue = {'list': [1, 'two', None], 'nested': {'ok': True}}\nvalue", "tools": [], "limits": {}}
         loop.run_until_complete(_execute(rehearsal))
@@ -474,32 +597,55 @@ def main():
     except Exception:
         pass
     _run = None
-    _send({"t": "ready", "v": PROTOCOL_VERSION, "runtime": "python", "version": sys.version.split()[0], "pid": os.getpid()})
+
+
+def _next_start():
+    """The next `start` message, or None when the host closed the stream."""
     while True:
         line = _next_line_blocking()
         if line is None:
-            os._exit(0)
+            return None
         message = _parse(line)
         if not isinstance(message, dict) or message.get("t") != "start":
             continue
         if message.get("v") != PROTOCOL_VERSION:
             _send({"t": "fatal", "message": f"Protocol version {message.get('v')} is not supported; this runner speaks {PROTOCOL_VERSION}."})
             os._exit(65)
-        _loop = loop
-        if not _eof:
-            loop.add_reader(_in_fd, _on_readable)
-        try:
-            final = loop.run_until_complete(_execute(message))
-        except BaseException as error:  # noqa: BLE001
-            final = {"t": "error", "error": _describe(error, "RUNTIME_ERROR")}
-        _finish(final)
+        return message
+
+
+def _run_once(loop, message, baseline):
+    global _loop
+    _loop = loop
+    if not _eof:
+        loop.add_reader(_in_fd, _on_readable)
+    try:
+        final = loop.run_until_complete(_execute(message))
+    except BaseException as error:  # noqa: BLE001
+        final = {"t": "error", "error": _describe(error, "RUNTIME_ERROR")}
+    _restore_builtins(baseline)
+    _finish(final)
+    if not _eof:
+        loop.remove_reader(_in_fd)
+    _loop = None
+
+
+def main():
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    _rehearse(loop)
+    baseline = _Baseline()
+    _send({"t": "ready", "v": PROTOCOL_VERSION, "runtime": "python", "version": sys.version.split()[0], "pid": os.getpid()})
+    while True:
+        message = _next_start()
+        if message is None:
+            os._exit(0)
+        _run_once(loop, message, baseline)
         if message.get("reuse") is not True or _eof:
             os._exit(0)
-        if not _eof:
-            loop.remove_reader(_in_fd)
-        _loop = None
-        for task in asyncio.all_tasks(loop):
-            task.cancel()
+        if not _clean_up(loop, baseline):
+            os._exit(0)
+        _send({"t": "idle"})
 
 
 main()

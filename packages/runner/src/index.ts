@@ -1,11 +1,14 @@
-export { RunnerSession, describeRunnerExit, runnerRuntimeOf } from './runner-session.js';
+export { RunnerSession, describeRunnerExit, runnerMaxLineBytes, runnerRuntimeOf } from './runner-session.js';
 export type { RunnerExit, RunnerRuntime, RunnerSessionOutcome, RunnerSessionSettings } from './runner-session.js';
 export { nodeRunnerPath, pythonRunnerPath, readRunnerSource, runnerDirectory, runnerShellCommand } from './runner-files.js';
 export type { RunnerShellCommandOptions } from './runner-files.js';
 export {
   JsonLinesDecoder,
+  RunnerLineTooLongError,
+  checkRunnerMessageShape,
   encodeRunnerMessage,
   parseRunnerMessage,
+  runnerMessageBounds,
   runnerProtocolVersion,
 } from './runner-protocol.js';
 export type {
@@ -15,6 +18,7 @@ export type {
   RunnerDoneMessage,
   RunnerErrorMessage,
   RunnerFatalMessage,
+  RunnerIdleMessage,
   RunnerOutputMessage,
   RunnerProtocolViolation,
   RunnerReadyMessage,

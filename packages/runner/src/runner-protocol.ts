@@ -1,4 +1,4 @@
-import type { RunError } from '@codecall/core';
+import type { RunError, SandboxValidationPolicyV1 } from '@codecall/core';
 
 /**
  * Version of the runner protocol spoken by the runner programs in `runner/` and by every host that
@@ -13,6 +13,11 @@ export interface RunnerToolDescriptor {
   readonly name: string;
   /** The global function name guest code calls it by. */
   readonly identifier: string;
+  /**
+   * The input schema's properties in declaration order, when it lists them: the python runner maps
+   * positional arguments onto the required ones and accepts the others as keywords.
+   */
+  readonly parameters?: readonly { readonly name: string; readonly required: boolean }[];
 }
 
 /** Host → runner: run this code (once per run). */
@@ -35,6 +40,11 @@ export interface RunnerStartMessage {
   };
   /** When true the runner waits for another `start` after this run instead of exiting. Default false. */
   readonly reuse?: boolean;
+  /**
+   * Python only: the validation rules (`SandboxValidationPolicyV1['python']`) the runner checks the
+   * code against with `ast` before running any of it. Absent: no validation.
+   */
+  readonly validation?: SandboxValidationPolicyV1['python'];
 }
 
 /** Host → runner: the answer to one `call`. */
@@ -114,6 +124,15 @@ export interface RunnerFatalMessage {
   readonly message: string;
 }
 
+/**
+ * Runner → host, only when `start` said `reuse`: after its final message the runner ended
+ * everything the run left behind (timers, threads, child processes, added globals) and waits for
+ * the next `start`. A runner that cannot clean up exits instead.
+ */
+export interface RunnerIdleMessage {
+  readonly t: 'idle';
+}
+
 /** Every message a host may send to a runner. */
 export type HostToRunnerMessage = RunnerStartMessage | RunnerResultMessage;
 
@@ -124,7 +143,8 @@ export type RunnerToHostMessage =
   | RunnerCallMessage
   | RunnerDoneMessage
   | RunnerErrorMessage
-  | RunnerFatalMessage;
+  | RunnerFatalMessage
+  | RunnerIdleMessage;
 
 /** Encodes one message as a JSON line (with its trailing `\n`). */
 export function encodeRunnerMessage(message: HostToRunnerMessage | RunnerToHostMessage): string {
@@ -137,15 +157,95 @@ export interface RunnerProtocolViolation {
   readonly violation: string;
 }
 
+/**
+ * Structural bounds of one runner → host message, checked before and while it is parsed. Every
+ * message of protocol v1 fits them with room to spare (values travel as JSON *text* inside strings,
+ * never as nested JSON), so a line past them was not written by an honest runner.
+ */
+export const runnerMessageBounds: {
+  /** Deepest nesting of objects and arrays (`{"t":"error","error":{…}}` is 2). */
+  readonly maxDepth: number;
+  /** Objects and arrays in one message. */
+  readonly maxContainers: number;
+  /** Members (keys and array items) in one message. */
+  readonly maxMembers: number;
+  /** Longest tool name in a `call`, in UTF-16 code units. */
+  readonly maxNameLength: number;
+  /** Longest `error.message` in an `error` message, in UTF-16 code units. */
+  readonly maxErrorMessageLength: number;
+  /** Longest `error.name`, `error.toolErrorCode`, `ready.runtime` and `ready.version`, in UTF-16 code units. */
+  readonly maxLabelLength: number;
+} = Object.freeze({
+  maxDepth: 4,
+  maxContainers: 8,
+  maxMembers: 32,
+  maxNameLength: 256,
+  maxErrorMessageLength: 16 * 1024,
+  maxLabelLength: 256,
+});
+
+const runErrorCodes: ReadonlySet<string> = new Set(['SYNTAX_ERROR', 'RUNTIME_ERROR', 'TOOL_ERROR', 'TIMEOUT', 'MEMORY_LIMIT', 'OUTPUT_LIMIT', 'ABORTED', 'SANDBOX_CRASHED', 'VALIDATION_ERROR']);
+
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const optionalString = (value: unknown): boolean => value === undefined || typeof value === 'string';
+const boundedString = (value: unknown, max: number): value is string => typeof value === 'string' && value.length <= max;
 
 /**
- * Parses and validates one line a runner wrote. Anything that is not a well-formed
- * `RunnerToHostMessage` comes back as a violation; the host then ends the run as
- * `SANDBOX_CRASHED`.
+ * Checks the structure of a JSON text without building it: nesting depth, number of objects and
+ * arrays, number of members. Strings are skipped in one `indexOf` per string, so the cost is one
+ * pass over the line and no allocation. Returns a violation, or `undefined` when within bounds.
+ */
+export function checkRunnerMessageShape(line: string): RunnerProtocolViolation | undefined {
+  let depth = 0;
+  let containers = 0;
+  let members = 0;
+  for (let index = 0; index < line.length; index++) {
+    const code = line.charCodeAt(index);
+    if (code === 0x22) {
+      // Skip to the closing quote: one not preceded by an odd number of backslashes.
+      let end = index;
+      for (;;) {
+        end = line.indexOf('"', end + 1);
+        if (end < 0) return { violation: 'a line with an unterminated string' };
+        let backslashes = 0;
+        while (line.charCodeAt(end - 1 - backslashes) === 0x5c) backslashes++;
+        if (backslashes % 2 === 0) break;
+      }
+      index = end;
+    } else if (code === 0x7b || code === 0x5b) {
+      depth++;
+      containers++;
+      if (depth > runnerMessageBounds.maxDepth) return { violation: `a message nested deeper than ${runnerMessageBounds.maxDepth} levels` };
+      if (containers > runnerMessageBounds.maxContainers) return { violation: `a message with more than ${runnerMessageBounds.maxContainers} objects and arrays` };
+    } else if (code === 0x7d || code === 0x5d) {
+      depth--;
+    } else if (code === 0x2c || code === 0x3a) {
+      members++;
+      if (members > runnerMessageBounds.maxMembers * 2) return { violation: `a message with more than ${runnerMessageBounds.maxMembers} members` };
+    }
+  }
+  return undefined;
+}
+
+function checkError(error: unknown): boolean {
+  if (!isObject(error)) return false;
+  if (typeof error['code'] !== 'string' || !runErrorCodes.has(error['code'])) return false;
+  if (!boundedString(error['name'], runnerMessageBounds.maxLabelLength)) return false;
+  if (!boundedString(error['message'], runnerMessageBounds.maxErrorMessageLength)) return false;
+  if (error['line'] !== undefined && !(Number.isSafeInteger(error['line']) && (error['line'] as number) > 0)) return false;
+  if (error['toolErrorCode'] !== undefined && !boundedString(error['toolErrorCode'], runnerMessageBounds.maxLabelLength)) return false;
+  return true;
+}
+
+/**
+ * Parses and validates one line a runner wrote. The line's structure is checked before it is
+ * parsed (`checkRunnerMessageShape`), then every field of its type: anything that is not a
+ * well-formed `RunnerToHostMessage` within `runnerMessageBounds` comes back as a violation, and the
+ * host ends the run as `SANDBOX_CRASHED`. Unknown fields are ignored (and not returned).
  */
 export function parseRunnerMessage(line: string): RunnerToHostMessage | RunnerProtocolViolation {
+  const shape = checkRunnerMessageShape(line);
+  if (shape !== undefined) return shape;
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -155,80 +255,143 @@ export function parseRunnerMessage(line: string): RunnerToHostMessage | RunnerPr
   if (!isObject(value)) return { violation: 'a line that is not a JSON object' };
   switch (value['t']) {
     case 'out':
-      if ((value['fd'] === 1 || value['fd'] === 2) && typeof value['d'] === 'string') return value as unknown as RunnerOutputMessage;
+      if ((value['fd'] === 1 || value['fd'] === 2) && typeof value['d'] === 'string' && (value['truncated'] === undefined || typeof value['truncated'] === 'boolean')) {
+        return value['truncated'] === true ? { t: 'out', fd: value['fd'], d: value['d'], truncated: true } : { t: 'out', fd: value['fd'], d: value['d'] };
+      }
       break;
     case 'call':
-      if (Number.isSafeInteger(value['id']) && typeof value['name'] === 'string' && optionalString(value['input'])) return value as unknown as RunnerCallMessage;
+      if (Number.isSafeInteger(value['id']) && (value['id'] as number) > 0 && boundedString(value['name'], runnerMessageBounds.maxNameLength) && optionalString(value['input'])) {
+        const base = { t: 'call', id: value['id'] as number, name: value['name'] } as const;
+        return value['input'] === undefined ? base : { ...base, input: value['input'] as string };
+      }
       break;
     case 'done':
-      if (optionalString(value['value'])) return value as unknown as RunnerDoneMessage;
+      if (optionalString(value['value'])) return value['value'] === undefined ? { t: 'done' } : { t: 'done', value: value['value'] as string };
       break;
     case 'error':
-      if (isObject(value['error']) && typeof value['error']['code'] === 'string') return value as unknown as RunnerErrorMessage;
+      if (checkError(value['error'])) {
+        const error = value['error'] as Record<string, unknown>;
+        return {
+          t: 'error',
+          error: {
+            code: error['code'] as RunError['code'],
+            name: error['name'] as string,
+            message: error['message'] as string,
+            ...(error['line'] === undefined ? {} : { line: error['line'] as number }),
+            ...(error['toolErrorCode'] === undefined ? {} : { toolErrorCode: error['toolErrorCode'] as string }),
+            // The rule and name of a VALIDATION_ERROR; core keeps them only when well formed.
+            ...(isObject(error['validation']) && boundedString(error['validation']['rule'], runnerMessageBounds.maxLabelLength) && boundedString(error['validation']['name'], runnerMessageBounds.maxLabelLength)
+              ? { validation: { rule: error['validation']['rule'] as NonNullable<RunError['validation']>['rule'], name: error['validation']['name'] } }
+              : {}),
+          },
+        };
+      }
       break;
+    case 'idle':
+      return { t: 'idle' };
     case 'ready':
-      if (typeof value['v'] === 'number') return value as unknown as RunnerReadyMessage;
+      if (typeof value['v'] === 'number' && boundedString(value['runtime'], runnerMessageBounds.maxLabelLength) && boundedString(value['version'], runnerMessageBounds.maxLabelLength) && Number.isSafeInteger(value['pid'])) {
+        return { t: 'ready', v: value['v'], runtime: value['runtime'], version: value['version'], pid: value['pid'] as number };
+      }
       break;
     case 'fatal':
-      if (typeof value['message'] === 'string') return value as unknown as RunnerFatalMessage;
+      if (typeof value['message'] === 'string') return { t: 'fatal', message: value['message'].slice(0, 1_000) };
       break;
     default:
       return { violation: `an unknown message type ${JSON.stringify(String(value['t'])).slice(0, 40)}` };
   }
-  return { violation: `a malformed "${String(value['t'])}" message` };
+  return { violation: `a malformed "${String(value['t']).slice(0, 20)}" message` };
 }
 
 /** Settings of `JsonLinesDecoder`. */
 export interface JsonLinesDecoderSettings {
-  /** Longest line accepted, in UTF-16 code units; a longer one is a protocol violation. Default 64 MiB. */
-  readonly maxLineLength?: number;
+  /** Longest line accepted, in UTF-8 bytes (without its `\n`); a longer one is a protocol violation. Default 64 MiB. */
+  readonly maxLineBytes?: number;
 }
+
+/** Thrown by `JsonLinesDecoder.push` when a line grows past `maxLineBytes`. */
+export class RunnerLineTooLongError extends RangeError {
+  /** The bound that was passed, in bytes. */
+  readonly maxLineBytes: number;
+
+  constructor(maxLineBytes: number) {
+    super(`A protocol line is longer than ${maxLineBytes} bytes.`);
+    this.name = 'RunnerLineTooLongError';
+    this.maxLineBytes = maxLineBytes;
+  }
+}
+
+const newline = 0x0a;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8');
 
 /**
  * Splits a byte or text stream into lines, whatever the chunk boundaries (E2B delivers stdout in
- * arbitrary chunks, a pipe in up to 64 KiB pieces). UTF-8 sequences split across chunks are
- * reassembled. Empty lines are skipped.
+ * arbitrary chunks, a pipe in up to 64 KiB pieces). Lines are cut on bytes and decoded whole, so
+ * UTF-8 sequences split across chunks come out right. Empty lines are skipped. An unfinished line
+ * is never kept past `maxLineBytes`: the decoder throws as soon as it would be.
  */
 export class JsonLinesDecoder {
-  readonly #maxLineLength: number;
-  readonly #utf8 = new TextDecoder('utf-8');
-  #pending: string[] = [];
-  #pendingLength = 0;
+  readonly #maxLineBytes: number;
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #failed = false;
 
   constructor(settings: JsonLinesDecoderSettings = {}) {
-    this.#maxLineLength = settings.maxLineLength ?? 64 * 1024 * 1024;
+    this.#maxLineBytes = settings.maxLineBytes ?? 64 * 1024 * 1024;
   }
 
   /**
    * Feeds one chunk and returns the complete lines it finished (without `\n`). Throws a
-   * `RangeError` when a line grows past `maxLineLength`.
+   * `RunnerLineTooLongError` when a line grows past `maxLineBytes`; the decoder is unusable after.
    */
   push(chunk: Uint8Array | string): string[] {
-    const text = typeof chunk === 'string' ? chunk : this.#utf8.decode(chunk, { stream: true });
+    if (this.#failed) throw new RunnerLineTooLongError(this.#maxLineBytes);
+    const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk;
     const lines: string[] = [];
     let start = 0;
-    let newline = text.indexOf('\n');
-    while (newline >= 0) {
-      const piece = text.slice(start, newline);
-      const line = this.#pending.length === 0 ? piece : this.#pending.join('') + piece;
+    let end = bytes.indexOf(newline);
+    while (end >= 0) {
+      const pieceBytes = end - start;
+      if (this.#pendingBytes + pieceBytes > this.#maxLineBytes) this.#fail();
+      if (this.#pendingBytes + pieceBytes > 0) {
+        const piece = bytes.subarray(start, end);
+        lines.push(decoder.decode(this.#pending.length === 0 ? piece : concat([...this.#pending, piece], this.#pendingBytes + pieceBytes)));
+      }
       this.#pending = [];
-      this.#pendingLength = 0;
-      if (line.length > this.#maxLineLength) throw new RangeError(`A protocol line exceeds ${this.#maxLineLength} characters.`);
-      if (line.length > 0) lines.push(line);
-      start = newline + 1;
-      newline = text.indexOf('\n', start);
+      this.#pendingBytes = 0;
+      start = end + 1;
+      end = bytes.indexOf(newline, start);
     }
-    if (start < text.length) {
-      const rest = start === 0 ? text : text.slice(start);
-      this.#pending.push(rest);
-      this.#pendingLength += rest.length;
-      if (this.#pendingLength > this.#maxLineLength) throw new RangeError(`A protocol line exceeds ${this.#maxLineLength} characters.`);
+    if (start < bytes.length) {
+      const rest = bytes.length - start;
+      if (this.#pendingBytes + rest > this.#maxLineBytes) this.#fail();
+      // A copy: the transport may reuse its buffer.
+      this.#pending.push(bytes.slice(start));
+      this.#pendingBytes += rest;
     }
     return lines;
   }
 
-  /** Characters buffered of an unfinished line. */
-  get pendingLength(): number {
-    return this.#pendingLength;
+  /** Bytes buffered of an unfinished line. */
+  get pendingBytes(): number {
+    return this.#pendingBytes;
   }
+
+  #fail(): never {
+    this.#failed = true;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    throw new RunnerLineTooLongError(this.#maxLineBytes);
+  }
+}
+
+function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
+  const joined = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
 }

@@ -57,6 +57,12 @@ export interface RunnerSessionSettings {
    * Lines that are not protocol messages before `ready` (a login shell's banner) are then ignored.
    */
   readonly expectReady?: boolean;
+  /**
+   * How long the runner may take to end (one-shot: its process exits or its stream closes; reuse:
+   * it reports `idle`) after its final message, in milliseconds. A runner still going after that is
+   * not trusted: the run ends as `SANDBOX_CRASHED`. Default 5,000 (an honest runner needs a few ms).
+   */
+  readonly exitGraceMs?: number;
 }
 
 /** What one run of a runner came to. */
@@ -69,7 +75,25 @@ export interface RunnerSessionOutcome {
    * process and never reuse it.
    */
   readonly clean: boolean;
+  /** Bytes the runner wrote after its final message; dropped, never part of the result. */
+  readonly discardedBytes: number;
+  /** Tool calls the session forwarded to `request.callTool`. */
+  readonly forwardedCalls: number;
+  /** Tool calls the session refused itself (past `maxToolCalls`, oversized input). */
+  readonly refusedCalls: number;
 }
+
+// Calls refused past `maxToolCalls` before the run is ended: a guest that keeps calling after the
+// limit is looping, and every call costs the host a parse and an answer.
+const maxRefusedCalls = 100;
+
+/** Largest line a runner may write for a run with these limits, in bytes. */
+export function runnerMaxLineBytes(limits: { readonly maxValueBytes: number; readonly maxOutputBytes: number }): number {
+  // A value travels as JSON text inside a JSON string: escaping grows it at most 6-fold (\u0000).
+  return Math.max(limits.maxValueBytes, limits.maxOutputBytes) * 6 + 64 * 1024;
+}
+
+type Phase = 'starting' | 'running' | 'finishing' | 'settled';
 
 /**
  * The host side of one run on a runner, over any duplex byte stream: it sends `start`, reads the
@@ -77,6 +101,14 @@ export interface RunnerSessionOutcome {
  * time limit and assembles the result. A transport (child process, E2B command, container) only
  * moves bytes: it feeds what the runner writes to `receive`, tells `end` when the runner's process
  * or stream ended, and stops the process once `outcome` says it is not clean.
+ *
+ * Every message is hostile: guest code can write to the protocol stream or drive the runner's own
+ * functions. The session bounds what a message can make the host do: line size (`runnerMaxLineBytes`),
+ * message shape (`runnerMessageBounds`), call ids (1, 2, 3… per run; anything else ends the run),
+ * tool names (only the run's tools), calls (`maxToolCalls` forwarded, a few more refused, then the
+ * run ends), input, value and output sizes (counted here, never taken from the runner), and the
+ * final message: its result counts only once the runner has ended (one-shot) or reported `idle`
+ * (reuse) within `exitGraceMs`; what arrives after it is dropped and counted.
  */
 export class RunnerSession {
   /** Settles once with the run's outcome; never rejects. */
@@ -85,25 +117,35 @@ export class RunnerSession {
   readonly #runtime: RunnerRuntime;
   readonly #write: (text: string) => void;
   readonly #reuse: boolean;
+  readonly #exitGraceMs: number;
   readonly #decoder: JsonLinesDecoder;
+  readonly #maxLineBytes: number;
+  readonly #toolNames: ReadonlySet<string>;
   readonly #stdout: string[] = [];
   readonly #stderr: string[] = [];
   #resolve!: (outcome: RunnerSessionOutcome) => void;
+  #phase: Phase = 'starting';
+  #final: { type: 'success'; valueJson: string | undefined } | { type: 'error'; error: RunError } | undefined;
   #outputBytes = 0;
   #outputTruncated = false;
   #ready: boolean;
-  #started = false;
-  #settled = false;
+  #lastCallId = 0;
+  #forwardedCalls = 0;
+  #refusedCalls = 0;
+  #discardedBytes = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #graceTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(settings: RunnerSessionSettings) {
     this.#request = settings.request;
     this.#runtime = runnerRuntimeOf(settings.request.language);
     this.#write = settings.write;
     this.#reuse = settings.reuse === true;
+    this.#exitGraceMs = settings.exitGraceMs ?? 5_000;
     this.#ready = settings.expectReady !== true;
-    const { limits } = settings.request;
-    this.#decoder = new JsonLinesDecoder({ maxLineLength: Math.max(limits.maxValueBytes, limits.maxOutputBytes) * 8 + 64 * 1024 });
+    this.#maxLineBytes = runnerMaxLineBytes(settings.request.limits);
+    this.#decoder = new JsonLinesDecoder({ maxLineBytes: this.#maxLineBytes });
+    this.#toolNames = new Set(settings.request.tools.map((tool) => tool.name));
     this.outcome = new Promise((resolve) => {
       this.#resolve = resolve;
     });
@@ -116,13 +158,13 @@ export class RunnerSession {
 
   /** Whether the outcome is decided. */
   get settled(): boolean {
-    return this.#settled;
+    return this.#phase === 'settled';
   }
 
   /** Sends `start` and starts the run's clock (`limits.timeoutMs`). Call once. */
   start(): void {
-    if (this.#started || this.#settled) return;
-    this.#started = true;
+    if (this.#phase !== 'starting') return;
+    this.#phase = 'running';
     const request = this.#request;
     const { limits } = request;
     this.#timer = setTimeout(() => {
@@ -133,7 +175,11 @@ export class RunnerSession {
       v: runnerProtocolVersion,
       language: request.language,
       code: request.code,
-      tools: request.tools.map((tool) => ({ name: tool.name, identifier: tool.identifier })),
+      tools: request.tools.map((tool) =>
+        tool.parameters === undefined ? { name: tool.name, identifier: tool.identifier } : { name: tool.name, identifier: tool.identifier, parameters: tool.parameters },
+      ),
+      // Python is validated by the runner itself (with `ast`); core already checked JavaScript.
+      ...(request.language === 'python' && request.validation !== undefined ? { validation: request.validation.python } : {}),
       limits: { maxValueBytes: limits.maxValueBytes, maxOutputBytes: limits.maxOutputBytes },
       ...(this.#reuse ? { reuse: true } : {}),
     });
@@ -141,16 +187,20 @@ export class RunnerSession {
 
   /** Feeds bytes the runner wrote on its protocol stream, in order, whatever the chunk boundaries. */
   receive(chunk: Uint8Array | string): void {
-    if (this.#settled) return;
+    if (this.#phase === 'settled') return;
     let lines: string[];
     try {
       lines = this.#decoder.push(chunk);
     } catch {
-      this.#violate('sent an oversized message');
+      this.#violate(`wrote a protocol line longer than ${this.#maxLineBytes} bytes (the bound follows limits.maxValueBytes and limits.maxOutputBytes)`);
       return;
     }
     for (const line of lines) {
-      if (this.#settled) return;
+      if (this.settled) return;
+      if (this.#phase === 'finishing') {
+        this.#afterFinal(line);
+        continue;
+      }
       const message = parseRunnerMessage(line);
       if ('violation' in message) {
         // A login shell may print before the runner starts; only the runner's own stream counts.
@@ -162,9 +212,18 @@ export class RunnerSession {
     }
   }
 
-  /** The runner's process or stream ended; what is not finished by then is a crash (or `MEMORY_LIMIT`). */
+  /**
+   * The runner's process exited or its stream closed. After a final message (one-shot) that is
+   * what makes the result count; before it, the run crashed (or ran out of memory).
+   */
   end(exit: RunnerExit): void {
-    if (this.#settled) return;
+    if (this.#phase === 'settled') return;
+    if (this.#phase === 'finishing' && this.#final !== undefined) {
+      // One-shot: the runner ended as it should. Reuse: it ended instead of reporting idle, so the
+      // result stands but the process is gone.
+      this.#settle(this.#final, !this.#reuse);
+      return;
+    }
     this.#settle({ type: 'error', error: describeRunnerExit(this.#runtime, exit) }, false);
   }
 
@@ -174,7 +233,7 @@ export class RunnerSession {
   }
 
   #send(message: HostToRunnerMessage): void {
-    if (this.#settled) return;
+    if (this.#phase !== 'running') return;
     this.#write(encodeRunnerMessage(message));
   }
 
@@ -183,12 +242,34 @@ export class RunnerSession {
   }
 
   #settle(outcome: { type: 'success'; valueJson: string | undefined } | { type: 'error'; error: RunError }, clean: boolean): void {
-    if (this.#settled) return;
-    this.#settled = true;
+    if (this.#phase === 'settled') return;
+    this.#phase = 'settled';
     clearTimeout(this.#timer);
+    clearTimeout(this.#graceTimer);
     const output = { stdout: this.#stdout.join(''), stderr: this.#stderr.join(''), outputTruncated: this.#outputTruncated };
     const result: SandboxExecuteResultV1 = outcome.type === 'success' ? { type: 'success', valueJson: outcome.valueJson, ...output } : { type: 'error', error: outcome.error, ...output };
-    this.#resolve({ result, clean });
+    this.#resolve({ result, clean, discardedBytes: this.#discardedBytes, forwardedCalls: this.#forwardedCalls, refusedCalls: this.#refusedCalls });
+  }
+
+  /** The final message arrived: stop answering, and wait for the runner to end (or go idle). */
+  #finishWith(final: { type: 'success'; valueJson: string | undefined } | { type: 'error'; error: RunError }): void {
+    this.#final = final;
+    this.#phase = 'finishing';
+    this.#graceTimer = setTimeout(() => {
+      this.#violate(`reported its result but did not ${this.#reuse ? 'report idle' : 'exit'} within ${this.#exitGraceMs} ms`);
+    }, this.#exitGraceMs);
+  }
+
+  /** A line after the final message: only `idle` (reuse) is expected; everything else is dropped and counted. */
+  #afterFinal(line: string): void {
+    if (this.#reuse && line.length < 64) {
+      const message = parseRunnerMessage(line);
+      if (!('violation' in message) && message.t === 'idle' && this.#final !== undefined) {
+        this.#settle(this.#final, this.#discardedBytes === 0);
+        return;
+      }
+    }
+    this.#discardedBytes += Buffer.byteLength(line) + 1;
   }
 
   #append(fd: 1 | 2, text: string, truncated: boolean): void {
@@ -209,32 +290,76 @@ export class RunnerSession {
     (fd === 1 ? this.#stdout : this.#stderr).push(kept);
   }
 
-  #onMessage(message: RunnerToHostMessage): void {
-    switch (message.t) {
-      case 'ready':
-        if (this.#ready) this.#violate('broke the protocol (a second "ready")');
-        this.#ready = true;
+  #onCall(id: number, name: string, input: string | undefined): void {
+    const { limits } = this.#request;
+    if (id !== this.#lastCallId + 1) {
+      this.#violate(`broke the protocol: it wrote a call with id ${id} where ${this.#lastCallId + 1} was next (ids are 1, 2, 3… per run, never reused)`);
+      return;
+    }
+    this.#lastCallId = id;
+    if (!this.#toolNames.has(name)) {
+      this.#violate(`broke the protocol: it called a tool the run did not install (${JSON.stringify(name.slice(0, 60))})`);
+      return;
+    }
+    const refuse = (code: 'TOOL_CALL_LIMIT' | 'VALUE_TOO_LARGE', message: string): void => {
+      this.#refusedCalls++;
+      this.#send({ t: 'result', id, ok: false, code, message });
+    };
+    // One call past the limit goes to the host, which refuses it and traces it; the rest are refused here.
+    if (this.#forwardedCalls > limits.maxToolCalls) {
+      if (this.#refusedCalls >= maxRefusedCalls) {
+        this.#settle({ type: 'error', error: { code: 'TOOL_ERROR', name: 'ToolError', message: `The code kept calling tools after limits.maxToolCalls (${limits.maxToolCalls}) was reached and was stopped.`, toolErrorCode: 'TOOL_CALL_LIMIT' } }, false);
         return;
+      }
+      refuse('TOOL_CALL_LIMIT', `Tool call limit reached: a run may make at most ${limits.maxToolCalls} calls (limits.maxToolCalls).`);
+      return;
+    }
+    if (input !== undefined && (input.length > limits.maxValueBytes || Buffer.byteLength(input) > limits.maxValueBytes)) {
+      refuse('VALUE_TOO_LARGE', `The input of ${name} exceeds limits.maxValueBytes (${limits.maxValueBytes} bytes).`);
+      return;
+    }
+    this.#forwardedCalls++;
+    this.#request.callTool({ name, inputJson: input }).then(
+      (result) => {
+        this.#send(result.type === 'success'
+          ? (result.outputJson === undefined ? { t: 'result', id, ok: true } : { t: 'result', id, ok: true, output: result.outputJson })
+          : { t: 'result', id, ok: false, code: result.code, message: result.message });
+      },
+      () => this.#send({ t: 'result', id, ok: false, code: 'TOOL_FAILED', message: 'The tool call failed.' }),
+    );
+  }
+
+  #onMessage(message: RunnerToHostMessage): void {
+    if (message.t === 'ready') {
+      if (this.#ready) this.#violate('broke the protocol (a second "ready")');
+      this.#ready = true;
+      return;
+    }
+    if (this.#phase !== 'running') {
+      this.#violate(`broke the protocol: it wrote "${message.t}" before the run started`);
+      return;
+    }
+    switch (message.t) {
       case 'out':
         this.#append(message.fd, message.d, message.truncated === true);
         return;
-      case 'call': {
-        const id = message.id;
-        this.#request.callTool({ name: message.name, inputJson: message.input }).then(
-          (result) => {
-            this.#send(result.type === 'success'
-              ? (result.outputJson === undefined ? { t: 'result', id, ok: true } : { t: 'result', id, ok: true, output: result.outputJson })
-              : { t: 'result', id, ok: false, code: result.code, message: result.message });
-          },
-          () => this.#send({ t: 'result', id, ok: false, code: 'TOOL_FAILED', message: 'The tool call failed.' }),
-        );
+      case 'call':
+        this.#onCall(message.id, message.name, message.input);
+        return;
+      case 'done': {
+        const { maxValueBytes } = this.#request.limits;
+        if (message.value !== undefined && (message.value.length > maxValueBytes || Buffer.byteLength(message.value) > maxValueBytes)) {
+          this.#finishWith({ type: 'error', error: { code: 'OUTPUT_LIMIT', name: 'OutputLimitError', message: `The return value exceeds limits.maxValueBytes (${maxValueBytes} bytes).` } });
+          return;
+        }
+        this.#finishWith({ type: 'success', valueJson: message.value });
         return;
       }
-      case 'done':
-        this.#settle({ type: 'success', valueJson: message.value }, true);
-        return;
       case 'error':
-        this.#settle({ type: 'error', error: message.error }, true);
+        this.#finishWith({ type: 'error', error: message.error });
+        return;
+      case 'idle':
+        this.#violate('broke the protocol: it wrote "idle" before its final message');
         return;
       case 'fatal':
         this.#settle({ type: 'error', error: crashed(`The ${this.#runtime} runner gave up: ${message.message.slice(0, 500)}`) }, false);

@@ -25,11 +25,11 @@ describe('JsonLinesDecoder', () => {
     const lines: string[] = [];
     for (const byte of bytes) lines.push(...decoder.push(Uint8Array.of(byte)));
     expect(lines).toHaveLength(messages.length * 3);
-    expect(decoder.pendingLength).toBe(0);
+    expect(decoder.pendingBytes).toBe(0);
   });
 
   test('refuses a line longer than maxLineLength, even before its newline arrives', () => {
-    const decoder = new JsonLinesDecoder({ maxLineLength: 100 });
+    const decoder = new JsonLinesDecoder({ maxLineBytes: 100 });
     expect(() => decoder.push('x'.repeat(60))).not.toThrow();
     expect(() => decoder.push('y'.repeat(60))).toThrow(RangeError);
   });

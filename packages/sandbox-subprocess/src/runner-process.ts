@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { SandboxStartError } from '@codecall/core';
 import type { ResourceCgroup } from './resource-cgroup.js';
@@ -56,11 +57,12 @@ export class RunnerProcess {
   #exit: RunnerExit | undefined;
   #dead = false;
   #isReady = false;
+  #baselineProcesses: number | undefined;
 
   private constructor(options: RunnerProcessOptions) {
     this.key = options.key;
     this.#cgroup = options.cgroup;
-    this.#decoder = new JsonLinesDecoder({ maxLineLength: options.maxLineLength });
+    this.#decoder = new JsonLinesDecoder({ maxLineBytes: options.maxLineLength });
     const [command, ...args] = options.argv;
     this.#child = spawn(command as string, args, {
       cwd: options.workDirectory,
@@ -131,6 +133,7 @@ export class RunnerProcess {
         }
         if (message.t === 'ready' && !this.#isReady) {
           this.#isReady = true;
+          this.#baselineProcesses = this.#processCount();
           clearTimeout(startTimer);
           resolveReady(message);
           continue;
@@ -180,6 +183,25 @@ export class RunnerProcess {
     return this.#dead;
   }
 
+  /**
+   * Whether processes other than the runner's own (counted when it reported `ready`) are still in
+   * its cgroup: something a run started outlived it. Always false without a cgroup.
+   */
+  hasStrayProcesses(): boolean {
+    const count = this.#processCount();
+    return count !== undefined && this.#baselineProcesses !== undefined && count > this.#baselineProcesses;
+  }
+
+  #processCount(): number | undefined {
+    const directory = this.#cgroup?.directories[0];
+    if (directory === undefined) return undefined;
+    try {
+      return readFileSync(`${directory}/cgroup.procs`, 'utf8').split('\n').filter((line) => line.length > 0).length;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Whether the runner reported `ready`. */
   get isReady(): boolean {
     return this.#isReady;
@@ -193,7 +215,7 @@ export class RunnerProcess {
   /** Gives the runner to a run (or takes it back with `undefined`). */
   attach(listener: RunnerListener | undefined): void {
     // Half a line written while idle cannot belong to the run: the runner is not clean.
-    if (listener !== undefined && this.#decoder.pendingLength > 0) this.kill();
+    if (listener !== undefined && this.#decoder.pendingBytes > 0) this.kill();
     this.#listener = listener;
   }
 

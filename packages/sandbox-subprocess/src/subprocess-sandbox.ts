@@ -194,7 +194,7 @@ export class SubprocessSandbox implements SandboxV1 {
       }
       runner.runs++;
       const result = await this.#run(runner, request);
-      if (result.clean && this.#poolSettings.maxReuse > 1) this.#pool.release(runner);
+      if (result.clean && this.#poolSettings.maxReuse > 1 && !runner.hasStrayProcesses()) this.#pool.release(runner);
       else runner.kill();
       return result.result;
     } finally {

@@ -46,16 +46,16 @@ describe('warm pool', () => {
     expect(new Set(pids).size).toBe(4);
   });
 
-  test('maxReuse lets one runner serve several runs (globals survive, as documented)', async () => {
+  test('maxReuse lets one runner serve several runs, each from a clean slate (globals do not survive)', async () => {
     const sandbox = make({ pool: { size: 1, maxReuse: 3 }, jail: false });
     const values: unknown[] = [];
     for (let i = 0; i < 4; i++) {
-      const result = await runCode({ sandbox, code: 'globalThis.counter = (globalThis.counter ?? 0) + 1; return [process.pid, globalThis.counter];' });
+      const result = await runCode({ sandbox, validation: false, code: 'globalThis.counter = (globalThis.counter ?? 0) + 1; return [process.pid, globalThis.counter];' });
       values.push((result as { value: unknown }).value);
     }
     const [first, second, third, fourth] = values as [[number, number], [number, number], [number, number], [number, number]];
-    expect(second[0]).toBe(first[0]);
-    expect(third).toStrictEqual([first[0], 3]);
+    expect(second).toStrictEqual([first[0], 1]);
+    expect(third).toStrictEqual([first[0], 1]);
     expect(fourth[0]).not.toBe(first[0]);
   });
 
