@@ -12,6 +12,7 @@ import io
 import json
 import math
 import os
+import select
 import sys
 import threading
 import traceback
@@ -290,21 +291,344 @@ sys.stderr = _GuestStream(2)
 sys.stdin = io.StringIO("")
 
 
-def _make_tool(name, identifier):
-    async def tool(*args, **kwargs):
-        run = _run
-        if run is None or run.finished:
-            raise ToolError("ABORTED", "The run has ended.", name)
-        if len(args) > 1:
-            raise TypeError(f"{identifier}() takes one dict argument ({len(args)} given)")
+# --- code validation (runner protocol: `start.validation`) ----------------------------------------
+# The host sends the run's Python rules (SandboxValidationPolicyV1['python']); the code is checked
+# with `ast` before any of it runs. Messages match @codecall/core's validationError().
+
+_VALIDATION_LABELS = {
+    "forbidden-import": "Forbidden import",
+    "forbidden-name": "Forbidden name",
+    "forbidden-attribute": "Forbidden attribute",
+    "dynamic-attribute": "Forbidden dynamic attribute access",
+    "global-write": "Forbidden global write",
+    "forbidden-statement": "Forbidden statement",
+}
+_ALLOWED_DUNDER_NAMES = frozenset(("__name__", "__doc__"))
+_ATTRIBUTE_FUNCTIONS = frozenset(("getattr", "setattr", "delattr", "hasattr"))
+_ATTRIBUTE_FACTORIES = frozenset(("attrgetter", "methodcaller"))
+
+
+class _ValidationFailed(Exception):
+    def __init__(self, rule, name, line):
+        super().__init__(name)
+        self.rule = rule
+        self.name = name
+        self.line = line
+
+    def describe(self):
+        label = _VALIDATION_LABELS.get(self.rule, "Forbidden")
+        message = f"{label}: {self.name} at line {self.line}. The code was checked before it ran and did not start; rewrite it without {self.name}."
+        return {"code": "VALIDATION_ERROR", "name": "ValidationError", "message": message, "line": self.line, "validation": {"rule": self.rule, "name": self.name}}
+
+
+class _Validator(ast.NodeVisitor):
+    def __init__(self, policy):
+        self.allowed_modules = [str(item) for item in policy.get("allowedModules") or []]
+        self.forbidden_names = frozenset(str(item) for item in policy.get("forbiddenNames") or [])
+        self.forbidden_attributes = frozenset(str(item) for item in policy.get("forbiddenAttributes") or [])
+        self.allowed_dunders = frozenset(str(item) for item in policy.get("allowedDunderAttributes") or [])
+
+    def module_allowed(self, module):
+        for allowed in self.allowed_modules:
+            if allowed == "*" or module == allowed or module.startswith(allowed + "."):
+                return True
+        return False
+
+    def check_attribute(self, name, line, receiver=None):
+        if name in self.forbidden_attributes:
+            raise _ValidationFailed("forbidden-attribute", name, line)
+        if name.startswith("__"):
+            if name not in self.allowed_dunders:
+                raise _ValidationFailed("forbidden-attribute", name, line)
+        elif name.startswith("_") and not (isinstance(receiver, ast.Name) and receiver.id in ("self", "cls")):
+            raise _ValidationFailed("forbidden-attribute", name, line)
+
+    def visit_Import(self, node):
+        for alias in node.names:
+            if not self.module_allowed(alias.name):
+                raise _ValidationFailed("forbidden-import", alias.name, node.lineno)
+        self.generic_visit(node)
+
+    def visit_ImportFrom(self, node):
+        module = node.module or ""
+        if node.level:
+            raise _ValidationFailed("forbidden-import", "." * node.level + module, node.lineno)
+        if not self.module_allowed(module):
+            raise _ValidationFailed("forbidden-import", module, node.lineno)
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            # `from asyncio import create_subprocess_exec` reads an attribute of the module.
+            self.check_attribute(alias.name, node.lineno)
+        self.generic_visit(node)
+
+    def visit_Name(self, node):
+        name = node.id
+        if name in self.forbidden_names or (name.startswith("__") and name.endswith("__") and name not in _ALLOWED_DUNDER_NAMES):
+            raise _ValidationFailed("forbidden-name", name, node.lineno)
+
+    def visit_Attribute(self, node):
+        # The receiver first, so that the first violation in reading order is the one reported.
+        self.generic_visit(node)
+        self.check_attribute(node.attr, node.lineno, node.value)
+
+    def visit_MatchClass(self, node):
+        for name in node.kwd_attrs:
+            self.check_attribute(name, node.lineno)
+        self.generic_visit(node)
+
+    def visit_Call(self, node):
+        function = node.func
+        name = function.id if isinstance(function, ast.Name) else (function.attr if isinstance(function, ast.Attribute) else None)
+        if isinstance(function, ast.Name) and name in _ATTRIBUTE_FUNCTIONS:
+            target = node.args[1] if len(node.args) > 1 else None
+            if not (isinstance(target, ast.Constant) and isinstance(target.value, str)):
+                raise _ValidationFailed("dynamic-attribute", name, node.lineno)
+            self.check_attribute(target.value, node.lineno)
+        elif name in _ATTRIBUTE_FACTORIES:
+            for argument in node.args[:1] if name == "methodcaller" else node.args:
+                if not (isinstance(argument, ast.Constant) and isinstance(argument.value, str)):
+                    raise _ValidationFailed("dynamic-attribute", name, node.lineno)
+                for part in argument.value.split("."):
+                    self.check_attribute(part, node.lineno)
+        elif name in ("format", "format_map") and isinstance(function, ast.Attribute):
+            receiver = function.value
+            if isinstance(receiver, ast.Constant) and isinstance(receiver.value, str):
+                self.check_format(receiver.value, node.lineno)
+        self.generic_visit(node)
+
+    def check_format(self, text, line):
+        # "{0.__class__}".format(x) reads attributes too.
+        import string
+
+        try:
+            fields = [field for _, field, _, _ in string.Formatter().parse(text) if field]
+        except ValueError:
+            return
+        for field in fields:
+            for part in field.replace("[", ".").split(".")[1:]:
+                part = part.rstrip("]")
+                if part and not part.isdigit():
+                    self.check_attribute(part, line)
+
+
+def _validate(tree, policy):
+    if isinstance(policy, dict):
+        _Validator(policy).visit(tree)
+
+
+# --- tool calls: arguments, sync and async ----------------------------------------------------------
+# A tool is callable two ways. `await get_x(...)` (and `asyncio.gather(get_x(a), get_x(b))`) takes
+# the async path: the call is sent and a future waits for the answer on the event loop, so calls
+# started together run concurrently. `get_x(...)` without `await` takes the sync path: the call is
+# sent and the runner reads the protocol stream itself until that call's answer arrives (answers to
+# other pending calls that arrive first resolve their futures), so the value is there when the
+# expression is. Which path a call site takes is decided when the code is compiled (_AsyncCalls).
+
+_ASYNC_CONSUMERS = frozenset(("gather", "wait", "create_task", "ensure_future", "shield", "wait_for", "as_completed", "run_coroutine_threadsafe"))
+_COLLECTION_METHODS = frozenset(("append", "add", "extend", "insert", "appendleft", "put_nowait", "setdefault"))
+
+
+def _base_name(node):
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call, ast.Starred)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+class _AsyncCalls:
+    """Finds the calls whose result is awaited (directly, through asyncio.gather & co., or through a
+    name that is awaited later) and wraps their function in __codecall_async__; every other call of a
+    tool stays a plain call and takes the sync path."""
+
+    def __init__(self, tree):
+        self.tree = tree
+        self.awaited = set()
+        self.marked = set()
+
+    def run(self):
+        nodes = list(ast.walk(self.tree))
+        for node in nodes:
+            if isinstance(node, ast.Await):
+                self.async_position(node.value, names_only=False)
+            elif isinstance(node, ast.Call) and self.is_consumer(node):
+                for argument in node.args:
+                    self.async_position(argument, names_only=False)
+                for keyword in node.keywords:
+                    self.async_position(keyword.value, names_only=False)
+        # `for t in tasks: await t` and `[await t for t in tasks]`: tasks is awaited too.
+        for _ in range(4):
+            before = len(self.awaited)
+            for node in nodes:
+                if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)) and _base_name(node.target) in self.awaited:
+                    name = _base_name(node.iter)
+                    if name is not None:
+                        self.awaited.add(name)
+            if len(self.awaited) == before:
+                break
+        for node in nodes:
+            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(_base_name(target) in self.awaited for target in targets):
+                    self.async_position(node.value, names_only=False)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _COLLECTION_METHODS:
+                if _base_name(node.func.value) in self.awaited:
+                    for argument in node.args:
+                        self.async_position(argument, names_only=False)
+        return _AsyncWrapper(self.marked).visit(self.tree)
+
+    @staticmethod
+    def is_consumer(call):
+        function = call.func
+        name = function.id if isinstance(function, ast.Name) else (function.attr if isinstance(function, ast.Attribute) else None)
+        return name in _ASYNC_CONSUMERS
+
+    def async_position(self, node, names_only):
+        if isinstance(node, ast.Call):
+            function = node.func
+            if isinstance(function, ast.Name) and function.id == "map" and node.args:
+                self.marked.add(id(node.args[0]))
+            elif isinstance(function, ast.Attribute) and function.attr in ("values", "items", "keys", "copy"):
+                name = _base_name(function.value)
+                if name is not None:
+                    self.awaited.add(name)
+            elif not names_only:
+                self.marked.add(id(node))
+        elif isinstance(node, ast.Starred):
+            self.async_position(node.value, names_only)
+        elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            for element in node.elts:
+                self.async_position(element, names_only)
+        elif isinstance(node, ast.Dict):
+            for value in node.values:
+                self.async_position(value, names_only)
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+            self.async_position(node.elt, names_only)
+        elif isinstance(node, ast.DictComp):
+            self.async_position(node.value, names_only)
+        elif isinstance(node, (ast.Name, ast.Subscript, ast.Attribute)):
+            name = _base_name(node)
+            if name is not None:
+                self.awaited.add(name)
+
+
+class _AsyncWrapper(ast.NodeTransformer):
+    def __init__(self, marked):
+        self.marked = marked
+
+    def wrap(self, node):
+        call = ast.Call(func=ast.Name(id="__codecall_async__", ctx=ast.Load()), args=[node], keywords=[])
+        return ast.copy_location(call, node)
+
+    def visit_Call(self, node):
+        marked_function = id(node) in self.marked
+        # map(get_x, ids) inside gather: the function argument itself is marked.
+        node.args = [self.wrap(self.visit(argument)) if id(argument) in self.marked else self.visit(argument) for argument in node.args]
+        node.keywords = [self.visit(keyword) for keyword in node.keywords]
+        node.func = self.visit(node.func)
+        if marked_function:
+            node.func = self.wrap(node.func)
+        return node
+
+
+def _signature_text(parameters):
+    required = [p["name"] for p in parameters if p.get("required")]
+    optional = [p["name"] + "=None" for p in parameters if not p.get("required")]
+    return ", ".join(required + (["*"] + optional if optional else []))
+
+
+def _bind_arguments(identifier, parameters, args, kwargs):
+    """The tool input for a call with these arguments (None for no input), or a TypeError."""
+    if not parameters:
+        # The input schema lists no properties: one dict, keyword arguments, or both.
+        if len(args) > 1 or (args and not isinstance(args[0], dict)):
+            raise TypeError(f"{identifier}() takes one dict argument or keyword arguments; got {len(args)} positional argument(s)")
         value = args[0] if args else None
         if kwargs:
-            if value is None:
-                value = kwargs
-            elif isinstance(value, dict):
-                value = {**value, **kwargs}
-            else:
-                raise TypeError(f"{identifier}() takes either one dict argument or keyword arguments")
+            value = {**(value or {}), **kwargs}
+        return value
+    names = [p["name"] for p in parameters]
+    known = set(names)
+    required = [p["name"] for p in parameters if p.get("required")]
+    expected = f"{identifier}({_signature_text(parameters)})"
+
+    def given():
+        keywords = ", ".join(kwargs) if kwargs else "none"
+        return f"got {len(args)} positional argument(s) and keyword argument(s): {keywords}"
+
+    if not args and not kwargs:
+        return None
+    # One dict is the whole input (the one-dict style) when its keys are all parameter names, or
+    # when nothing is required (so it cannot be the first positional argument).
+    if len(args) == 1 and isinstance(args[0], dict) and (not required or all(isinstance(key, str) and key in known for key in args[0])):
+        value = dict(args[0])
+        for key, item in kwargs.items():
+            if key not in known and required:
+                raise TypeError(f"{identifier}() got an unexpected keyword argument '{key}'; expected {expected}, {given()}")
+            if key in value:
+                raise TypeError(f"{identifier}() got multiple values for argument '{key}'; expected {expected}")
+            value[key] = item
+        return value
+    if len(args) > len(required):
+        keyword_only = [name for name in names if name not in required]
+        extra = f"; {', '.join(keyword_only)} can only be passed by keyword" if keyword_only else ""
+        raise TypeError(f"{identifier}() takes {len(required)} positional argument(s) but {len(args)} were given{extra}; expected {expected}")
+    value = dict(zip(required, args))
+    for key, item in kwargs.items():
+        if key not in known:
+            raise TypeError(f"{identifier}() got an unexpected keyword argument '{key}'; expected {expected}, {given()}")
+        if key in value:
+            raise TypeError(f"{identifier}() got multiple values for argument '{key}'; expected {expected}")
+        # Keyword-only parameters default to None, which means "not given".
+        if item is None and key not in required:
+            continue
+        value[key] = item
+    missing = [name for name in required if name not in value]
+    if missing:
+        listed = ", ".join(f"'{name}'" for name in missing)
+        raise TypeError(f"{identifier}() missing {len(missing)} required argument(s): {listed}; expected {expected}, {given()}")
+    return value
+
+
+def _await_answer(call_id):
+    """Reads the protocol stream until the answer to call_id arrives (the sync path)."""
+    while True:
+        while _lines:
+            message = _parse(_lines.popleft())
+            if not isinstance(message, dict) or message.get("t") != "result":
+                continue
+            if message.get("id") == call_id:
+                return message
+            _handle_result(message)
+        if _eof:
+            return {"ok": False, "code": "ABORTED", "message": "The host closed the connection."}
+        try:
+            select.select([_in_fd], [], [])
+        except InterruptedError:
+            pass
+        _read_available()
+
+
+class _Tool:
+    """A tool as guest code sees it: call it to get the value, or await it."""
+
+    __slots__ = ("_name", "_identifier", "_parameters", "__name__", "__qualname__")
+
+    def __init__(self, name, identifier, parameters):
+        self._name = name
+        self._identifier = identifier
+        self._parameters = parameters
+        self.__name__ = identifier
+        self.__qualname__ = identifier
+
+    def __repr__(self):
+        return f"<tool {self._identifier}>"
+
+    def _send_call(self, args, kwargs):
+        run = _run
+        name = self._name
+        if run is None or run.finished:
+            raise ToolError("ABORTED", "The run has ended.", name)
+        value = _bind_arguments(self._identifier, self._parameters, args, kwargs)
         input_json = None
         if value is not None:
             input_json, failure = _to_json(value, run.max_value_bytes)
@@ -315,22 +639,33 @@ def _make_tool(name, identifier):
                 raise ToolError("INVALID_INPUT", f"The input of {name} cannot be expressed as JSON: {detail}", name)
         run.next_call_id += 1
         call_id = run.next_call_id
-        future = asyncio.get_running_loop().create_future()
-        run.pending[call_id] = future
         _flush_output()
         message = {"t": "call", "id": call_id, "name": name}
         if input_json is not None:
             message["input"] = input_json
-        _send(message)
-        result = await future
+        return run, call_id, message
+
+    def _answer(self, result):
         if result.get("ok"):
             output = result.get("output")
             return None if output is None else _json_loads(output)
-        raise ToolError(str(result.get("code")), str(result.get("message")), name)
+        raise ToolError(str(result.get("code")), str(result.get("message")), self._name)
 
-    tool.__name__ = identifier
-    tool.__qualname__ = identifier
-    return tool
+    def __call__(self, *args, **kwargs):
+        _, call_id, message = self._send_call(args, kwargs)
+        _send(message)
+        return self._answer(_await_answer(call_id))
+
+    async def _call_async(self, *args, **kwargs):
+        run, call_id, message = self._send_call(args, kwargs)
+        future = asyncio.get_running_loop().create_future()
+        run.pending[call_id] = future
+        _send(message)
+        return self._answer(await future)
+
+
+def _codecall_async(function):
+    return function._call_async if isinstance(function, _Tool) else function
 
 
 class _TopLevel(ast.NodeTransformer):
@@ -349,8 +684,11 @@ class _TopLevel(ast.NodeTransformer):
         return ast.copy_location(ast.Raise(exc=call, cause=None), node)
 
 
-def _compile(code):
+def _compile(code, policy=None):
     tree = ast.parse(code, filename=GUEST_FILENAME, mode="exec")
+    # Checked before anything runs, on the guest's own tree (the rewrites below add dunder names).
+    _validate(tree, policy)
+    tree = _AsyncCalls(tree).run()
     tree = _TopLevel().visit(tree)
     if tree.body and isinstance(tree.body[-1], ast.Expr):
         last = tree.body[-1]
@@ -395,11 +733,15 @@ async def _execute(message):
     global _run
     run = _Run(message)
     _run = run
-    guest_globals = {"__name__": "__main__", "__builtins__": builtins, "ToolError": ToolError, "__codecall_return__": _Return}
+    guest_globals = {"__name__": "__main__", "__builtins__": builtins, "ToolError": ToolError, "__codecall_return__": _Return, "__codecall_async__": _codecall_async}
     for tool in message.get("tools") or []:
-        guest_globals[str(tool["identifier"])] = _make_tool(str(tool["name"]), str(tool["identifier"]))
+        parameters = tool.get("parameters")
+        parameters = [p for p in parameters if isinstance(p, dict) and isinstance(p.get("name"), str)] if isinstance(parameters, list) else None
+        guest_globals[str(tool["identifier"])] = _Tool(str(tool["name"]), str(tool["identifier"]), parameters)
     try:
-        code_object = _compile(str(message.get("code", "")))
+        code_object = _compile(str(message.get("code", "")), message.get("validation"))
+    except _ValidationFailed as refused:
+        return {"t": "error", "error": refused.describe()}
     except SyntaxError as error:
         described = {"code": "SYNTAX_ERROR", "name": type(error).__name__, "message": str(error.msg)[:MAX_ERROR_MESSAGE]}
         if isinstance(error.lineno, int) and error.lineno > 0:
@@ -416,6 +758,9 @@ async def _execute(message):
             value = returned.value
         else:
             value = guest_globals.get("__codecall_value__")
+            # The orchestrator convention: no return and no final value, but a top-level `result`.
+            if value is None:
+                value = guest_globals.get("result")
     except BaseException as error:  # noqa: BLE001 - every guest failure becomes a result
         return {"t": "error", "error": _describe(error, "RUNTIME_ERROR")}
     if value is None:

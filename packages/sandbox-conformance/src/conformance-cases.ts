@@ -4,6 +4,7 @@ import { isolationCases } from './cases/isolation.js';
 import { lifecycleCases } from './cases/lifecycle.js';
 import { limitCases } from './cases/limits.js';
 import { outputCases } from './cases/output.js';
+import { pythonStyleCases } from './cases/python-style.js';
 import { toolCases } from './cases/tools.js';
 import { typescriptCases } from './cases/typescript.js';
 import { valueCases } from './cases/values.js';
@@ -15,6 +16,7 @@ export const conformanceCases: readonly ConformanceCase[] = Object.freeze([
   ...outputCases,
   ...toolCases,
   ...errorCases,
+  ...pythonStyleCases,
   ...typescriptCases,
   ...limitCases,
   ...isolationCases,

@@ -42,7 +42,7 @@ const streams = defineCase<{ code: string; stdout: string; stderr: string }>({
     },
   },
   run: async (context, { code, stdout, stderr }) => {
-    const result = expectSuccess(await context.run({ code, tools: [addTool().tool] }));
+    const result = expectSuccess(await context.run({ validation: false, code, tools: [addTool().tool] }));
     expect(result.value).toBe('done');
     expect(result.stdout).toBe(stdout);
     expect(result.stderr).toBe(stderr);
@@ -58,7 +58,7 @@ const keptOnError = defineCase<string>({
     python: lines('import sys', 'print("before")', 'print("also before", file=sys.stderr)', 'raise ValueError("boom")'),
   },
   run: async (context, code) => {
-    const result = await context.run({ code });
+    const result = await context.run({ validation: false, code });
     expectFailure(result, 'RUNTIME_ERROR');
     expect(result.stdout).toBe('before\n');
     expect(result.stderr).toBe('also before\n');
@@ -87,7 +87,7 @@ const truncation = defineCase<{ flood: string; multibyte: string; expectedPrefix
   },
   run: async (context, { flood, multibyte, expectedPrefix }) => {
     const maxOutputBytes = 1_000;
-    const result = expectSuccess(await context.run({ code: flood, limits: { maxOutputBytes } }));
+    const result = expectSuccess(await context.run({ validation: false, code: flood, limits: { maxOutputBytes } }));
     expect(result.value).toBe(42);
     expect(result.outputTruncated).toBe(true);
     expect(Buffer.byteLength(result.stdout) + Buffer.byteLength(result.stderr)).toBeLessThanOrEqual(maxOutputBytes);
@@ -95,7 +95,7 @@ const truncation = defineCase<{ flood: string; multibyte: string; expectedPrefix
     const fullStdout = Array.from({ length: 2_000 }, (_, i) => `line ${i}\n`).join('');
     expect(fullStdout.startsWith(result.stdout)).toBe(true);
 
-    const second = expectSuccess(await context.run({ code: multibyte, limits: { maxOutputBytes: 1_001 } }));
+    const second = expectSuccess(await context.run({ validation: false, code: multibyte, limits: { maxOutputBytes: 1_001 } }));
     expect(second.value).toBe('end');
     expect(second.outputTruncated).toBe(true);
     expect(Buffer.byteLength(second.stdout) + Buffer.byteLength(second.stderr)).toBeLessThanOrEqual(1_001);
@@ -115,7 +115,7 @@ const floodUntilTimeout = defineCase<string>({
   },
   run: async (context, code) => {
     // 3 s: time enough for a slow start on a loaded machine to still write past the 10 kB budget.
-    const result = await context.run({ code, limits: { timeoutMs: 3_000, maxOutputBytes: 10_000 } });
+    const result = await context.run({ validation: false, code, limits: { timeoutMs: 3_000, maxOutputBytes: 10_000 } });
     expectFailure(result, 'TIMEOUT');
     expectStoppedByAdapter(result);
     expect(result.outputTruncated).toBe(true);

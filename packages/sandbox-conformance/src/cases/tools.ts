@@ -117,7 +117,7 @@ const toolFailed = defineCase<string>({
   run: async (context, code) => {
     const secret = uniqueToken('HOST_SECRET');
     const failing = failingTool('fail_tool', 'disk full on volume 7', secret);
-    const result = expectSuccess(await context.run({ code, tools: [failing.tool] }));
+    const result = expectSuccess(await context.run({ validation: false, code, tools: [failing.tool] }));
     const value = result.value as Record<string, unknown>;
     expect(value).toMatchObject({ isToolError: true, isError: true, name: 'ToolError', code: 'TOOL_FAILED', toolName: 'fail_tool' });
     expect(value.message).toContain('disk full on volume 7');
