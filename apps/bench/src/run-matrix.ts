@@ -212,6 +212,7 @@ class WaveCounter {
   }
 
   async call<T>(run: () => Promise<T>): Promise<T> {
+    if (this.#quietMs === 0) return run();
     let batch = this.#batch;
     if (batch === undefined) {
       this.waves++;
@@ -317,10 +318,11 @@ export async function runMatrix(settings: RunMatrixSettings): Promise<{ cells: M
   const resolved = resolveBehaviour(settings.behaviour);
   const behaviour = settings.bare === true ? bareBehaviour(resolved) : resolved;
   const system = systemPromptOf(behaviour);
-  const counter = new WaveCounter(20);
   const cells: MatrixCell[] = [];
   const sandboxes = new Map<SandboxId, SandboxV1>();
   const live = settings.liveClient !== undefined;
+  // Live runs measure their real tool time: no holding, no modelled waves.
+  const counter = new WaveCounter(live ? 0 : 20);
   const wantsNative = settings.modes.includes('native');
   let nativeSandbox: TimedSandbox | undefined;
   let nativeEmulation = live ? 'Anthropic hosted code execution (live API)' : 'not run';
