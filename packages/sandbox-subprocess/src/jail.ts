@@ -20,7 +20,7 @@ export interface HostIdentity {
 
 /** What the probe found out about this host's jail, once per settings. */
 export type JailProbe =
-  | { readonly ok: true; readonly bwrapPath: string; readonly setprivPath: string | undefined; readonly identity: HostIdentity | undefined; readonly disableUserns: boolean; readonly seccompPath: string | undefined }
+  | { readonly ok: true; readonly bwrapPath: string; readonly setprivPath: string | undefined; readonly bashPath: string | undefined; readonly identity: HostIdentity | undefined; readonly disableUserns: boolean; readonly seccompPath: string | undefined }
   | { readonly ok: false; readonly reason: string };
 
 const defaultHostId = 65534;
@@ -154,7 +154,8 @@ function runProbe(settings: SubprocessJailSettings, identity: HostIdentity | und
     workDirectory,
     interpreterMountPaths: [],
   };
-  const argv = jailArgv(spec, settings, { bwrapPath, setprivPath, identity, disableUserns, seccompPath });
+  const bashPath = findExecutable('/bin/bash');
+  const argv = jailArgv(spec, settings, { bwrapPath, setprivPath, bashPath, identity, disableUserns, seccompPath });
   const descriptor = seccompPath === undefined ? undefined : openSync(seccompPath, 'r');
   try {
     if (identity !== undefined) chownSync(workDirectory, identity.uid, identity.gid);
@@ -163,7 +164,7 @@ function runProbe(settings: SubprocessJailSettings, identity: HostIdentity | und
       timeout: 20_000,
       env: { PATH: '/usr/bin:/bin' },
     });
-    return { ok: true, bwrapPath, setprivPath, identity, disableUserns, seccompPath };
+    return { ok: true, bwrapPath, setprivPath, bashPath, identity, disableUserns, seccompPath };
   } catch (error) {
     const stderr = (error as { stderr?: Buffer }).stderr?.toString('utf8').trim();
     return { ok: false, reason: `bubblewrap cannot make the jail here${identity === undefined ? '' : ` as uid ${identity.uid}`}: ${stderr !== undefined && stderr !== '' ? stderr : (error instanceof Error ? error.message : String(error))} (user namespaces may be disabled: sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0, or an AppArmor profile for bwrap)` };
@@ -173,12 +174,19 @@ function runProbe(settings: SubprocessJailSettings, identity: HostIdentity | und
   }
 }
 
+const closeInheritedDescriptors = [
+  `for entry in /proc/$$/fd/*; do fd=\${entry##*/}; case $fd in [0-${seccompDescriptor}]) ;; *) eval "exec $fd>&-" 2>/dev/null ;; esac; done`,
+  'exec "$@"',
+].join('\n');
+
 /** What `jailArgv` needs from the probe. */
 export interface JailEnvironment {
   /** Absolute path of bubblewrap. */
   readonly bwrapPath: string;
   /** Absolute path of setpriv, when the host user must be switched. */
   readonly setprivPath: string | undefined;
+  /** Absolute path of bash, used to close descriptors the host inherited; `undefined` to skip. */
+  readonly bashPath: string | undefined;
   /** Host user the jail runs as, when the host is root. */
   readonly identity: HostIdentity | undefined;
   /** Whether bubblewrap supports `--disable-userns` (0.8+). */
@@ -196,11 +204,15 @@ export function jailArgv(spec: SubprocessLaunchSpec, settings: SubprocessJailSet
     ...(environment.seccompPath === undefined ? {} : { seccompDescriptor }),
     disableUserns: environment.disableUserns,
   })];
-  if (environment.identity === undefined || environment.setprivPath === undefined) return bwrap;
+  // bubblewrap passes every open descriptor into the jail. Node opens its own close-on-exec, but
+  // a host started with stray descriptors (a parent's pipe, an open directory) would hand them to
+  // the guest: close everything above the protocol (3, 4) and seccomp (5) descriptors first.
+  const closed = environment.bashPath === undefined ? bwrap : [environment.bashPath, '-c', closeInheritedDescriptors, 'codecall-jail', ...bwrap];
+  if (environment.identity === undefined || environment.setprivPath === undefined) return closed;
   const { uid, gid } = environment.identity;
   // Switch before bwrap runs: its user namespace is then owned by an unprivileged host user, and
   // the runner's kernel uid is never 0 (root's "other" permission bits apply to /proc/sys).
-  return [environment.setprivPath, `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--', ...bwrap];
+  return [environment.setprivPath, `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--', ...closed];
 }
 
 /** Shell redirections that open what `jailArgv` expects on its descriptors. */

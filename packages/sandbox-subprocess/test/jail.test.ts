@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { chownSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chownSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SandboxConfigurationError, runCode } from '@codecall/core';
@@ -203,16 +203,30 @@ describe('safe by default', () => {
 // SIGKILL is a host that dies without cleaning up.
 async function orphansAfterHostDies(argv: string[], redirect: string, marker: string): Promise<number[]> {
   const host = spawn('/bin/sh', ['-c', `"$@"${redirect} & wait`, 'codecall-test-host', ...argv], { stdio: 'ignore' });
-  // Wait until the guest runs (its daemon exists), not only until the launcher started.
-  for (let attempt = 0; attempt < 300 && hostProcessesWith(`${marker}-daemon`).length === 0; attempt++) await sleep(100);
-  expect(hostProcessesWith(`${marker}-daemon`).length).toBeGreaterThan(0);
+  // Wait until the guest's loop itself runs (the launcher stages before it carry the marker in
+  // their arguments too, and a host killed during those milliseconds is a documented gap).
+  for (let attempt = 0; attempt < 300 && !loopRuns(`${marker}-daemon`); attempt++) await sleep(100);
+  expect(loopRuns(`${marker}-daemon`)).toBe(true);
   host.kill('SIGKILL');
   for (let attempt = 0; attempt < 300 && hostProcessesWith(marker).length > 0; attempt++) await sleep(100);
   return hostProcessesWith(marker);
 }
 
+const loopScript = 'while :; do sleep 1; done';
+
+/** Whether a process runs exactly `/bin/sh -c <loop> <name>`. */
+function loopRuns(name: string): boolean {
+  return hostProcessesWith(name).some((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, 4).join(' ') === `/bin/sh -c ${loopScript} ${name}`;
+    } catch {
+      return false;
+    }
+  });
+}
+
 // The guest: a loop, and a daemon that left its session.
-const guest = (marker: string): string[] => ['/bin/sh', '-c', `setsid /bin/sh -c 'while :; do sleep 1; done' ${marker}-daemon & while :; do sleep 1; done`, marker];
+const guest = (marker: string): string[] => ['/bin/sh', '-c', `setsid /bin/sh -c '${loopScript}' ${marker}-daemon & ${loopScript}`, marker];
 
 test('a host that dies leaves no jailed runner or daemon behind', { timeout: 90_000 }, async () => {
   const probe = probeJail({});
@@ -235,6 +249,28 @@ test('a host that dies leaves no jailed runner or daemon behind', { timeout: 90_
 
 test('a host that dies takes its plain runner with it (its own children may outlive it: use the jail)', { timeout: 90_000 }, async () => {
   const marker = `orphan${Math.random().toString(36).slice(2)}`;
-  const runner = ['/bin/sh', '-c', 'while :; do sleep 1; done', `${marker}-daemon`];
+  const runner = ['/bin/sh', '-c', loopScript, `${marker}-daemon`];
   expect(await orphansAfterHostDies([...plainRunnerPrefix(), ...runner], '', marker)).toEqual([]);
+});
+
+test('descriptors the host inherited from its own parent do not reach the jail', () => {
+  const probe = probeJail({});
+  if (!probe.ok) throw new Error(probe.reason);
+  const { ok: _ok, ...environment } = probe;
+  const workDirectory = mkdtempSync(path.join(tmpdir(), 'codecall-fds-'));
+  if (environment.identity !== undefined) chownSync(workDirectory, environment.identity.uid, environment.identity.gid);
+  try {
+    const argv = jailArgv({
+      runtime: 'node', interpreterPath: '/bin/sh', interpreterArgs: ['-c', 'cd /proc/self/fd && echo *'], runnerPath: 'guest', runnerArgs: [],
+      runnerDirectory: '/usr', workDirectory, interpreterMountPaths: [],
+    }, {}, environment);
+    // 7: a host file, 9: a host directory (openat(9, "..") would walk the host's tree).
+    const seen = execFileSync('/bin/sh', ['-c', `exec "$@"${jailShellRedirect(environment)} 7</etc/hostname 9</`, 'host', ...argv], { encoding: 'utf8', timeout: 30_000 });
+    const descriptors = seen.trim().split(/\s+/).map(Number);
+    expect(descriptors).not.toContain(7);
+    expect(descriptors).not.toContain(9);
+    expect(Math.max(...descriptors)).toBeLessThanOrEqual(5);
+  } finally {
+    rmSync(workDirectory, { recursive: true, force: true });
+  }
 });
