@@ -5,7 +5,8 @@ import type { BenchMode, CellSandbox, MatrixCell, MetricName } from './run-matri
 import type { SandboxAvailability } from './sandbox-targets.ts';
 import type { Scenario } from './scenario.ts';
 import type { BreakEvenMap } from './break-even.ts';
-import type { BehaviourParameterRow, CalibrationSection } from './report-extras.ts';
+import type { BehaviourParameter } from './behaviour-model.ts';
+import type { CalibrationReport } from './calibration.ts';
 
 /**
  * How a figure was obtained: `measured` (timed or counted on this machine, or returned by the real
@@ -135,6 +136,8 @@ export interface BenchReport {
     readonly quick: boolean;
     readonly repetitions: number;
     readonly timeScale: number;
+    /** No system prompt and no extra tools in context (`--bare`). */
+    readonly bare: boolean;
     readonly scenarioSources: readonly string[];
     readonly modes: readonly BenchMode[];
     readonly presets: readonly ModelPreset[];
@@ -159,10 +162,10 @@ export interface BenchReport {
   readonly ablation: readonly ModeComparison[];
   /** The break-even map (programmatic against parallel over a synthetic parameter grid). */
   readonly breakEven: BreakEvenMap | { readonly status: 'skipped'; readonly reason: string };
-  /** Simulated against published figures of real runs (`null` when this build has no calibration). */
-  readonly calibration: CalibrationSection | null;
-  /** The behaviour model's parameters as applied (empty when this build has none). */
-  readonly behaviour: readonly BehaviourParameterRow[];
+  /** The cookbook replica simulated against the published real runs (`null` when not run, e.g. `--live` or `--no-calibration`). */
+  readonly calibration: CalibrationReport | null;
+  /** The behaviour layer's parameters with the values this run applied, their units, sources and kinds. */
+  readonly behaviour: readonly BehaviourParameter[];
   readonly micro: { readonly status: 'measured' | 'skipped'; readonly reason?: string; readonly sections: readonly MicroBenchmarkSection[] };
   readonly compactness: { readonly status: 'measured' | 'skipped'; readonly reason?: string; readonly result?: CompactnessResult };
 }

@@ -3,6 +3,8 @@
 // simulator as the scenarios, so the map and the scenario figures come from one model.
 import type { TokenSplit } from './bench-report.ts';
 import { tokenSplitOf } from './bench-report.ts';
+import { defaultBehaviour } from './behaviour-model.ts';
+import type { BehaviourSettings } from './behaviour-model.ts';
 import type { ModelPreset } from './model-presets.ts';
 import { runMatrix } from './run-matrix.ts';
 import type { MatrixCell, MetricName } from './run-matrix.ts';
@@ -15,13 +17,15 @@ export interface BreakEvenAxes {
   readonly calls: readonly number[];
   /** Approximate size of each tool result, in bytes of JSON (y axis). */
   readonly resultBytes: readonly number[];
+  /** Probability that the program fails on its first attempt and is rewritten (third axis, 0–1). */
+  readonly failureRates: readonly number[];
 }
 
 /** Default axes of a full run. */
-export const defaultBreakEvenAxes: BreakEvenAxes = { calls: [1, 2, 4, 8, 16, 32], resultBytes: [100, 400, 1_600, 6_400, 25_600] };
+export const defaultBreakEvenAxes: BreakEvenAxes = { calls: [1, 2, 4, 8, 16, 32], resultBytes: [100, 400, 1_600, 6_400, 25_600], failureRates: [0, 0.1, 0.25, 0.5] };
 
 /** Axes of `--quick`. */
-export const quickBreakEvenAxes: BreakEvenAxes = { calls: [1, 4, 16], resultBytes: [100, 1_600, 25_600] };
+export const quickBreakEvenAxes: BreakEvenAxes = { calls: [1, 4, 16], resultBytes: [100, 1_600, 25_600], failureRates: [0, 0.1, 0.5] };
 
 /** One point of the map: one synthetic task in both modes. */
 export interface BreakEvenPoint {
@@ -29,6 +33,8 @@ export interface BreakEvenPoint {
   readonly calls: number;
   /** Target size of each tool result, in bytes. */
   readonly resultBytes: number;
+  /** Program failure rate of the point (expected values: see `BreakEvenMap.method`). */
+  readonly failureRate: number;
   /** Median cost of parallel tool use (tokens + sandbox), in US dollars. */
   readonly parallelCostUsd: number;
   /** Median cost of programmatic calling (tokens + sandbox), in US dollars. */
@@ -43,7 +49,7 @@ export interface BreakEvenPoint {
   readonly latencyRatio: number;
   /** Tokens by class, parallel. */
   readonly parallelTokens: TokenSplit;
-  /** Tokens by class, programmatic. */
+  /** Expected tokens by class, programmatic. */
   readonly programmaticTokens: TokenSplit;
   /** Model round trips in each mode. */
   readonly parallelRoundTrips: number;
@@ -52,10 +58,12 @@ export interface BreakEvenPoint {
   readonly correct: boolean;
 }
 
-/** For one result size: the fewest calls from which code stays cheaper (or faster) on the grid. */
+/** For one result size and failure rate: the fewest calls from which code stays cheaper (or faster) on the grid. */
 export interface BreakEvenThreshold {
   /** Result size of the row, in bytes. */
   readonly resultBytes: number;
+  /** Program failure rate. */
+  readonly failureRate: number;
   /** Fewest calls from which the cost ratio stays below 1; `null` when it never does on the grid. */
   readonly cheaperFromCalls: number | null;
   /** Fewest calls from which the latency ratio stays below 1; `null` when it never does on the grid. */
@@ -72,14 +80,11 @@ export interface BreakEvenMap {
   /** How the figures were obtained (tokens: token-proxy; latency: simulated + measured execution). */
   readonly label: 'simulated';
   readonly axes: BreakEvenAxes;
-  /**
-   * Program failure rate axis: not available until the behaviour layer models failed programs and
-   * retries; the reason is stated here.
-   */
-  readonly failureRate: { readonly available: false; readonly reason: string } | { readonly available: true; readonly rates: readonly number[] };
-  /** Every point, row by row (result size), then by calls. */
+  /** The failure rate the headline grids and the verdict use: the behaviour layer's default. */
+  readonly headlineFailureRate: number;
+  /** Every point: per failure rate, row by row (result size), then by calls. */
   readonly points: readonly BreakEvenPoint[];
-  /** Per result size, where the ratios cross 1. */
+  /** Per failure rate and result size, where the ratios cross 1. */
   readonly thresholds: readonly BreakEvenThreshold[];
   /** How the map is made, in one paragraph. */
   readonly method: string;
@@ -148,7 +153,7 @@ export function breakEvenScenario(calls: number, resultBytes: number): Scenario 
 
 const median = (cell: MatrixCell | undefined, metric: MetricName): number => cell?.stats[metric]?.median ?? Number.NaN;
 
-/** For each result size, the fewest calls from which a ratio stays below 1 along the calls axis. */
+/** For each failure rate and result size, the fewest calls from which a ratio stays below 1 along the calls axis. */
 export function thresholdsOf(points: readonly BreakEvenPoint[], axes: BreakEvenAxes): BreakEvenThreshold[] {
   const from = (row: readonly BreakEvenPoint[], ratio: (point: BreakEvenPoint) => number): number | null => {
     let result: number | null = null;
@@ -158,10 +163,12 @@ export function thresholdsOf(points: readonly BreakEvenPoint[], axes: BreakEvenA
     }
     return result;
   };
-  return axes.resultBytes.map((resultBytes) => {
-    const row = axes.calls.map((calls) => points.find((point) => point.calls === calls && point.resultBytes === resultBytes)).filter((point): point is BreakEvenPoint => point !== undefined);
-    return { resultBytes, cheaperFromCalls: from(row, (point) => point.costRatio), fasterFromCalls: from(row, (point) => point.latencyRatio) };
-  });
+  return axes.failureRates.flatMap((failureRate) =>
+    axes.resultBytes.map((resultBytes) => {
+      const row = axes.calls.map((calls) => points.find((point) => point.calls === calls && point.resultBytes === resultBytes && point.failureRate === failureRate)).filter((point): point is BreakEvenPoint => point !== undefined);
+      return { resultBytes, failureRate, cheaperFromCalls: from(row, (point) => point.costRatio), fasterFromCalls: from(row, (point) => point.latencyRatio) };
+    }),
+  );
 }
 
 /** Settings of `computeBreakEven`. */
@@ -172,14 +179,18 @@ export interface BreakEvenSettings {
   readonly sandboxes: SandboxAvailability;
   /** Grid; default `defaultBreakEvenAxes`. */
   readonly axes?: BreakEvenAxes;
+  /** Behaviour overrides of the run (the failure rate is set per point). */
+  readonly behaviour?: Partial<BehaviourSettings>;
   /** Progress after each run (2 per grid point). */
   readonly onRun?: (label: string) => void;
 }
 
-/** Runs of `computeBreakEven` with these axes (for a progress bar). */
+/** Runs of `computeBreakEven` with these axes (for a progress bar): parallel once, programmatic with and without a failed first attempt. */
 export function breakEvenRuns(axes: BreakEvenAxes = defaultBreakEvenAxes): number {
-  return axes.calls.length * axes.resultBytes.length * 2;
+  return axes.calls.length * axes.resultBytes.length * 3;
 }
+
+const mix = (clean: number, failed: number, rate: number): number => (1 - rate) * clean + rate * failed;
 
 /**
  * Computes the map: every grid point is a synthetic scenario run once in parallel and programmatic
@@ -187,51 +198,68 @@ export function breakEvenRuns(axes: BreakEvenAxes = defaultBreakEvenAxes): numbe
  * skipped entry when no JavaScript sandbox is available.
  */
 export async function computeBreakEven(settings: BreakEvenSettings): Promise<BreakEvenMap | { status: 'skipped'; reason: string }> {
-  const axes = settings.axes ?? defaultBreakEvenAxes;
+  const headlineFailureRate = settings.behaviour?.programFailureRate ?? defaultBehaviour.programFailureRate;
+  const requested = settings.axes ?? defaultBreakEvenAxes;
+  const axes: BreakEvenAxes = requested.failureRates.includes(headlineFailureRate) ? requested : { ...requested, failureRates: [...requested.failureRates, headlineFailureRate].sort((a, b) => a - b) };
   const target = settings.sandboxes.available.find((candidate) => candidate.id === 'isolated-vm') ?? settings.sandboxes.available.find((candidate) => candidate.language === 'javascript');
   if (target === undefined) return { status: 'skipped', reason: 'no JavaScript sandbox is available for the programmatic side' };
   const grid = axes.resultBytes.flatMap((resultBytes) => axes.calls.map((calls) => ({ calls, resultBytes, scenario: breakEvenScenario(calls, resultBytes) })));
-  const { cells } = await runMatrix({
+  const common = {
     scenarios: grid.map((point) => point.scenario),
-    modes: ['parallel', 'programmatic'],
     presets: [settings.preset],
     sandboxes: { available: [target], skipped: [] },
     repetitions: 1,
     timeScale: 0,
     ...(settings.onRun === undefined ? {} : { onRun: settings.onRun }),
-  });
-  const points = grid.map(({ calls, resultBytes, scenario }): BreakEvenPoint => {
-    const parallel = cells.find((cell) => cell.scenario === scenario.id && cell.mode === 'parallel');
-    const programmatic = cells.find((cell) => cell.scenario === scenario.id && cell.mode === 'programmatic');
-    const parallelCostUsd = median(parallel, 'totalCostUsd');
-    const programmaticCostUsd = median(programmatic, 'totalCostUsd');
-    const parallelLatencyMs = median(parallel, 'latencyMs');
-    const programmaticLatencyMs = median(programmatic, 'latencyMs');
-    return {
-      calls,
-      resultBytes,
-      parallelCostUsd,
-      programmaticCostUsd,
-      costRatio: programmaticCostUsd / parallelCostUsd,
-      parallelLatencyMs,
-      programmaticLatencyMs,
-      latencyRatio: programmaticLatencyMs / parallelLatencyMs,
-      parallelTokens: tokenSplitOf(parallel),
-      programmaticTokens: tokenSplitOf(programmatic),
-      parallelRoundTrips: median(parallel, 'roundTrips'),
-      programmaticRoundTrips: median(programmatic, 'roundTrips'),
-      correct: median(parallel, 'correct') === 1 && median(programmatic, 'correct') === 1,
-    };
-  });
+  };
+  // The behaviour layer fails a program at most once before the corrected retry, so every failure
+  // rate is the mix of two runs: no failed attempt (rate 0) and always one (rate 1).
+  const clean = await runMatrix({ ...common, modes: ['parallel', 'programmatic'], behaviour: { ...settings.behaviour, programFailureRate: 0 } });
+  const failing = await runMatrix({ ...common, modes: ['programmatic'], behaviour: { ...settings.behaviour, programFailureRate: 1 } });
+  const points = axes.failureRates.flatMap((failureRate) =>
+    grid.map(({ calls, resultBytes, scenario }): BreakEvenPoint => {
+      const parallel = clean.cells.find((cell) => cell.scenario === scenario.id && cell.mode === 'parallel');
+      const programmatic = clean.cells.find((cell) => cell.scenario === scenario.id && cell.mode === 'programmatic');
+      const retried = failing.cells.find((cell) => cell.scenario === scenario.id && cell.mode === 'programmatic');
+      const expected = (metric: MetricName): number => mix(median(programmatic, metric), median(retried, metric), failureRate);
+      const parallelCostUsd = median(parallel, 'totalCostUsd');
+      const programmaticCostUsd = expected('totalCostUsd');
+      const parallelLatencyMs = median(parallel, 'latencyMs');
+      const programmaticLatencyMs = expected('latencyMs');
+      const cleanSplit = tokenSplitOf(programmatic);
+      const retriedSplit = tokenSplitOf(retried);
+      return {
+        calls,
+        resultBytes,
+        failureRate,
+        parallelCostUsd,
+        programmaticCostUsd,
+        costRatio: programmaticCostUsd / parallelCostUsd,
+        parallelLatencyMs,
+        programmaticLatencyMs,
+        latencyRatio: programmaticLatencyMs / parallelLatencyMs,
+        parallelTokens: tokenSplitOf(parallel),
+        programmaticTokens: {
+          uncachedInput: mix(cleanSplit.uncachedInput, retriedSplit.uncachedInput, failureRate),
+          cacheWrite: mix(cleanSplit.cacheWrite, retriedSplit.cacheWrite, failureRate),
+          cacheRead: mix(cleanSplit.cacheRead, retriedSplit.cacheRead, failureRate),
+          output: mix(cleanSplit.output, retriedSplit.output, failureRate),
+        },
+        parallelRoundTrips: median(parallel, 'roundTrips'),
+        programmaticRoundTrips: expected('roundTrips'),
+        correct: median(parallel, 'correct') === 1 && median(programmatic, 'correct') === 1 && median(retried, 'correct') === 1,
+      };
+    }),
+  );
   return {
     status: 'measured',
     preset: settings.preset.id,
     sandbox: target.id,
     label: 'simulated',
     axes,
-    failureRate: { available: false, reason: 'the behaviour layer of this build does not model failed programs and retries' },
+    headlineFailureRate,
     points,
     thresholds: thresholdsOf(points, axes),
-    method: `Each grid point is a synthetic task — fetch N records of about B bytes of JSON each, independent of each other, and report the sum of one field — run once in parallel mode and once in programmatic mode (${target.id}) with the ${settings.preset.id} preset, through the same matrix runner, simulator, behaviour layer and prices as the scenarios. The simulator does not wait; latency is its modelled model time plus the measured execution. A ratio below 1 means programmatic calling is cheaper (cost) or faster (latency) than parallel tool use; the break-even line is where the ratio crosses 1 along the calls axis.`,
+    method: `Each grid point is a synthetic task — fetch N records of about B bytes of JSON each, independent of each other, and report the sum of one field — run once in parallel mode and once in programmatic mode (${target.id}) with the ${settings.preset.id} preset, through the same matrix runner, simulator, behaviour layer and prices as the scenarios. The simulator does not wait; latency is its modelled model time plus the measured execution. The behaviour layer fails a program at most once before its corrected retry, so each point is run with no failed attempt and with one, and a failure rate p is their mix (1 - p) x clean + p x retried: an expected value, where the scenario runs draw failures per program from a seed. The grids and the verdict use the behaviour layer's default rate (${headlineFailureRate}). A ratio below 1 means programmatic calling is cheaper (cost) or faster (latency) than parallel tool use; the break-even line is where the ratio crosses 1 along the calls axis.`,
   };
 }

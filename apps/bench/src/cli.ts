@@ -10,8 +10,11 @@ import { latencyPresets } from '@codecall/anthropic/simulator';
 import { runMicroBenchmarks } from '@codecall/benchmarks/micro';
 import type { MicroBenchmarkSection } from '@codecall/benchmarks/micro';
 import { compareModes, metricInfo } from './bench-report.ts';
+import { behaviourParameters } from './behaviour-model.ts';
+import type { BehaviourParameter, BehaviourSettings } from './behaviour-model.ts';
 import { breakEvenRuns, computeBreakEven, defaultBreakEvenAxes, quickBreakEvenAxes } from './break-even.ts';
 import type { BenchReport } from './bench-report.ts';
+import { calibrationReport } from './calibration.ts';
 import { measureCompactness } from './compactness.ts';
 import type { CompactnessResult } from './compactness.ts';
 import { renderHtmlReport } from './html-report.ts';
@@ -46,8 +49,9 @@ and seconds.
   --presets <list>        comma-separated: haiku,sonnet,opus (default all; --quick: sonnet)
   --repetitions <n>       runs per cell (default 5; --quick 1; --live 1)
   --quick                 one preset, one repetition, a 3x3 break-even map, no micro-benchmarks,
-                          compactness on 400 tools (seconds)
+                          compactness on 400 tools (about a minute)
   --no-break-even         skip the break-even map
+  --no-calibration        skip the calibration against the published real run (cookbook replica)
   --bare                  no system prompt and no extra tools in the scenario runs (default: 2,000
                           tokens of system prompt and 20 other tools, as in a production agent)
   --no-micro              skip the micro-benchmarks
@@ -94,6 +98,11 @@ function benchArguments(argv: readonly string[]): string[] {
   return argv[0] === '--' ? argv.slice(1) : [...argv];
 }
 
+/** The behaviour layer's parameter list with the values the run applied (e.g. `--bare` zeroes the context). */
+function appliedBehaviour(applied: BehaviourSettings): BehaviourParameter[] {
+  return behaviourParameters.map((parameter) => (parameter.name in applied ? { ...parameter, value: applied[parameter.name as keyof BehaviourSettings] } : parameter));
+}
+
 async function main(rawArguments: readonly string[]): Promise<number> {
   const argv = benchArguments(rawArguments);
   const { values } = parseArgs({
@@ -108,6 +117,7 @@ async function main(rawArguments: readonly string[]): Promise<number> {
       quick: { type: 'boolean', default: false },
       'no-micro': { type: 'boolean', default: false },
       'no-break-even': { type: 'boolean', default: false },
+      'no-calibration': { type: 'boolean', default: false },
       bare: { type: 'boolean', default: false },
       'no-compactness': { type: 'boolean', default: false },
       'micro-time-ms': { type: 'string' },
@@ -157,12 +167,15 @@ async function main(rawArguments: readonly string[]): Promise<number> {
   const breakEvenPreset = presets.find((preset) => preset.id === 'sonnet') ?? presets[0];
   const breakEvenWanted = !values['no-break-even'] && !live && breakEvenPreset !== undefined;
   const breakEvenAxes = quick ? quickBreakEvenAxes : defaultBreakEvenAxes;
+  const calibrationWanted = !values['no-calibration'] && !live;
+  const bare = values.bare;
   const microTimeMs = values['micro-time-ms'] === undefined ? 200 : Number(values['micro-time-ms']);
   if (!Number.isFinite(microTimeMs) || microTimeMs <= 0) throw new UsageError('--micro-time-ms must be a number > 0');
   // First estimates of each phase on a 2-core machine; the bar replaces them by the observed pace as a phase runs.
   const phases: ProgressPhase[] = [
-    { name: 'matrix', steps: runs, estimatedSeconds: runs * (live ? 20 : 0.12) },
-    ...(breakEvenWanted ? [{ name: 'break-even', steps: breakEvenRuns(breakEvenAxes), estimatedSeconds: breakEvenRuns(breakEvenAxes) * 0.2 }] : []),
+    { name: 'matrix', steps: runs, estimatedSeconds: runs * (live ? 20 : 0.8) },
+    ...(calibrationWanted ? [{ name: 'calibration', steps: 1, estimatedSeconds: 4 }] : []),
+    ...(breakEvenWanted ? [{ name: 'break-even', steps: breakEvenRuns(breakEvenAxes), estimatedSeconds: breakEvenRuns(breakEvenAxes) * 0.6 }] : []),
     ...(microWanted ? [{ name: 'micro-benchmarks', steps: 1, estimatedSeconds: 130 * (microTimeMs / 200) }] : []),
     ...(compactnessWanted ? [{ name: 'compactness', steps: 1, estimatedSeconds: quick ? 2 : 8 }] : []),
   ];
@@ -180,10 +193,17 @@ async function main(rawArguments: readonly string[]): Promise<number> {
     onRun: (label) => progress.tick(label),
   });
 
+  let calibration: BenchReport['calibration'] = null;
+  if (calibrationWanted) {
+    progress.startPhase('calibration', 'calibration: cookbook replica in parallel and native mode against the published runs');
+    calibration = await calibrationReport({ sandboxes });
+    progress.tick('calibration done');
+  }
+
   let breakEven: BenchReport['breakEven'];
   if (breakEvenWanted) {
     progress.startPhase('break-even', `break-even map: ${breakEvenAxes.calls.length} call counts × ${breakEvenAxes.resultBytes.length} result sizes, parallel and programmatic`);
-    breakEven = await computeBreakEven({ preset: breakEvenPreset, sandboxes, axes: breakEvenAxes, onRun: (label) => progress.tick(`break-even · ${label}`) });
+    breakEven = await computeBreakEven({ preset: breakEvenPreset, sandboxes, axes: breakEvenAxes, ...(bare ? { behaviour: { systemPromptTokens: 0, extraTools: 0 } } : {}), onRun: (label) => progress.tick(`break-even · ${label}`) });
   } else {
     breakEven = { status: 'skipped', reason: live ? '--live (the map is computed by the simulator)' : '--no-break-even' };
   }
@@ -238,6 +258,7 @@ async function main(rawArguments: readonly string[]): Promise<number> {
       quick,
       repetitions,
       timeScale,
+      bare,
       scenarioSources: scenarioSources.map((source) => (source.startsWith(repositoryRoot) ? source.slice(repositoryRoot.length + 1) : source)),
       modes,
       presets,
@@ -275,8 +296,8 @@ async function main(rawArguments: readonly string[]): Promise<number> {
     comparisons: compareModes(matrix.cells, scenarios, 'parallel'),
     ablation: compareModes(matrix.cells, scenarios, 'sequential'),
     breakEven,
-    calibration: null,
-    behaviour: [],
+    calibration,
+    behaviour: appliedBehaviour(matrix.behaviour),
     micro,
     compactness,
   };

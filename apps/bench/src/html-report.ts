@@ -170,50 +170,65 @@ export function renderBreakEvenHeatmap(map: BreakEvenMap, id: string, title: str
   const columns = map.axes.calls.length;
   const cellWidth = plotWidth / columns;
   const rows = map.axes.resultBytes.length;
-  const height = top + rows * cellHeight + 62;
+  const height = top + rows * cellHeight + 82;
   const out: string[] = [
     `<svg class="chart heatmap" data-chart="${escapeHtml(id)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}">`,
     `<text x="0" y="16" class="title">${escapeHtml(title)} <tspan class="tag">[${escapeHtml(label)}]</tspan></text>`,
     `<text x="${left + plotWidth / 2}" y="36" text-anchor="middle" class="axis">independent tool calls per task</text>`,
   ];
   map.axes.calls.forEach((calls, column) => out.push(`<text x="${(left + column * cellWidth + cellWidth / 2).toFixed(1)}" y="${top - 4}" text-anchor="middle" class="axis">${calls}</text>`));
-  const crossings: { x: number; y0: number; y1: number }[] = [];
+  const ratiosAt = (rate: number, bytes: number): number[] =>
+    map.axes.calls.map((calls) => {
+      const point = map.points.find((candidate) => candidate.calls === calls && candidate.resultBytes === bytes && candidate.failureRate === rate);
+      return point === undefined ? Number.NaN : ratioOf(point);
+    });
+  // Where the ratio crosses 1 for good along the calls axis (log-interpolated between cell centres).
+  const crossingX = (ratios: readonly number[]): number => {
+    let from = columns;
+    for (let column = columns - 1; column >= 0 && ratios[column]! < 1; column--) from = column;
+    if (from === 0) return left;
+    if (from === columns) return left + plotWidth;
+    const before = Math.log(ratios[from - 1]!);
+    const after = Math.log(ratios[from]!);
+    const t = before === after ? 0.5 : before / (before - after);
+    return left + (from - 1 + 0.5 + Math.min(1, Math.max(0, t))) * cellWidth;
+  };
   map.axes.resultBytes.forEach((bytes, row) => {
     const y = top + row * cellHeight;
     out.push(`<text x="${left - 8}" y="${y + cellHeight / 2 + 4}" text-anchor="end" class="axis">${escapeHtml(formatBytes(bytes))}</text>`);
-    const ratios = map.axes.calls.map((calls) => {
-      const point = map.points.find((candidate) => candidate.calls === calls && candidate.resultBytes === bytes);
-      return point === undefined ? Number.NaN : ratioOf(point);
-    });
-    ratios.forEach((ratio, column) => {
+    ratiosAt(map.headlineFailureRate, bytes).forEach((ratio, column) => {
       const x = left + column * cellWidth;
       out.push(
         `<rect class="cell" x="${x.toFixed(1)}" y="${y}" width="${cellWidth.toFixed(1)}" height="${cellHeight}" fill="${ratioColour(ratio)}" stroke="#ffffff"><title>${escapeHtml(`${map.axes.calls[column]} calls × ${formatBytes(bytes)}: ${formatRatio(ratio)}`)}</title></rect>`,
         `<text x="${(x + cellWidth / 2).toFixed(1)}" y="${y + cellHeight / 2 + 4}" text-anchor="middle" class="cell-value">${escapeHtml(formatRatio(ratio))}</text>`,
       );
     });
-    // Where the ratio crosses 1 for good along the calls axis (log-interpolated between cell centres).
-    let from = columns;
-    for (let column = columns - 1; column >= 0 && ratios[column]! < 1; column--) from = column;
-    let x: number;
-    if (from === 0) x = left;
-    else if (from === columns) x = left + plotWidth;
-    else {
-      const before = Math.log(ratios[from - 1]!);
-      const after = Math.log(ratios[from]!);
-      const t = before === after ? 0.5 : before / (before - after);
-      x = left + (from - 1 + 0.5 + Math.min(1, Math.max(0, t))) * cellWidth;
-    }
-    crossings.push({ x, y0: y, y1: y + cellHeight });
   });
-  const path = crossings.map((crossing, index) => `${index === 0 ? 'M' : 'L'}${crossing.x.toFixed(1)},${crossing.y0} L${crossing.x.toFixed(1)},${crossing.y1}`).join(' ');
-  out.push(`<path class="break-even-line" d="${path}" fill="none" stroke="#111827" stroke-width="3"/>`);
+  const dashes = ['', '8 4', '3 3', '12 4 3 4'];
+  const others = map.axes.failureRates.filter((rate) => rate !== map.headlineFailureRate);
+  const lineStyles = [{ rate: map.headlineFailureRate, dash: '', width: 3 }, ...others.map((rate, index) => ({ rate, dash: dashes[(index + 1) % dashes.length]!, width: 2 }))];
+  for (const style of lineStyles) {
+    const path = map.axes.resultBytes
+      .map((bytes, row) => {
+        const x = crossingX(ratiosAt(style.rate, bytes)).toFixed(1);
+        const y = top + row * cellHeight;
+        return `${row === 0 ? 'M' : 'L'}${x},${y} L${x},${y + cellHeight}`;
+      })
+      .join(' ');
+    out.push(`<path class="break-even-line" data-failure-rate="${style.rate}" d="${path}" fill="none" stroke="#111827" stroke-width="${style.width}"${style.dash === '' ? '' : ` stroke-dasharray="${style.dash}"`}/>`);
+  }
   const legendY = top + rows * cellHeight + 24;
   out.push(
-    `<rect x="0" y="${legendY - 10}" width="12" height="12" fill="${ratioColour(0.25)}"/><text x="16" y="${legendY}" class="legend">ratio below 1: programmatic wins</text>`,
-    `<rect x="260" y="${legendY - 10}" width="12" height="12" fill="${ratioColour(4)}"/><text x="276" y="${legendY}" class="legend">above 1: parallel tool use wins</text>`,
-    `<line x1="520" y1="${legendY - 4}" x2="548" y2="${legendY - 4}" stroke="#111827" stroke-width="3"/><text x="554" y="${legendY}" class="legend">break-even line (ratio 1)</text>`,
-    `<text x="0" y="${legendY + 22}" class="legend muted">rows: bytes of JSON per tool result · ${escapeHtml(map.preset)} preset · programmatic on ${escapeHtml(map.sandbox)}</text>`,
+    `<rect x="0" y="${legendY - 10}" width="12" height="12" fill="${ratioColour(0.25)}"/><text x="16" y="${legendY}" class="legend">below 1: programmatic wins</text>`,
+    `<rect x="200" y="${legendY - 10}" width="12" height="12" fill="${ratioColour(4)}"/><text x="216" y="${legendY}" class="legend">above 1: parallel wins</text>`,
+  );
+  lineStyles.forEach((style, index) => {
+    const x = index * 230;
+    const y = legendY + 20;
+    out.push(`<line x1="${x}" y1="${y - 4}" x2="${x + 28}" y2="${y - 4}" stroke="#111827" stroke-width="${style.width}"${style.dash === '' ? '' : ` stroke-dasharray="${style.dash}"`}/><text x="${x + 34}" y="${y}" class="legend">break-even, failure rate ${style.rate}${style.rate === map.headlineFailureRate ? ' (cells)' : ''}</text>`);
+  });
+  out.push(
+    `<text x="0" y="${legendY + 42}" class="legend muted">cells at program failure rate ${map.headlineFailureRate} (default) · rows: bytes of JSON per tool result · ${escapeHtml(map.preset)} preset · programmatic on ${escapeHtml(map.sandbox)}</text>`,
     '</svg>',
   );
   return out.join('');

@@ -95,20 +95,21 @@ function comparisonText(comparison: ModeComparison): string {
   return `${formatUsd(comparison.codeCostUsd)} vs ${formatUsd(comparison.baselineCostUsd)} (${formatRatio(comparison.costRatio)}), ${formatSeconds(comparison.codeLatencyMs)} vs ${formatSeconds(comparison.baselineLatencyMs)} (${formatRatio(comparison.latencyRatio)})`;
 }
 
-/** "cheaper from 8 calls at 1.6 kB per result; …", read off the break-even map. */
+function fromCallsText(map: BreakEvenMap, from: number | null): string {
+  if (from === null) return `not up to ${map.axes.calls.at(-1) ?? '?'} calls`;
+  return from === map.axes.calls[0] ? `from ${from} call${from === 1 ? '' : 's'} (the whole grid)` : `from ${from} calls`;
+}
+
+/** "cheaper from 8 calls at 1.6 kB per result; …", read off the break-even map at its headline failure rate. */
 export function breakEvenAnswer(map: BreakEvenMap): string[] {
-  const lines: string[] = [];
+  const thresholds = map.thresholds.filter((threshold) => threshold.failureRate === map.headlineFailureRate);
   const describe = (pick: (threshold: BreakEvenMap['thresholds'][number]) => number | null): string =>
-    map.thresholds
-      .map((threshold) => {
-        const from = pick(threshold);
-        const first = map.axes.calls[0];
-        return `${formatBytes(threshold.resultBytes)} per result: ${from === null ? `not on this grid (up to ${map.axes.calls.at(-1) ?? '?'} calls)` : from === first ? `from ${from} call${from === 1 ? '' : 's'} (everywhere on the grid)` : `from ${from} calls`}`;
-      })
-      .join('; ');
-  lines.push(`- **Cheaper than parallel** ${describe((threshold) => threshold.cheaperFromCalls)}.`);
-  lines.push(`- **Faster than parallel** ${describe((threshold) => threshold.fasterFromCalls)}.`);
-  return lines;
+    thresholds.map((threshold) => `${formatBytes(threshold.resultBytes)} per result ${fromCallsText(map, pick(threshold))}`).join('; ');
+  return [
+    `- **Cheaper than parallel:** ${describe((threshold) => threshold.cheaperFromCalls)}.`,
+    `- **Faster than parallel:** ${describe((threshold) => threshold.fasterFromCalls)}.`,
+    `- (Program failure rate ${map.headlineFailureRate}; at ${map.axes.failureRates.filter((rate) => rate !== map.headlineFailureRate).join(' and ')} see the break-even map.)`,
+  ];
 }
 
 function verdictLines(report: BenchReport, preset: string): string[] {
@@ -133,14 +134,14 @@ function verdictLines(report: BenchReport, preset: string): string[] {
     );
   }
   if (report.breakEven.status === 'measured') {
-    lines.push(`- **Break-even** (read off the map below, ${report.breakEven.preset}, one synthetic fan-out task per point):`);
+    lines.push(`- **Break-even** (read off the map below, ${report.breakEven.preset}, one synthetic fan-out task per point, ${report.breakEven.headlineFailureRate} program failure rate):`);
     for (const line of breakEvenAnswer(report.breakEven)) lines.push(`  ${line}`);
   }
-  if (report.calibration !== null) {
+  if (report.calibration !== null && report.calibration.status === 'measured') {
     const failed = report.calibration.checks.filter((check) => !check.pass);
-    lines.push(`- **Calibration against a published real run:** ${report.calibration.pass ? 'every target met' : `${failed.length} of ${report.calibration.checks.length} targets missed (${failed.map((check) => `${check.name}: ${check.value}`).join('; ')})`} — see Calibration.`);
+    lines.push(`- **Calibration against a published real run** (${report.calibration.preset}): ${report.calibration.pass ? `every target met (${report.calibration.checks.map((check) => check.value.split(' ')[0]).slice(0, 4).join(', ')} on tokens and latency, parallel then native)` : `${failed.length} of ${report.calibration.checks.length} targets missed (${failed.map((check) => `${check.name}: ${check.value}`).join('; ')})`} — see Calibration.`);
   } else {
-    lines.push('- **Calibration:** not available in this build: the simulated figures are not yet checked against a published real run.');
+    lines.push(`- **Calibration:** not run${report.calibration?.reason === undefined ? '' : ` (${report.calibration.reason})`}: these figures are not checked against a published real run.`);
   }
   const unexpected = report.comparisons.filter((comparison) => comparison.preset === preset && comparison.asExpected === false);
   if (unexpected.length > 0) lines.push(`- **Not as the scenario expected** (relative to parallel): ${unexpected.map((comparison) => `${comparison.scenario} on ${comparison.sandbox} (${comparison.expectation})`).join(', ')}.`);
@@ -238,7 +239,7 @@ function breakEvenText(report: BenchReport): string[] {
       map.axes.resultBytes.map((bytes) => [
         formatBytes(bytes),
         ...map.axes.calls.map((calls) => {
-          const point = map.points.find((candidate) => candidate.calls === calls && candidate.resultBytes === bytes);
+          const point = map.points.find((candidate) => candidate.calls === calls && candidate.resultBytes === bytes && candidate.failureRate === map.headlineFailureRate);
           if (point === undefined) return '–';
           const ratio = value(point);
           return ratio < 1 ? `**${formatRatio(ratio)}**` : formatRatio(ratio);
@@ -246,8 +247,18 @@ function breakEvenText(report: BenchReport): string[] {
       ]),
       ['l', ...map.axes.calls.map(() => 'r' as const)],
     );
+  const byRate = table(
+    ['program failure rate', ...map.axes.resultBytes.map((bytes) => `${formatBytes(bytes)} per result: code cheaper / faster [${labels.tokens} / simulated]`)],
+    map.axes.failureRates.map((rate) => [
+      `${rate}${rate === map.headlineFailureRate ? ' (default)' : ''}`,
+      ...map.axes.resultBytes.map((bytes) => {
+        const threshold = map.thresholds.find((candidate) => candidate.failureRate === rate && candidate.resultBytes === bytes);
+        return threshold === undefined ? '–' : `${fromCallsText(map, threshold.cheaperFromCalls)} / ${fromCallsText(map, threshold.fasterFromCalls)}`;
+      }),
+    ]),
+  );
   return [
-    `Programmatic (${map.sandbox}) against parallel tool use, ${map.preset} preset. A ratio below 1 (bold) means code is cheaper or faster; the break-even line runs where the ratio crosses 1.`,
+    `Programmatic (${map.sandbox}) against parallel tool use, ${map.preset} preset, program failure rate ${map.headlineFailureRate} (the behaviour layer's default). A ratio below 1 (bold) means code is cheaper or faster; the break-even line runs where the ratio crosses 1.`,
     '',
     `**Cost ratio, programmatic / parallel [${labels.tokens}]**`,
     '',
@@ -257,9 +268,13 @@ function breakEvenText(report: BenchReport): string[] {
     '',
     grid('latency ratio [simulated]', (point) => point.latencyRatio),
     '',
-    ...breakEvenAnswer(map),
-    `- **Program failure rate:** ${map.failureRate.available ? `rates ${map.failureRate.rates.join(', ')}` : `not an axis of this map: ${map.failureRate.reason}.`}`,
-    `- Every point answered correctly [scripted]: ${map.points.every((point) => point.correct) ? 'yes' : `no (${map.points.filter((point) => !point.correct).map((point) => `${point.calls} calls × ${formatBytes(point.resultBytes)}`).join(', ')})`}.`,
+    ...breakEvenAnswer(map).slice(0, 2),
+    '',
+    '**Where the break-even line moves with the program failure rate** (a failed program is rewritten once, so failures cost output tokens, a round trip and time):',
+    '',
+    byRate,
+    '',
+    `Every point answered correctly [scripted]: ${map.points.every((point) => point.correct) ? 'yes' : `no (${[...new Set(map.points.filter((point) => !point.correct).map((point) => `${point.calls} calls × ${formatBytes(point.resultBytes)}`))].join(', ')})`}.`,
     '',
     `Method: ${map.method}`,
   ];
@@ -267,17 +282,21 @@ function breakEvenText(report: BenchReport): string[] {
 
 function calibrationText(report: BenchReport): string[] {
   const calibration = report.calibration;
-  if (calibration === null) return ['Not available in this build: no replica of a published real run was compared.'];
+  if (calibration === null) return ['Not run (`--live` or `--no-calibration`).'];
+  if (calibration.status !== 'measured') return [`Skipped: ${calibration.reason ?? ''}`];
+  const integer = (value: number): string => (Number.isNaN(value) ? '–' : formatInteger(value));
   return [
-    calibration.source,
+    `${calibration.source} Simulated with the ${calibration.preset} preset, ${calibration.context}, through the same matrix runner and behaviour layer as every scenario.`,
     '',
     table(
-      ['run', 'request', 'metric', 'simulated [simulated]', 'published [measured, by the source]', 'simulated / published'],
-      calibration.rows.map((row) => [row.run, /^\d+$/.test(row.request) ? `request ${row.request}` : row.request, `${row.metric} (${row.unit})`, row.unit === 'ms' ? formatSeconds(row.simulated) : formatInteger(row.simulated), row.unit === 'ms' ? formatSeconds(row.published) : formatInteger(row.published), formatRatio(row.ratio)]),
+      ['run', 'request', 'metric', 'simulated [simulated]', 'published [measured, by the source]', 'simulated / published [simulated ÷ measured]'],
+      calibration.rows.map((row) => [row.run, /^\d+$/.test(row.request) ? `request ${row.request}` : row.request, `${row.metric} (${row.unit})`, row.unit === 'ms' ? formatSeconds(row.simulated) : integer(row.simulated), row.unit === 'ms' ? formatSeconds(row.published) : integer(row.published), formatRatio(row.ratio)]),
       ['l', 'l', 'l', 'r', 'r', 'r'],
     ),
     '',
-    table(['target', 'reached', 'met'], calibration.checks.map((check) => [check.name, check.value, check.pass ? 'yes' : '**no**'])),
+    table(['target', 'reached [simulated vs published]', 'met'], calibration.checks.map((check) => [check.name, check.value, check.pass ? 'yes' : '**no**'])),
+    '',
+    ...calibration.notes.map((note) => `- ${note}`),
   ];
 }
 
@@ -397,8 +416,8 @@ function methodsText(report: BenchReport): string[] {
     ...latencyTable(report),
     '',
     ...(report.behaviour.length === 0
-      ? ['**Behaviour model:** not available in this build: the scenarios\' scripted policies alone decide what the simulated model writes.', '']
-      : ['**Behaviour model** (what the simulated model writes and does, applied to every scenario):', '', table(['parameter', 'value', 'unit', 'kind', 'source'], report.behaviour.map((row) => [row.name, valueText(row.value), row.unit, row.kind, row.source]), ['l', 'r', 'l', 'l', 'l']), '']),
+      ? ['**Behaviour model:** none recorded in this report.', '']
+      : ['**Behaviour model** (what the simulated model writes and does, applied to every scenario; values as this run applied them):', '', table(['parameter', 'value', 'unit', 'kind', 'source'], report.behaviour.map((row) => [row.name, valueText(row.value), row.unit, row.kind === 'assumption' ? '**assumption**' : 'from a cited source', row.source]), ['l', 'r', 'l', 'l', 'l']), '']),
     '**Metrics:**',
     '',
     table(['metric', 'unit', 'label', 'meaning'], metrics.map(([name, info]) => [name, info.unit, info.label, info.meaning])),

@@ -63,12 +63,12 @@ export function renderReadmeSection(report: BenchReport, reportDirectory: string
     '',
   );
   const calibration = report.calibration;
-  if (calibration === null) {
-    lines.push('**Calibration:** this run has no calibration against a published real run.');
+  if (calibration === null || calibration.status !== 'measured') {
+    lines.push(`**Calibration:** not run with this report${calibration?.reason === undefined ? '' : ` (${calibration.reason})`}.`);
   } else {
     const totals = calibration.rows.filter((row) => row.request === 'total');
     lines.push(
-      `**Calibration** (same run, beside the table above): ${calibration.source}`,
+      `**Calibration** (same run, beside the table above; ${calibration.preset}, ${calibration.context}): ${calibration.source}`,
       '',
       '| run | metric | simulated | published | ratio |',
       '| --- | --- | ---: | ---: | ---: |',

@@ -75,7 +75,7 @@ describe('./dev bench -- --quick', () => {
   });
 
   it('shows progress for every phase with an estimate of the time left', () => {
-    for (const phase of ['matrix', 'break-even', 'compactness']) expect(stderr, phase).toMatch(new RegExp(`\\[\\d/3 ${phase} `));
+    for (const phase of ['matrix', 'calibration', 'break-even', 'compactness']) expect(stderr, phase).toMatch(new RegExp(`\\[\\d/4 ${phase} `));
     expect(stderr).toMatch(/~\d+(m\d+)?s left/);
   });
 
@@ -147,10 +147,11 @@ describe('./dev bench -- --quick', () => {
   it('has a break-even map read into the verdict', () => {
     expect(report.breakEven.status).toBe('measured');
     if (report.breakEven.status !== 'measured') return;
-    expect(report.breakEven.points).toHaveLength(report.breakEven.axes.calls.length * report.breakEven.axes.resultBytes.length);
+    expect(report.breakEven.points).toHaveLength(report.breakEven.axes.calls.length * report.breakEven.axes.resultBytes.length * report.breakEven.axes.failureRates.length);
     for (const point of report.breakEven.points) expect(point.correct).toBe(true);
-    expect(markdown).toMatch(/\*\*Cheaper than parallel\*\* /);
-    expect(markdown).toMatch(/\*\*Faster than parallel\*\* /);
+    expect(markdown).toMatch(/\*\*Cheaper than parallel:\*\* /);
+    expect(markdown).toMatch(/\*\*Faster than parallel:\*\* /);
+    expect(report.breakEven.axes.failureRates.length).toBeGreaterThan(1);
   });
 
   it('records the machine, versions, parameters, token counting method and latency preset', () => {
@@ -179,7 +180,8 @@ describe('the HTML report in headless Chromium', () => {
     expect(findings.pageOverflowPx).toBe(0);
     expect(findings.inconsistentSeries).toEqual([]);
     for (const title of findings.headlineTitles) expect(title).toMatch(/linear scale/);
-    expect(findings.breakEvenLines).toBe(2);
+    // One break-even line per failure rate in each of the two maps (cost, latency).
+    expect(findings.breakEvenLines).toBe(2 * (report.breakEven.status === 'measured' ? report.breakEven.axes.failureRates.length : 0));
     expect(findings.charts).toBeGreaterThanOrEqual(7);
     expect((await readFile(screenshot)).subarray(1, 4).toString()).toBe('PNG');
     // The Methods section is tables and sentences, not JSON.
@@ -205,7 +207,7 @@ describe('pnpm bench --scenarios <dir>', () => {
   direct: (state) => (state.has('answer') ? 'It is ' + state.find('answer') + '.' : [{ tool: 'answer' }]),
   code: (state) => state.outputs.length === 0 ? { javascript: 'console.log(JSON.stringify(await answer({})));', python: 'import json\\nprint(json.dumps(await answer({})))' } : 'It is ' + state.outputs[0] + '.' };\n`,
     );
-    await bench(['--quick', '--no-compactness', '--scenarios', scenarios, '--out', join(directory, 'custom')]);
+    await bench(['--quick', '--no-compactness', '--no-break-even', '--no-calibration', '--scenarios', scenarios, '--out', join(directory, 'custom')]);
     const custom = JSON.parse(await readFile(join(directory, 'custom', 'report.json'), 'utf8')) as BenchReport;
     expect(custom.scenarios.map((scenario) => scenario.id).sort()).toEqual(['plain-js', 'stock-value']);
     const measured = custom.cells.filter((cell) => cell.status === 'measured');
