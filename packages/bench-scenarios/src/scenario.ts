@@ -121,10 +121,10 @@ export interface Scenario {
   readonly description?: string;
   /**
    * What the scenario is meant to show about programmatic calling against parallel tool use (the
-   * baseline): `'wins'` (fan-out, loops: fewer tokens and fewer round trips), `'fewer-tokens'`
-   * (fewer tokens, round trips may tie, e.g. one call with a large result), `'loses'` (code should
-   * not win on both) or `'neutral'`. The report checks the expectation against the figures.
-   * Default `'neutral'`.
+   * baseline), judged on the report's headline figures, cost in dollars and latency: `'wins'`
+   * (fan-out, loops: cheaper and faster), `'fewer-tokens'` (cheaper, latency either way, e.g. one
+   * call with a large result), `'loses'` (code should not be both cheaper and faster) or
+   * `'neutral'`. The report checks the expectation against the figures. Default `'neutral'`.
    */
   readonly expectation?: 'wins' | 'fewer-tokens' | 'loses' | 'neutral';
   /**
