@@ -241,6 +241,14 @@ export function resolveLauncher(launcher: SubprocessLauncher | undefined, jail: 
   if (jail === false && launcher === 'jail') {
     throw new SandboxConfigurationError('settings.launcher is \'jail\' but settings.jail is false; drop one of them.', { sandboxId });
   }
+  for (const name of ['uid', 'hostUid', 'hostGid'] as const) {
+    const value = jailSettings[name];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0 || value > 0xffff_fffe)) {
+      throw new SandboxConfigurationError(`settings.jail.${name} must be a user or group id, got ${String(value)}.`, { sandboxId });
+    }
+    // The whole point of the switch: the jail must never run as host root.
+    if (value === 0 && name !== 'uid') throw new SandboxConfigurationError(`settings.jail.${name} must not be 0: the jail never runs as host root.`, { sandboxId });
+  }
   const chosen = launcher ?? (jail === false ? 'plain' : 'jail');
   if (chosen !== 'jail') return { launcher: chosen, jail: undefined, jailSettings };
   const probe = probeJail(jailSettings);

@@ -2,7 +2,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chownSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SandboxConfigurationError, runCode } from '@codecall/core';
+import { SandboxConfigurationError, defineTool, runCode } from '@codecall/core';
+import { z } from 'zod';
 import type { RunResult, SandboxLanguage } from '@codecall/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createSubprocessSandbox, runnerDirectory } from '../src/index.js';
@@ -183,6 +184,30 @@ describe('safe by default', () => {
     }
   });
 
+  test.runIf(process.getuid?.() === 0)('a root host runs the jail as the configured unprivileged user', async () => {
+    const marker = `hostuid${Math.random().toString(36).slice(2)}`;
+    // Asked from the host while the guest waits for it: the host uid and gid of the guest's process.
+    const hostIdentity = defineTool({
+      name: 'host_identity',
+      description: 'Host uid and gid of the processes carrying the marker.',
+      input: z.object({}),
+      execute: () => hostProcessesWith(marker).map((pid) => {
+        const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+        return [/Uid:\s+(\d+)/.exec(status)?.[1], /Gid:\s+(\d+)/.exec(status)?.[1]];
+      }),
+    });
+    const sandbox = createSubprocessSandbox({ pool: false, languages: ['python'], env: { MARKER: marker }, jail: { hostUid: 54321, hostGid: 54322 } });
+    try {
+      const result = await runCode({ sandbox, language: 'python', code: 'return host_identity({})', tools: [hostIdentity], validation: false });
+      expect(result.type).toBe('success');
+      const identities = (result as { value: string[][] }).value;
+      expect(identities.length).toBeGreaterThan(0);
+      for (const identity of identities) expect(identity).toEqual(['54321', '54322']);
+    } finally {
+      await sandbox.dispose();
+    }
+  });
+
   test('a host that cannot jail is a SandboxConfigurationError that says how to install the jail or opt out', () => {
     let thrown: unknown;
     try {
@@ -196,6 +221,9 @@ describe('safe by default', () => {
     expect((thrown as Error).message).toContain('unsafe for untrusted code');
     expect(() => createSubprocessSandbox({ launcher: 'jail', jail: false })).toThrow(/jail/);
     expect(createSubprocessSandbox({ jail: false }).capabilities.isolation).toBe('process');
+    expect(() => createSubprocessSandbox({ jail: { hostUid: 0 } })).toThrow(/never runs as host root/);
+    expect(() => createSubprocessSandbox({ jail: { hostGid: 0 } })).toThrow(/never runs as host root/);
+    expect(() => createSubprocessSandbox({ jail: { hostUid: -1 } })).toThrow(/user or group id/);
   });
 });
 
