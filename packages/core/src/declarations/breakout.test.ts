@@ -177,4 +177,20 @@ describe('declarations cannot be broken out of', { timeout: 120_000 }, () => {
       expect({ index, keys: Object.keys(keys).sort() }).toEqual({ index, keys: [text, 'choice', 'fixed', 'nested'].sort() });
     }
   });
+
+  it('keeps keys that are keywords, builtins or dunders from changing the code in either language', () => {
+    const keys = ['class', 'print', '__import__', 'input', 'None', 'lambda', 'ﬁ', 'self', '_', '__class__', 'async', 'await', 'match', 'type', 'Any', 'TypedDict', 'Literal', 'ToolError', '__builtins__', 'def', 'constructor', '__proto__', 'Promise', 'declare'];
+    const toolFor = (key: string): JsonSchemaToolDefinition => ({
+      name: 't',
+      description: 'd',
+      inputSchema: { type: 'object', properties: { [key]: { type: 'string', description: '*/ """' }, other: { type: 'integer' } }, required: [key] },
+      execute: () => null,
+    });
+    for (const [index, check] of checkPython(keys.map((key) => generateDeclarations([toolFor(key)], { language: 'python' }))).entries()) {
+      expect({ key: keys[index], syntax: check.syntaxError, runtime: check.runtimeError, functions: check.functions, other: check.otherStatements }).toEqual({ key: keys[index], syntax: null, runtime: null, functions: ['t'], other: [] });
+    }
+    for (const [index, check] of checkTypescript(keys.map((key) => generateDeclarations([toolFor(key)], { language: 'typescript' }))).entries()) {
+      expect({ key: keys[index], syntax: check.syntaxErrors, semantic: check.semanticErrors, functions: check.functions, keys: Object.keys(check.inputProperties.t ?? {}).sort() }).toEqual({ key: keys[index], syntax: [], semantic: [], functions: ['t'], keys: [keys[index] ?? '', 'other'].sort() });
+    }
+  });
 });
