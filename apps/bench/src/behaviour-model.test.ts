@@ -60,8 +60,9 @@ describe('the parameter list', () => {
     for (const key of Object.keys(defaultBehaviour)) expect(names).toContain(key);
     for (const parameter of behaviourParameters) {
       expect(parameter.source.length, parameter.name).toBeGreaterThan(20);
-      expect(['measured-source', 'assumption']).toContain(parameter.kind);
+      expect(['measured-source', 'calibrated', 'assumption']).toContain(parameter.kind);
       if (parameter.kind === 'assumption') expect(parameter.source, parameter.name).toMatch(/ASSUMPTION|Seed/);
+      if (parameter.kind === 'calibrated') expect(parameter.source, parameter.name).toMatch(/CALIBRATED/);
     }
   });
 

@@ -417,7 +417,7 @@ function methodsText(report: BenchReport): string[] {
     '',
     ...(report.behaviour.length === 0
       ? ['**Behaviour model:** none recorded in this report.', '']
-      : ['**Behaviour model** (what the simulated model writes and does, applied to every scenario; values as this run applied them):', '', table(['parameter', 'value', 'unit', 'kind', 'source'], report.behaviour.map((row) => [row.name, valueText(row.value), row.unit, row.kind === 'assumption' ? '**assumption**' : 'from a cited source', row.source]), ['l', 'r', 'l', 'l', 'l']), '']),
+      : ['**Behaviour model** (what the simulated model writes and does, applied to every scenario; values as this run applied them):', '', table(['parameter', 'value', 'unit', 'kind', 'source'], report.behaviour.map((row) => [row.name, valueText(row.value), row.unit, row.kind === 'assumption' ? '**assumption**' : row.kind === 'calibrated' ? '**calibrated** (fitted to a published run)' : 'from a cited source', row.source]), ['l', 'r', 'l', 'l', 'l']), '']),
     '**Metrics:**',
     '',
     table(['metric', 'unit', 'label', 'meaning'], metrics.map(([name, info]) => [name, info.unit, info.label, info.meaning])),

@@ -23,6 +23,7 @@ export interface LatencyModel {
 const aaSonnetOpus =
   'Artificial Analysis measurements via the Anthropic API as quoted by lattice.uptownhr.com/claude-opus-4-5/speed-analysis (Nov 2025)';
 const aaHaiku = 'Artificial Analysis measurements via the Anthropic API as quoted by shadabchow.com/blogs/ai-models/claude-4-5-haiku-reasoning (late 2025)';
+const cookbookRun = 'the Anthropic cookbook "Programmatic tool calling" run of claude-sonnet-4-5 (Nov 2025; figures in shared/calibration/README.md)';
 const prefillAssumption =
   'ASSUMPTION (no public source): the prefill rates for uncached input, and cached input 10x faster (Anthropic prices cache reads at 0.1x of base input, taken as a proxy for their cost).';
 
@@ -59,8 +60,8 @@ export const latencyPresets: Readonly<Record<LatencyPresetName, LatencyModel>> =
     timeToFirstTokenMs: 1_800,
     inputTokensPerSecond: 20_000,
     cachedInputTokensPerSecond: 200_000,
-    outputTokensPerSecond: 63,
-    source: `TTFT 1.80 s and 63 output tokens/s for claude-sonnet-4-5: ${aaSonnetOpus}. ${prefillAssumption}`,
+    outputTokensPerSecond: 83,
+    source: `TTFT 1.80 s for claude-sonnet-4-5: ${aaSonnetOpus}. Output speed CALIBRATED to ${cookbookRun}: its classic run took 35.38 s for 4 requests, 108,609 input and 1,864 output tokens; less 4 x 1.80 s to first token, 108,609 tokens of prefill at the assumed rate (5.43 s) and 3 waves of tool calls at 100 ms, 22.45 s remain for 1,864 tokens: 83 tokens/s (the same third-party source measured 63 tokens/s, which cannot fit the run: at 63 tokens/s its output alone takes 29.6 s, leaving 5.8 s for four first tokens and ~109,000 tokens of prefill). ${prefillAssumption}`,
   },
   /** Opus-class (measured on claude-opus-4-1). */
   opus: {
