@@ -120,13 +120,13 @@ describe.skipIf(javascript.length === 0)('the layer on an external scenario file
     expect(failing.roundTrips).toBe(4);
   });
 
-  it('is deterministic: two reruns give identical tokens, token cost and simulated latency', async () => {
+  it('is deterministic: two reruns give identical tokens, cost (tokens and sandbox) and simulated latency', async () => {
     const modes = sandboxes.available.some((target) => target.language === 'python') ? (['parallel', 'programmatic', 'native'] as const) : (['parallel', 'programmatic'] as const);
     const settings = { scenarios, modes: [...modes], presets: [sonnet], sandboxes: { available: javascript.concat(sandboxes.available.filter((target) => target.id === 'subprocess-python')), skipped: [] }, repetitions: 2 };
     const first = await runMatrix(settings);
     const second = await runMatrix(settings);
     const fingerprint = (cells: readonly MatrixCell[]): unknown[] =>
-      cells.flatMap((cell) => cell.runs.map((metrics) => [cell.mode, cell.sandbox, metrics.inputTokens, metrics.outputTokens, metrics.cacheCreationInputTokens, metrics.cacheReadInputTokens, metrics.tokenCostUsd, metrics.simulatedLatencyMs, metrics.correct]));
+      cells.flatMap((cell) => cell.runs.map((metrics) => [cell.mode, cell.sandbox, metrics.inputTokens, metrics.outputTokens, metrics.cacheCreationInputTokens, metrics.cacheReadInputTokens, metrics.tokenCostUsd, metrics.totalCostUsd, metrics.simulatedLatencyMs, metrics.correct]));
     expect(fingerprint(second.cells)).toEqual(fingerprint(first.cells));
     // Repetitions agree too (nothing random, nothing timed in the simulated part).
     for (const cell of first.cells) expect(new Set(cell.runs.map((metrics) => metrics.simulatedLatencyMs)).size).toBe(1);

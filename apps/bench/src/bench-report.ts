@@ -44,7 +44,7 @@ export function metricInfo(live: boolean): Record<MetricName, MetricInfo> {
     codeRuns: { unit: 'runs', label: model, meaning: 'code runs (local sandbox or hosted)' },
     tokenCostUsd: { unit: 'USD', label: tokens, meaning: 'tokens priced at the preset list prices: uncached input, cache writes 1.25x, cache reads 0.1x, output at the output price' },
     sandboxTimeMs: { unit: 'ms', label: 'measured', meaning: 'time code ran in the sandbox (native: the emulated hosted container)' },
-    sandboxCostUsd: { unit: 'USD', label: 'measured', meaning: 'measured sandbox time priced as stated in the pricing notes' },
+    sandboxCostUsd: { unit: 'USD', label: live ? 'measured' : 'simulated', meaning: 'sandbox billing as stated in the pricing notes: one vCPU-second per local code run, hosted containers with their 5-minute minimum' },
     totalCostUsd: { unit: 'USD', label: tokens, meaning: 'token cost + sandbox cost: the headline cost' },
     modelTimeMs: { unit: 'ms', label: model, meaning: live ? 'measured time waiting for the API' : 'model time from the latency model (not waited)' },
     executionTimeMs: { unit: 'ms', label: 'measured', meaning: 'measured time outside model requests: tool handlers, sandbox runs, agent loop (native: plus the emulated hosted run)' },

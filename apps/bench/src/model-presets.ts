@@ -82,6 +82,8 @@ export function tokenCostUsd(usage: PricedUsage, prices: ModelPrices): number {
 export const sandboxPricing = {
   /** Self-hosted sandboxes (isolated-vm, subprocess): host CPU time. */
   localPerVcpuHourUsd: 0.05,
+  /** Self-hosted sandboxes: billed vCPU-seconds per code run (an assumption, see `sandboxCostUsd`). */
+  localBilledSecondsPerRun: 1,
   /** Anthropic's hosted code execution (native mode): per container-hour, with a minimum billed time. */
   hostedPerContainerHourUsd: 0.05,
   /** Minimum billed time of a hosted container, in minutes. */
@@ -92,19 +94,25 @@ export const sandboxPricing = {
   e2bPerGibSecondUsd: 0.0000045,
   /** Where these come from. */
   source:
-    'Local sandboxes: ASSUMPTION of $0.05 per vCPU-hour (a cloud vCPU on demand), charged for the measured sandbox time on one core. Native: Anthropic code execution at $0.05 per container-hour with a 5-minute minimum per container (Anthropic pricing docs, as recalled; the monthly free allowance is ignored). E2B: $0.000014 per vCPU-second (2 vCPUs) + $0.0000045 per GiB-second (0.5 GiB) (e2b.dev/pricing, as recalled). Check current prices.',
+    'Local sandboxes: ASSUMPTION of $0.05 per vCPU-hour (a cloud vCPU on demand), billed as one vCPU-second per code run (ASSUMPTION: per-second billing with a one-second minimum, far above the measured time of a warm run; so the cost depends on what the model did, not on how busy the machine was). Native: Anthropic code execution at $0.05 per container-hour with a 5-minute minimum per container (Anthropic pricing docs, as recalled; the monthly free allowance is ignored). E2B: $0.000014 per vCPU-second (2 vCPUs) + $0.0000045 per GiB-second (0.5 GiB), per started second (e2b.dev/pricing, as recalled). Check current prices.',
 } as const;
 
-/** Dollar cost of sandbox time for a sandbox kind. */
-export function sandboxCostUsd(kind: 'local' | 'hosted' | 'e2b' | 'none', sandboxTimeMs: number): number {
+/**
+ * Dollar cost of sandbox time for a sandbox kind. A local code run is billed as one vCPU-second
+ * (`localBilledSecondsPerRun`, an assumption: per-second billing with a one-second minimum; the
+ * measured sandbox time, usually far below it, is reported beside the cost). That keeps the cost a
+ * function of what the model did, not of how busy the benchmark machine was: reruns price the same.
+ * E2B time is billed per started second of the measured time.
+ */
+export function sandboxCostUsd(kind: 'local' | 'hosted' | 'e2b' | 'none', sandboxTimeMs: number, codeRuns: number): number {
   switch (kind) {
     case 'none':
       return 0;
     case 'local':
-      return (sandboxTimeMs / 3_600_000) * sandboxPricing.localPerVcpuHourUsd;
+      return ((codeRuns * sandboxPricing.localBilledSecondsPerRun) / 3_600) * sandboxPricing.localPerVcpuHourUsd;
     case 'hosted':
       return (Math.max(sandboxTimeMs, sandboxPricing.hostedMinimumMinutes * 60_000) / 3_600_000) * sandboxPricing.hostedPerContainerHourUsd;
     case 'e2b':
-      return (sandboxTimeMs / 1000) * (2 * sandboxPricing.e2bPerVcpuSecondUsd + 0.5 * sandboxPricing.e2bPerGibSecondUsd);
+      return Math.ceil(sandboxTimeMs / 1000) * (2 * sandboxPricing.e2bPerVcpuSecondUsd + 0.5 * sandboxPricing.e2bPerGibSecondUsd);
   }
 }

@@ -260,7 +260,7 @@ interface RunExtras {
 function toRunMetrics(metrics: AgentMetrics, preset: ModelPreset, correct: boolean, extras: RunExtras): RunMetrics {
   const { sandboxTimeMs, toolLatencyMs, hostedOverheadMs } = extras;
   const tokenCost = tokenCostUsd(metrics, preset.prices);
-  const sandboxCost = sandboxCostUsd(extras.pricing, sandboxTimeMs);
+  const sandboxCost = sandboxCostUsd(extras.pricing, sandboxTimeMs, metrics.toolCalls.codeRuns);
   const modelTimeMs = metrics.simulatedModelTimeMs ?? metrics.modelTimeMs;
   // Outside the model requests, minus the wave counter's holding (a benchmark device, not latency).
   // Hosted runs happen inside the requests: their time is the simulated hostedOverheadMs.
