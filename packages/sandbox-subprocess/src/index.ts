@@ -1,7 +1,10 @@
 export { SubprocessSandbox, createSubprocessSandbox } from './subprocess-sandbox.js';
 export type { SubprocessSandboxSettings } from './subprocess-sandbox.js';
 export { bubblewrapArgs } from './launcher.js';
+export { seccompFilter } from './seccomp-filter.js';
+export type { SeccompFilterOptions } from './seccomp-filter.js';
 export type {
+  BubblewrapOptions,
   SubprocessCommandLauncher,
   SubprocessJailSettings,
   SubprocessLaunchCommand,
