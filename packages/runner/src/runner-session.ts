@@ -332,6 +332,7 @@ export class RunnerSession {
   #onMessage(message: RunnerToHostMessage): void {
     if (message.t === 'ready') {
       if (this.#ready) this.#violate('broke the protocol (a second "ready")');
+      else if (message.v !== runnerProtocolVersion) this.#violate(`speaks protocol version ${message.v}, this host speaks ${runnerProtocolVersion}`);
       this.#ready = true;
       return;
     }

@@ -129,7 +129,7 @@ describe.skipIf(!support.supported)(`the adapter on the local stand-in${support.
     const remote = (await local.Sandbox.create({ apiKey }));
     const sandbox = createE2BSandbox({ sandboxClass: local.Sandbox, sandboxId: remote.sandboxId, sandboxOptions: { apiKey } });
     try {
-      expect(expectSuccess(await runCode({ sandbox, language: 'python', code: 'import os\nos.environ.get("E2B_SANDBOX_ID")' })).value).toBe(remote.sandboxId);
+      expect(expectSuccess(await runCode({ validation: false, sandbox, language: 'python', code: 'import os\nos.environ.get("E2B_SANDBOX_ID")' })).value).toBe(remote.sandboxId);
     } finally {
       await sandbox.dispose();
     }
@@ -143,7 +143,7 @@ describe.skipIf(!support.supported)(`the adapter on the local stand-in${support.
     try {
       const results = await Promise.all(
         Array.from({ length: 8 }, (_, index) =>
-          runCode({ sandbox, language: index % 2 === 0 ? 'javascript' : 'python', code: index % 2 === 0 ? `return process.pid * 0 + ${index};` : `import os\nos.getpid() * 0 + ${index}` }),
+          runCode({ validation: false, sandbox, language: index % 2 === 0 ? 'javascript' : 'python', code: index % 2 === 0 ? `return process.pid * 0 + ${index};` : `import os\nos.getpid() * 0 + ${index}` }),
         ),
       );
       expect(results.map((result) => expectSuccess(result).value)).toStrictEqual([0, 1, 2, 3, 4, 5, 6, 7]);
@@ -168,6 +168,7 @@ describe.skipIf(!support.supported)(`the adapter on the local stand-in${support.
     const sandbox = createE2BSandbox({ sandboxClass: local.Sandbox, sandboxOptions: { apiKey } });
     try {
       const removed = await runCode({
+        validation: false,
         sandbox,
         language: 'python',
         code: 'import glob, os\nfor path in glob.glob("/tmp/codecall/runner-*/*"):\n    os.remove(path)\n"removed"',
@@ -200,13 +201,13 @@ describe.skipIf(!support.supported)(`the adapter on the local stand-in${support.
     const sandbox = createE2BSandbox({ sandboxClass: local.Sandbox, sandboxOptions: { apiKey }, envs: { GREETING: 'hi' } });
     try {
       const first = expectSuccess(
-        await runCode({ sandbox, language: 'javascript', code: 'const fs = process.getBuiltinModule("node:fs"); fs.writeFileSync("here.txt", "x"); return { greeting: process.env.GREETING, tmp: process.env.TMPDIR, cwd: process.cwd() };' }),
+        await runCode({ validation: false, sandbox, language: 'javascript', code: 'const fs = process.getBuiltinModule("node:fs"); fs.writeFileSync("here.txt", "x"); return { greeting: process.env.GREETING, tmp: process.env.TMPDIR, cwd: process.cwd() };' }),
       );
       const { greeting, tmp, cwd } = first.value as { greeting: string; tmp: string; cwd: string };
       expect(greeting).toBe('hi');
       expect(tmp).toBe(cwd);
       expect(cwd).toMatch(/^\/tmp\/codecall\/runs\//);
-      const second = expectSuccess(await runCode({ sandbox, language: 'javascript', code: `return process.getBuiltinModule("node:fs").existsSync(${JSON.stringify(`${cwd}/here.txt`)});` }));
+      const second = expectSuccess(await runCode({ validation: false, sandbox, language: 'javascript', code: `return process.getBuiltinModule("node:fs").existsSync(${JSON.stringify(`${cwd}/here.txt`)});` }));
       expect(second.value).toBe(false);
     } finally {
       await sandbox.dispose();

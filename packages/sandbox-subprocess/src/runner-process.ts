@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { SandboxStartError } from '@codecall/core';
 import type { ResourceCgroup } from './resource-cgroup.js';
-import { JsonLinesDecoder, parseRunnerMessage } from '@codecall/runner';
+import { JsonLinesDecoder, parseRunnerMessage, runnerProtocolVersion } from '@codecall/runner';
 import type { RunnerExit, RunnerReadyMessage } from '@codecall/runner';
 
 /** What one run listens to while it owns a runner (a `RunnerSession` behind it). */
@@ -129,6 +129,11 @@ export class RunnerProcess {
         const message = parseRunnerMessage(line);
         if ('violation' in message) {
           this.#violate(message.violation);
+          return;
+        }
+        if (message.t === 'ready' && !this.#isReady && message.v !== runnerProtocolVersion) {
+          rejectReady(new SandboxStartError(`The runner speaks protocol version ${message.v}; this host speaks ${runnerProtocolVersion}.`, { sandboxId: options.sandboxId }));
+          this.kill();
           return;
         }
         if (message.t === 'ready' && !this.#isReady) {

@@ -1,0 +1,158 @@
+import { defaultLimits } from '@codecall/core';
+import type { ResolvedLimitsV1, SandboxExecuteRequestV1, SandboxToolCallV1 } from '@codecall/core';
+import { describe, expect, test } from 'vitest';
+import { RunnerSession, checkRunnerMessageShape, encodeRunnerMessage, runnerMaxLineBytes, runnerProtocolVersion } from '../src/index.js';
+import type { RunnerSessionSettings, RunnerToHostMessage } from '../src/index.js';
+
+// The session against a scripted runner: no process, every byte chosen by the test.
+
+interface Harness {
+  readonly session: RunnerSession;
+  readonly written: string[];
+  readonly calls: SandboxToolCallV1[];
+  readonly say: (message: RunnerToHostMessage | string) => void;
+}
+
+function harness(limits: Partial<ResolvedLimitsV1> = {}, settings: Partial<RunnerSessionSettings> = {}): Harness {
+  const written: string[] = [];
+  const calls: SandboxToolCallV1[] = [];
+  const request: SandboxExecuteRequestV1 = {
+    executionId: 'test',
+    language: 'javascript',
+    code: 'return 1;',
+    tools: [{ name: 'echo', identifier: 'echo' }],
+    limits: { ...defaultLimits, timeoutMs: 30_000, ...limits },
+    abortSignal: new AbortController().signal,
+    callTool: (call) => {
+      calls.push(call);
+      return Promise.resolve({ type: 'success', outputJson: call.inputJson ?? 'null' });
+    },
+  };
+  const session = new RunnerSession({ request, write: (text) => written.push(text), ...settings });
+  session.start();
+  return {
+    session,
+    written,
+    calls,
+    say: (message) => session.receive(typeof message === 'string' ? `${message}\n` : encodeRunnerMessage(message)),
+  };
+}
+
+const exit = { code: 0, signal: null, stderrTail: '' };
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('RunnerSession', () => {
+  test('an honest run: start, output, a call and its answer, done, exit', async () => {
+    const { session, written, calls, say } = harness();
+    expect(JSON.parse(written[0] ?? '')).toMatchObject({ t: 'start', v: runnerProtocolVersion, tools: [{ name: 'echo', identifier: 'echo' }] });
+    say({ t: 'out', fd: 1, d: 'hi\n' });
+    say({ t: 'call', id: 1, name: 'echo', input: '{"a":1}' });
+    await tick();
+    expect(calls).toStrictEqual([{ name: 'echo', inputJson: '{"a":1}' }]);
+    expect(JSON.parse(written[1] ?? '')).toStrictEqual({ t: 'result', id: 1, ok: true, output: '{"a":1}' });
+    say({ t: 'done', value: '7' });
+    expect(session.settled).toBe(false);
+    session.end(exit);
+    expect(await session.outcome).toMatchObject({ clean: true, result: { type: 'success', valueJson: '7', stdout: 'hi\n' } });
+  });
+
+  test('a "done" counts only once the runner ends; a runner that keeps going fails the run', async () => {
+    const { session, say } = harness({}, { exitGraceMs: 20 });
+    say({ t: 'done', value: '"forged"' });
+    expect(await session.outcome).toMatchObject({ clean: false, result: { type: 'error', error: { code: 'SANDBOX_CRASHED' } } });
+  });
+
+  test('with reuse, the final message counts once the runner reports idle; late output is dropped and counted', async () => {
+    const reused = harness({}, { reuse: true });
+    expect(JSON.parse(reused.written[0] ?? '')).toMatchObject({ reuse: true });
+    reused.say({ t: 'done' });
+    reused.say({ t: 'idle' });
+    expect(await reused.session.outcome).toMatchObject({ clean: true, discardedBytes: 0, result: { type: 'success' } });
+
+    const late = harness({}, { reuse: true });
+    late.say({ t: 'done' });
+    late.say({ t: 'out', fd: 1, d: 'LATE' });
+    late.say({ t: 'idle' });
+    const outcome = await late.session.outcome;
+    expect(outcome).toMatchObject({ clean: false, result: { stdout: '' } });
+    expect(outcome.discardedBytes).toBeGreaterThan(0);
+  });
+
+  test.each([
+    ['a duplicate call id', [{ t: 'call', id: 1, name: 'echo' }, { t: 'call', id: 1, name: 'echo' }]],
+    ['a skipped call id', [{ t: 'call', id: 2, name: 'echo' }]],
+    ['a tool the run did not install', [{ t: 'call', id: 1, name: 'rm_rf' }]],
+    ['a second ready', [{ t: 'ready', v: 1, runtime: 'node', version: 'x', pid: 1 }]],
+    ['idle before a final message', [{ t: 'idle' }]],
+    ['an unknown error code', ['{"t":"error","error":{"code":"PWNED","name":"x","message":"y"}}']],
+    ['a huge error message', [JSON.stringify({ t: 'error', error: { code: 'RUNTIME_ERROR', name: 'x', message: 'y'.repeat(20_000) } })]],
+    ['a deeply nested line', [`{"t":"out","fd":1,"d":"x","z":${'['.repeat(50)}${']'.repeat(50)}}`]],
+    ['a line of many small values', [`{"t":"out","fd":1,"d":"x","z":[${Array.from({ length: 100 }, () => '1').join(',')}]}`]],
+    ['not JSON', ['{"t":"out",']],
+  ] as const)('%s ends the run as SANDBOX_CRASHED and reaches no tool', async (_, lines) => {
+    const { session, say, calls } = harness();
+    for (const line of lines) say(line);
+    await tick();
+    expect(await session.outcome).toMatchObject({ clean: false, result: { type: 'error', error: { code: 'SANDBOX_CRASHED' } } });
+    expect(calls.length).toBeLessThanOrEqual(1);
+  });
+
+  test('calls past maxToolCalls never reach the host; a guest that keeps calling is stopped', async () => {
+    const { session, say, calls, written } = harness({ maxToolCalls: 3 });
+    for (let id = 1; id <= 200 && !session.settled; id++) say({ t: 'call', id, name: 'echo' });
+    await tick();
+    expect(calls).toHaveLength(4);
+    expect(written.some((line) => line.includes('"TOOL_CALL_LIMIT"'))).toBe(true);
+    expect(await session.outcome).toMatchObject({ forwardedCalls: 4, result: { type: 'error', error: { code: 'TOOL_ERROR', toolErrorCode: 'TOOL_CALL_LIMIT' } } });
+  });
+
+  test('inputs, values and output are measured by the host', async () => {
+    const { session, say, calls } = harness({ maxValueBytes: 100, maxOutputBytes: 10 });
+    say({ t: 'call', id: 1, name: 'echo', input: JSON.stringify('x'.repeat(200)) });
+    say({ t: 'out', fd: 1, d: 'é'.repeat(20) });
+    say({ t: 'done', value: JSON.stringify('v'.repeat(200)) });
+    session.end(exit);
+    expect(calls).toHaveLength(0);
+    const { result } = await session.outcome;
+    expect(result).toMatchObject({ type: 'error', error: { code: 'OUTPUT_LIMIT' }, outputTruncated: true });
+    expect(Buffer.byteLength(result.stdout)).toBeLessThanOrEqual(10);
+  });
+
+  test('a line past runnerMaxLineBytes ends the run while it is still arriving', async () => {
+    const limits = { maxValueBytes: 1_000, maxOutputBytes: 1_000 };
+    const { session } = harness(limits);
+    const bound = runnerMaxLineBytes(limits);
+    const piece = 'x'.repeat(16 * 1024);
+    let fed = 0;
+    while (!session.settled && fed < bound * 4) {
+      session.receive(piece);
+      fed += piece.length;
+    }
+    expect(fed).toBeLessThanOrEqual(bound + piece.length);
+    const { result } = await session.outcome;
+    expect(result.type === 'error' && result.error.message).toMatch(new RegExp(`longer than ${bound} bytes`));
+  });
+
+  test('a runner of another protocol version is refused', async () => {
+    const { session, say } = harness({}, { expectReady: true });
+    say({ t: 'ready', v: 2, runtime: 'node', version: 'x', pid: 1 });
+    expect(await session.outcome).toMatchObject({ result: { type: 'error', error: { code: 'SANDBOX_CRASHED' } } });
+  });
+
+  test('stop and end before a final message', async () => {
+    const stopped = harness();
+    stopped.session.stop({ code: 'ABORTED', name: 'AbortError', message: 'aborted' });
+    expect(await stopped.session.outcome).toMatchObject({ clean: false, result: { error: { code: 'ABORTED' } } });
+    const crashed = harness();
+    crashed.session.end({ code: null, signal: 'SIGKILL', stderrTail: 'FATAL ERROR: Reached heap limit' });
+    expect(await crashed.session.outcome).toMatchObject({ result: { error: { code: 'MEMORY_LIMIT' } } });
+  });
+});
+
+describe('checkRunnerMessageShape', () => {
+  test('skips strings (escaped quotes and brackets inside them included) in one pass', () => {
+    expect(checkRunnerMessageShape(JSON.stringify({ t: 'out', fd: 1, d: '[[[[[[{{{{{"\\"'.repeat(1_000) }))).toBeUndefined();
+    expect(checkRunnerMessageShape('{"a":[[[[1]]]]}')).toMatchObject({ violation: expect.stringContaining('nested') as unknown });
+    expect(checkRunnerMessageShape('{"a":"unterminated')).toMatchObject({ violation: expect.stringContaining('unterminated') as unknown });
+  });
+});
