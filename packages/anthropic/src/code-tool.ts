@@ -104,11 +104,13 @@ function defaultDescription({ language, declarations }: CodeToolDescriptionConte
   const name = languageNames[language];
   const example =
     language === 'python'
-      ? 'rows = await asyncio.gather(*[get_item({"id": i}) for i in ids])'
+      ? 'rows = await asyncio.gather(*[get_item(i) for i in ids])'
       : 'const rows = await Promise.all(ids.map((id) => get_item({ id })));';
   return [
     `Runs ${name} code in a sandbox. The code is the body of an async function: top-level await works, and a top-level \`return\` gives the result.`,
-    `The functions below are available as globals; each is async and takes one object argument, e.g. \`${example}\`. Calls run concurrently when you start them together.`,
+    language === 'python'
+      ? `The functions below are available as globals. Call them as declared, e.g. \`item = get_item("a1")\` (the value comes back directly), or await them to run calls concurrently, e.g. \`${example}\`. A top-level \`result\` variable is returned when the code does not \`return\`.`
+      : `The functions below are available as globals; each is async and takes one object argument, e.g. \`${example}\`. Calls run concurrently when you start them together.`,
     'A failed call throws a ToolError with a `code` (INVALID_INPUT, DENIED, TOOL_FAILED, …) that you can catch.',
     'Only what the code prints and returns comes back to you: filter and aggregate in code, and print just what you need.',
     '',

@@ -568,11 +568,14 @@ def _bind_arguments(identifier, parameters, args, kwargs):
                 raise TypeError(f"{identifier}() got multiple values for argument '{key}'; expected {expected}")
             value[key] = item
         return value
-    if len(args) > len(required):
-        keyword_only = [name for name in names if name not in required]
-        extra = f"; {', '.join(keyword_only)} can only be passed by keyword" if keyword_only else ""
-        raise TypeError(f"{identifier}() takes {len(required)} positional argument(s) but {len(args)} were given{extra}; expected {expected}")
-    value = dict(zip(required, args))
+    # Positional arguments fill the required parameters, then (leniently: the declarations show
+    # them keyword-only) the optional ones, each in declaration order.
+    optional = [name for name in names if name not in required]
+    positional = required + optional
+    if len(args) > len(positional):
+        upto = f" (up to {len(positional)} with the optional ones)" if optional else ""
+        raise TypeError(f"{identifier}() takes {len(required)} positional argument(s){upto} but {len(args)} were given; expected {expected}")
+    value = {name: item for name, item in zip(positional, args) if not (item is None and name not in required)}
     for key, item in kwargs.items():
         if key not in known:
             raise TypeError(f"{identifier}() got an unexpected keyword argument '{key}'; expected {expected}, {given()}")

@@ -26,7 +26,10 @@ export const agentUsage: string = `Usage: codecall agent "<task>" --tools <modul
 Runs Claude on a task with the tools exported (as \`tools\`) by <module>.
 
 Options:
-  --tools <module>       module exporting \`tools\` (a Toolset or an array of tools)  [required]
+  --tools <module>       module exporting \`tools\` (a Toolset or an array of tools), or
+                         \`createTools({ projectDir })\` returning one  [required]
+  --prompt <text>        the task (instead of the positional "<task>")
+  --project-dir <dir>    project folder handed to the module's createTools({ projectDir })
   --mode <mode>          sequential | parallel | programmatic | native | hybrid  [default: programmatic]
   --sandbox <name>       isolated-vm | subprocess | none  [default: isolated-vm]
                          (subprocess is jailed with bubblewrap, and fails where it cannot jail)
@@ -38,9 +41,11 @@ Options:
   --max-turns <n>        most model round trips  [default: 20]
   --stream               stream responses (SSE)
   --json                 print one JSON document (result, metrics, events) instead of the table
+  --verbose              print each nested tool call in full (input and output) as it finishes
   -h, --help             show this help
 
-Without --simulate, the real Messages API is used (ANTHROPIC_API_KEY).`;
+Without --simulate, the real Messages API is used (ANTHROPIC_API_KEY). A tools module may export
+\`agentDefaults\` ({ mode?, sandbox?, language? }) used when the flag is not given.`;
 
 const modes: readonly AgentMode[] = ['sequential', 'parallel', 'programmatic', 'native', 'hybrid'];
 
@@ -111,8 +116,8 @@ function indent(text: string, prefix: string): string {
     .join('\n');
 }
 
-/** One human-readable line (or block) per event. */
-export function describeEvent(event: AgentEvent): string | undefined {
+/** One human-readable line (or block) per event; `verbose` shows nested calls' whole input and output. */
+export function describeEvent(event: AgentEvent, verbose = false): string | undefined {
   switch (event.type) {
     case 'model-request':
       return `→ model turn ${event.turn}…`;
@@ -131,9 +136,10 @@ export function describeEvent(event: AgentEvent): string | undefined {
       return event.caller === 'direct' ? `  ⚙ ${event.name}(${preview(event.input)})` : undefined;
     case 'tool-result': {
       const { call } = event;
-      const outcome = call.error === undefined ? preview(call.output) : `${call.error.code}: ${preview(call.error.message)}`;
+      const full = verbose && call.caller !== 'direct' ? Number.MAX_SAFE_INTEGER : undefined;
+      const outcome = call.error === undefined ? preview(call.output, full) : `${call.error.code}: ${preview(call.error.message, full)}`;
       const marker = call.caller === 'direct' ? '  ✓' : '    ↳';
-      return `${marker} ${call.name}(${preview(call.input, 60)}) → ${outcome} (${Math.round(call.durationMs)} ms)`;
+      return `${marker} ${call.name}(${preview(call.input, full ?? 60)}) → ${outcome} (${Math.round(call.durationMs)} ms)`;
     }
     case 'approval':
       return `  ? approval for ${event.toolName}(${preview(event.input, 60)}): ${event.approved ? 'approved' : 'denied'}`;
@@ -157,8 +163,12 @@ export async function runAgentCommand(argv: readonly string[], io: CommandIo): P
       allowPositionals: true,
       options: {
         tools: { type: 'string' },
-        mode: { type: 'string', default: 'programmatic' },
-        sandbox: { type: 'string', default: 'isolated-vm' },
+        prompt: { type: 'string' },
+        'project-dir': { type: 'string' },
+        verbose: { type: 'boolean', default: false },
+        // No parseArgs defaults for these: the tools module's agentDefaults apply first.
+        mode: { type: 'string' },
+        sandbox: { type: 'string' },
         language: { type: 'string' },
         model: { type: 'string', default: 'claude-sonnet-4-6' },
         simulate: { type: 'string' },
@@ -184,9 +194,16 @@ export async function runAgentCommand(argv: readonly string[], io: CommandIo): P
   let nativeSandbox: SandboxV1 | undefined;
   const events: AgentEvent[] = [];
   try {
-    const task = positionals.join(' ').trim();
-    if (task === '') throw new UsageError('Missing the task: codecall agent "<task>" --tools <module>.');
+    const task = (typeof values.prompt === 'string' ? values.prompt : positionals.join(' ')).trim();
+    if (task === '') throw new UsageError('Missing the task: codecall agent "<task>" --tools <module> (or --prompt "<task>").');
     if (typeof values.tools !== 'string') throw new UsageError('Missing --tools <module>.');
+    const toolsModule = await importModule(values.tools);
+    const moduleDefaults = (typeof toolsModule.agentDefaults === 'object' && toolsModule.agentDefaults !== null ? toolsModule.agentDefaults : {}) as Record<string, unknown>;
+    const fallback = (key: 'mode' | 'sandbox' | 'language', builtIn: string | undefined): string | undefined =>
+      typeof values[key] === 'string' ? (values[key]) : typeof moduleDefaults[key] === 'string' ? (moduleDefaults[key]) : builtIn;
+    values.mode = fallback('mode', 'programmatic');
+    values.sandbox = fallback('sandbox', 'isolated-vm');
+    values.language = fallback('language', undefined);
     const mode = values.mode as AgentMode;
     if (!modes.includes(mode)) throw new UsageError(`Unknown --mode ${String(values.mode)}; use ${modes.join(', ')}.`);
     const maxTurns = Number(values['max-turns']);
@@ -194,8 +211,14 @@ export async function runAgentCommand(argv: readonly string[], io: CommandIo): P
     const language = values.language as SandboxLanguage | undefined;
     if (language !== undefined && !['javascript', 'typescript', 'python'].includes(language)) throw new UsageError(`Unknown --language ${language}.`);
 
-    const toolsModule = await importModule(values.tools);
-    const exported = toolsModule.tools;
+    const projectDir = typeof values['project-dir'] === 'string' ? resolve(process.cwd(), values['project-dir']) : undefined;
+    if (projectDir !== undefined && typeof toolsModule.createTools !== 'function') {
+      throw new UsageError(`--project-dir needs ${values.tools} to export createTools({ projectDir }).`);
+    }
+    const exported =
+      typeof toolsModule.createTools === 'function' && (projectDir !== undefined || toolsModule.tools === undefined)
+        ? await (toolsModule.createTools as (settings: { projectDir?: string }) => unknown)(projectDir === undefined ? {} : { projectDir })
+        : toolsModule.tools;
     if (exported === undefined || (!isToolset(exported) && !Array.isArray(exported))) throw new UsageError(`${values.tools} must export \`tools\` (a Toolset or an array of tools).`);
     const tools: Toolset = toToolset(exported as Toolset);
 
@@ -241,7 +264,7 @@ export async function runAgentCommand(argv: readonly string[], io: CommandIo): P
       onEvent: (event) => {
         events.push(event);
         if (json) return;
-        const line = describeEvent(event);
+        const line = describeEvent(event, values.verbose === true);
         if (line !== undefined) io.stderr(line);
       },
     });
