@@ -408,6 +408,35 @@ const toolInputSeesGuestValues = defineCase<string>({
   },
 });
 
+const deepNesting = defineCase<{ input: string; ret: string; abyss: string }>({
+  id: 'values.deep-nesting',
+  description:
+    'Values may nest at most maxValueDepth (256) levels, checked on the host: a tool input 500 levels deep rejects in the guest with a catchable ToolError INVALID_INPUT (the handler is not called), a return value 500 deep ends the run with OUTPUT_LIMIT, and one 100,000 deep ends it with an error result; the host survives and the sandbox runs the next code.',
+  code: {
+    javascript: {
+      input: lines('let deep = [];', 'for (let i = 0; i < 500; i++) deep = [deep];', 'try {', '  await capture({ deep });', '  return "sent";', '} catch (error) {', '  return error instanceof ToolError ? error.code : String(error);', '}'),
+      ret: lines('let deep = [];', 'for (let i = 0; i < 500; i++) deep = [deep];', 'return deep;'),
+      abyss: lines('let deep = [];', 'for (let i = 0; i < 100000; i++) deep = [deep];', 'return deep;'),
+    },
+    python: {
+      input: lines('deep = []', 'for i in range(500):', '    deep = [deep]', 'try:', '    await capture({"deep": deep})', '    return "sent"', 'except ToolError as e:', '    return e.code'),
+      ret: lines('deep = []', 'for i in range(500):', '    deep = [deep]', 'return deep'),
+      abyss: lines('deep = []', 'for i in range(100000):', '    deep = [deep]', 'return deep'),
+    },
+  },
+  run: async (context, { input, ret, abyss }) => {
+    const capture = recordingTool('capture');
+    const sent = expectSuccess(await context.run({ code: input, tools: [capture.tool], validation: false }));
+    expect(sent.value).toBe('INVALID_INPUT');
+    expect(capture.inputs).toStrictEqual([]);
+    expectFailure(await context.run({ code: ret, validation: false }), 'OUTPUT_LIMIT');
+    const deepest = await context.run({ code: abyss, validation: false, limits: { timeoutMs: 20_000 } });
+    expect(deepest.type).toBe('error');
+    expect(() => JSON.stringify(deepest)).not.toThrow();
+    expect(expectSuccess(await context.run({ code: 'return 1' })).value).toBe(1);
+  },
+});
+
 /** Cases of the `values` area: what JSON values crossing the bridge become. */
 export const valueCases: readonly ConformanceCase[] = [
   inputJsonSemantics,
@@ -420,4 +449,5 @@ export const valueCases: readonly ConformanceCase[] = [
   tooLarge,
   exponentialGraph,
   toolInputSeesGuestValues,
+  deepNesting,
 ];
