@@ -8,7 +8,7 @@ import type {
   SandboxLanguage,
   SandboxV1,
 } from '@codecall/core';
-import { RunnerSession, readRunnerSource } from '@codecall/runner';
+import { RunnerSession, readRunnerSource, runnerRuntimeOf } from '@codecall/runner';
 import type { CommandStartOpts, SandboxOpts } from '@e2b/code-interpreter';
 import { SandboxExpiredError, isProcessNotFound, isSandboxGone, toSandboxError } from './e2b-errors.js';
 import type { E2BOperation } from './e2b-errors.js';
@@ -129,7 +129,7 @@ const reapAfterMs = 2_000;
 // Rejection reason of `until` when the run is aborted or the adapter disposed.
 const cancelled = new Error('cancelled');
 
-const runtimeOf = (language: SandboxLanguage): Runtime => (language === 'python' ? 'python' : 'node');
+const runtimeOf: (language: SandboxLanguage) => Runtime = runnerRuntimeOf;
 const quote = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
 const crashed = (message: string): RunError => ({ code: 'SANDBOX_CRASHED', name: 'SandboxCrashedError', message });
 const utf8 = new TextEncoder();
@@ -191,9 +191,9 @@ let sandboxCounter = 0;
 
 /**
  * Runs guest code in E2B cloud sandboxes (Firecracker microVMs) while the tools stay on the host.
- * Each run starts a fresh runner program (the subprocess adapter's, uploaded once per sandbox) as
- * a background command; tool calls arrive as JSON lines on its stdout and answers go back with
- * `sendStdin`, in order. The sandbox is created on first use (or supplied), kept alive and shared
+ * Each run starts a fresh runner program (`@codecall/runner`'s, uploaded once per sandbox) as a
+ * background command; its stdout feeds a `RunnerSession` (the host side shared with the subprocess
+ * adapter) and the session's answers go back with `sendStdin`, in order. The sandbox is created on first use (or supplied), kept alive and shared
  * by concurrent runs. Remote faults (expiry, lost connection, rate limit, authentication) reject
  * `execute` with typed `SandboxError`s; everything the guest causes is a result.
  */

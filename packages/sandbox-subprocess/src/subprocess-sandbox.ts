@@ -16,7 +16,7 @@ import type { JailEnvironment } from './jail.js';
 import type { ResolvedInterpreter } from './interpreters.js';
 import type { SubprocessJailSettings, SubprocessLaunchSpec, SubprocessLauncher } from './launcher.js';
 import { ResourceCgroup } from './resource-cgroup.js';
-import { RunnerSession, nodeRunnerPath, pythonRunnerPath, runnerDirectory } from '@codecall/runner';
+import { RunnerSession, nodeRunnerPath, pythonRunnerPath, runnerDirectory, runnerRuntimeOf } from '@codecall/runner';
 import { RunnerProcess } from './runner-process.js';
 import { WorkerPool } from './worker-pool.js';
 import type { ResolvedPoolSettings, SubprocessPoolSettings } from './worker-pool.js';
@@ -81,14 +81,15 @@ const pythonAddressSpaceBaseBytes = 96 * mebibyte;
 const nodeCgroupBaseBytes = 64 * mebibyte;
 const pythonCgroupBaseBytes = 32 * mebibyte;
 
-const runtimeOf = (language: SandboxLanguage): Runtime => (language === 'python' ? 'python' : 'node');
+const runtimeOf: (language: SandboxLanguage) => Runtime = runnerRuntimeOf;
 
 let sandboxCounter = 0;
 
 /**
  * Runs guest code in child processes: `node` for JavaScript and TypeScript, `python3` for Python,
- * each behind the runner protocol (JSON lines over the child's stdio). Limits are enforced from
- * outside the child: wall time (the process group or jail is killed), memory (rlimits and node's
+ * each a runner of `@codecall/runner` whose protocol runs over descriptors 3 and 4 of the child
+ * (a `RunnerSession` speaks it; this class is the transport). Limits are enforced from outside the
+ * child: wall time (the process group or jail is killed), memory (rlimits and node's
  * heap size), output bytes and tool calls (counted by the host). A pool of pre-spawned one-shot
  * runners makes warm starts cheap.
  */
