@@ -320,19 +320,25 @@ export function plainRunnerPrefix(): string[] {
   const setpriv = findExecutable('setpriv');
   if (setpriv === undefined || process.platform !== 'linux') return (plainPrefix = []);
   const harden = [setpriv, '--no-new-privs', '--pdeathsig=KILL'];
-  if (!isRoot()) return (plainPrefix = [...harden, '--']);
-  const dropAll = [...harden, '--inh-caps=-all', '--ambient-caps=-all', '--bounding-set=-all', '--'];
-  const unshare = findExecutable('unshare');
-  const mount = findExecutable('mount');
-  if (unshare !== undefined && mount !== undefined) {
-    const prefix = [unshare, '--mount', '--cgroup', '--', '/bin/sh', '-c', plainMountScript, 'codecall-plain', ...dropAll];
+  const candidates: string[][] = [];
+  if (isRoot()) {
+    const dropAll = [...harden, '--inh-caps=-all', '--ambient-caps=-all', '--bounding-set=-all', '--'];
+    const unshare = findExecutable('unshare');
+    if (unshare !== undefined && findExecutable('mount') !== undefined) {
+      candidates.push([unshare, '--mount', '--cgroup', '--', '/bin/sh', '-c', plainMountScript, 'codecall-plain', ...dropAll]);
+    }
+    candidates.push(dropAll);
+  }
+  candidates.push([...harden, '--']);
+  // The strongest prefix this host runs (a container without CAP_SYS_ADMIN refuses namespaces; an
+  // old setpriv lacks --pdeathsig), so a plain runner never fails to start because of hardening.
+  for (const prefix of candidates) {
     try {
-      // In a container without CAP_SYS_ADMIN this fails; the runner then only drops its capabilities.
       execFileSync(prefix[0] as string, [...prefix.slice(1), '/bin/true'], { stdio: 'ignore', timeout: 10_000, env: { PATH: '/usr/bin:/bin' } });
       return (plainPrefix = prefix);
     } catch {
-      // Fall through.
+      // Try the next, weaker one.
     }
   }
-  return (plainPrefix = dropAll);
+  return (plainPrefix = []);
 }
