@@ -52,6 +52,16 @@ describe('formatRunResult', () => {
     expect(formatRunResult(run({ type: 'success' }))).toBe('(no output, no return value)');
   });
 
+  it('never throws on a value JSON cannot print (nested past the stack, cyclic, BigInt)', () => {
+    let deep: unknown = [];
+    for (let index = 0; index < 200_000; index++) deep = [deep];
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const value of [deep, cyclic, 1n]) {
+      expect(formatRunResult(run({ type: 'success', value }))).toMatch(/^Return value:\n\(a value that cannot be shown as JSON/);
+    }
+  });
+
   it('keeps the error and value when output is cut, and stays within the cap', () => {
     const text = formatRunResult(run({ type: 'success', stdout: 'é'.repeat(10_000), value: 7 }), { maxBytes: 500 });
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(500);

@@ -198,6 +198,16 @@ export function truncateText(text: string, maxBytes: number): string {
   return head + marker(size - byteLength(head));
 }
 
+// A RunResult from runCode holds a JSON value of bounded depth; one built elsewhere may not, and
+// formatting must not throw (a stack overflow here would end the agent loop).
+function valueText(value: unknown): string {
+  try {
+    return String(JSON.stringify(value));
+  } catch (error) {
+    return `(a value that cannot be shown as JSON: ${error instanceof Error ? error.message : String(error)})`;
+  }
+}
+
 /**
  * Formats a run for the model: stdout, stderr, the return value (JSON) and the error with its
  * line, each in a labelled section; the whole text is at most `maxBytes`. The error and return
@@ -212,7 +222,7 @@ export function formatRunResult(result: RunResult, options: FormatRunResultOptio
     const toolCode = error.toolErrorCode === undefined ? '' : ` (${error.toolErrorCode})`;
     tail.push(`Error: ${error.code}${toolCode}${where}: ${error.name}: ${error.message}`);
   } else if (result.value !== undefined) {
-    tail.push(`Return value:\n${JSON.stringify(result.value)}`);
+    tail.push(`Return value:\n${valueText(result.value)}`);
   }
   if (result.outputTruncated) tail.push('(output past the sandbox limit maxOutputBytes was dropped)');
   const tailText = truncateText(tail.join('\n'), Math.floor(maxBytes / 2));
