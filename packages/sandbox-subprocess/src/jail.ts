@@ -212,7 +212,9 @@ export function jailArgv(spec: SubprocessLaunchSpec, settings: SubprocessJailSet
   const { uid, gid } = environment.identity;
   // Switch before bwrap runs: its user namespace is then owned by an unprivileged host user, and
   // the runner's kernel uid is never 0 (root's "other" permission bits apply to /proc/sys).
-  return [environment.setprivPath, `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--', ...closed];
+  // --pdeathsig: the parent-death signal survives the exec into bubblewrap, which sets its own only
+  // a little later (a host that died in between would otherwise leave it running).
+  return [environment.setprivPath, `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--pdeathsig=KILL', '--', ...closed];
 }
 
 /** Shell redirections that open what `jailArgv` expects on its descriptors. */
