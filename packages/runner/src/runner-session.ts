@@ -133,6 +133,7 @@ export class RunnerSession {
   #forwardedCalls = 0;
   #refusedCalls = 0;
   #discardedBytes = 0;
+  #ignoredOutputBytes = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -207,6 +208,15 @@ export class RunnerSession {
         if (!this.#ready) continue;
         this.#violate(`broke the protocol: it wrote ${message.violation}`);
         return;
+      }
+      if (message.t === 'out' && this.#outputBytes >= this.#request.limits.maxOutputBytes) {
+        // An honest runner stops forwarding output at the budget; one that keeps sending makes the
+        // host parse for nothing.
+        this.#ignoredOutputBytes += line.length;
+        if (this.#ignoredOutputBytes > Math.max(1024 * 1024, this.#request.limits.maxOutputBytes * 16)) {
+          this.#violate('kept sending output long after limits.maxOutputBytes was reached');
+          return;
+        }
       }
       this.#onMessage(message);
     }

@@ -118,6 +118,18 @@ describe('RunnerSession', () => {
     expect(Buffer.byteLength(result.stdout)).toBeLessThanOrEqual(10);
   });
 
+  test('a runner that keeps sending output far past the budget is stopped; one that stops is not', async () => {
+    const flood = harness({ maxOutputBytes: 100 });
+    for (let index = 0; index < 10_000 && !flood.session.settled; index++) flood.say({ t: 'out', fd: 1, d: 'x'.repeat(1_000) });
+    expect(await flood.session.outcome).toMatchObject({ result: { type: 'error', error: { code: 'SANDBOX_CRASHED' }, outputTruncated: true } });
+
+    const honest = harness({ maxOutputBytes: 100 });
+    honest.say({ t: 'out', fd: 1, d: 'x'.repeat(1_000), truncated: true });
+    honest.say({ t: 'done' });
+    honest.session.end(exit);
+    expect(await honest.session.outcome).toMatchObject({ result: { type: 'success', outputTruncated: true } });
+  });
+
   test('a line past runnerMaxLineBytes ends the run while it is still arriving', async () => {
     const limits = { maxValueBytes: 1_000, maxOutputBytes: 1_000 };
     const { session } = harness(limits);
