@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { SandboxCapabilitiesV1, SandboxExecuteRequestV1, SandboxExecuteResultV1, SandboxV1 } from '@codecall/core';
 import { SandboxConfigurationError, SandboxDisposedError, SandboxStartError } from '@codecall/core';
 import { toJavaScript } from './guest-code.js';
@@ -11,12 +12,12 @@ export type IsolatedVmSandboxMode = 'in-process' | 'supervised';
 /** Settings of `createIsolatedVmSandbox`. Every field is optional. */
 export interface IsolatedVmSandboxSettings {
   /**
-   * Where the isolates live. Default `'in-process'`.
+   * Where the isolates live. Default `'supervised'`.
    * - `'in-process'`: isolates in this process; fastest. The host Node must run with
    *   `--no-node-snapshot`. A guest that drives V8 into a *fatal* out-of-memory (for example a `Map`
    *   grown to millions of entries) aborts the whole process: V8 offers no way to survive it.
    * - `'supervised'`: isolates in a child Node process started with `--no-node-snapshot`, one run
-   *   per child at a time; tool calls cross as JSON messages over IPC. A fatal out-of-memory kills
+   *   per child at a time; tool calls cross as JSON lines over pipes. A fatal out-of-memory kills
    *   only the child: the run ends with `MEMORY_LIMIT` (or `SANDBOX_CRASHED`) and the child is
    *   replaced. Costs a few hundred microseconds per run and tens per tool call (see README).
    *
@@ -37,6 +38,13 @@ export interface IsolatedVmSandboxSettings {
    * The child always gets `--no-node-snapshot`.
    */
   readonly nodeExecutable?: string;
+  /**
+   * `'supervised'` only: the most child processes running guest code at once (each costs tens of
+   * MB). Runs beyond it wait for a free process; the wait counts against the run's `timeoutMs`
+   * (a run still waiting when it has passed ends with `TIMEOUT`), and an abort or a dispose ends a
+   * waiting run with `ABORTED`. Integer 1–1024, default 4 × the available CPU cores (at least 4).
+   */
+  readonly maxProcesses?: number;
 }
 
 const capabilities: SandboxCapabilitiesV1 = Object.freeze({
@@ -49,6 +57,7 @@ const capabilities: SandboxCapabilitiesV1 = Object.freeze({
 });
 
 const defaultPoolSize = 2;
+const defaultMaxProcesses = Math.max(4, 4 * availableParallelism());
 
 /** Whether this process runs with `--no-node-snapshot` (flag or `NODE_OPTIONS`), which isolated-vm needs on Node >= 20. */
 export function hasNoNodeSnapshotFlag(): boolean {
@@ -88,6 +97,10 @@ export class IsolatedVmSandbox implements SandboxV1 {
     if (!Number.isSafeInteger(poolSize) || poolSize < 0 || poolSize > 64) {
       throw new SandboxConfigurationError(`settings.poolSize must be an integer from 0 to 64, got ${String(poolSize)}.`);
     }
+    const maxProcesses = settings.maxProcesses ?? defaultMaxProcesses;
+    if (!Number.isSafeInteger(maxProcesses) || maxProcesses < 1 || maxProcesses > 1024) {
+      throw new SandboxConfigurationError(`settings.maxProcesses must be an integer from 1 to 1024, got ${String(maxProcesses)}.`);
+    }
     this.mode = mode;
     this.sandboxId = `${mode === 'supervised' ? 'isolated-vm-supervised' : 'isolated-vm'}:${randomUUID()}`;
     if (mode === 'in-process') {
@@ -105,7 +118,7 @@ export class IsolatedVmSandbox implements SandboxV1 {
         dispose: () => engine.dispose(),
       };
     } else {
-      const engine = new SupervisedEngine({ poolSize, sandboxId: this.sandboxId, nodeExecutable: settings.nodeExecutable ?? process.execPath });
+      const engine = new SupervisedEngine({ poolSize, maxProcesses, sandboxId: this.sandboxId, nodeExecutable: settings.nodeExecutable ?? process.execPath });
       this.#engine = { execute: (request, javascript) => engine.execute(request, javascript), dispose: () => engine.dispose() };
     }
   }

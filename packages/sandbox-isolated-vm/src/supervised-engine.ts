@@ -11,6 +11,8 @@ import type { ChildToHostMessage, HostToChildMessage } from './supervised-protoc
 export interface SupervisedEngineSettings {
   /** Started children kept idle between runs. */
   readonly poolSize: number;
+  /** Most children running a run at once; more runs wait. Default unbounded. */
+  readonly maxProcesses?: number;
   /** Id used in error messages and handed to the children. */
   readonly sandboxId: string;
   /** Node executable of the children. */
@@ -150,12 +152,75 @@ export class SupervisedEngine {
   readonly #all = new Set<Worker>();
   #nextRunId = 0;
   #disposed = false;
+  /** Runs holding one of the `maxProcesses` places. */
+  #admitted = 0;
+  /** Runs waiting for a place, oldest first. */
+  readonly #queue: (() => void)[] = [];
+  /** Ends each waiting run (with ABORTED), for dispose. */
+  readonly #waiting = new Set<() => void>();
 
   constructor(settings: SupervisedEngineSettings) {
     this.#settings = settings;
   }
 
   async execute(request: SandboxExecuteRequestV1, javascript: string): Promise<SandboxExecuteResultV1> {
+    const startedAt = performance.now();
+    const admission = await this.#admit(request);
+    if (admission !== undefined) return admission;
+    try {
+      // Time spent waiting for a place counts against the run's own limit.
+      const waitedMs = performance.now() - startedAt;
+      const remainingMs = Math.max(1, Math.floor(request.limits.timeoutMs - waitedMs));
+      const admitted = remainingMs === request.limits.timeoutMs ? request : { ...request, limits: { ...request.limits, timeoutMs: remainingMs } };
+      return await this.#executeAdmitted(admitted, javascript);
+    } finally {
+      this.#leave();
+    }
+  }
+
+  // Waits for one of the maxProcesses places: undefined once admitted, else the run's result.
+  #admit(request: SandboxExecuteRequestV1): Promise<SandboxExecuteResultV1 | undefined> {
+    const max = this.#settings.maxProcesses ?? Number.POSITIVE_INFINITY;
+    if (this.#admitted < max && this.#queue.length === 0) {
+      this.#admitted++;
+      return Promise.resolve(undefined);
+    }
+    return new Promise((resolve) => {
+      const end = (result: SandboxExecuteResultV1 | undefined): void => {
+        clearTimeout(timer);
+        request.abortSignal.removeEventListener('abort', onAbort);
+        const index = this.#queue.indexOf(admit);
+        if (index >= 0) this.#queue.splice(index, 1);
+        this.#waiting.delete(onAbort);
+        resolve(result);
+      };
+      const admit = (): void => {
+        this.#admitted++;
+        end(undefined);
+      };
+      const failure = (code: 'TIMEOUT' | 'ABORTED', name: string, message: string): SandboxExecuteResultV1 => ({ type: 'error', error: { code, name, message }, stdout: '', stderr: '', outputTruncated: false });
+      const onAbort = (): void =>
+        end(failure('ABORTED', 'AbortError', this.#disposed ? 'The sandbox was disposed before the code started.' : 'The run was aborted before the code started.'));
+      const timer = setTimeout(
+        () => end(failure('TIMEOUT', 'TimeoutError', `The code did not start within limits.timeoutMs: all ${String(max)} supervised processes (settings.maxProcesses) stayed busy.`)),
+        request.limits.timeoutMs,
+      );
+      if (request.abortSignal.aborted) {
+        onAbort();
+        return;
+      }
+      request.abortSignal.addEventListener('abort', onAbort, { once: true });
+      this.#queue.push(admit);
+      this.#waiting.add(onAbort);
+    });
+  }
+
+  #leave(): void {
+    this.#admitted--;
+    this.#queue.shift()?.();
+  }
+
+  async #executeAdmitted(request: SandboxExecuteRequestV1, javascript: string): Promise<SandboxExecuteResultV1> {
     const worker = this.#idle.pop() ?? this.#spawn();
     // A busy child keeps the host alive (an idle one must not).
     this.#ref(worker, true);
@@ -178,7 +243,7 @@ export class SupervisedEngine {
       this.#kill(worker);
       return disposedResult;
     }
-    if (worker.exited) return this.execute(request, javascript);
+    if (worker.exited) return this.#executeAdmitted(request, javascript);
     return new Promise<SandboxExecuteResultV1>((resolve) => {
       const runId = ++this.#nextRunId;
       let abortTimer: NodeJS.Timeout | undefined;
@@ -219,6 +284,7 @@ export class SupervisedEngine {
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    for (const abortWaiting of [...this.#waiting]) abortWaiting();
     this.#idle.length = 0;
     for (const worker of [...this.#all]) {
       worker.run?.finish({ type: 'error', error: { code: 'ABORTED', name: 'AbortError', message: 'The sandbox was disposed while the code ran.' }, stdout: '', stderr: '', outputTruncated: false });

@@ -58,6 +58,7 @@ describe('createIsolatedVmSandbox', () => {
   it('rejects bad settings with a SandboxConfigurationError', () => {
     expect(() => createIsolatedVmSandbox({ poolSize: -1 })).toThrow(/poolSize/);
     expect(() => createIsolatedVmSandbox({ mode: 'elsewhere' as 'supervised' })).toThrow(/mode/);
+    expect(() => createIsolatedVmSandbox({ maxProcesses: 0 })).toThrow(/maxProcesses/);
   });
 
   it('runs tool calls of one Promise.all concurrently', async () => {
