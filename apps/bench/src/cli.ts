@@ -62,6 +62,7 @@ and seconds.
   --model <id>            model id for --live (overrides the presets' model ids)
   --out <dir>             output directory (default benchmarks/results/latest)
   --corpus <file>         tool corpus for compactness (default ../shared/corpora/bfcl-tools.json)
+  --render <dir>          re-render report.md and report.html from <dir>/report.json (no run)
   --help                  this text
 `;
 
@@ -126,6 +127,7 @@ async function main(rawArguments: readonly string[]): Promise<number> {
       model: { type: 'string' },
       out: { type: 'string' },
       corpus: { type: 'string' },
+      render: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -133,6 +135,14 @@ async function main(rawArguments: readonly string[]): Promise<number> {
   });
   if (values.help) {
     process.stdout.write(usage);
+    return 0;
+  }
+  if (values.render !== undefined) {
+    const directory = userPath(values.render);
+    const report = JSON.parse(await readFile(join(directory, 'report.json'), 'utf8')) as BenchReport;
+    await writeFile(join(directory, 'report.md'), renderMarkdownReport(report));
+    await writeFile(join(directory, 'report.html'), renderHtmlReport(report));
+    process.stderr.write(`bench: re-rendered ${join(directory, 'report.md')} and report.html from report.json\n`);
     return 0;
   }
   const started = performance.now();

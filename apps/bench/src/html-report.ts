@@ -72,6 +72,14 @@ export interface BarChart {
 const textWidth = (text: string, fontSize: number): number => text.length * fontSize * 0.62 + 4;
 
 const partOpacity = [1, 0.7, 0.45, 0.25];
+const maxLabelWidth = 420;
+
+/** `text`, cut with an ellipsis to fit `width` pixels at `fontSize` (the full text goes in a tooltip). */
+function fitText(text: string, width: number, fontSize: number): string {
+  if (textWidth(text, fontSize) <= width) return text;
+  const characters = Math.max(4, Math.floor((width - 4) / (fontSize * 0.62)) - 1);
+  return `${text.slice(0, characters).trimEnd()}…`;
+}
 
 function totalOf(value: number | readonly BarSegment[] | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -82,7 +90,7 @@ function totalOf(value: number | readonly BarSegment[] | undefined): number | un
 /** Renders a chart as an `<svg class="chart" data-chart="…">` element with a legend. */
 export function renderBarChart(chart: BarChart, colours: SeriesColours): string {
   const width = 960;
-  const labelWidth = Math.min(300, Math.max(80, ...chart.groups.map((group) => textWidth(group.label, 12))) + 8);
+  const labelWidth = Math.min(maxLabelWidth, Math.max(80, ...chart.groups.map((group) => textWidth(group.label, 12))) + 8);
   const totals = chart.groups.flatMap((group) => group.values.map(totalOf).filter((value): value is number => value !== undefined));
   const valueWidth = Math.max(50, ...totals.map((value) => textWidth(chart.format(value), 10))) + 8;
   const barHeight = 12;
@@ -113,7 +121,8 @@ export function renderBarChart(chart: BarChart, colours: SeriesColours): string 
   ];
   chart.groups.forEach((group, groupIndex) => {
     const y0 = top + groupIndex * groupHeight;
-    out.push(`<text x="${labelWidth - 8}" y="${y0 + (chart.series.length * (barHeight + gap)) / 2 + 4}" text-anchor="end" class="group">${escapeHtml(group.label)}</text>`);
+    const shown = fitText(group.label, labelWidth - 8, 12);
+    out.push(`<text x="${labelWidth - 8}" y="${y0 + (chart.series.length * (barHeight + gap)) / 2 + 4}" text-anchor="end" class="group">${shown === group.label ? '' : `<title>${escapeHtml(group.label)}</title>`}${escapeHtml(shown)}</text>`);
     group.values.forEach((value, seriesIndex) => {
       const y = y0 + seriesIndex * (barHeight + gap);
       const series = chart.series[seriesIndex] ?? '';
