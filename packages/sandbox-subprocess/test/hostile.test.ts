@@ -13,8 +13,9 @@ const secretName = 'CODECALL_SUBPROCESS_TEST_SECRET';
 const secret = `secret-${Math.random().toString(36).slice(2)}`;
 process.env[secretName] = secret;
 
+// validation: false: these programs attack the sandbox on purpose; it must hold without the validator.
 const run = (sandbox: SubprocessSandbox, language: SandboxLanguage, code: string, timeoutMs = 10_000): Promise<RunResult> =>
-  runCode({ sandbox, language, code, tools: [slowEcho], limits: { timeoutMs } });
+  runCode({ sandbox, language, code, tools: [slowEcho], limits: { timeoutMs }, validation: false });
 
 const leakProgram = {
   javascript: `
@@ -164,7 +165,7 @@ describe.each(['plain', 'jail'] as const)('%s launcher: protocol abuse', (launch
 
 test('working directories are removed after the runs', async () => {
   const sandbox = createSubprocessSandbox({ pool: false, tempDirectory: tmpdir(), jail: false });
-  const result = await runCode({ sandbox, code: 'return process.cwd();' });
+  const result = await runCode({ sandbox, code: 'return process.cwd();', validation: false });
   await sandbox.dispose();
   expect(result.type).toBe('success');
   const cwd = (result as { value: string }).value;

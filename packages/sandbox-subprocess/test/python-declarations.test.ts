@@ -31,42 +31,70 @@ const sandbox = createSubprocessSandbox({ languages: ['python'], launcher: 'jail
 afterAll(() => sandbox.dispose());
 
 test('the generated declarations are valid Python in the runner, and the names they promise are callable', async () => {
+  // validation: false: the check itself needs exec and inspect, which guest code may not use.
   const code = [
     'import ast, inspect',
     `source = ${JSON.stringify(declarations)}`,
     'tree = ast.parse(source)',
-    'declared = [node.name for node in tree.body if isinstance(node, ast.AsyncFunctionDef)]',
+    'declared = [node.name for node in tree.body if isinstance(node, ast.FunctionDef)]',
     'namespace = {}',
     'exec(compile(source, "declarations.py", "exec"), namespace)',
-    'return {"declared": declared, "callable": [inspect.iscoroutinefunction(globals()[name]) for name in declared]}',
+    'kinds = {name: [p.kind.name for p in inspect.signature(namespace[name]).parameters.values()] for name in declared}',
+    'return {"declared": declared, "callable": [callable(globals()[name]) for name in declared], "kinds": kinds}',
   ].join('\n');
-  const result = await runCode({ sandbox, tools, language: 'python', code });
-  expect(result).toMatchObject({ type: 'success', value: { declared: ['orders_search', 'get_customer'], callable: [true, true] } });
+  const result = await runCode({ sandbox, tools, language: 'python', code, validation: false });
+  expect(result).toMatchObject({
+    type: 'success',
+    value: {
+      declared: ['orders_search', 'get_customer'],
+      callable: [true, true],
+      kinds: { orders_search: ['POSITIONAL_OR_KEYWORD', 'KEYWORD_ONLY', 'KEYWORD_ONLY'], get_customer: ['POSITIONAL_OR_KEYWORD'] },
+    },
+  });
 });
 
-test('model-style code against the declarations: dicts, keyword arguments, TypedDicts, gather, plain results', async () => {
-  const typedDicts = declarations.split('\n').filter((line) => !line.startsWith('async def') && !line.startsWith('    """') && !line.includes('"""')).join('\n');
+/** The declarations without the tool stubs: the TypedDict classes of the outputs, runnable as guest code. */
+function typedDictsOf(text: string): string {
+  const kept: string[] = [];
+  let inStub = false;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('def ')) {
+      inStub = !line.endsWith('...') && !line.endsWith('"""');
+      continue;
+    }
+    if (inStub) {
+      if (line.trimEnd().endsWith('"""')) inStub = false;
+      continue;
+    }
+    kept.push(line);
+  }
+  return kept.join('\n');
+}
+
+test('model-style code against the declarations: positional, keyword and dict arguments, sync calls and gather, TypedDicts, plain results', async () => {
   const code = [
-    typedDicts,
+    typedDictsOf(declarations),
     'import asyncio',
     '',
-    'customer = await get_customer({"id": "c1"})',
+    'customer = get_customer("c1")',
     'open_orders, all_orders = await asyncio.gather(',
-    '    orders_search(customerId="c1", status="open"),',
-    '    orders_search(SearchInput(customerId="c1")),',
+    '    orders_search("c1", status="open"),',
+    '    orders_search({"customerId": "c1"}),',
     ')',
+    'limited = orders_search(customerId="c1", limit=1, status=None)',
     'skus = sorted({item["sku"] for order in all_orders for item in order["items"]})',
     'kinds = [type(customer).__name__, type(all_orders).__name__, type(all_orders[0]["items"]).__name__, type(customer["note"]).__name__]',
     'print(f"{customer[\'name\']}: {len(all_orders)} orders, {sum(o[\'total\'] for o in all_orders)} total")',
-    '{"vip": customer["vip"], "open": [o["id"] for o in open_orders], "skus": skus, "kinds": kinds}',
+    'result = {"vip": customer["vip"], "open": [o["id"] for o in open_orders], "skus": skus, "kinds": kinds, "limited": len(limited)}',
   ].join('\n');
   const result = await runCode({ sandbox, tools, language: 'python', code });
   expect(result).toMatchObject({
     type: 'success',
-    value: { vip: true, open: ['o1'], skus: ['A', 'B'], kinds: ['dict', 'list', 'list', 'NoneType'] },
+    value: { vip: true, open: ['o1'], skus: ['A', 'B'], kinds: ['dict', 'list', 'list', 'NoneType'], limited: 1 },
     stdout: 'Customer c1: 2 orders, 200.5 total\n',
   });
-  expect(result.toolCalls.map((call) => call.name)).toStrictEqual(['get_customer', 'orders.search', 'orders.search']);
+  expect(result.toolCalls.map((call) => call.name)).toStrictEqual(['get_customer', 'orders.search', 'orders.search', 'orders.search']);
+  expect(result.toolCalls[3]?.input).toStrictEqual({ customerId: 'c1', limit: 1 });
 });
 
 test('a call that breaks the declared input shape raises ToolError INVALID_INPUT at the calling line', async () => {

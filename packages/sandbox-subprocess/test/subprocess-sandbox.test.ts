@@ -37,7 +37,7 @@ describe('warm pool', () => {
     await sandbox.warmUp('python');
     const pids: number[] = [];
     for (let i = 0; i < 4; i++) {
-      const result = await runCode({ sandbox, language: 'python', code: 'import os\nglobal_counter = globals().get("global_counter", 0) + 1\n[os.getpid(), global_counter]' });
+      const result = await runCode({ sandbox, language: 'python', validation: false, code: 'import os\nglobal_counter = globals().get("global_counter", 0) + 1\n[os.getpid(), global_counter]' });
       expect(result.type).toBe('success');
       const [pid, counter] = (result as { value: [number, number] }).value;
       expect(counter).toBe(1);
@@ -64,7 +64,7 @@ describe('warm pool', () => {
     const sandbox = make({ pool: { size: 1, idleTimeoutMs: 300 }, env: { POOL_MARKER: marker }, jail: false });
     await sandbox.warmUp('javascript');
     expect(hostProcessesWith(marker)).toHaveLength(1);
-    const crash = await runCode({ sandbox, code: 'process.kill(process.pid, "SIGKILL");' });
+    const crash = await runCode({ sandbox, validation: false, code: 'process.kill(process.pid, "SIGKILL");' });
     expect(crash).toMatchObject({ type: 'error', error: { code: 'SANDBOX_CRASHED' } });
     expect(crash.type === 'error' && crash.error.message).toContain('SIGKILL');
     expect(await runCode({ sandbox, code: 'return 5;' })).toMatchObject({ type: 'success', value: 5 });
@@ -94,7 +94,7 @@ describe('hygiene and settings', () => {
     process.env['CODECALL_ALLOWED'] = 'yes';
     process.env['CODECALL_HIDDEN'] = 'no';
     const sandbox = make({ inheritEnv: ['CODECALL_ALLOWED'], env: { EXTRA: '1' } });
-    const result = await runCode({ sandbox, language: 'python', code: 'import os\nsorted(os.environ.keys())' });
+    const result = await runCode({ sandbox, language: 'python', validation: false, code: 'import os\nsorted(os.environ.keys())' });
     expect(result).toMatchObject({ type: 'success' });
     // PWD is the private working directory, set by the launching shell; LC_CTYPE by Python itself.
     const keys = (result as { value: string[] }).value.filter((key) => key !== 'LC_CTYPE');
@@ -105,13 +105,13 @@ describe('hygiene and settings', () => {
     const sandbox = make({ launcher: { command: ['/usr/bin/env', 'VIA_COMMAND=1'] } });
     for (const language of ['javascript', 'python'] as const) {
       const code = language === 'python' ? 'import os\nr = await slow_echo({"value": os.environ.get("VIA_COMMAND")})\nprint("ok")\nr' : 'const r = await slow_echo({ value: process.env.VIA_COMMAND }); console.log("ok"); return r;';
-      expect(await runCode({ sandbox, language, code, tools: [slowEcho] })).toMatchObject({ type: 'success', value: '1', stdout: 'ok\n' });
+      expect(await runCode({ sandbox, language, code, tools: [slowEcho], validation: false })).toMatchObject({ type: 'success', value: '1', stdout: 'ok\n' });
     }
   });
 
   test('a launcher function gets the spec and returns the command', async () => {
     const sandbox = make({ languages: ['javascript'], launcher: (spec) => ({ command: ['/usr/bin/env', 'VIA_FUNCTION=1', spec.interpreterPath, ...spec.interpreterArgs, spec.runnerPath, ...spec.runnerArgs] }) });
-    expect(await runCode({ sandbox, code: 'return process.env.VIA_FUNCTION;' })).toMatchObject({ type: 'success', value: '1' });
+    expect(await runCode({ sandbox, validation: false, code: 'return process.env.VIA_FUNCTION;' })).toMatchObject({ type: 'success', value: '1' });
   });
 
   test('a missing interpreter or launcher is a SandboxStartError, use after dispose a SandboxDisposedError', async () => {
