@@ -454,7 +454,9 @@ export class SupervisedEngine {
 
   #release(worker: Worker): void {
     if (worker.exited) return;
-    if (this.#disposed || this.#idle.length >= this.#settings.poolSize) {
+    // While runs wait for a place, a released child is kept for the next one (a cold start costs
+    // hundreds of milliseconds); otherwise only poolSize children stay idle.
+    if (this.#disposed || (this.#idle.length >= this.#settings.poolSize && this.#queue.length === 0)) {
       this.#kill(worker);
       return;
     }
