@@ -541,7 +541,9 @@ export class E2BSandbox implements SandboxV1 {
         ? `${this.#settings.nodeCommand ?? 'node'} --max-old-space-size=${Math.max(8, Math.floor(memory / mebibyte))} --no-deprecation ${quote(paths.node)} --language ${request.language}`
         : `${this.#settings.pythonCommand ?? 'python3'} -I -B ${quote(paths.python)}`;
     const rlimit = this.#settings.addressSpaceLimit === true ? `ulimit -v ${addressSpaceKib} 2>/dev/null; ` : '';
-    return `${cleanup}mkdir -p ${quote(runDirectory)} && cd ${quote(runDirectory)} && { ${rlimit}exec ${interpreter}; }`;
+    // The protocol moves to descriptors 3 and 4 and the runner's stdio to /dev/null before it starts,
+    // so that descriptor-level guest writes cannot reach the stream whether E2B's stdio is a pipe or a socket.
+    return `${cleanup}mkdir -p ${quote(runDirectory)} && cd ${quote(runDirectory)} && { ${rlimit}exec ${interpreter} --protocol-fds 3,4 3<&0 4>&1 </dev/null >/dev/null; }`;
   }
 
   #run(acquired: Acquired, paths: RunnerPaths, request: SandboxExecuteRequestV1, signal: AbortSignal): Promise<SandboxExecuteResultV1> {
