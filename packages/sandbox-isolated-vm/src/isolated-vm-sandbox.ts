@@ -39,10 +39,11 @@ export interface IsolatedVmSandboxSettings {
    */
   readonly nodeExecutable?: string;
   /**
-   * `'supervised'` only: the most child processes running guest code at once (each costs tens of
-   * MB). Runs beyond it wait for a free process; the wait counts against the run's `timeoutMs`
-   * (a run still waiting when it has passed ends with `TIMEOUT`), and an abort or a dispose ends a
-   * waiting run with `ABORTED`. Integer 1–1024, default 4 × the available CPU cores (at least 4).
+   * `'supervised'` only: the most child processes running guest code at once (each costs about
+   * 70 MB, and a run waiting on a slow tool holds its child). Runs beyond it wait for a free
+   * process; the wait counts against the run's `timeoutMs` (a run still waiting when it has passed
+   * ends with `TIMEOUT`), and an abort or a dispose ends a waiting run with `ABORTED`. Integer
+   * 1–1024, default 8 × the available CPU cores (at least 16).
    */
   readonly maxProcesses?: number;
 }
@@ -57,7 +58,7 @@ const capabilities: SandboxCapabilitiesV1 = Object.freeze({
 });
 
 const defaultPoolSize = 2;
-const defaultMaxProcesses = Math.max(4, 4 * availableParallelism());
+const defaultMaxProcesses = Math.max(16, 8 * availableParallelism());
 
 /** Whether this process runs with `--no-node-snapshot` (flag or `NODE_OPTIONS`), which isolated-vm needs on Node >= 20. */
 export function hasNoNodeSnapshotFlag(): boolean {
