@@ -60,7 +60,7 @@ except ToolError as error:
     const result = await runAgent({ client: simulator.createClient(), model: 'claude-sonnet-4-6', tools, mode: 'programmatic', sandbox: sandbox as SandboxV1, language: 'python', prompt: task });
     const offered = simulator.exchanges[0]!.body.tools as { description: string }[];
     expect(offered[0]!.description).toMatch(/^Runs Python code/);
-    expect(offered[0]!.description).toContain('async def get_expenses');
+    expect(offered[0]!.description).toContain('def get_expenses(employeeId: str');
     expect(result.text).toBe(`Over the travel budget: ${expected}`);
     expect(result.metrics.toolCalls).toMatchObject({ nested: 6, codeRuns: 1, failed: 0 });
     const reply = (simulator.exchanges[1]!.body.messages as { content: { content: string }[] }[]).at(-1)!;
