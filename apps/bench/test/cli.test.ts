@@ -154,6 +154,14 @@ describe('./dev bench -- --quick', () => {
     expect(report.breakEven.axes.failureRates.length).toBeGreaterThan(1);
   });
 
+  it('--render rebuilds the same report.md and report.html from report.json', async () => {
+    const before = await readFile(join(directory, 'quick', 'report.html'), 'utf8');
+    await rm(join(directory, 'quick', 'report.md'));
+    await bench(['--', '--render', join(directory, 'quick')]);
+    expect(await readFile(join(directory, 'quick', 'report.md'), 'utf8')).toBe(markdown);
+    expect(await readFile(join(directory, 'quick', 'report.html'), 'utf8')).toBe(before);
+  });
+
   it('records the machine, versions, parameters, token counting method and latency preset', () => {
     expect(report.schemaVersion).toBe(2);
     expect(report.machine['cores']).toBeGreaterThan(0);
