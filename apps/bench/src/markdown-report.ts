@@ -320,7 +320,7 @@ function sandboxText(report: BenchReport, preset: string): string[] {
   lines.push(table(['sandbox', 'language', 'median sandbox time per task [measured]', 'range over scenarios [measured]', `correct [${labels.correct}]`, 'configuration'], rows, ['l', 'l', 'r', 'r', 'r', 'l']));
   lines.push('');
   lines.push(
-    '- Sandbox time is milliseconds against seconds of model time: the sandbox choice is about isolation, language and operations more than speed.',
+    '- Local sandbox time is milliseconds against seconds of model time: the choice between local sandboxes is about isolation, language and operations more than speed. Hosted time (native) is the measured run of the local emulation of hosted code execution, including its waits for nested-call batches.',
     '- **isolated-vm**: the fastest (warm isolates, no process per run); JavaScript only; supervised mode (the default) keeps a fatal V8 OOM out of the host.',
     '- **subprocess (node / python)**: an OS process per run from a warm pool; the only local choice for Python; jailed with bubblewrap it adds namespaces and no network.',
     "- **E2B**: a microVM per sandbox in E2B's cloud, for when one host is not enough; adds a network round trip per run.",
