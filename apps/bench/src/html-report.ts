@@ -407,8 +407,10 @@ export function markdownToHtml(markdown: string): string {
         index++;
       }
       index--;
-      const [header, , ...body] = rows;
-      out.push(`<table><thead><tr>${(header ?? []).map((cell) => `<th>${inline(cell)}</th>`).join('')}</tr></thead><tbody>${body.map((row) => `<tr>${row.map((cell) => `<td>${inline(cell)}</td>`).join('')}</tr>`).join('')}</tbody></table>`);
+      const [header, separator, ...body] = rows;
+      // Alignment from the separator row: `---:` right (figures), anything else left (text).
+      const align = (column: number): string => ((separator?.[column] ?? '').endsWith(':') ? ' class="num"' : '');
+      out.push(`<table><thead><tr>${(header ?? []).map((cell, column) => `<th${align(column)}>${inline(cell)}</th>`).join('')}</tr></thead><tbody>${body.map((row) => `<tr>${row.map((cell, column) => `<td${align(column)}>${inline(cell)}</td>`).join('')}</tr>`).join('')}</tbody></table>`);
     } else if (line.startsWith('### ')) out.push(`<h3>${inline(line.slice(4))}</h3>`);
     else if (line.startsWith('## ')) out.push(`<h2>${inline(line.slice(3))}</h2>`);
     else if (line.startsWith('# ')) out.push(`<h1>${inline(line.slice(2))}</h1>`);
@@ -439,7 +441,7 @@ export function renderHtmlReport(report: BenchReport): string {
 <style>
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px auto; max-width: 1100px; color: #111827; padding: 0 16px; }
 h1 { font-size: 24px; } h2 { font-size: 19px; margin-top: 32px; border-bottom: 1px solid #e5e7eb; } h3 { font-size: 16px; }
-table { border-collapse: collapse; margin: 8px 0 16px; font-size: 12px; max-width: 100%; } th, td { border: 1px solid #e5e7eb; padding: 3px 6px; text-align: right; vertical-align: top; overflow-wrap: anywhere; } th:first-child, td:first-child { text-align: left; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 12px; max-width: 100%; } th, td { border: 1px solid #e5e7eb; padding: 3px 6px; text-align: left; vertical-align: top; overflow-wrap: break-word; } th.num, td.num { text-align: right; }
 th { background: #f9fafb; font-weight: 600; overflow-wrap: normal; }
 code { background: #f3f4f6; padding: 0 3px; border-radius: 3px; overflow-wrap: anywhere; }
 p, li { overflow-wrap: anywhere; }
