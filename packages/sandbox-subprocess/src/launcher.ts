@@ -144,7 +144,8 @@ export function bubblewrapArgs(spec: SubprocessLaunchSpec, settings: SubprocessJ
   if (options.seccompDescriptor !== undefined) args.push('--seccomp', String(options.seccompDescriptor));
   args.push(
     // bubblewrap sets PWD to the --chdir target, so the host path of the private directory stays out.
-    '--chdir', '/tmp', '--setenv', 'HOME', '/tmp', '--setenv', 'TMPDIR', '/tmp',
+    // The descriptor-closing bash in front of bwrap exports SHLVL on exec; the guest gets the allow-list only.
+    '--chdir', '/tmp', '--setenv', 'HOME', '/tmp', '--setenv', 'TMPDIR', '/tmp', '--unsetenv', 'SHLVL',
     '--', spec.interpreterPath, ...spec.interpreterArgs, spec.runnerPath, ...spec.runnerArgs,
   );
   return args;
