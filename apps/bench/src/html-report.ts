@@ -269,7 +269,7 @@ function headlineCharts(report: BenchReport, preset: string, colours: SeriesColo
       }),
     }));
   return [
-    renderBarChart({ id: 'cost', title: `Cost per task, tokens + sandbox, US dollars (${preset})`, label: `${labels.tokens} + measured`, series: headlineSeries, groups: headlineGroups((cell) => median(cell, 'totalCostUsd')), format: formatUsd }, colours),
+    renderBarChart({ id: 'cost', title: `Cost per task, tokens + sandbox, US dollars (${preset})`, label: `${labels.tokens} + ${labels.sandboxCost}`, series: headlineSeries, groups: headlineGroups((cell) => median(cell, 'totalCostUsd')), format: formatUsd }, colours),
     renderBarChart({ id: 'latency', title: `End-to-end latency per task, seconds (${preset})`, label: report.parameters.live ? 'measured' : 'simulated model time + measured execution', series: headlineSeries, groups: headlineGroups((cell) => median(cell, 'latencyMs')), format: formatSeconds }, colours),
     renderBarChart(
       {

@@ -70,9 +70,9 @@ export function referenceSandbox(report: BenchReport): string | undefined {
 }
 
 /** How a report's figures are labelled: tokens and costs, model-side figures, correctness. */
-export function reportLabels(report: Pick<BenchReport, 'parameters'>): { tokens: FigureLabel; model: FigureLabel; correct: FigureLabel } {
+export function reportLabels(report: Pick<BenchReport, 'parameters' | 'methods'>): { tokens: FigureLabel; model: FigureLabel; correct: FigureLabel; sandboxCost: FigureLabel } {
   const live = report.parameters.live;
-  return { tokens: live ? 'measured' : 'token-proxy', model: live ? 'measured' : 'simulated', correct: live ? 'measured' : 'scripted' };
+  return { tokens: live ? 'measured' : 'token-proxy', model: live ? 'measured' : 'simulated', correct: live ? 'measured' : 'scripted', sandboxCost: report.methods.metrics.sandboxCostUsd.label };
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[], align?: readonly ('l' | 'r')[]): string {
@@ -193,7 +193,7 @@ function headlineTable(report: BenchReport, preset: string): string[] {
         'scenario (expectation vs parallel)',
         `parallel: cost [${labels.tokens}]`,
         `parallel: latency [${labels.model}]`,
-        `programmatic (${sandbox ?? '–'}): cost [${labels.tokens} + measured]`,
+        `programmatic (${sandbox ?? '–'}): cost [${labels.tokens} + ${labels.sandboxCost}]`,
         `programmatic: latency [${labels.model}]`,
         `cost vs parallel [${labels.tokens}]`,
         `latency vs parallel [${labels.model}]`,
@@ -205,7 +205,7 @@ function headlineTable(report: BenchReport, preset: string): string[] {
       ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
     '',
-    `Cost: tokens at list prices (uncached input, cache writes 1.25x, cache reads 0.1x, output at the output price) plus sandbox cost, shown in brackets when it is at least 1% of the total. Latency: ${report.parameters.live ? 'measured' : 'simulated model time + measured execution'}. Correct: ${labels.correct === 'scripted' ? 'the scripted policy reached an answer the checker accepts (it shows the tool path works, not that a model would)' : 'the checker accepted the real model\'s answer'}.`,
+    `Cost: tokens at list prices (uncached input, cache writes 1.25x, cache reads 0.1x, output at the output price) plus sandbox billing (see Sandbox pricing in Methods), shown in brackets when it is at least 1% of the total. Latency: ${report.parameters.live ? 'measured' : 'simulated model time + measured execution'}. Correct: ${labels.correct === 'scripted' ? 'the scripted policy reached an answer the checker accepts (it shows the tool path works, not that a model would)' : 'the checker accepted the real model\'s answer'}.`,
   ];
 }
 
@@ -366,7 +366,7 @@ function matrixTables(report: BenchReport): string[] {
             `output tok [${labels.tokens}]`,
             'tool-result tok [token-proxy]',
             `token cost [${labels.tokens}]`,
-            'sandbox time / cost [measured]',
+            `sandbox time [measured] / cost [${labels.sandboxCost}]`,
             `model time [${labels.model}]`,
             'execution time [measured]',
             `correct [${labels.correct}]`,

@@ -34,7 +34,11 @@ export function renderReadmeSection(report: BenchReport, reportDirectory: string
   if (loses.length === 0) lines.push('- No scenario of this suite; the break-even map below shows the small tasks where it would.');
   for (const comparison of loses) {
     const what = !comparison.cheaper && !comparison.faster ? 'costs more and is slower' : !comparison.cheaper ? 'costs more' : 'is slower';
-    lines.push(`- **${comparison.scenario}**: code ${what} than parallel — ${formatUsd(comparison.codeCostUsd)} vs ${formatUsd(comparison.baselineCostUsd)} (${formatRatio(comparison.costRatio)}), ${formatSeconds(comparison.codeLatencyMs)} vs ${formatSeconds(comparison.baselineLatencyMs)} (${formatRatio(comparison.latencyRatio)}).`);
+    lines.push(`- **${comparison.scenario}**: programmatic calling ${what} than parallel — ${formatUsd(comparison.codeCostUsd)} vs ${formatUsd(comparison.baselineCostUsd)} (${formatRatio(comparison.costRatio)}), ${formatSeconds(comparison.codeLatencyMs)} vs ${formatSeconds(comparison.baselineLatencyMs)} (${formatRatio(comparison.latencyRatio)}).`);
+  }
+  const nativeLoses = report.comparisons.filter((comparison) => comparison.preset === preset && comparison.mode === 'native' && (!comparison.cheaper || !comparison.faster));
+  if (nativeLoses.length > 0) {
+    lines.push(`- **native (hosted code execution)** costs more or is slower than parallel in ${nativeLoses.length} of ${report.comparisons.filter((comparison) => comparison.preset === preset && comparison.mode === 'native').length} scenarios (cost, latency vs parallel): ${nativeLoses.map((comparison) => `${comparison.scenario} ${formatRatio(comparison.costRatio)}, ${formatRatio(comparison.latencyRatio)}`).join('; ')}. Each batch of nested calls is an API round trip and each program a hosted run.`);
   }
   if (report.breakEven.status === 'measured') {
     lines.push('', `**Break-even** against parallel (synthetic fan-out tasks, ${report.breakEven.preset}):`, '', ...breakEvenAnswer(report.breakEven));
@@ -59,7 +63,7 @@ export function renderReadmeSection(report: BenchReport, reportDirectory: string
     '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
-    `Cost: tokens at list prices by class (uncached input, cache writes 1.25×, cache reads 0.1×, output) plus sandbox time [${labels.tokens} + measured]. Latency: ${report.parameters.live ? 'measured' : 'simulated model time plus measured execution'} [${labels.model}]. Bold ratios: code wins.`,
+    `Cost: tokens at list prices by class (uncached input, cache writes 1.25×, cache reads 0.1×, output) plus sandbox billing [${labels.tokens} + ${labels.sandboxCost}]. Latency: ${report.parameters.live ? 'measured' : 'simulated model time plus measured execution'} [${labels.model}]. Bold ratios: code wins.`,
     '',
   );
   const calibration = report.calibration;
