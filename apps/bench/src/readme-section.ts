@@ -79,6 +79,9 @@ export function renderReadmeSection(report: BenchReport, reportDirectory: string
       ...totals.map((row) => `| ${row.run} | ${row.metric} | ${row.unit === 'ms' ? formatSeconds(row.simulated) : Math.round(row.simulated).toLocaleString('en-US')} | ${row.unit === 'ms' ? formatSeconds(row.published) : Math.round(row.published).toLocaleString('en-US')} | ${formatRatio(row.ratio)} |`),
       '',
       `Targets: ${calibration.checks.map((check) => `${check.name}: ${check.value} ${check.pass ? '✔' : '✘'}`).join('; ')}.`,
+      // What a match means: which parameters were fitted to this very run, so a reader does not take
+      // a by-construction agreement for an out-of-sample prediction.
+      ...calibration.notes.filter((note) => /circular|by construction/.test(note)).flatMap((note) => ['', `*What the match means:* ${note}`]),
     );
   }
   lines.push('', readmeMarkers.end);
