@@ -18,15 +18,33 @@ export function hostProcessesWith(marker: string): number[] {
   return found;
 }
 
-/** A tool that answers after `delayMs`. */
+/**
+ * A tool that answers after `delayMs` (up to 10 minutes: a test that must not wait for the answer
+ * uses a delay far beyond its own timeout). Its timer ends when the run aborts the call.
+ */
 export const slowEcho = defineTool({
   name: 'slow_echo',
   description: 'Echoes after a delay.',
-  input: z.object({ value: z.unknown(), delayMs: z.number().int().max(5_000).optional() }),
-  execute: async ({ value, delayMs }) => {
-    await new Promise((resolve) => setTimeout(resolve, delayMs ?? 0));
+  input: z.object({ value: z.unknown(), delayMs: z.number().int().max(600_000).optional() }),
+  execute: async ({ value, delayMs }, { abortSignal }) => {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delayMs ?? 0);
+      abortSignal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
     return value;
   },
 });
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Polls `condition` every 50 ms until it holds or `attempts` polls have failed (bounded: 400 polls
+ * is at least 20 s, generous on a busy machine), then returns whether it holds.
+ */
+export async function eventually(condition: () => boolean, attempts = 400): Promise<boolean> {
+  for (let attempt = 0; attempt < attempts && !condition(); attempt++) await sleep(50);
+  return condition();
+}

@@ -2,7 +2,7 @@ import { executeHostile } from '@codecall/runner/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createSubprocessSandbox } from '../src/index.js';
 import type { SubprocessSandbox } from '../src/index.js';
-import { hostProcessesWith, sleep } from './helpers.js';
+import { eventually, hostProcessesWith } from './helpers.js';
 
 // Pooled runners that serve several runs (maxReuse > 1): nothing a run leaves behind reaches the
 // next run. What can be undone is undone (globals, files, environment); what cannot (timers,
@@ -90,8 +90,7 @@ describe.each([
     const first = await run(spawnChild);
     const second = await run(pidAndValue[language]('0'));
     expect(second.pid).not.toBe(first.pid);
-    for (let attempt = 0; attempt < 100 && hostProcessesWith(marker).length > 0; attempt++) await sleep(50);
-    expect(hostProcessesWith(marker)).toHaveLength(0);
+    expect(await eventually(() => hostProcessesWith(marker).length === 0)).toBe(true);
   });
 
   test('output written after the result is dropped and the process retires', async () => {

@@ -2,7 +2,7 @@ import { runCode, SandboxDisposedError, SandboxStartError } from '@codecall/core
 import { afterEach, describe, expect, test } from 'vitest';
 import { createSubprocessSandbox, nodeRunnerPath, pythonRunnerPath, readRunnerSource, runnerDirectory } from '../src/index.js';
 import type { SubprocessSandbox, SubprocessSandboxSettings } from '../src/index.js';
-import { hostProcessesWith, sleep, slowEcho } from './helpers.js';
+import { eventually, hostProcessesWith, slowEcho } from './helpers.js';
 
 const created: SubprocessSandbox[] = [];
 const make = (settings?: SubprocessSandboxSettings): SubprocessSandbox => {
@@ -68,8 +68,7 @@ describe('warm pool', () => {
     expect(crash).toMatchObject({ type: 'error', error: { code: 'SANDBOX_CRASHED' } });
     expect(crash.type === 'error' && crash.error.message).toContain('SIGKILL');
     expect(await runCode({ sandbox, code: 'return 5;' })).toMatchObject({ type: 'success', value: 5 });
-    await sleep(1_200);
-    expect(hostProcessesWith(marker)).toStrictEqual([]);
+    expect(await eventually(() => hostProcessesWith(marker).length === 0)).toBe(true);
     expect(await runCode({ sandbox, code: 'return 6;' })).toMatchObject({ type: 'success', value: 6 });
   });
 
