@@ -20,12 +20,9 @@ function expectSuccess(result: RunResult): Extract<RunResult, { type: 'success' 
   return result;
 }
 
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (condition()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** Polls `condition` every 50 ms, at most 400 times (20 s or more: generous on a busy machine). */
+async function eventually(condition: () => boolean): Promise<boolean> {
+  for (let attempt = 0; attempt < 400 && !condition(); attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
   return condition();
 }
 
@@ -59,6 +56,9 @@ describe.skipIf(!support.supported)(`the adapter on the local stand-in${support.
     const sandbox = createE2BSandbox({ sandboxClass: local.Sandbox, sandboxOptions: { apiKey, metadata: { team: 'a' } }, onRunUsage: (usage) => usages.push(usage) });
     expect(local.created).toBe(createdBefore);
     let remote: LocalE2BSandbox | undefined;
+    // Seconds really are seconds: what the adapter bills fits inside the time this test saw pass
+    // (an upper bound from the same clock, not a budget: load makes both longer).
+    const observedFrom = performance.now();
     try {
       const first = expectSuccess(await runCode({ sandbox, language: 'javascript', code: 'return 1;' }));
       expect(first.value).toBe(1);
@@ -75,7 +75,6 @@ describe.skipIf(!support.supported)(`the adapter on the local stand-in${support.
       expect(usages[0]!.sandboxStartMs).toBeGreaterThan(0);
       for (const usage of usages) {
         expect(usage.sandboxSeconds).toBeGreaterThan(0);
-        expect(usage.sandboxSeconds).toBeLessThan(30);
         expect(usage.commandStartMs).toBeGreaterThan(0);
       }
       expect(usages.slice(1).every((usage) => !usage.coldStart && usage.sandboxStartMs === 0)).toBe(true);
@@ -83,6 +82,7 @@ describe.skipIf(!support.supported)(`the adapter on the local stand-in${support.
       expect(totals).toMatchObject({ runs: 4, sandboxesCreated: 1 });
       expect(totals.runSandboxSeconds).toBeCloseTo(usages.reduce((sum, usage) => sum + usage.sandboxSeconds, 0), 6);
       expect(totals.sandboxLifetimeSeconds).toBeGreaterThanOrEqual(totals.runSandboxSeconds);
+      expect(totals.sandboxLifetimeSeconds).toBeLessThanOrEqual((performance.now() - observedFrom) / 1_000 + 0.001);
     } finally {
       await sandbox.dispose();
     }
@@ -97,7 +97,7 @@ describe.skipIf(!support.supported)(`the adapter on the local stand-in${support.
       const remote = local.running.find((candidate) => candidate.sandboxId === sandbox.remoteSandboxId)!;
       const result = await runCode({ sandbox, language: 'python', code: 'while True:\n    pass', limits: { timeoutMs: 500 } });
       expect(result.type === 'error' && result.error.code).toBe('TIMEOUT');
-      expect(await waitFor(() => remote.commands.handles.size === 0, 5_000)).toBe(true);
+      expect(await eventually(() => remote.commands.handles.size === 0)).toBe(true);
     } finally {
       await sandbox.dispose();
     }
@@ -119,7 +119,7 @@ describe.skipIf(!support.supported)(`the adapter on the local stand-in${support.
     const result = await run;
     expect(result.type === 'error' && result.error.code).toBe('ABORTED');
     expect(remote.isAlive).toBe(true);
-    expect(await waitFor(() => remote.commands.handles.size === 1, 5_000)).toBe(true);
+    expect(await eventually(() => remote.commands.handles.size === 1)).toBe(true);
     expect([...remote.commands.handles][0]?.pid).toBe(own.pid);
     expect(timeoutRefreshesOf(remote)).toBe(0);
     await remote.kill();

@@ -9,7 +9,8 @@ import { LocalE2BCloud, localE2BSupport } from '../src/testing/index.js';
 import type { LocalE2BCloudSettings } from '../src/testing/index.js';
 
 // Remote faults through the local stand-in: each ends as a typed SandboxError or an error result,
-// never a hang (every wait below is bounded by the test timeout and asserted well under it).
+// never a hang. No clock: where a fault must end a run before its limit would, the run's limit is
+// far past the test's timeout, so the run settling at all (with the fault's error) is the proof.
 const support = localE2BSupport();
 const clouds: LocalE2BCloud[] = [];
 const apiKey = 'e2b_local_test';
@@ -55,9 +56,7 @@ describe.skipIf(!support.supported)(`remote faults through the local stand-in${s
           return 'dropped';
         } });
         const program = language === 'python' ? 'await trigger()\nreturn await echo({"text": "after"})' : 'await trigger();\nreturn await echo({ text: "after" });';
-        const startedAt = performance.now();
-        const error = await rejection(runCode({ sandbox, language, code: program, tools: [trigger, echo], limits: { timeoutMs: 20_000 } }));
-        expect(performance.now() - startedAt).toBeLessThan(10_000);
+        const error = await rejection(runCode({ sandbox, language, code: program, tools: [trigger, echo], limits: { timeoutMs: 600_000 } }));
         expect(SandboxError.isInstance(error)).toBe(true);
         expect(error).toBeInstanceOf(SandboxConnectionError);
         expect(error).toMatchObject({ code: 'CONNECTION_LOST', retryable: true, sandboxId: sandbox.sandboxId });
@@ -95,10 +94,8 @@ describe.skipIf(!support.supported)(`remote faults through the local stand-in${s
     const local = cloud();
     const sandbox = adapter(local, { keepAlive: false, sandboxOptions: { timeoutMs: 1_500 } });
     try {
-      const startedAt = performance.now();
-      const error = await rejection(runCode({ sandbox, language: 'javascript', code: 'while (true) {}', limits: { timeoutMs: 15_000 } }));
+      const error = await rejection(runCode({ sandbox, language: 'javascript', code: 'while (true) {}', limits: { timeoutMs: 600_000 } }));
       expect(error).toBeInstanceOf(SandboxExpiredError);
-      expect(performance.now() - startedAt).toBeLessThan(8_000);
     } finally {
       await sandbox.dispose();
     }
@@ -106,13 +103,14 @@ describe.skipIf(!support.supported)(`remote faults through the local stand-in${s
 
   it('keep-alive refreshes the sandbox timeout so runs outlive a short sandbox timeout', async () => {
     const local = cloud();
-    const sandbox = adapter(local, { sandboxOptions: { timeoutMs: 1_000 } });
+    // The run lasts twice the sandbox timeout; the 3 s before the first refresh leave room for a busy machine.
+    const sandbox = adapter(local, { sandboxOptions: { timeoutMs: 3_000 } });
     try {
       const result = await runCode({
         sandbox,
         language: 'javascript',
-        code: 'await new Promise((resolve) => setTimeout(resolve, 2_000)); return "alive";',
-        limits: { timeoutMs: 10_000 },
+        code: 'await new Promise((resolve) => setTimeout(resolve, 6_000)); return "alive";',
+        limits: { timeoutMs: 20_000 },
       });
       expect(expectSuccess(result).value).toBe('alive');
       expect(local.running[0]?.timeoutRefreshes).toBeGreaterThanOrEqual(1);
@@ -223,27 +221,22 @@ describe.skipIf(!support.supported)(`remote faults through the local stand-in${s
     const local = cloud();
     const sandbox = adapter(local, { startTimeoutMs: 1_000, requestTimeoutMs: 500 });
     try {
+      // A hung request never answers: each step below settling at all shows its bound ended it.
       local.hangNext('create');
-      let startedAt = performance.now();
-      const createError = await rejection(runCode({ sandbox, language: 'javascript', code: 'return 1;' }));
+      const createError = await rejection(runCode({ sandbox, language: 'javascript', code: 'return 1;', limits: { timeoutMs: 600_000 } }));
       expect(createError).toBeInstanceOf(SandboxStartError);
       expect(createError).toMatchObject({ retryable: true });
-      expect(performance.now() - startedAt).toBeLessThan(5_000);
 
       local.hangNext('run');
-      startedAt = performance.now();
-      const runError = await rejection(runCode({ sandbox, language: 'javascript', code: 'return 1;' }));
+      const runError = await rejection(runCode({ sandbox, language: 'javascript', code: 'return 1;', limits: { timeoutMs: 600_000 } }));
       expect(runError).toBeInstanceOf(SandboxConnectionError);
-      expect(performance.now() - startedAt).toBeLessThan(5_000);
 
       const trigger = defineTool({ name: 'trigger', input: z.object({}), execute: () => {
         local.hangNext('sendStdin');
         return 'armed';
       } });
-      startedAt = performance.now();
-      const stdinError = await rejection(runCode({ sandbox, language: 'javascript', code: 'await trigger(); return 1;', tools: [trigger], limits: { timeoutMs: 20_000 } }));
+      const stdinError = await rejection(runCode({ sandbox, language: 'javascript', code: 'await trigger(); return 1;', tools: [trigger], limits: { timeoutMs: 600_000 } }));
       expect(stdinError).toBeInstanceOf(SandboxConnectionError);
-      expect(performance.now() - startedAt).toBeLessThan(5_000);
 
       expect(expectSuccess(await runCode({ sandbox, language: 'javascript', code: 'return "recovered";' })).value).toBe('recovered');
     } finally {
