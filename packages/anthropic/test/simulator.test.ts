@@ -140,10 +140,11 @@ describe('Messages API simulator', () => {
 
 describe('abort', () => {
   it('abortSignal stops a run waiting on the model with an ABORTED AgentError', async () => {
-    simulator = await createMessagesSimulator({ policy: () => 'late', latency: { ...latencyPresets.instant, timeToFirstTokenMs: 5_000 } });
+    simulator = await createMessagesSimulator({ policy: () => 'late', latency: { ...latencyPresets.instant, timeToFirstTokenMs: 600_000 } });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    // The effect, not a time: without the abort the run would succeed after the 5 s first token.
+    // The effect, not a time: the first token would come after 10 minutes, far past this test's
+    // timeout, so the run settling at all (with ABORTED) means the abort interrupted the wait.
     const failure = await runAgent({ client: simulator.createClient(), model, tools: [echo], mode: 'parallel', prompt: 'x', abortSignal: controller.signal }).catch((error: unknown) => error);
     expect(failure).toMatchObject({ name: 'AgentError', code: 'ABORTED' });
   });
