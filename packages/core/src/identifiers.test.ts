@@ -33,6 +33,26 @@ describe('assignIdentifiers', () => {
     const mapped = assignIdentifiers(names.filter(Boolean));
     for (const identifier of mapped.values()) expect(isSafeIdentifier(identifier)).toBe(true);
     expect(mapped.get('json')).toBe('json_');
-    expect(mapped.get('ünïcode')).toBe('_n_code');
+    expect(mapped.get('ünïcode')).toBe('ünïcode');
+  });
+
+  it('keeps letters of every script, normalized as Python reads them', () => {
+    const mapped = assignIdentifiers(['météo.prévision', '天气查询', '\ufb01le_read', 'cafe\u0301', 'x$y', 'Ω.π', 'zero\u200dwidth\u3164']);
+    expect(Object.fromEntries(mapped)).toEqual({
+      'météo.prévision': 'météo_prévision',
+      天气查询: '天气查询',
+      '\ufb01le_read': 'file_read',
+      'cafe\u0301': 'caf\u00e9',
+      x$y: 'x_y',
+      'Ω.π': 'Ω_π',
+      // Valid in both languages, but invisible: replaced.
+      'zero\u200dwidth\u3164': 'zero_width_',
+    });
+    for (const identifier of mapped.values()) {
+      expect(isSafeIdentifier(identifier)).toBe(true);
+      expect(identifier.normalize('NFKC')).toBe(identifier);
+    }
+    // An identifier Python would read differently is not kept as it is.
+    expect(isSafeIdentifier('\ufb01le_read')).toBe(false);
   });
 });

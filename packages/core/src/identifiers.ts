@@ -25,29 +25,40 @@ const pythonReserved = [
 ];
 
 const reserved: ReadonlySet<string> = new Set([...javascriptReserved, ...pythonReserved]);
-const identifierPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// Identifier characters of both languages: Python's XID_Start/XID_Continue (a subset of what
+// JavaScript allows, and closed under NFKC), so `météo` and `天气查询` stay as they are.
+// Default-ignorable characters (ZWJ, ZWNJ, Hangul fillers) are left out: valid, but invisible.
+const identifierPattern = /^(?!\p{Default_Ignorable_Code_Point})[\p{XID_Start}_](?:(?!\p{Default_Ignorable_Code_Point})\p{XID_Continue})*$/u;
+const continueCharacter = /^(?!\p{Default_Ignorable_Code_Point})\p{XID_Continue}$/u;
 
 /**
- * Whether `name` can be used as-is as a tool's function name in guest code: an ASCII identifier
- * in both JavaScript and Python that is no keyword and shadows no global the guest relies on.
+ * Whether `name` can be used as-is as a tool's function name in guest code: an identifier in both
+ * JavaScript and Python (Unicode letters included) that Python's NFKC normalization leaves
+ * unchanged, is no keyword and shadows no global the guest relies on.
  */
 export function isSafeIdentifier(name: string): boolean {
-  return identifierPattern.test(name) && !reserved.has(name) && !name.startsWith('__');
+  return identifierPattern.test(name) && name.normalize('NFKC') === name && !reserved.has(name) && !name.startsWith('__');
 }
 
 function baseIdentifier(name: string): string {
-  let identifier = name.replace(/[^A-Za-z0-9_]/g, '_');
-  if (!/^[A-Za-z_]/.test(identifier)) identifier = `_${identifier}`;
+  // Python reads identifiers NFKC-normalized (`ﬁle` is `file`): normalize first so that the name
+  // the declarations show is the name both languages bind.
+  let identifier = '';
+  for (const character of name.normalize('NFKC')) {
+    identifier += continueCharacter.test(character) ? character : '_';
+  }
+  if (!/^[\p{XID_Start}_]/u.test(identifier)) identifier = `_${identifier}`;
   if (identifier.startsWith('__')) identifier = `t${identifier}`;
   return reserved.has(identifier) ? `${identifier}_` : identifier;
 }
 
 /**
  * Maps tool names to the identifiers guest code calls them by. Deterministic and collision-free:
- * names that are already safe identifiers keep them; every other character becomes `_`, a
- * reserved word gets a trailing `_`, and a clash with an earlier identifier appends `_2`, `_3`….
- * So `github.list-issues` → `github_list_issues`, `requests.get` → `requests_get`,
- * `print` → `print_`.
+ * names that are already safe identifiers keep them; others are NFKC-normalized, every character
+ * that cannot continue an identifier becomes `_`, a reserved word gets a trailing `_`, and a clash
+ * with an earlier identifier appends `_2`, `_3`…. Letters of any script stay. So
+ * `github.list-issues` → `github_list_issues`, `météo.prévision` → `météo_prévision`,
+ * `天气查询` → `天气查询`, `ﬁle_read` → `file_read`, `print` → `print_`.
  */
 export function assignIdentifiers(names: readonly string[]): Map<string, string> {
   const result = new Map<string, string>();

@@ -134,8 +134,8 @@ export interface JsonSchemaToolDefinition {
   name: string;
   /** What the tool does, for the model. */
   description?: string;
-  /** JSON Schema of the input object. */
-  inputSchema: JsonSchemaObject;
+  /** JSON Schema of the input object. `true` or `{}` means any object (stored as `{ type: 'object' }`). */
+  inputSchema: JsonSchemaObject | true;
   /** JSON Schema of the output, if known. */
   outputSchema?: JsonSchema;
   /** Whether a call needs approval before it runs. Default `false`. */
@@ -162,7 +162,10 @@ function jsonSchemaParser(schema: JsonSchema | undefined): (value: unknown) => T
  */
 export function jsonSchemaTool(definition: JsonSchemaToolDefinition): Tool<unknown, unknown> {
   assertName(definition.name);
-  const inputSchema = objectSchema(definition.inputSchema, `jsonSchemaTool(${definition.name}).inputSchema`);
+  const given: unknown = definition.inputSchema;
+  // `true` and `{}` accept anything; tool input is always an object, so that is what they mean here.
+  const anyObject = given === true || (typeof given === 'object' && given !== null && !Array.isArray(given) && Object.keys(given).length === 0);
+  const inputSchema = anyObject ? { type: 'object' } : objectSchema(definition.inputSchema, `jsonSchemaTool(${definition.name}).inputSchema`);
   return Object.freeze({
     name: definition.name,
     description: definition.description ?? '',

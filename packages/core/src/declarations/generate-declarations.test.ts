@@ -319,7 +319,7 @@ describe('generateDeclarations', () => {
     );
     expect(ts).toMatchInlineSnapshot(`
       "type integer = number;
-      declare function f(input: { counts: Record<string, integer>; anything: Record<string, unknown>; open: Record<string, unknown>; closed: {}; patterned: Record<string, string>; mixed: { name: string } & Record<string, number> }): Promise<unknown>;
+      declare function f(input: { counts: Record<string, integer>; anything: Record<string, unknown>; open: Record<string, unknown>; closed: {}; patterned: Record<string, string>; mixed: { name: string; [key: string]: number | string } }): Promise<unknown>;
       "
     `);
     expect(py).toMatchInlineSnapshot(`
@@ -500,7 +500,7 @@ describe('generateDeclarations', () => {
 
   it('is deterministic', () => {
     const tools = [tool(object({ a: { $ref: '#/$defs/A' } }), { outputSchema: { $ref: '#/$defs/A', $defs: { A: object({ b: { type: 'string' } }) } } })];
-    (tools[0] as JsonSchemaToolDefinition).inputSchema.$defs = { A: object({ b: { type: 'string' } }) };
+    ((tools[0] as JsonSchemaToolDefinition).inputSchema as JsonSchemaObject).$defs = { A: object({ b: { type: 'string' } }) };
     for (const language of ['typescript', 'python'] as const) expect(declarations(tools, language)).toBe(declarations(tools, language));
   });
 });

@@ -37,7 +37,8 @@
 // Both: a tool whose identifier differs from its name (`requests.get` → `requests_get`) has
 // `Tool name: "requests.get".` as the first doc line. Output is `unknown`/`Any` without an output
 // schema. An input with no required key may be omitted (`input?:` / `= {}`). Enums win over a
-// contradicting `type`. Generated type names are ASCII identifiers, unique, and never a keyword,
+// contradicting `type`. `deprecated: true` is a `@deprecated` tag (TypeScript) or a leading
+// `Deprecated.` (Python). Generated type names are ASCII identifiers, unique, and never a keyword,
 // builtin or tool identifier (`Item`, `Item_2`). Same input, same text.
 //
 // Escaping (schema text is untrusted): text is split at every line break (CRLF, CR, LF, NEL,
@@ -51,8 +52,8 @@
 // Docstrings: backslashes doubled, a `"` escaped when followed by `"` or last, so decoding gives
 // the exact text back. Names and enum values are JSON-escaped string literals (plus every character
 // above as an escape).
-import { docOf, TypeNodeBuilder } from './schema-to-type-node.js';
-import { splitLines } from './text-escaping.js';
+import { docOf, isDeprecated, TypeNodeBuilder } from './schema-to-type-node.js';
+import { descriptionLines } from './text-escaping.js';
 import { printPython } from './python-printer.js';
 import type { ToolModel } from './tool-model.js';
 import { pascalCase } from './type-names.js';
@@ -69,11 +70,6 @@ export interface GenerateDeclarationsOptions {
    * (also what to show for `'javascript'` code), `'python'` gives `TypedDict`s and `async def` stubs.
    */
   readonly language: 'typescript' | 'python';
-}
-
-function descriptionLines(text: string): string[] {
-  const trimmed = text.trim();
-  return trimmed === '' ? [] : splitLines(trimmed).map((line) => line.trimEnd());
 }
 
 /**
@@ -109,6 +105,7 @@ export function generateDeclarations(
       description: descriptionLines(tool.description),
       input: builder.root(tool.inputSchema, [typeNameStem, 'Input']),
       inputDoc: docOf(tool.inputSchema),
+      deprecated: isDeprecated(tool.inputSchema),
       output: tool.outputSchema === undefined ? undefined : builder.root(tool.outputSchema, [typeNameStem, 'Output']),
       outputDoc: tool.outputSchema === undefined ? [] : docOf(tool.outputSchema),
       parameters: toolParameters(tool.inputSchema),

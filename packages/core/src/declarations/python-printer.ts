@@ -22,6 +22,13 @@ function isFieldName(name: string): boolean {
 
 const indent = '    ';
 
+/** Doc lines with a leading `Deprecated.` when the schema says `deprecated: true`. */
+function withDeprecation(doc: DocLines, deprecated: boolean | undefined): DocLines {
+  if (deprecated !== true) return doc;
+  const [first, ...rest] = doc;
+  return [first === undefined ? 'Deprecated.' : `Deprecated. ${first}`, ...rest];
+}
+
 /**
  * Prints Python declarations: `TypedDict` classes for objects, `def` stubs for tools (callable
  * directly or with `await`; see generate-declarations.ts for the shape).
@@ -81,16 +88,16 @@ export function printPython(tools: readonly ToolModel[]): string {
     if (bases.length > 0 || node.properties.every((property) => isFieldName(property.name))) {
       let block = `class ${name}(${bases.length > 0 ? bases.join(', ') : 'TypedDict'}):\n`;
       if (doc.length > 0) block += pythonDocstring(doc, indent);
-      for (const { property, text } of fields) block += pythonDocumented(property.doc, indent, `${property.name}: ${text}`);
+      for (const { property, text } of fields) block += pythonDocumented(withDeprecation(property.doc, property.deprecated), indent, `${property.name}: ${text}`);
       if (fields.length === 0 && doc.length === 0) block += `${indent}pass\n`;
       blocks.push(block);
       return;
     }
     // Keys that are not identifiers (or are keywords) need the functional form.
-    const multiline = fields.some(({ property }) => property.doc.length > 0);
+    const multiline = fields.some(({ property }) => property.doc.length > 0 || property.deprecated === true);
     const entries = fields.map(({ property, text }) => `${pythonString(property.name)}: ${text}`);
     const body = multiline
-      ? `{\n${fields.map(({ property }, index) => pythonDocumented(property.doc, indent, `${entries[index] ?? ''},`)).join('')}}`
+      ? `{\n${fields.map(({ property }, index) => pythonDocumented(withDeprecation(property.doc, property.deprecated), indent, `${entries[index] ?? ''},`)).join('')}}`
       : `{${entries.join(', ')}}`;
     blocks.push(`${pythonComment(doc, '')}${name} = TypedDict(${pythonString(name)}, ${body})\n`);
   };
@@ -142,15 +149,16 @@ export function printPython(tools: readonly ToolModel[]): string {
     const entry = { name, done: false, isClass: false };
     definitions.set(target, entry);
     const body = target.body();
+    const targetDoc = withDeprecation(target.doc, target.deprecated);
     if (body.kind === 'object' && body.properties.length > 0) {
-      object(body, name, target.doc);
+      object(body, name, targetDoc);
       entry.isClass = true;
     } else if (body.kind === 'intersection' && body.members.map(resolve).every((member) => member.kind === 'object')) {
-      intersection(body.members, name, target.doc);
+      intersection(body.members, name, targetDoc);
       entry.isClass = true;
     } else {
       const text = type(body);
-      blocks.push(`${pythonComment(target.doc, '')}${name} = ${text}\n`);
+      blocks.push(`${pythonComment(targetDoc, '')}${name} = ${text}\n`);
     }
     entry.done = true;
     return name;
@@ -240,7 +248,8 @@ export function printPython(tools: readonly ToolModel[]): string {
       const text = type(property.type);
       if (parameter.required) required.push(`${parameter.name}: ${text}`);
       else optional.push(`${parameter.name}: ${text === 'None' || text.endsWith(' | None') ? text : `${text} | None`} = None`);
-      if (property.doc.length > 0) doc.push(`    ${parameter.name}: ${property.doc[0] ?? ''}`, ...property.doc.slice(1).map((line) => `        ${line}`));
+      const propertyDoc = withDeprecation(property.doc, property.deprecated);
+      if (propertyDoc.length > 0) doc.push(`    ${parameter.name}: ${propertyDoc[0] ?? ''}`, ...propertyDoc.slice(1).map((line) => `        ${line}`));
     }
     const text = [...required, ...(optional.length > 0 ? ['*', ...optional] : [])].join(', ');
     return { text, doc: doc.length > 0 ? ['Args:', ...doc] : [] };
@@ -250,7 +259,7 @@ export function printPython(tools: readonly ToolModel[]): string {
     const keyword = keywordSignature(tool);
     const resultType = tool.output === undefined ? typing('Any') : type(tool.output);
     const nameLine = toolNameLine(tool);
-    const doc = [...(nameLine === undefined ? [] : [nameLine]), ...tool.description];
+    const doc = [...(nameLine === undefined ? [] : [nameLine]), ...tool.description, ...(tool.deprecated === true ? ['Deprecated.'] : [])];
     if (tool.inputDoc.length > 0) doc.push(`Input: ${tool.inputDoc[0] ?? ''}`, ...tool.inputDoc.slice(1));
     if (tool.outputDoc.length > 0) doc.push(`Returns: ${tool.outputDoc[0] ?? ''}`, ...tool.outputDoc.slice(1));
     let parameters: string;

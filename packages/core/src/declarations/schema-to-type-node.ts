@@ -1,4 +1,4 @@
-import { splitLines } from './text-escaping.js';
+import { descriptionLines, splitLines } from './text-escaping.js';
 import { intersectionOf, neverNode, nullNode, unionOf, unknownNode } from './type-node.js';
 import type { Definition, PropertyNode, TypeNode } from './type-node.js';
 
@@ -19,11 +19,6 @@ function own(record: SchemaRecord, key: string): unknown {
 const maxDepth = 64;
 
 
-/** Description text as trimmed lines, with trailing whitespace dropped. */
-function textLines(text: string): string[] {
-  const trimmed = text.trim();
-  return trimmed === '' ? [] : splitLines(trimmed).map((line) => line.trimEnd());
-}
 
 /** JSON text of a schema value for a doc hint; never throws. */
 export function jsonText(value: unknown): string {
@@ -38,8 +33,13 @@ export function jsonText(value: unknown): string {
 
 const hintKeywords = [
   'format', 'default', 'minimum', 'exclusiveMinimum', 'maximum', 'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength',
-  'pattern', 'minItems', 'maxItems', 'uniqueItems', 'minProperties', 'maxProperties', 'deprecated',
+  'pattern', 'minItems', 'maxItems', 'uniqueItems', 'minProperties', 'maxProperties',
 ] as const;
+
+/** Whether a schema says `deprecated: true` (printed as a tag or note, not a hint). */
+export function isDeprecated(schema: unknown): boolean {
+  return isRecord(schema) && own(schema, 'deprecated') === true;
+}
 
 /** Hints that say nothing the type does not: zod's safe-integer bounds, its format regexes, tuple lengths. */
 function isNoiseHint(schema: SchemaRecord, keyword: string, value: unknown): boolean {
@@ -59,7 +59,7 @@ function hintsOf(schema: SchemaRecord): string[] {
     if (!Object.hasOwn(schema, keyword)) continue;
     const value = schema[keyword];
     if (value === undefined || isNoiseHint(schema, keyword, value)) continue;
-    if (keyword === 'uniqueItems' || keyword === 'deprecated') {
+    if (keyword === 'uniqueItems') {
       if (value === true) hints.push(keyword);
     } else if ((keyword === 'format' || keyword === 'pattern') && typeof value === 'string') {
       hints.push(`${keyword}: ${value}`);
@@ -81,7 +81,7 @@ const combinators = ['anyOf', 'oneOf'] as const;
 export function docOf(schema: unknown, depth = 0): string[] {
   if (!isRecord(schema) || depth > 4) return [];
   const description = own(schema, 'description');
-  const lines = typeof description === 'string' ? textLines(description) : [];
+  const lines = typeof description === 'string' ? descriptionLines(description) : [];
   const hints = hintsOf(schema);
   if (hints.length > 0) {
     const hint = hints.join(', ');
@@ -215,6 +215,7 @@ export class TypeNodeBuilder {
       key,
       nameHint,
       doc: docOf(target),
+      deprecated: isDeprecated(target),
       body: () => {
         if (body !== undefined) return body;
         if (building) return unknownNode;
@@ -329,7 +330,10 @@ export class TypeNodeBuilder {
     const tuple = Array.isArray(prefixItems) ? prefixItems : Array.isArray(items) ? items : undefined;
     if (tuple !== undefined) {
       const restSchema = Array.isArray(prefixItems) ? items : own(schema, 'additionalItems');
-      const rest = restSchema === undefined || restSchema === false ? undefined : this.build(restSchema, document, [...nameHint, 'Item'], depth + 1);
+      const maxItems = own(schema, 'maxItems');
+      // Without a rest schema, more items of any type are allowed, unless `maxItems` rules them out.
+      const closed = restSchema === false || (restSchema === undefined && typeof maxItems === 'number' && maxItems <= tuple.length);
+      const rest = closed ? undefined : restSchema === undefined ? unknownNode : this.build(restSchema, document, [...nameHint, 'Item'], depth + 1);
       return {
         kind: 'tuple',
         items: tuple.map((item: unknown, index) => this.build(item, document, [...nameHint, `Item${index + 1}`], depth + 1)),
@@ -354,6 +358,7 @@ export class TypeNodeBuilder {
           required: required.has(name),
           type: this.build(propertySchema === undefined ? true : propertySchema, document, [...nameHint, name], depth + 1),
           doc: docOf(propertySchema),
+          deprecated: isDeprecated(propertySchema),
         });
       }
     }

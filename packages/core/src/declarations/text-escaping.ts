@@ -5,6 +5,16 @@ export function splitLines(text: string): string[] {
   return text.split(/\r\n|[\n\r\u0085\u2028\u2029]/);
 }
 
+/**
+ * Description text as lines without leading and trailing blank space. Only spaces, tabs and line
+ * breaks are trimmed: `String.prototype.trim` would also drop a vertical tab, form feed, BOM or
+ * no-break space at either end, characters that then never reach the (escaped) text.
+ */
+export function descriptionLines(text: string): string[] {
+  const trimmed = text.replace(/^[ \t\r\n\u0085\u2028\u2029]+|[ \t\r\n\u0085\u2028\u2029]+$/g, '');
+  return trimmed === '' ? [] : splitLines(trimmed).map((line) => line.replace(/[ \t]+$/, ''));
+}
+
 /** Doc lines with any line break left inside a line (a hint value, say) split out. */
 function flatLines(lines: readonly string[]): string[] {
   return lines.flatMap(splitLines);

@@ -18,6 +18,8 @@ export interface ToolModel {
   readonly output: TypeNode | undefined;
   /** Documentation of the output schema itself. */
   readonly outputDoc: DocLines;
+  /** Whether the input schema is marked `deprecated: true` (the tool is). */
+  readonly deprecated?: boolean;
   /** The input's named parameters in declaration order (see `toolParameters`), when it has them. */
   readonly parameters?: readonly SandboxToolParameterV1[] | undefined;
 }

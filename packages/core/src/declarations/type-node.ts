@@ -11,6 +11,8 @@ export interface PropertyNode {
   readonly required: boolean;
   readonly type: TypeNode;
   readonly doc: DocLines;
+  /** Whether the schema marks the property `deprecated: true`. */
+  readonly deprecated?: boolean;
 }
 
 /** A named type: a `$ref` target, printed once and referred to by name. */
@@ -21,6 +23,8 @@ export interface Definition {
   readonly nameHint: string;
   /** The definition's own documentation. */
   readonly doc: DocLines;
+  /** Whether the schema marks the definition `deprecated: true`. */
+  readonly deprecated?: boolean;
   /** The body, built lazily (definitions may refer to themselves). */
   body(): TypeNode;
 }
@@ -180,6 +184,7 @@ export function mergeObjects(objects: readonly ObjectNode[]): ObjectNode {
               required: existing.required || property.required,
               type: intersectionOf([existing.type, property.type]),
               doc: existing.doc.length > 0 ? existing.doc : property.doc,
+              deprecated: existing.deprecated === true || property.deprecated === true,
             },
       );
     }

@@ -2,11 +2,18 @@ import { jsdoc, typescriptString } from './text-escaping.js';
 import { isOptionalInput, toolNameLine } from './tool-model.js';
 import type { ToolModel } from './tool-model.js';
 import { TypeNameRegistry } from './type-names.js';
+import { unionOf } from './type-node.js';
 import type { Definition, ObjectNode, TypeNode } from './type-node.js';
 
 type Position = 'top' | 'array' | 'intersection';
 
 const bareKey = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+// Every object inherits these (lib `Object`): an optional property of another type would reject
+// `{}` itself, since TypeScript checks the inherited member against it.
+const inheritedMembers: ReadonlySet<string> = new Set([
+  'constructor', 'toString', 'toLocaleString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable',
+]);
 
 function propertyKey(name: string): string {
   return bareKey.test(name) ? name : typescriptString(name);
@@ -53,7 +60,7 @@ export function printTypescript(tools: readonly ToolModel[]): string {
     }
   };
 
-  const object = (node: ObjectNode, indent: string, position: Position): string => {
+  const object = (node: ObjectNode, indent: string): string => {
     const additional = node.additional;
     if (node.properties.length === 0) {
       if (additional === undefined || additional.kind === 'unknown') return 'Record<string, unknown>';
@@ -61,19 +68,32 @@ export function printTypescript(tools: readonly ToolModel[]): string {
       return `Record<string, ${type(additional, indent, 'top')}>`;
     }
     const inner = `${indent}  `;
-    const members = node.properties.map((property) => ({
-      doc: jsdoc(property.doc, inner),
-      text: `${propertyKey(property.name)}${property.required ? '' : '?'}: ${type(property.type, inner, 'top')}`,
-    }));
-    if (additional?.kind === 'unknown') members.push({ doc: '', text: '[key: string]: unknown' });
+    const members = node.properties.map((property) => {
+      let text = type(property.type, inner, 'top');
+      if (!property.required && inheritedMembers.has(property.name)) text = `${type(property.type, inner, 'intersection')} | Object[${typescriptString(property.name)}]`;
+      return {
+        doc: jsdoc(property.doc, inner, property.deprecated === true ? [['deprecated', []]] : []),
+        text: `${propertyKey(property.name)}${property.required ? '' : '?'}: ${text}`,
+      };
+    });
+    // Other keys: an index signature whose type admits every named property's type too (an
+    // intersection with `Record<string, T>` would demand that each property also be a `T`).
+    if (additional !== undefined && additional.kind !== 'never') {
+      let valueType = 'unknown';
+      if (additional.kind !== 'unknown') {
+        valueType = type(unionOf([additional, ...node.properties.map((property) => property.type)]), inner, 'top');
+        // An optional property's type includes `undefined` (and an inherited member's, see above).
+        for (const property of node.properties) {
+          if (!property.required && inheritedMembers.has(property.name)) valueType += ` | Object[${typescriptString(property.name)}]`;
+        }
+        if (node.properties.some((property) => !property.required)) valueType += ' | undefined';
+      }
+      members.push({ doc: '', text: `[key: string]: ${valueType}` });
+    }
     const multiline = members.some((member) => member.doc !== '' || member.text.includes('\n'));
-    const body = multiline
+    return multiline
       ? `{\n${members.map((member) => `${member.doc}${inner}${member.text};\n`).join('')}${indent}}`
       : `{ ${members.map((member) => member.text).join('; ')} }`;
-    if (additional === undefined || additional.kind === 'unknown' || additional.kind === 'never') return body;
-    // An index signature would have to admit every property's type; an intersection says it exactly.
-    const text = `${body} & Record<string, ${type(additional, indent, 'intersection')}>`;
-    return position === 'top' ? text : `(${text})`;
   };
 
   const type = (node: TypeNode, indent: string, position: Position): string => {
@@ -100,7 +120,7 @@ export function printTypescript(tools: readonly ToolModel[]): string {
         return `[${items.join(', ')}]`;
       }
       case 'object':
-        return object(node, indent, position);
+        return object(node, indent);
       case 'union': {
         const text = node.members.map((member) => type(member, indent, 'intersection')).join(' | ');
         return position === 'top' ? text : `(${text})`;
@@ -121,7 +141,7 @@ export function printTypescript(tools: readonly ToolModel[]): string {
       pending = [];
       for (const definition of batch) {
         const name = definitionNames.get(definition) ?? definition.nameHint;
-        text += `${jsdoc(definition.doc, '')}type ${name} = ${type(definition.body(), '', 'top')};\n`;
+        text += `${jsdoc(definition.doc, '', definition.deprecated === true ? [['deprecated', []]] : [])}type ${name} = ${type(definition.body(), '', 'top')};\n`;
       }
     }
     return text;
@@ -135,6 +155,7 @@ export function printTypescript(tools: readonly ToolModel[]): string {
     const tagged: [string, readonly string[]][] = [];
     if (tool.inputDoc.length > 0) tagged.push(['param', [`input ${tool.inputDoc[0] ?? ''}`, ...tool.inputDoc.slice(1)]]);
     if (tool.outputDoc.length > 0) tagged.push(['returns', tool.outputDoc]);
+    if (tool.deprecated === true) tagged.push(['deprecated', []]);
     output += flushDefinitions();
     output += jsdoc(nameLine === undefined ? tool.description : [nameLine, ...tool.description], '', tagged);
     output += `declare function ${tool.identifier}(input${isOptionalInput(tool.input) ? '?' : ''}: ${input}): Promise<${result}>;\n`;
