@@ -5,6 +5,8 @@ import { maxValueDepth, toolCallPreviewBytes } from './limits.js';
 import type { ResolvedLimitsV1 } from './spec/resolved-limits-v1.js';
 import type { SandboxToolCallV1, SandboxToolResultV1 } from './spec/sandbox-tool-call-v1.js';
 import type { ToolExecutionContext } from './tool.js';
+import { createToolCallBudget } from './tool-call-budget.js';
+import type { ToolCallBudget } from './tool-call-budget.js';
 import type { ToolCallRecord } from './trace.js';
 import type { Toolset, ToolsetEntry } from './toolset.js';
 
@@ -34,6 +36,12 @@ export interface DispatcherSettings {
   readonly onApproval?: (request: ApprovalRequest) => boolean | Promise<boolean>;
   /** Called after each call, successful or not, with its trace record. Errors it throws are ignored. */
   readonly onToolCall?: (record: ToolCallRecord) => void;
+  /**
+   * A budget shared with other dispatchers (`createToolCallBudget`): when set, it counts this
+   * dispatcher's calls and holds its running handlers, in place of `limits.maxToolCalls` and
+   * `limits.maxConcurrentToolCalls`. Default: a budget of its own, from those two limits.
+   */
+  readonly budget?: ToolCallBudget;
 }
 
 /** Routes guest tool calls to host handlers. */
@@ -42,7 +50,8 @@ export interface Dispatcher {
   readonly callTool: (call: SandboxToolCallV1) => Promise<SandboxToolResultV1>;
   /**
    * Trace of the calls so far, in the order they finished. Calls refused past `maxToolCalls` are
-   * recorded once (the first one), so a guest that keeps calling costs no memory here.
+   * recorded once (the first refusal of the budget), so a guest that keeps calling costs no memory
+   * here.
    */
   readonly records: readonly ToolCallRecord[];
   /** Ends the run: pending calls fail with `ABORTED`, later calls are refused. */
@@ -120,8 +129,9 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
   // Stops every handler still running when the run ends.
   const pendingCalls = new Set<() => void>();
   const startedAt = performance.now();
-  const waiting: (() => void)[] = [];
-  let active = 0;
+  const budget = settings.budget ?? createToolCallBudget({ maxToolCalls: limits.maxToolCalls, maxConcurrentToolCalls: limits.maxConcurrentToolCalls });
+  // Wakes this dispatcher's calls that wait for a place in the (possibly shared) budget when it closes.
+  const waiting = new Set<() => void>();
   let callCount = 0;
   let closed = false;
 
@@ -133,25 +143,29 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
     closed = true;
     settings.abortSignal?.removeEventListener('abort', onAbort);
     for (const stop of [...pendingCalls]) stop();
-    for (const wake of waiting.splice(0)) wake();
+    for (const wake of [...waiting]) wake();
   }
 
-  function acquireSlot(): Promise<void> | undefined {
-    if (active < limits.maxConcurrentToolCalls) {
-      active++;
-      return undefined;
-    }
+  // Resolves `true` with a place held, or `false` when the dispatcher closed first (a place handed
+  // over later goes straight back to the budget).
+  function acquireSlot(): true | Promise<boolean> {
+    const slot = budget.acquireSlot();
+    if (slot === true) return true;
     return new Promise((resolve) => {
-      waiting.push(() => {
-        active++;
-        resolve();
+      const wake = (): void => {
+        waiting.delete(wake);
+        resolve(false);
+      };
+      waiting.add(wake);
+      void slot.then(() => {
+        if (waiting.delete(wake)) resolve(true);
+        else budget.releaseSlot();
       });
     });
   }
 
-  function releaseSlot(): void {
-    active--;
-    if (waiting.length > 0 && active < limits.maxConcurrentToolCalls) waiting.shift()?.();
+  function limitMessage(): string {
+    return `Tool call limit reached: a run may make at most ${budget.maxToolCalls} calls (limits.maxToolCalls).`;
   }
 
   // Runs one handler under the per-call timeout. Kept allocation-light: it is on the path of every
@@ -208,11 +222,10 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
     call: SandboxToolCallV1,
     record: CallRecordDraft,
     toolCallId: string,
+    callNumber: number,
   ): Promise<{ output: unknown; outputJson: string | undefined }> {
     if (closed) throw new CallFailure('ABORTED', 'The run has ended; no more tool calls are accepted.');
-    if (callCount > limits.maxToolCalls) {
-      throw new CallFailure('TOOL_CALL_LIMIT', `Tool call limit reached: a run may make at most ${limits.maxToolCalls} calls (limits.maxToolCalls).`);
-    }
+    if (callNumber > budget.maxToolCalls) throw new CallFailure('TOOL_CALL_LIMIT', limitMessage());
     if (entry === undefined) {
       throw new CallFailure('UNKNOWN_TOOL', `Unknown tool "${record.name}". Available tools: ${listNames(tools)}.`);
     }
@@ -252,13 +265,13 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
     }
 
     const slot = acquireSlot();
-    if (slot !== undefined) await slot;
+    if (slot !== true && !(await slot)) throw new CallFailure('ABORTED', 'The run ended before the call started.');
     let result: unknown;
     try {
       if (closed) throw new CallFailure('ABORTED', 'The run ended before the call started.');
       result = await runHandler(entry, parsed.data, toolCallId);
     } finally {
-      releaseSlot();
+      budget.releaseSlot();
     }
 
     const checked = entry.tool.parseOutput(result);
@@ -280,11 +293,10 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
     const startedAtEpoch = Date.now();
     callCount++;
     const toolCallId = `call_${callCount}`;
+    const callNumber = budget.countCall();
     // Past the limit (and its one recorded refusal) a call is refused without a trace record: a
     // guest looping on refused calls must not grow the host's memory.
-    if (callCount > limits.maxToolCalls + 1) {
-      return { type: 'error', code: 'TOOL_CALL_LIMIT', message: `Tool call limit reached: a run may make at most ${limits.maxToolCalls} calls (limits.maxToolCalls).` };
-    }
+    if (callNumber > budget.maxToolCalls + 1) return { type: 'error', code: 'TOOL_CALL_LIMIT', message: limitMessage() };
     const record = new CallRecordDraft();
     let entry: ToolsetEntry | undefined;
     let result: SandboxToolResultV1;
@@ -307,7 +319,7 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
         record.name = entry?.name ?? name.slice(0, 200);
       }
       if (typeof name !== 'string') throw new CallFailure('UNKNOWN_TOOL', `A tool call without a tool name. Available tools: ${listNames(tools)}.`);
-      const { output, outputJson } = await dispatch(entry, call, record, toolCallId);
+      const { output, outputJson } = await dispatch(entry, call, record, toolCallId, callNumber);
       result = { type: 'success', outputJson };
       const shown = preview(output, outputJson);
       traced = { ...base(), output: shown.value, ...(shown.truncated ? { outputTruncated: true as const } : {}) };

@@ -37,6 +37,8 @@ export type { RunCodeOptions } from './run-code.js';
 export type { RunFailure, RunResult, RunResultBase, RunSuccess } from './run-result.js';
 export { createDispatcher } from './dispatcher.js';
 export type { ApprovalRequest, Dispatcher, DispatcherSettings } from './dispatcher.js';
+export { createToolCallBudget } from './tool-call-budget.js';
+export type { ToolCallBudget, ToolCallBudgetSettings } from './tool-call-budget.js';
 export type { ToolCallRecord } from './trace.js';
 export { generateDeclarations } from './declarations/generate-declarations.js';
 export type { GenerateDeclarationsOptions } from './declarations/generate-declarations.js';

@@ -11,6 +11,7 @@ import type { SandboxExecuteResultV1 } from './spec/sandbox-execute-result-v1.js
 import type { SandboxLanguage } from './spec/sandbox-language.js';
 import type { SandboxV1 } from './spec/sandbox-v1.js';
 import type { AnyTool, JsonSchemaToolDefinition } from './tool.js';
+import type { ToolCallBudget } from './tool-call-budget.js';
 import { toToolset } from './toolset.js';
 import type { Toolset } from './toolset.js';
 import type { ToolCallRecord } from './trace.js';
@@ -44,6 +45,13 @@ export interface RunCodeOptions {
    * some of the default lists. Refused code ends the run with `VALIDATION_ERROR` and never starts.
    */
   validation?: ValidationPolicy | boolean;
+  /**
+   * Tool-call limits shared with other runs (`createToolCallBudget`), e.g. every code run and
+   * direct call of one agent run. When set, it replaces `limits.maxToolCalls` and
+   * `limits.maxConcurrentToolCalls` on the host (an adapter may still refuse calls past the run's
+   * own `limits.maxToolCalls`). Default: a budget of this run alone.
+   */
+  budget?: ToolCallBudget;
 }
 
 // How long past its timeout an adapter may take to report before runCode gives up on it.
@@ -114,6 +122,7 @@ export async function runCode(options: RunCodeOptions): Promise<RunResult> {
     abortSignal: controller.signal,
     ...(options.onApproval === undefined ? {} : { onApproval: options.onApproval }),
     ...(options.onToolCall === undefined ? {} : { onToolCall: options.onToolCall }),
+    ...(options.budget === undefined ? {} : { budget: options.budget }),
   });
 
   const start = performance.now();
