@@ -87,7 +87,7 @@ export type AgentEvent =
   | {
       /** The run ended. */
       readonly type: 'finish';
-      readonly status: 'completed' | 'max_turns';
+      readonly status: 'completed' | 'max_turns' | 'max_nested_call_batches';
       readonly text: string;
       readonly metrics: AgentMetrics;
     };

@@ -15,8 +15,12 @@ export interface AgentToolCall extends ToolCallRecord {
 
 /** What `runAgent` returns. */
 export interface AgentResult {
-  /** `completed`: the model ended its turn; `max_turns`: `maxTurns` round trips were used up first. */
-  readonly status: 'completed' | 'max_turns';
+  /**
+   * `completed`: the model ended its turn; `max_turns`: `maxTurns` model turns were used up first;
+   * `max_nested_call_batches`: hosted code asked for more batches of nested calls than
+   * `maxNestedCallBatches` (the last batch is not answered).
+   */
+  readonly status: 'completed' | 'max_turns' | 'max_nested_call_batches';
   /** The text of the last model response (its text blocks joined). */
   readonly text: string;
   /** `stop_reason` of the last model response. */

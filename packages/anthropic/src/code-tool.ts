@@ -8,6 +8,7 @@ import type {
   RunResult,
   SandboxLanguage,
   SandboxV1,
+  ToolCallBudget,
   ToolCallRecord,
   Toolset,
 } from '@codecall/core';
@@ -65,6 +66,8 @@ export interface CodeToolRunOptions {
   readonly onToolCall?: (record: ToolCallRecord) => void;
   /** Id of the run, e.g. the model's `tool_use` id. */
   readonly executionId?: string;
+  /** Tool-call limits shared with other runs (see `RunCodeOptions.budget`); `runAgent` passes the agent run's. */
+  readonly budget?: ToolCallBudget;
 }
 
 /** The outcome of one code tool call. */
@@ -171,6 +174,7 @@ export function createCodeTool(settings: CodeToolSettings): CodeTool {
       ...(options.onApproval === undefined ? {} : { onApproval: options.onApproval }),
       ...(options.onToolCall === undefined ? {} : { onToolCall: options.onToolCall }),
       ...(options.executionId === undefined ? {} : { executionId: options.executionId }),
+      ...(options.budget === undefined ? {} : { budget: options.budget }),
     });
     return { result, content: formatRunResult(result, { maxBytes: maxResultBytes }), isError: result.type === 'error' };
   }

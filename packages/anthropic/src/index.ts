@@ -1,4 +1,4 @@
-export { runAgent } from './run-agent.js';
+export { defaultMaxNestedCallBatches, runAgent } from './run-agent.js';
 export type { AgentCodeToolOptions, AgentMode, RunAgentOptions } from './run-agent.js';
 export type { AgentEvent } from './agent-event.js';
 export type { AgentMetrics, AgentToolCallCounts } from './agent-metrics.js';

@@ -12,7 +12,7 @@ import type {
   ToolUseBlock,
   Usage,
 } from '@anthropic-ai/sdk/resources/messages';
-import { createDispatcher, createToolset, resolveLimits, toToolset } from '@codecall/core';
+import { createDispatcher, createToolCallBudget, createToolset, resolveLimits, toToolset } from '@codecall/core';
 import type { AnyTool, ApprovalRequest, JsonSchemaToolDefinition, Limits, SandboxLanguage, SandboxV1, ToolCallRecord, Toolset } from '@codecall/core';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import type { AgentEvent } from './agent-event.js';
@@ -70,6 +70,14 @@ export interface RunAgentOptions {
    * hosted code (native mode) are round trips but not turns. Default 20.
    */
   readonly maxTurns?: number;
+  /**
+   * Most batches of nested calls from hosted code (native mode) that the run answers before it
+   * stops with status `max_nested_call_batches`: each response that carries nested calls (a
+   * `tool_use` with a server `caller`) is one batch, however many calls it holds. These responses
+   * do not count against `maxTurns`, so this caps a hosted loop of sequential calls, one round
+   * trip each. Counted over the whole run. Default 100.
+   */
+  readonly maxNestedCallBatches?: number;
   /** `max_tokens` of each request. Default 4,096. */
   readonly maxTokens?: number;
   /** Stream each response (SSE) and report text deltas. Default `false`. */
@@ -85,7 +93,10 @@ export interface RunAgentOptions {
   readonly codeTool?: AgentCodeToolOptions;
   /**
    * Limits of code runs (`runCode`) and of each direct or native-nested call (`toolTimeoutMs`,
-   * `maxValueBytes`).
+   * `maxValueBytes`). `maxToolCalls` and `maxConcurrentToolCalls` hold for the whole agent run:
+   * direct calls, the calls of every code run and hosted code's nested calls share one budget
+   * (`createToolCallBudget`). A call past `maxToolCalls` is not run; the model (or its code) gets
+   * a `TOOL_CALL_LIMIT` tool error it can act on.
    */
   readonly limits?: Limits;
   /** Cap of each direct tool result for the model, in UTF-8 bytes. Default 16,000. */
@@ -101,6 +112,9 @@ export interface RunAgentOptions {
 }
 
 const simulatedTimeHeader = 'codecall-simulated-ms';
+
+/** Default of `RunAgentOptions.maxNestedCallBatches`. */
+export const defaultMaxNestedCallBatches = 100;
 
 interface MutableMetrics {
   modelRoundTrips: number;
@@ -178,6 +192,10 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
   if (!modes.includes(mode)) throw new AgentError(`Unknown mode ${JSON.stringify(mode)}; use one of ${modes.join(', ')}.`, { code: 'INVALID_OPTIONS' });
   const maxTurns = options.maxTurns ?? 20;
   if (!Number.isSafeInteger(maxTurns) || maxTurns < 1) throw new AgentError(`maxTurns must be a positive integer, got ${String(maxTurns)}.`, { code: 'INVALID_OPTIONS' });
+  const maxNestedCallBatches = options.maxNestedCallBatches ?? defaultMaxNestedCallBatches;
+  if (!Number.isSafeInteger(maxNestedCallBatches) || maxNestedCallBatches < 1) {
+    throw new AgentError(`maxNestedCallBatches must be a positive integer, got ${String(maxNestedCallBatches)}.`, { code: 'INVALID_OPTIONS' });
+  }
   const tools = toToolset(options.tools);
   const usesCodeTool = mode === 'programmatic' || mode === 'hybrid';
   if (usesCodeTool && options.sandbox === undefined) {
@@ -188,6 +206,8 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
   const codeExecutionType = options.codeExecutionType ?? defaultCodeExecutionToolType;
   const runId = randomUUID();
   const limits = resolveLimits(options.limits);
+  // One budget for every call of the run, whoever makes it.
+  const budget = createToolCallBudget({ maxToolCalls: limits.maxToolCalls, maxConcurrentToolCalls: limits.maxConcurrentToolCalls });
   const callerOverrides = options.callers === undefined ? {} : { callers: options.callers };
 
   const emit = (event: AgentEvent): void => {
@@ -287,14 +307,17 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
   if (options.abortSignal?.aborted) runController.abort(options.abortSignal.reason);
   else options.abortSignal?.addEventListener('abort', forwardAbort, { once: true });
 
-  // Direct and native-nested calls go through core's dispatcher, one per call: the same
-  // validation, approval, timeouts and error codes as calls from a local code run.
-  async function dispatch(name: string, input: unknown): Promise<{ record: ToolCallRecord; outputJson: string | undefined } | undefined> {
+  // Direct and native-nested calls go through core's dispatcher, one per call and all on the run's
+  // budget: the same validation, approval, limits, timeouts and error codes as calls from a local
+  // code run.
+  async function dispatch(name: string, input: unknown): Promise<{ record: ToolCallRecord; outputJson: string | undefined }> {
     let record: ToolCallRecord | undefined;
     let outputJson: string | undefined;
+    const startedAt = Date.now();
     const dispatcher = createDispatcher({
       tools,
       limits,
+      budget,
       executionId: runId,
       abortSignal: runController.signal,
       onApproval,
@@ -305,10 +328,20 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
     try {
       const answer = await dispatcher.callTool({ name, inputJson: JSON.stringify(input ?? {}) });
       if (answer.type === 'success') outputJson = answer.outputJson;
+      // Refusals past the budget's first are not traced by the dispatcher; the model still gets an answer.
+      record ??= {
+        id: 'call_1',
+        name,
+        input,
+        ...(answer.type === 'error' ? { error: { code: answer.code, message: answer.message } } : {}),
+        startedAt,
+        offsetMs: 0,
+        durationMs: 0,
+      };
     } finally {
       dispatcher.close();
     }
-    return record === undefined ? undefined : { record, outputJson };
+    return { record, outputJson };
   }
 
   async function callHostTool(block: ToolUseBlock, caller: 'direct' | 'native'): Promise<ToolResultBlockParam> {
@@ -344,6 +377,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
     const run = await tool.run(block.input, {
       executionId: block.id,
       abortSignal: runController.signal,
+      budget,
       onApproval,
       onToolCall: (record) => {
         const call = recordCall(record, 'code', block.id);
@@ -394,6 +428,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
   let container: string | undefined;
   // Counted against maxTurns: responses with model-generated content, not hosted-code continuations.
   let modelTurns = 0;
+  let nestedCallBatches = 0;
   let last: Message | undefined;
   let status: AgentResult['status'] = 'max_turns';
   try {
@@ -441,6 +476,13 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
       if (message.stop_reason !== 'tool_use' || uses.length === 0) {
         status = 'completed';
         break;
+      }
+      if (uses.some((block) => block.caller !== undefined && block.caller.type !== 'direct')) {
+        if (nestedCallBatches >= maxNestedCallBatches) {
+          status = 'max_nested_call_batches';
+          break;
+        }
+        nestedCallBatches++;
       }
       const answer = (block: ToolUseBlock): Promise<ToolResultBlockParam> => {
         if (block.caller !== undefined && block.caller.type !== 'direct') return callHostTool(block, 'native');

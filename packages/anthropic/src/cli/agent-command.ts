@@ -271,7 +271,7 @@ export async function runAgentCommand(argv: readonly string[], io: CommandIo): P
     if (json) {
       io.stdout(JSON.stringify({ status: result.status, text: result.text, stopReason: result.stopReason, metrics: result.metrics, toolCalls: result.toolCalls, events }, null, 2));
     } else {
-      io.stdout(`${result.status === 'max_turns' ? `Stopped after ${maxTurns} turns (--max-turns).\n` : ''}${result.text}\n\n${metricsTable(result.metrics)}`);
+      io.stdout(`${result.status === 'max_turns' ? `Stopped after ${maxTurns} turns (--max-turns).\n` : result.status === 'max_nested_call_batches' ? 'Stopped: hosted code asked for more batches of nested calls than maxNestedCallBatches allows.\n' : ''}${result.text}\n\n${metricsTable(result.metrics)}`);
     }
     return result.status === 'completed' ? 0 : 3;
   } catch (error) {
