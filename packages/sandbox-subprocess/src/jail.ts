@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -64,6 +64,29 @@ export function readableBy(target: string, identity: HostIdentity | undefined): 
   }
 }
 
+/**
+ * A directory only this user can write (so nobody can swap what is in it) and everyone can read,
+ * made once: `<base>/codecall-jail-<uid>`, or a fresh one when that path is not ours.
+ */
+function privateJailDirectory(base: string): string {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  let directory = path.join(base, `codecall-jail-${uid}`);
+  try {
+    mkdirSync(directory, { mode: 0o755 });
+  } catch {
+    // Exists already, or cannot be made: checked below.
+  }
+  try {
+    const stat = lstatSync(directory);
+    if (!stat.isDirectory() || stat.uid !== uid || (stat.mode & 0o022) !== 0) throw new Error('not ours');
+    chmodSync(directory, 0o755);
+  } catch {
+    directory = mkdtempSync(path.join(base, 'codecall-jail-'));
+    chmodSync(directory, 0o755);
+  }
+  return directory;
+}
+
 let filterPath: string | undefined;
 
 /**
@@ -74,20 +97,7 @@ function seccompFilterPath(): string {
   if (filterPath !== undefined) return filterPath;
   const filter = seccompFilter();
   const name = `seccomp-${createHash('sha256').update(filter).digest('hex').slice(0, 16)}.bpf`;
-  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
-  let directory = path.join(tmpdir(), `codecall-jail-${uid}`);
-  try {
-    mkdirSync(directory, { mode: 0o755 });
-  } catch {
-    // Exists already, or cannot be made: checked below.
-  }
-  try {
-    const stat = lstatSync(directory);
-    if (!stat.isDirectory() || stat.uid !== uid || (stat.mode & 0o022) !== 0) throw new Error('not ours');
-  } catch {
-    directory = mkdtempSync(path.join(tmpdir(), 'codecall-jail-'));
-  }
-  const file = path.join(directory, name);
+  const file = path.join(privateJailDirectory(tmpdir()), name);
   let current: Buffer | undefined;
   try {
     current = readFileSync(file);
@@ -101,6 +111,59 @@ function seccompFilterPath(): string {
   }
   filterPath = file;
   return file;
+}
+
+// Copies the jail mounts when the originals are out of the jail user's reach (a checkout under
+// /root, mode 0700). Not under /tmp: the jail's /tmp is the run's private directory, and a mount
+// point below it would appear there.
+const copyBase = existsSync('/var/tmp') ? '/var/tmp' : tmpdir();
+
+/** Copies `files` (name → source) into `<private dir>/<prefix>-<content hash>/<name>` once, world-readable; returns that directory. */
+function readableCopies(prefix: string, files: Readonly<Record<string, string>>, mode: number): string {
+  const hash = createHash('sha256');
+  for (const [name, source] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
+    const stat = statSync(source);
+    // Path, size and modification time identify a binary without reading 100 MB on every start.
+    hash.update(`${name}\0${realpathSync(source)}\0${stat.size}\0${stat.mtimeMs}\0`);
+  }
+  const directory = path.join(privateJailDirectory(copyBase), `${prefix}-${hash.digest('hex').slice(0, 16)}`);
+  if (existsSync(path.join(directory, '.complete'))) return directory;
+  const temporary = mkdtempSync(`${directory}.tmp-`);
+  for (const [name, source] of Object.entries(files)) {
+    const target = path.join(temporary, name);
+    mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
+    copyFileSync(source, target);
+    chmodSync(target, mode);
+  }
+  writeFileSync(path.join(temporary, '.complete'), '', { mode: 0o444 });
+  chmodSync(temporary, 0o755);
+  try {
+    renameSync(temporary, directory);
+  } catch {
+    // Another process made it first: keep theirs.
+    rmSync(temporary, { recursive: true, force: true });
+  }
+  return directory;
+}
+
+/** The runner programs as a jail running as `identity` sees them. */
+export interface JailRunnerFiles {
+  /** Directory mounted read-only into the jail. */
+  readonly directory: string;
+  /** The node runner. */
+  readonly node: string;
+  /** The python runner. */
+  readonly python: string;
+}
+
+/**
+ * The runner programs for a jail that runs as `identity`: the package's own when that user can
+ * read them, else world-readable copies in a directory only this user can write.
+ */
+export function jailRunnerFiles(identity: HostIdentity | undefined, installed: JailRunnerFiles): JailRunnerFiles {
+  if (identity === undefined || readableBy(installed.directory, identity)) return installed;
+  const directory = readableCopies('runner', { [path.basename(installed.node)]: installed.node, [path.basename(installed.python)]: installed.python }, 0o644);
+  return { directory, node: path.join(directory, path.basename(installed.node)), python: path.join(directory, path.basename(installed.python)) };
 }
 
 function bubblewrapVersion(bwrapPath: string): [number, number] {
@@ -281,14 +344,16 @@ export async function interpreterForJail(
   resolved: ResolvedInterpreter,
   configured: string | undefined,
   identity: HostIdentity | undefined,
-  runnerDirectory: string,
 ): Promise<ResolvedInterpreter> {
   if (identity === undefined) return resolved;
-  if (!readableBy(runnerDirectory, identity)) {
-    throw new SandboxStartError(`The runner programs in ${runnerDirectory} are not readable by uid ${identity.uid}, the unprivileged user the jail runs as; install the package where that user can read it, or set settings.jail.hostUid.`);
-  }
   const usable = (interpreter: ResolvedInterpreter): boolean => readableBy(interpreter.path, identity) && interpreter.mountPaths.every((entry) => readableBy(entry, identity));
   if (usable(resolved)) return resolved;
+  if (configured === undefined && runtime === 'node') {
+    // Node is one self-contained binary: a world-readable copy keeps the host's own version (a
+    // system Node may be too old for type stripping).
+    const prefix = readableCopies('node', { 'bin/node': resolved.path }, 0o755);
+    return { path: path.join(prefix, 'bin', 'node'), mountPaths: [prefix] };
+  }
   if (configured === undefined) {
     for (const candidate of jailFallbacks[runtime]) {
       if (findExecutable(candidate) === undefined) continue;

@@ -11,8 +11,8 @@ import type {
   SandboxV1,
 } from '@codecall/core';
 import { findExecutable, resolveNode, resolvePython } from './interpreters.js';
-import { interpreterForJail, jailArgv, jailShellRedirect, plainRunnerPrefix, resolveLauncher } from './jail.js';
-import type { JailEnvironment } from './jail.js';
+import { interpreterForJail, jailArgv, jailRunnerFiles, jailShellRedirect, plainRunnerPrefix, resolveLauncher } from './jail.js';
+import type { JailEnvironment, JailRunnerFiles } from './jail.js';
 import type { ResolvedInterpreter } from './interpreters.js';
 import type { SubprocessJailSettings, SubprocessLaunchSpec, SubprocessLauncher } from './launcher.js';
 import { ResourceCgroup } from './resource-cgroup.js';
@@ -108,6 +108,7 @@ export class SubprocessSandbox implements SandboxV1 {
   readonly #activeRuns = new Set<() => void>();
   readonly #launcher: SubprocessLauncher;
   readonly #jail: JailEnvironment | undefined;
+  #runnerFiles: JailRunnerFiles | undefined;
   readonly #jailSettings: SubprocessJailSettings;
   #disposed = false;
 
@@ -227,7 +228,7 @@ export class SubprocessSandbox implements SandboxV1 {
     if (known !== undefined) return known;
     const configured = runtime === 'node' ? this.#settings.nodePath : this.#settings.pythonPath;
     let resolved = runtime === 'node' ? await resolveNode(configured) : await resolvePython(configured);
-    if (this.#jail !== undefined) resolved = await interpreterForJail(runtime, resolved, configured, this.#jail.identity, runnerDirectory);
+    if (this.#jail !== undefined) resolved = await interpreterForJail(runtime, resolved, configured, this.#jail.identity);
     this.#interpreters.set(runtime, resolved);
     return resolved;
   }
@@ -245,6 +246,9 @@ export class SubprocessSandbox implements SandboxV1 {
     if (this.#jail?.identity !== undefined) chownSync(workDirectory, this.#jail.identity.uid, this.#jail.identity.gid);
     const custom = typeof launcher === 'object' || typeof launcher === 'function';
     const interpreterPath = custom ? (runtime === 'node' ? (this.#settings.nodePath ?? interpreter.path) : (this.#settings.pythonPath ?? interpreter.path)) : interpreter.path;
+    // A jail user that cannot read the installed runner programs (a checkout under /root) gets copies.
+    this.#runnerFiles ??= jailRunnerFiles(this.#jail?.identity, { directory: runnerDirectory, node: nodeRunnerPath, python: pythonRunnerPath });
+    const runnerFiles = this.#runnerFiles;
     const interpreterArgs = runtime === 'node'
       ? [`--max-old-space-size=${Math.max(8, Math.floor(memoryLimitBytes / mebibyte))}`, '--disable-warning=ExperimentalWarning', '--no-deprecation']
       : ['-I', '-B', '-X', 'frozen_modules=on'];
@@ -252,9 +256,9 @@ export class SubprocessSandbox implements SandboxV1 {
       runtime,
       interpreterPath,
       interpreterArgs,
-      runnerPath: runtime === 'node' ? nodeRunnerPath : pythonRunnerPath,
+      runnerPath: runtime === 'node' ? runnerFiles.node : runnerFiles.python,
       runnerArgs: [...(runtime === 'node' ? ['--language', language] : []), ...(launcher === 'plain' || launcher === 'jail' ? ['--protocol-fds', '3,4'] : [])],
-      runnerDirectory,
+      runnerDirectory: runnerFiles.directory,
       workDirectory,
       interpreterMountPaths: interpreter.mountPaths,
     };

@@ -6,9 +6,9 @@ import { SandboxConfigurationError, defineTool, runCode } from '@codecall/core';
 import { z } from 'zod';
 import type { RunResult, SandboxLanguage } from '@codecall/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createSubprocessSandbox, runnerDirectory } from '../src/index.js';
+import { createSubprocessSandbox, nodeRunnerPath, pythonRunnerPath, runnerDirectory } from '../src/index.js';
 import type { SubprocessSandbox } from '../src/index.js';
-import { jailArgv, jailShellRedirect, plainRunnerPrefix, probeJail } from '../src/jail.js';
+import { jailArgv, jailHostIdentity, jailRunnerFiles, jailShellRedirect, plainRunnerPrefix, probeJail } from '../src/jail.js';
 import { hostProcessesWith, sleep } from './helpers.js';
 
 // Attacks on the jail itself, with real bubblewrap and real runners (code validation off: the jail
@@ -165,7 +165,8 @@ describe.each(['javascript', 'python'] as const)('jailed %s', (language) => {
     // The interpreter's own prefix is allowed, as long as it is its installation and not a broad tree.
     expect(value.prefix.split('/').filter(Boolean).length).toBeGreaterThanOrEqual(1);
     expect(['/', '/root', '/home', '/work', process.cwd()]).not.toContain(value.prefix);
-    const allowed = new Set([...systemMounts, path.resolve(runnerDirectory), value.prefix, realpathSync(value.prefix)]);
+    const runnerFiles = jailRunnerFiles(probeJail().ok ? jailHostIdentity() : undefined, { directory: runnerDirectory, node: nodeRunnerPath, python: pythonRunnerPath });
+    const allowed = new Set([...systemMounts, path.resolve(runnerDirectory), path.resolve(runnerFiles.directory), value.prefix, realpathSync(value.prefix)]);
     const unexpected = value.mounts.filter((mount) => !allowed.has(mount) && !mount.startsWith('/usr/'));
     expect(unexpected).toEqual([]);
   });
