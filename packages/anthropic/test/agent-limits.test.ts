@@ -1,5 +1,5 @@
-import { createToolset, defineTool } from '@codecall/core';
-import type { SandboxV1 } from '@codecall/core';
+import { createToolset, defineTool, recordToolResults, replayToolResults } from '@codecall/core';
+import type { SandboxV1, ToolCassette } from '@codecall/core';
 import { createIsolatedVmSandbox } from '@codecall/sandbox-isolated-vm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -138,5 +138,24 @@ console.log('looped');`;
     for (const value of [0, -1, 1.5]) {
       await expect(runAgent({ client: simulator.createClient(), model, tools, mode: 'native' satisfies AgentMode, prompt: 'x', maxNestedCallBatches: value })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
     }
+  });
+});
+
+describe('record and replay of tool results', () => {
+  it('a programmatic run replayed from its JSON cassette gives the same answer and makes no host calls', async () => {
+    const code = `const results = await Promise.all(["a", "b", "c"].map((id) => get_item({ id })));
+console.log(results.join(';'));`;
+    simulator.setPolicy(scriptedPolicy([[{ type: 'code', code }], (request) => `saw ${request.lastToolResults[0]!.content}`]));
+    const recording = recordToolResults(tools);
+    const recorded = await runAgent({ client: simulator.createClient(), model, tools: recording.tools, mode: 'programmatic', sandbox, prompt: 'items' });
+    expect(recorded.text).toBe('saw Output:\nitem a;item b;item c');
+    expect(host.calls).toBe(3);
+
+    const cassette = JSON.parse(JSON.stringify(recording.cassette)) as ToolCassette;
+    simulator.reset();
+    const replayed = await runAgent({ client: simulator.createClient(), model, tools: replayToolResults(cassette), mode: 'programmatic', sandbox, prompt: 'items' });
+    expect(replayed.text).toBe(recorded.text);
+    expect(replayed.toolCalls.map((call) => call.output)).toEqual(recorded.toolCalls.map((call) => call.output));
+    expect(host.calls).toBe(3);
   });
 });

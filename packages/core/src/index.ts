@@ -39,6 +39,8 @@ export { createDispatcher } from './dispatcher.js';
 export type { ApprovalRequest, Dispatcher, DispatcherSettings } from './dispatcher.js';
 export { createToolCallBudget } from './tool-call-budget.js';
 export type { ToolCallBudget, ToolCallBudgetSettings } from './tool-call-budget.js';
+export { recordToolResults, replayToolResults } from './tool-recording.js';
+export type { ReplayToolResultsOptions, ToolCassette, ToolCassetteCall, ToolCassetteTool, ToolRecording } from './tool-recording.js';
 export type { ToolCallRecord } from './trace.js';
 export { generateDeclarations } from './declarations/generate-declarations.js';
 export type { GenerateDeclarationsOptions } from './declarations/generate-declarations.js';
