@@ -1,7 +1,8 @@
 // Runs the kind of program a model writes in code mode against a small toolset, inside an
 // isolated-vm sandbox, and prints the result and its tool-call trace.
 //
-//   node --no-node-snapshot src/main.ts          print the run
+//   ./dev quickstart                             (from the repository root) build and print the run
+//   node --no-node-snapshot src/main.ts          print the run (Node >= 22.18: runs .ts directly)
 //   node --no-node-snapshot src/main.ts --check  also exit non-zero unless the answer is right
 import { generateDeclarations, runCode } from '@codecall/core';
 import { createIsolatedVmSandbox } from '@codecall/sandbox-isolated-vm';
