@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import process from 'node:process';
 
 const output = execFileSync('pnpm', ['pack', '--dry-run', '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 const report = JSON.parse(output.slice(output.indexOf('{')));
@@ -46,7 +47,7 @@ for (const [subpath, conditions] of Object.entries(manifest.exports ?? {})) {
 }
 
 if (problems.length > 0) {
-  console.error(`${report.name}: ${problems.length} problem(s) with the packed files:\n${problems.slice(0, 20).join('\n')}`);
+  process.stderr.write(`${report.name}: ${problems.length} problem(s) with the packed files:\n${problems.slice(0, 20).join('\n')}\n`);
   process.exit(1);
 }
-console.log(`${report.name}: every source map reference of ${packed.size} packed files resolves; every export loads with require().`);
+process.stdout.write(`${report.name}: every source map reference of ${packed.size} packed files resolves; every export loads with require().\n`);

@@ -3,6 +3,7 @@
 // `tsc` in a package's `build`; deleting only what has no source keeps `dist` usable throughout.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import process from 'node:process';
 
 const outputPattern = /^(.*?)(?:\.d\.ts|\.js)(?:\.map)?$/;
 
@@ -20,7 +21,7 @@ function prune(directory) {
     const source = path.join('src', match[1]);
     if (!['.ts', '.mts', '.tsx'].some((extension) => existsSync(source + extension))) {
       rmSync(file);
-      console.log(`prune-dist: removed ${file} (no ${source}.ts)`);
+      process.stdout.write(`prune-dist: removed ${file} (no ${source}.ts)\n`);
     }
   }
 }
