@@ -27,7 +27,8 @@ console.log('Declarations the model reads:\n');
 console.log(generateDeclarations(tools, { language: 'typescript' }));
 console.log('\nModel-written code:\n' + code);
 
-const result = await runCode({ sandbox, tools, code, limits: { timeoutMs: 5_000 } });
+// The run needs well under a second; the limit is generous so that `--check` holds on a busy machine.
+const result = await runCode({ sandbox, tools, code, limits: { timeoutMs: 30_000 } });
 
 console.log('Tool calls:');
 for (const call of result.toolCalls) {
