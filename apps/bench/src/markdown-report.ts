@@ -156,17 +156,24 @@ function verdictLines(report: BenchReport, preset: string): string[] {
   return lines;
 }
 
+/** The measured cells of one scenario's headline row: each mode, programmatic on `sandbox`. */
+export function headlineCells(
+  report: BenchReport,
+  scenarioId: string,
+  preset: string,
+  sandbox: string | undefined,
+): { parallel: MatrixCell | undefined; programmatic: MatrixCell | undefined; native: MatrixCell | undefined; sequential: MatrixCell | undefined } {
+  const cells = report.cells.filter((cell) => cell.scenario === scenarioId && cell.preset === preset && cell.status === 'measured');
+  const pick = (mode: string, wanted?: string): MatrixCell | undefined => cells.find((cell) => cell.mode === mode && (wanted === undefined || cell.sandbox === wanted));
+  return { parallel: pick('parallel'), programmatic: sandbox === undefined ? undefined : pick('programmatic', sandbox), native: pick('native'), sequential: pick('sequential') };
+}
+
 function headlineTable(report: BenchReport, preset: string): string[] {
   const labels = reportLabels(report);
   const sandbox = referenceSandbox(report);
   const rows: string[][] = [];
   for (const scenario of report.scenarios) {
-    const cells = report.cells.filter((cell) => cell.scenario === scenario.id && cell.preset === preset && cell.status === 'measured');
-    const pick = (mode: string, wanted?: string): MatrixCell | undefined => cells.find((cell) => cell.mode === mode && (wanted === undefined || cell.sandbox === wanted));
-    const parallel = pick('parallel');
-    const programmatic = sandbox === undefined ? undefined : pick('programmatic', sandbox);
-    const native = pick('native');
-    const sequential = pick('sequential');
+    const { parallel, programmatic, native, sequential } = headlineCells(report, scenario.id, preset, sandbox);
     const cost = (cell: MatrixCell | undefined): string => {
       if (cell === undefined) return '–';
       const sandboxCost = median(cell, 'sandboxCostUsd');

@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchReport } from './bench-report.ts';
-import { breakEvenAnswer, formatRatio, formatSeconds, formatUsd, referenceSandbox, reportLabels, summaryPreset } from './markdown-report.ts';
+import { breakEvenAnswer, formatRatio, headlineCells, formatSeconds, formatUsd, referenceSandbox, reportLabels, summaryPreset } from './markdown-report.ts';
 import type { MatrixCell, MetricName } from './run-matrix.ts';
 
 /** The markers around the generated part of the README. */
@@ -46,12 +46,7 @@ export function renderReadmeSection(report: BenchReport, reportDirectory: string
   lines.push('', '**Where code pays:** ' + (wins.length === 0 ? 'no scenario of this suite.' : `${wins.map((comparison) => comparison.scenario).join(', ')} — cheaper and faster than parallel.`), '');
   const rows: string[] = [];
   for (const scenario of report.scenarios) {
-    const cells = report.cells.filter((cell) => cell.scenario === scenario.id && cell.preset === preset && cell.status === 'measured');
-    const pick = (mode: string, wanted?: string): MatrixCell | undefined => cells.find((cell) => cell.mode === mode && (wanted === undefined || cell.sandbox === wanted));
-    const parallel = pick('parallel');
-    const programmatic = sandbox === undefined ? undefined : pick('programmatic', sandbox);
-    const native = pick('native');
-    const sequential = pick('sequential');
+    const { parallel, programmatic, native, sequential } = headlineCells(report, scenario.id, preset, sandbox);
     const both = (cell: MatrixCell | undefined): string => (cell === undefined ? '–' : `${formatUsd(median(cell, 'totalCostUsd'))} · ${formatSeconds(median(cell, 'latencyMs'))}`);
     const costRatio = median(programmatic, 'totalCostUsd') / median(parallel, 'totalCostUsd');
     const latencyRatio = median(programmatic, 'latencyMs') / median(parallel, 'latencyMs');
