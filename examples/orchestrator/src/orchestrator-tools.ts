@@ -260,5 +260,8 @@ export function createTools(settings: OrchestratorSettings = {}): Toolset {
 /** The tools over the current directory, for `codecall agent --tools` without `--project-dir`. */
 export const tools: Toolset = createTools();
 
-/** What `codecall agent` uses unless told otherwise: the program is Python, run in a subprocess. */
-export const agentDefaults = { sandbox: 'subprocess', language: 'python' } as const;
+/**
+ * What `codecall agent` uses unless told otherwise: the program is Python, run in a (jailed)
+ * subprocess; without ANTHROPIC_API_KEY the simulator plays the model with the example's policy.
+ */
+export const agentDefaults = { sandbox: 'subprocess', language: 'python', simulate: './orchestrator-policy.ts' } as const;

@@ -25,6 +25,19 @@ afterEach(() => {
 });
 
 describe('orchestrator example', () => {
+  it('runs offline with the exact documented command: the tools module names its simulator policy', () => {
+    const projectDir = newProject();
+    const run = spawnSync(
+      process.execPath,
+      [codecallBin, 'agent', '--tools', 'src/orchestrator-tools.ts', '--project-dir', projectDir, '--prompt', 'Implement user auth', '--verbose'],
+      { cwd: exampleDir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ANTHROPIC_API_KEY: '' } },
+    );
+    expect(run.stderr).not.toMatch(/Error:/);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/simulator at http:\/\/127\.0\.0\.1:\d+ \(policy .*orchestrator-policy\.ts/);
+    expect(run.stdout).toMatch(/^Done: 5 of 5 tasks completed/);
+  });
+
   it('runs end to end through the codecall CLI, printing each nested call', () => {
     const projectDir = newProject();
     const run = spawnSync(

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Anthropic } from '@anthropic-ai/sdk';
@@ -45,7 +45,8 @@ Options:
   -h, --help             show this help
 
 Without --simulate, the real Messages API is used (ANTHROPIC_API_KEY). A tools module may export
-\`agentDefaults\` ({ mode?, sandbox?, language? }) used when the flag is not given.`;
+\`agentDefaults\` ({ mode?, sandbox?, language?, simulate? }) used when the flag is not given; its
+\`simulate\` (a policy module, relative to the tools module) applies only without ANTHROPIC_API_KEY.`;
 
 const modes: readonly AgentMode[] = ['sequential', 'parallel', 'programmatic', 'native', 'hybrid'];
 
@@ -204,6 +205,11 @@ export async function runAgentCommand(argv: readonly string[], io: CommandIo): P
     values.mode = fallback('mode', 'programmatic');
     values.sandbox = fallback('sandbox', 'isolated-vm');
     values.language = fallback('language', undefined);
+    // An example's tools module can name its own simulator policy: with no --simulate and no API
+    // key, `codecall agent --tools <module>` then runs offline as the example documents.
+    if (values.simulate === undefined && !process.env.ANTHROPIC_API_KEY && typeof moduleDefaults['simulate'] === 'string') {
+      values.simulate = resolve(dirname(resolve(process.cwd(), values.tools)), moduleDefaults['simulate']);
+    }
     const mode = values.mode as AgentMode;
     if (!modes.includes(mode)) throw new UsageError(`Unknown --mode ${String(values.mode)}; use ${modes.join(', ')}.`);
     const maxTurns = Number(values['max-turns']);
