@@ -92,7 +92,9 @@ describe.skipIf(!support.supported)(`remote faults through the local stand-in${s
 
   it('a sandbox whose own timeout elapses mid-run (no keep-alive) rejects with SandboxExpiredError', async () => {
     const local = cloud();
-    const sandbox = adapter(local, { keepAlive: false, sandboxOptions: { timeoutMs: 1_500 } });
+    // 5 s: creating the sandbox and uploading the runners must end before it expires, even on a
+    // busy machine (an expiry during the upload is a different error, not what this test is about).
+    const sandbox = adapter(local, { keepAlive: false, sandboxOptions: { timeoutMs: 5_000 } });
     try {
       const error = await rejection(runCode({ sandbox, language: 'javascript', code: 'while (true) {}', limits: { timeoutMs: 600_000 } }));
       expect(error).toBeInstanceOf(SandboxExpiredError);
@@ -217,9 +219,11 @@ describe.skipIf(!support.supported)(`remote faults through the local stand-in${s
     }
   });
 
-  it('requests that never answer are bounded: create, starting the runner, sendStdin', async () => {
+  // The bounds are short for a test, yet long enough that the honest requests around the hung ones
+  // (starting a runner on a busy machine) finish inside them.
+  it('requests that never answer are bounded: create, starting the runner, sendStdin', { timeout: 90_000 }, async () => {
     const local = cloud();
-    const sandbox = adapter(local, { startTimeoutMs: 1_000, requestTimeoutMs: 500 });
+    const sandbox = adapter(local, { startTimeoutMs: 5_000, requestTimeoutMs: 2_000 });
     try {
       // A hung request never answers: each step below settling at all shows its bound ended it.
       local.hangNext('create');
