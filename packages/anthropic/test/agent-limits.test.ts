@@ -14,7 +14,17 @@ let sandbox: SandboxV1;
 let simulator: MessagesSimulator;
 
 // Counts what the host really ran: handler invocations, and how many ran at the same moment.
-const host = { calls: 0, active: 0, maxActive: 0 };
+// `overlap`: a test that expects two handlers at once makes each handler wait (bounded) until a
+// second one has started, so the overlap never depends on how fast the machine delivers calls.
+const host = { calls: 0, active: 0, maxActive: 0, overlap: false };
+let secondStarted: () => void = () => undefined;
+let overlapped = Promise.resolve();
+async function untilOverlap(): Promise<void> {
+  // After the bound the latch opens for good: a serialising limit costs one wait, not one per call.
+  const timer = setTimeout(() => secondStarted(), 10_000);
+  await overlapped;
+  clearTimeout(timer);
+}
 const tools = createToolset([
   defineTool({
     name: 'get_item',
@@ -24,9 +34,14 @@ const tools = createToolset([
       host.calls++;
       host.active++;
       host.maxActive = Math.max(host.maxActive, host.active);
+      if (host.maxActive >= 2) secondStarted();
       try {
-        // Long enough for calls started together to overlap; nothing asserts on time.
+        // Gives calls started together the chance to overlap (and a broken limit the chance to let
+        // more than two run at once); nothing asserts on time.
         await new Promise((resolve) => setTimeout(resolve, 30));
+        // Never passes without a second handler unless the limit serialised the calls; then the
+        // test's toBe(2) fails after this bound instead of hanging.
+        if (host.overlap) await untilOverlap();
         return `item ${id}`;
       } finally {
         host.active--;
@@ -58,12 +73,17 @@ beforeEach(() => {
   host.calls = 0;
   host.active = 0;
   host.maxActive = 0;
+  host.overlap = false;
+  overlapped = new Promise((resolve) => {
+    secondStarted = resolve;
+  });
   simulator.reset();
 });
 
 describe('one budget per agent run (limits.maxToolCalls, limits.maxConcurrentToolCalls)', () => {
   it.each(['parallel', 'sequential'] as const)('%s: ten direct calls run at most 3 handlers, at most 2 at once; the rest are TOOL_CALL_LIMIT errors for the model', async (mode) => {
     // Sequential mode: one call per turn (the simulator keeps the first of a turn), ten turns.
+    host.overlap = mode === 'parallel';
     simulator.setPolicy((request) => (request.turn < 10 ? (mode === 'parallel' && request.turn > 0 ? seen(request) : fanOut) : seen(request)));
     const result = await runAgent({ client: simulator.createClient(), model, tools, mode, prompt: 'items', limits });
     expect(host.calls).toBe(3);
@@ -79,6 +99,7 @@ describe('one budget per agent run (limits.maxToolCalls, limits.maxConcurrentToo
 
   it('programmatic: two code runs share the budget (3 calls in all), and the code catches TOOL_CALL_LIMIT', async () => {
     simulator.setPolicy(scriptedPolicy([[{ type: 'code', code: fanOutCode }], [{ type: 'code', code: fanOutCode }], seen]));
+    host.overlap = true;
     const result = await runAgent({ client: simulator.createClient(), model, tools, mode: 'programmatic', sandbox, prompt: 'items', limits });
     expect(host.calls).toBe(3);
     expect(host.maxActive).toBe(2);
@@ -101,6 +122,7 @@ describe('one budget per agent run (limits.maxToolCalls, limits.maxConcurrentToo
   it('native: hosted code with ten nested calls runs at most 3, at most 2 at once; the code catches TOOL_CALL_LIMIT', async () => {
     const outputs = (request: PolicyRequest): string => request.codeExecutionResults.map((result) => result.stdout.trim()).join('\n');
     simulator.setPolicy(scriptedPolicy([[{ type: 'code', code: fanOutCode }], [{ type: 'code', code: fanOutCode }], outputs]));
+    host.overlap = true;
     const result = await runAgent({ client: simulator.createClient(), model, tools, mode: 'native', prompt: 'items', limits });
     expect(host.calls).toBe(3);
     expect(host.maxActive).toBe(2);
