@@ -165,7 +165,9 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
   }
 
   function limitMessage(): string {
-    return `Tool call limit reached: a run may make at most ${budget.maxToolCalls} calls (limits.maxToolCalls).`;
+    // A shared budget spans several runs (e.g. one agent run): say so, or the model reads a per-run cap.
+    const scope = settings.budget === undefined ? 'a run' : 'the runs sharing this budget (e.g. one agent run)';
+    return `Tool call limit reached: ${scope} may make at most ${budget.maxToolCalls} calls (limits.maxToolCalls).`;
   }
 
   // Runs one handler under the per-call timeout. Kept allocation-light: it is on the path of every
