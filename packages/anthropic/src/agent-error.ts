@@ -5,9 +5,13 @@ import { APIError, APIConnectionError, APIUserAbortError } from '@anthropic-ai/s
  * - `API_ERROR`: the Messages API answered with an error after the client's own retries;
  * - `CONNECTION_ERROR`: the API could not be reached (after retries);
  * - `INVALID_OPTIONS`: `runAgent` options are inconsistent (the message names the option);
- * - `ABORTED`: `abortSignal` fired.
+ * - `ABORTED`: `abortSignal` fired;
+ * - `INVALID_CHECKPOINT`: `resumeAgent` got a checkpoint it cannot continue (another version,
+ *   other tools, decisions that do not match its pending approvals);
+ * - `REPLAY_DIVERGED`: a suspended local code run, re-run on resume, made other tool calls than
+ *   the first time (the program is not deterministic; the message names the first difference).
  */
-export type AgentErrorCode = 'API_ERROR' | 'CONNECTION_ERROR' | 'INVALID_OPTIONS' | 'ABORTED';
+export type AgentErrorCode = 'API_ERROR' | 'CONNECTION_ERROR' | 'INVALID_OPTIONS' | 'ABORTED' | 'INVALID_CHECKPOINT' | 'REPLAY_DIVERGED';
 
 const agentErrorMarker = Symbol.for('codecall.error.AgentError');
 

@@ -1,7 +1,7 @@
 import type { StopReason, Usage } from '@anthropic-ai/sdk/resources/messages';
 import type { RunResult, SandboxLanguage } from '@codecall/core';
 import type { AgentMetrics } from './agent-metrics.js';
-import type { AgentToolCall } from './agent-result.js';
+import type { AgentStatus, AgentToolCall } from './agent-result.js';
 
 /** Something that happened during `runAgent`, in order. `onEvent` receives each as it happens. */
 export type AgentEvent =
@@ -87,7 +87,7 @@ export type AgentEvent =
   | {
       /** The run ended. */
       readonly type: 'finish';
-      readonly status: 'completed' | 'max_turns' | 'max_nested_call_batches';
+      readonly status: AgentStatus;
       readonly text: string;
       readonly metrics: AgentMetrics;
     };

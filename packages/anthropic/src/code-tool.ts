@@ -68,6 +68,11 @@ export interface CodeToolRunOptions {
   readonly executionId?: string;
   /** Tool-call limits shared with other runs (see `RunCodeOptions.budget`); `runAgent` passes the agent run's. */
   readonly budget?: ToolCallBudget;
+  /**
+   * The tools to run the code with in place of `CodeTool.tools`: the same tools with wrapped
+   * handlers (`runAgent` journals and replays a run suspended for approval this way).
+   */
+  readonly tools?: Toolset;
 }
 
 /** The outcome of one code tool call. */
@@ -166,7 +171,7 @@ export function createCodeTool(settings: CodeToolSettings): CodeTool {
     }
     const result = await runCode({
       sandbox,
-      tools,
+      tools: options.tools ?? tools,
       code,
       language,
       ...(settings.limits === undefined ? {} : { limits: settings.limits }),

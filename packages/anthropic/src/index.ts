@@ -1,8 +1,19 @@
 export { defaultMaxNestedCallBatches, runAgent } from './run-agent.js';
-export type { AgentCodeToolOptions, AgentMode, RunAgentOptions } from './run-agent.js';
+export type { AgentApprovalRequest, AgentCodeToolOptions, AgentMode, RunAgentOptions } from './run-agent.js';
+export { resumeAgent } from './resume-agent.js';
+export type { ResumeAgentOptions } from './resume-agent.js';
+export type {
+  AgentCheckpoint,
+  AgentCheckpointCounters,
+  AgentCheckpointSettings,
+  CheckpointPendingCall,
+  CodeRunJournalEntry,
+  PendingApproval,
+} from './agent-checkpoint.js';
+export type { ApprovalDecision } from './journaled-code-run.js';
 export type { AgentEvent } from './agent-event.js';
 export type { AgentMetrics, AgentToolCallCounts } from './agent-metrics.js';
-export type { AgentResult, AgentToolCall } from './agent-result.js';
+export type { AgentResult, AgentStatus, AgentToolCall } from './agent-result.js';
 export { AgentError, isRetryableStatus, toAgentError } from './agent-error.js';
 export type { AgentErrorCode, AgentErrorOptions } from './agent-error.js';
 export { anthropicToolName, defaultCodeExecutionToolType, findToolByApiName, toAnthropicTools } from './anthropic-tools.js';

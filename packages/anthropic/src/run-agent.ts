@@ -13,12 +13,26 @@ import type {
   Usage,
 } from '@anthropic-ai/sdk/resources/messages';
 import { createDispatcher, createToolCallBudget, createToolset, resolveLimits, toToolset } from '@codecall/core';
-import type { AnyTool, ApprovalRequest, JsonSchemaToolDefinition, Limits, SandboxLanguage, SandboxV1, ToolCallRecord, Toolset } from '@codecall/core';
+import type {
+  AnyTool,
+  ApprovalRequest,
+  JsonSchemaToolDefinition,
+  Limits,
+  SandboxLanguage,
+  SandboxV1,
+  ToolCallBudget,
+  ToolCallRecord,
+  Toolset,
+} from '@codecall/core';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { toJsonValue, toolFingerprints } from './agent-checkpoint.js';
+import type { AgentCheckpoint, AgentCheckpointCounters, AgentCheckpointSettings, CheckpointPendingCall, PendingApproval } from './agent-checkpoint.js';
 import type { AgentEvent } from './agent-event.js';
 import { AgentError, toAgentError } from './agent-error.js';
 import type { AgentMetrics } from './agent-metrics.js';
 import type { AgentResult, AgentToolCall } from './agent-result.js';
+import { runJournaledCode } from './journaled-code-run.js';
+import type { ApprovalDecision, CodeRunState } from './journaled-code-run.js';
 import { defaultCodeExecutionToolType, findToolByApiName, toAnthropicTools } from './anthropic-tools.js';
 import type { CodeExecutionToolType } from './anthropic-tools.js';
 import { callersOf } from './callers.js';
@@ -107,8 +121,29 @@ export interface RunAgentOptions {
   readonly abortSignal?: AbortSignal;
   /** Receives every event as it happens. Errors it throws are ignored. */
   readonly onEvent?: (event: AgentEvent) => void;
-  /** Decides calls of tools with `needsApproval`; without it such calls are denied. */
-  readonly onApproval?: (request: ApprovalRequest) => boolean | Promise<boolean>;
+  /**
+   * Decides calls of tools with `needsApproval`: `true` approves, `false` denies, `'suspend'` ends
+   * the run with status `awaiting_approval` and a JSON checkpoint that `resumeAgent` continues
+   * with the decision, in this process or another. Without it such calls are denied.
+   *
+   * Waiting for a decision never counts against a code run's `limits.timeoutMs`: a local code run
+   * whose decision is not there at once (a promise that stays pending past the current turn of
+   * the event loop, e.g. a human at a prompt) is stopped at the call and re-run once the decision
+   * arrives, with the results of its earlier calls replayed in order (see `resumeAgent` for what
+   * that asks of the program). Direct and hosted-code calls simply wait: their `toolTimeoutMs`
+   * starts after the approval.
+   */
+  readonly onApproval?: (request: AgentApprovalRequest) => ApprovalDecision | Promise<ApprovalDecision>;
+}
+
+/** What `runAgent`'s `onApproval` is asked: core's request plus where the call comes from. */
+export interface AgentApprovalRequest extends ApprovalRequest {
+  /** Id of this approval; the key of its decision in `resumeAgent({ decisions })`. */
+  readonly approvalId: string;
+  /** Who made the call: the model (`direct`), its local code (`code`) or hosted code (`native`). */
+  readonly caller: 'direct' | 'code' | 'native';
+  /** The `tool_use` id of the call (direct, native) or of the code tool call whose code made it (code). */
+  readonly toolUseId: string;
 }
 
 const simulatedTimeHeader = 'codecall-simulated-ms';
@@ -173,10 +208,30 @@ function withCacheBreakpoint(messages: readonly MessageParam[]): MessageParam[] 
   return copy;
 }
 
+/** The parts of a run that are not serializable: given to `runAgent`, and again to `resumeAgent`. */
+export interface AgentRuntime {
+  readonly client: Anthropic;
+  readonly tools: Toolset;
+  readonly sandbox?: SandboxV1 | undefined;
+  readonly stream: boolean;
+  readonly abortSignal?: AbortSignal | undefined;
+  readonly onEvent?: ((event: AgentEvent) => void) | undefined;
+  readonly onApproval?: RunAgentOptions['onApproval'] | undefined;
+  /** The code tool, already built (programmatic, hybrid). */
+  readonly codeTool?: CodeTool | undefined;
+}
+
+/** Where `driveAgent` starts: a new run, or a checkpoint with its decisions. */
+export type AgentStart =
+  | { readonly type: 'new'; readonly runId: string; readonly messages: readonly MessageParam[] }
+  | { readonly type: 'resume'; readonly checkpoint: AgentCheckpoint; readonly decisions: Readonly<Record<string, boolean>> };
+
 /**
  * Runs Claude on a task with a toolset in one of five modes and returns the final text, the
  * conversation, every tool call and the metrics. Tool failures go back to the model as
  * `is_error` results; API failures (after the client's retries) reject with `AgentError`.
+ * When `onApproval` answers `'suspend'`, the run ends with status `awaiting_approval` and a
+ * `checkpoint` for `resumeAgent`.
  *
  * @example
  * ```ts
@@ -186,8 +241,7 @@ function withCacheBreakpoint(messages: readonly MessageParam[]): MessageParam[] 
  * ```
  */
 export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
-  const wallStart = performance.now();
-  const { client, mode } = options;
+  const { mode } = options;
   const modes: readonly AgentMode[] = ['sequential', 'parallel', 'programmatic', 'native', 'hybrid'];
   if (!modes.includes(mode)) throw new AgentError(`Unknown mode ${JSON.stringify(mode)}; use one of ${modes.join(', ')}.`, { code: 'INVALID_OPTIONS' });
   const maxTurns = options.maxTurns ?? 20;
@@ -204,20 +258,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
   const promptCaching = options.promptCaching ?? true;
   const maxToolResultBytes = options.maxToolResultBytes ?? defaultMaxResultBytes;
   const codeExecutionType = options.codeExecutionType ?? defaultCodeExecutionToolType;
-  const runId = randomUUID();
-  const limits = resolveLimits(options.limits);
-  // One budget for every call of the run, whoever makes it.
-  const budget = createToolCallBudget({ maxToolCalls: limits.maxToolCalls, maxConcurrentToolCalls: limits.maxConcurrentToolCalls });
   const callerOverrides = options.callers === undefined ? {} : { callers: options.callers };
-
-  const emit = (event: AgentEvent): void => {
-    try {
-      options.onEvent?.(event);
-    } catch {
-      // An observer must not change the run.
-    }
-  };
-  let turn = 0;
 
   let codeTool: CodeTool | undefined;
   try {
@@ -261,27 +302,119 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
     options.system === undefined || options.system === ''
       ? undefined
       : [{ type: 'text', text: options.system, ...(promptCaching ? { cache_control: { type: 'ephemeral' as const } } : {}) }];
+  // Validates the limits now (a bad limit is an options error, not a failure mid-run).
+  resolveLimits(options.limits);
 
-  const metrics: MutableMetrics = {
-    modelRoundTrips: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheCreationInputTokens: 0,
-    cacheReadInputTokens: 0,
-    direct: 0,
-    nested: 0,
-    codeRuns: 0,
-    failed: 0,
-    denied: 0,
-    toolResultBytes: 0,
-    toolResultTokens: 0,
-    nestedToolResultBytes: 0,
-    modelTimeMs: 0,
-    simulatedModelTimeMs: undefined,
-    sandboxTimeMs: 0,
-    toolTimeMs: 0,
+  const settings: AgentCheckpointSettings = {
+    mode,
+    model: options.model,
+    maxTurns,
+    maxNestedCallBatches,
+    maxTokens: options.maxTokens ?? 4_096,
+    promptCaching,
+    maxToolResultBytes,
+    codeExecutionType,
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+    ...(options.callers === undefined ? {} : { callers: options.callers }),
+    ...(codeTool === undefined ? {} : { codeTool: { name: codeTool.name, language: codeTool.language, maxResultBytes: options.codeTool?.maxResultBytes ?? defaultMaxResultBytes } }),
+    definitions,
+    ...(system === undefined ? {} : { system }),
   };
-  const toolCalls: AgentToolCall[] = [];
+  const runtime: AgentRuntime = {
+    client: options.client,
+    tools,
+    sandbox: options.sandbox,
+    stream: options.stream === true,
+    abortSignal: options.abortSignal,
+    onEvent: options.onEvent,
+    onApproval: options.onApproval,
+    codeTool,
+  };
+  const messages: MessageParam[] = typeof options.prompt === 'string' ? [{ role: 'user', content: options.prompt }] : [...options.prompt];
+  return driveAgent(settings, runtime, { type: 'new', runId: randomUUID(), messages });
+}
+
+function normalizeDecision(value: unknown): ApprovalDecision {
+  return value === true ? true : value === 'suspend' ? 'suspend' : false;
+}
+
+// A view of the run's budget for one call or code run: `fixed` numbers are the ones the calls
+// took before a suspension, so a call made again on resume is not counted twice.
+function numberedBudget(budget: ToolCallBudget, fixed: readonly number[]): { budget: ToolCallBudget; taken: number[] } {
+  const taken: number[] = [];
+  return {
+    taken,
+    budget: {
+      maxToolCalls: budget.maxToolCalls,
+      maxConcurrentToolCalls: budget.maxConcurrentToolCalls,
+      get callCount() {
+        return budget.callCount;
+      },
+      get activeCalls() {
+        return budget.activeCalls;
+      },
+      countCall: () => {
+        const number = fixed[taken.length] ?? budget.countCall();
+        taken.push(number);
+        return number;
+      },
+      acquireSlot: () => budget.acquireSlot(),
+      releaseSlot: () => budget.releaseSlot(),
+    },
+  };
+}
+
+type BlockOutcome =
+  | { readonly type: 'result'; readonly result: ToolResultBlockParam }
+  | { readonly type: 'suspended'; readonly pending: CheckpointPendingCall; readonly approvals: readonly PendingApproval[] };
+
+/**
+ * The agent loop of `runAgent` and `resumeAgent`: from a new conversation, or from a checkpoint
+ * whose pending calls it first answers with the decisions.
+ */
+export async function driveAgent(settings: AgentCheckpointSettings, runtime: AgentRuntime, start: AgentStart): Promise<AgentResult> {
+  const wallStart = performance.now();
+  const { client, tools, codeTool } = runtime;
+  const { mode, maxTurns, maxNestedCallBatches, promptCaching, maxToolResultBytes, definitions } = settings;
+  const system = settings.system === undefined ? undefined : [...settings.system];
+  const checkpoint = start.type === 'resume' ? start.checkpoint : undefined;
+  const runId = start.type === 'resume' ? start.checkpoint.runId : start.runId;
+  const limits = resolveLimits(settings.limits);
+  // One budget for every call of the run, whoever makes it; a resumed run continues its count.
+  const budget = createToolCallBudget({ maxToolCalls: limits.maxToolCalls, maxConcurrentToolCalls: limits.maxConcurrentToolCalls });
+  for (let counted = 0; counted < (checkpoint?.toolCallCount ?? 0); counted++) budget.countCall();
+
+  const emit = (event: AgentEvent): void => {
+    try {
+      runtime.onEvent?.(event);
+    } catch {
+      // An observer must not change the run.
+    }
+  };
+  let turn = checkpoint?.turn ?? 0;
+
+  const counters = checkpoint?.counters;
+  const metrics: MutableMetrics = {
+    modelRoundTrips: counters?.modelRoundTrips ?? 0,
+    inputTokens: counters?.inputTokens ?? 0,
+    outputTokens: counters?.outputTokens ?? 0,
+    cacheCreationInputTokens: counters?.cacheCreationInputTokens ?? 0,
+    cacheReadInputTokens: counters?.cacheReadInputTokens ?? 0,
+    direct: counters?.direct ?? 0,
+    nested: counters?.nested ?? 0,
+    codeRuns: counters?.codeRuns ?? 0,
+    failed: counters?.failed ?? 0,
+    denied: counters?.denied ?? 0,
+    toolResultBytes: counters?.toolResultBytes ?? 0,
+    toolResultTokens: counters?.toolResultTokens ?? 0,
+    nestedToolResultBytes: counters?.nestedToolResultBytes ?? 0,
+    modelTimeMs: counters?.modelTimeMs ?? 0,
+    simulatedModelTimeMs: counters?.simulatedModelTimeMs,
+    sandboxTimeMs: counters?.sandboxTimeMs ?? 0,
+    toolTimeMs: counters?.toolTimeMs ?? 0,
+  };
+  const earlierWallTimeMs = counters?.wallTimeMs ?? 0;
+  const toolCalls: AgentToolCall[] = checkpoint === undefined ? [] : [...checkpoint.toolCalls];
   const countInContext = (text: string): void => {
     metrics.toolResultBytes += Buffer.byteLength(text, 'utf8');
     metrics.toolResultTokens += countTokens(text);
@@ -296,28 +429,36 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
     return call;
   };
 
-  const onApproval = async (request: ApprovalRequest): Promise<boolean> => {
-    const approved = options.onApproval === undefined ? false : await options.onApproval(request);
-    emit({ type: 'approval', turn, toolName: request.toolName, input: request.input, approved });
-    return approved;
+  const emitDecision = (toolName: string, input: unknown, approved: boolean): void => emit({ type: 'approval', turn, toolName, input, approved });
+  // The user's callback; only a literal `true` approves and `'suspend'` suspends.
+  const ask = (request: AgentApprovalRequest): ApprovalDecision | Promise<ApprovalDecision> => {
+    if (runtime.onApproval === undefined) return false;
+    const answer = runtime.onApproval(request);
+    return answer instanceof Promise ? answer.then(normalizeDecision, () => false) : normalizeDecision(answer);
   };
 
   const runController = new AbortController();
-  const forwardAbort = (): void => runController.abort(options.abortSignal?.reason);
-  if (options.abortSignal?.aborted) runController.abort(options.abortSignal.reason);
-  else options.abortSignal?.addEventListener('abort', forwardAbort, { once: true });
+  const forwardAbort = (): void => runController.abort(runtime.abortSignal?.reason);
+  if (runtime.abortSignal?.aborted) runController.abort(runtime.abortSignal.reason);
+  else runtime.abortSignal?.addEventListener('abort', forwardAbort, { once: true });
 
   // Direct and native-nested calls go through core's dispatcher, one per call and all on the run's
   // budget: the same validation, approval, limits, timeouts and error codes as calls from a local
   // code run.
-  async function dispatch(name: string, input: unknown): Promise<{ record: ToolCallRecord; outputJson: string | undefined }> {
+  async function dispatch(
+    name: string,
+    input: unknown,
+    onApproval: (request: ApprovalRequest) => Promise<boolean>,
+    callNumbers: readonly number[],
+  ): Promise<{ record: ToolCallRecord; outputJson: string | undefined; callNumbers: readonly number[] }> {
     let record: ToolCallRecord | undefined;
     let outputJson: string | undefined;
     const startedAt = Date.now();
+    const numbered = numberedBudget(budget, callNumbers);
     const dispatcher = createDispatcher({
       tools,
       limits,
-      budget,
+      budget: numbered.budget,
       executionId: runId,
       abortSignal: runController.signal,
       onApproval,
@@ -341,16 +482,29 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
     } finally {
       dispatcher.close();
     }
-    return { record, outputJson };
+    return { record, outputJson, callNumbers: numbered.taken };
   }
 
-  async function callHostTool(block: ToolUseBlock, caller: 'direct' | 'native'): Promise<ToolResultBlockParam> {
+  async function callHostTool(block: ToolUseBlock, caller: 'direct' | 'native', resumed: CheckpointPendingCall | undefined, decided: boolean | undefined): Promise<BlockOutcome> {
     const entry = findToolByApiName(tools, block.name);
-    const allowed = entry === undefined || callersOf(entry.tool, options.callers).includes(caller === 'direct' ? 'direct' : 'code');
+    const allowed = entry === undefined || callersOf(entry.tool, settings.callers).includes(caller === 'direct' ? 'direct' : 'code');
     emit({ type: 'tool-call', turn, caller, id: block.id, name: entry?.name ?? block.name, input: block.input });
+    let suspended: PendingApproval | undefined;
+    const onApproval = async (request: ApprovalRequest): Promise<boolean> => {
+      const answer = decided ?? (await ask({ ...request, approvalId: block.id, caller, toolUseId: block.id }));
+      if (answer === 'suspend') {
+        suspended = { id: block.id, toolName: request.toolName, input: toJsonValue(request.input) ?? null, caller, toolUseId: block.id };
+        return false;
+      }
+      emitDecision(request.toolName, request.input, answer);
+      return answer;
+    };
     const start = performance.now();
-    const dispatched = allowed ? await dispatch(entry?.name ?? block.name, block.input) : undefined;
+    const dispatched = allowed ? await dispatch(entry?.name ?? block.name, block.input, onApproval, resumed?.callNumbers ?? []) : undefined;
     metrics.toolTimeMs += performance.now() - start;
+    if (suspended !== undefined) {
+      return { type: 'suspended', pending: { toolUseId: block.id, callNumbers: dispatched?.callNumbers ?? [] }, approvals: [suspended] };
+    }
     const record: ToolCallRecord =
       dispatched !== undefined
         ? { ...dispatched.record, id: block.id }
@@ -368,27 +522,33 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
     if (caller === 'direct') countInContext(content);
     else metrics.nestedToolResultBytes += Buffer.byteLength(content, 'utf8');
     emit({ type: 'tool-result', turn, call, content });
-    return { type: 'tool_result', tool_use_id: block.id, content, ...(record.error === undefined ? {} : { is_error: true }) };
+    return { type: 'result', result: { type: 'tool_result', tool_use_id: block.id, content, ...(record.error === undefined ? {} : { is_error: true }) } };
   }
 
-  async function callCodeTool(block: ToolUseBlock, tool: CodeTool): Promise<ToolResultBlockParam> {
+  async function callCodeTool(block: ToolUseBlock, tool: CodeTool, resumed: CodeRunState | undefined): Promise<BlockOutcome> {
     const code = typeof block.input === 'object' && block.input !== null ? (block.input as { code?: unknown }).code : undefined;
-    emit({ type: 'code', turn, id: block.id, language: tool.language, code: typeof code === 'string' ? code : '', where: 'local' });
-    const run = await tool.run(block.input, {
-      executionId: block.id,
-      abortSignal: runController.signal,
+    if (resumed === undefined) emit({ type: 'code', turn, id: block.id, language: tool.language, code: typeof code === 'string' ? code : '', where: 'local' });
+    const outcome = await runJournaledCode({
+      codeTool: tool,
+      toolUseId: block.id,
+      input: block.input,
       budget,
-      onApproval,
-      onToolCall: (record) => {
+      abortSignal: runController.signal,
+      ...(resumed === undefined ? {} : { state: resumed }),
+      ask: (request, approvalId) => ask({ ...request, approvalId, caller: 'code', toolUseId: block.id }),
+      onDecision: emitDecision,
+      onRecord: (record) => {
         const call = recordCall(record, 'code', block.id);
         emit({ type: 'tool-result', turn, call, content: undefined });
       },
     });
+    metrics.sandboxTimeMs += outcome.sandboxTimeMs;
+    if (outcome.type === 'suspended') return { type: 'suspended', pending: { toolUseId: block.id, codeRun: outcome.state }, approvals: outcome.approvals };
+    const { run } = outcome;
     metrics.codeRuns++;
-    if (run.result !== undefined) metrics.sandboxTimeMs += run.result.durationMs;
     countInContext(run.content);
     emit({ type: 'code-result', turn, id: block.id, result: run.result, content: run.content, isError: run.isError });
-    return { type: 'tool_result', tool_use_id: block.id, content: run.content, ...(run.isError ? { is_error: true } : {}) };
+    return { type: 'result', result: { type: 'tool_result', tool_use_id: block.id, content: run.content, ...(run.isError ? { is_error: true } : {}) } };
   }
 
   function addUsage(usage: Usage): void {
@@ -404,7 +564,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
     try {
       let message: Message;
       let response: Response;
-      if (options.stream === true) {
+      if (runtime.stream) {
         const stream = client.messages.stream(params, requestOptions);
         stream.on('text', (text) => emit({ type: 'text-delta', turn, text }));
         message = await stream.finalMessage();
@@ -424,22 +584,136 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
     }
   }
 
-  const messages: MessageParam[] = typeof options.prompt === 'string' ? [{ role: 'user', content: options.prompt }] : [...options.prompt];
-  let container: string | undefined;
+  const messages: MessageParam[] = start.type === 'new' ? [...start.messages] : [...start.checkpoint.messages];
+  let container: string | undefined = checkpoint?.container;
   // Counted against maxTurns: responses with model-generated content, not hosted-code continuations.
-  let modelTurns = 0;
-  let nestedCallBatches = 0;
-  let last: Message | undefined;
+  let modelTurns = checkpoint?.modelTurns ?? 0;
+  let nestedCallBatches = checkpoint?.nestedCallBatches ?? 0;
+  let lastText = '';
+  let lastStopReason: Message['stop_reason'] = null;
   let status: AgentResult['status'] = 'max_turns';
+  let suspension: AgentCheckpoint | undefined;
+
+  function currentMetrics(): AgentMetrics {
+    return {
+      modelRoundTrips: metrics.modelRoundTrips,
+      inputTokens: metrics.inputTokens,
+      outputTokens: metrics.outputTokens,
+      cacheCreationInputTokens: metrics.cacheCreationInputTokens,
+      cacheReadInputTokens: metrics.cacheReadInputTokens,
+      totalInputTokens: metrics.inputTokens + metrics.cacheCreationInputTokens + metrics.cacheReadInputTokens,
+      toolCalls: { direct: metrics.direct, nested: metrics.nested, codeRuns: metrics.codeRuns, failed: metrics.failed, denied: metrics.denied },
+      toolResultBytes: metrics.toolResultBytes,
+      toolResultTokens: metrics.toolResultTokens,
+      nestedToolResultBytes: metrics.nestedToolResultBytes,
+      modelTimeMs: metrics.modelTimeMs,
+      simulatedModelTimeMs: metrics.simulatedModelTimeMs,
+      sandboxTimeMs: metrics.sandboxTimeMs,
+      toolTimeMs: metrics.toolTimeMs,
+      wallTimeMs: earlierWallTimeMs + performance.now() - wallStart,
+    };
+  }
+
+  // Answers the tool_use blocks of the last assistant message; on resume, those the checkpoint
+  // has not answered yet, with its decisions.
+  async function answerTurn(uses: readonly ToolUseBlock[]): Promise<ToolResultBlockParam[] | undefined> {
+    const answered = new Map((checkpoint?.answered ?? []).map((result) => [result.tool_use_id, result]));
+    const resumed = new Map((checkpoint?.pending ?? []).map((pending) => [pending.toolUseId, pending]));
+    const decisions = start.type === 'resume' ? start.decisions : {};
+    const answer = (block: ToolUseBlock): Promise<BlockOutcome> => {
+      const prior = answered.get(block.id);
+      if (prior !== undefined) return Promise.resolve({ type: 'result', result: prior });
+      const state = resumed.get(block.id);
+      if (block.caller !== undefined && block.caller.type !== 'direct') return callHostTool(block, 'native', state, decisions[block.id]);
+      if (codeTool !== undefined && block.name === codeTool.name) {
+        const codeRun = state?.codeRun === undefined ? undefined : applyDecisions(state.codeRun, decisions);
+        for (const entry of codeRun?.journal ?? []) {
+          const decision = entry.approvalId === undefined ? undefined : decisions[entry.approvalId];
+          if (decision !== undefined) emitDecision(entry.tool, entry.input, decision);
+        }
+        return callCodeTool(block, codeTool, codeRun);
+      }
+      return callHostTool(block, 'direct', state, decisions[block.id]);
+    };
+    const outcomes: (BlockOutcome | undefined)[] = [];
+    if (mode === 'sequential') {
+      // In order, and nothing after a call that waits for a decision.
+      for (const block of uses) outcomes.push(outcomes.some((outcome) => outcome?.type === 'suspended') ? undefined : await answer(block));
+    } else {
+      outcomes.push(...(await Promise.all(uses.map(answer))));
+    }
+    if (outcomes.every((outcome) => outcome?.type === 'result')) return outcomes.map((outcome) => (outcome as { result: ToolResultBlockParam }).result);
+    const results: ToolResultBlockParam[] = [];
+    const pending: CheckpointPendingCall[] = [];
+    const approvals: PendingApproval[] = [];
+    uses.forEach((block, index) => {
+      const outcome = outcomes[index];
+      if (outcome?.type === 'result') results.push(outcome.result);
+      else if (outcome?.type === 'suspended') {
+        pending.push(outcome.pending);
+        approvals.push(...outcome.approvals);
+      } else pending.push({ toolUseId: block.id });
+    });
+    const snapshot = currentMetrics();
+    const savedCounters: AgentCheckpointCounters = {
+      modelRoundTrips: snapshot.modelRoundTrips,
+      inputTokens: snapshot.inputTokens,
+      outputTokens: snapshot.outputTokens,
+      cacheCreationInputTokens: snapshot.cacheCreationInputTokens,
+      cacheReadInputTokens: snapshot.cacheReadInputTokens,
+      direct: metrics.direct,
+      nested: metrics.nested,
+      codeRuns: metrics.codeRuns,
+      failed: metrics.failed,
+      denied: metrics.denied,
+      toolResultBytes: metrics.toolResultBytes,
+      toolResultTokens: metrics.toolResultTokens,
+      nestedToolResultBytes: metrics.nestedToolResultBytes,
+      modelTimeMs: metrics.modelTimeMs,
+      ...(metrics.simulatedModelTimeMs === undefined ? {} : { simulatedModelTimeMs: metrics.simulatedModelTimeMs }),
+      sandboxTimeMs: metrics.sandboxTimeMs,
+      toolTimeMs: metrics.toolTimeMs,
+      wallTimeMs: snapshot.wallTimeMs,
+    };
+    const saved: AgentCheckpoint = {
+      version: 1,
+      runId,
+      settings,
+      tools: toolFingerprints(tools),
+      messages,
+      ...(container === undefined ? {} : { container }),
+      turn,
+      modelTurns,
+      nestedCallBatches,
+      toolCallCount: budget.callCount,
+      answered: results,
+      pending,
+      pendingApprovals: approvals,
+      toolCalls,
+      counters: savedCounters,
+    };
+    // A plain JSON copy: nothing in it may alias live state of this run.
+    suspension = structuredClone(saved);
+    return undefined;
+  }
+
   try {
-    while (modelTurns < maxTurns) {
+    if (checkpoint !== undefined) {
+      const last = checkpoint.messages[checkpoint.messages.length - 1];
+      const uses = last?.role === 'assistant' && typeof last.content !== 'string' ? last.content.filter((block): block is ToolUseBlock => block.type === 'tool_use') : [];
+      lastText = last?.role === 'assistant' && typeof last.content !== 'string' ? last.content.map((block) => (block.type === 'text' ? block.text : '')).join('') : '';
+      lastStopReason = 'tool_use';
+      const results = await answerTurn(uses);
+      if (results !== undefined) messages.push({ role: 'user', content: results });
+    }
+    while (suspension === undefined && modelTurns < maxTurns) {
       if (runController.signal.aborted) throw new AgentError('The agent run was aborted.', { code: 'ABORTED' });
       turn++;
       const params: MessageCreateParamsNonStreaming = {
-        model: options.model,
-        max_tokens: options.maxTokens ?? 4_096,
+        model: settings.model,
+        max_tokens: settings.maxTokens,
         messages: promptCaching ? withCacheBreakpoint(messages) : messages,
-        ...(definitions.length === 0 ? {} : { tools: definitions }),
+        ...(definitions.length === 0 ? {} : { tools: [...definitions] }),
         ...(system === undefined ? {} : { system }),
         ...(mode === 'sequential' && definitions.length > 0 ? { tool_choice: { type: 'auto', disable_parallel_tool_use: true } } : {}),
         ...(container === undefined ? {} : { container }),
@@ -447,11 +721,12 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
       emit({ type: 'model-request', turn });
       const start = performance.now();
       const message = await callModel(params);
-      last = message;
+      lastText = textOf(message.content);
+      lastStopReason = message.stop_reason;
       metrics.modelRoundTrips++;
       addUsage(message.usage);
       if (message.container !== null && message.container !== undefined) container = message.container.id;
-      emit({ type: 'model-response', turn, stopReason: message.stop_reason, text: textOf(message.content), usage: message.usage, durationMs: performance.now() - start });
+      emit({ type: 'model-response', turn, stopReason: message.stop_reason, text: lastText, usage: message.usage, durationMs: performance.now() - start });
       const generatedByModel = message.content.some((block) => block.type === 'text' || block.type === 'thinking' || block.type === 'redacted_thinking' || block.type === 'server_tool_use' || (block.type === 'tool_use' && (block.caller === undefined || block.caller.type === 'direct')));
       if (generatedByModel) modelTurns++;
       messages.push({ role: 'assistant', content: toParams(message.content) });
@@ -484,43 +759,35 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
         }
         nestedCallBatches++;
       }
-      const answer = (block: ToolUseBlock): Promise<ToolResultBlockParam> => {
-        if (block.caller !== undefined && block.caller.type !== 'direct') return callHostTool(block, 'native');
-        if (codeTool !== undefined && block.name === codeTool.name) return callCodeTool(block, codeTool);
-        return callHostTool(block, 'direct');
-      };
-      let results: ToolResultBlockParam[];
-      if (mode === 'sequential') {
-        results = [];
-        for (const block of uses) results.push(await answer(block));
-      } else {
-        results = await Promise.all(uses.map(answer));
-      }
+      const results = await answerTurn(uses);
       // Replies to pending calls carry only tool_result blocks (required when hosted code waits on them).
-      messages.push({ role: 'user', content: results });
+      if (results !== undefined) messages.push({ role: 'user', content: results });
     }
   } finally {
-    options.abortSignal?.removeEventListener('abort', forwardAbort);
+    runtime.abortSignal?.removeEventListener('abort', forwardAbort);
   }
 
-  const text = last === undefined ? '' : textOf(last.content);
-  const finalMetrics: AgentMetrics = {
-    modelRoundTrips: metrics.modelRoundTrips,
-    inputTokens: metrics.inputTokens,
-    outputTokens: metrics.outputTokens,
-    cacheCreationInputTokens: metrics.cacheCreationInputTokens,
-    cacheReadInputTokens: metrics.cacheReadInputTokens,
-    totalInputTokens: metrics.inputTokens + metrics.cacheCreationInputTokens + metrics.cacheReadInputTokens,
-    toolCalls: { direct: metrics.direct, nested: metrics.nested, codeRuns: metrics.codeRuns, failed: metrics.failed, denied: metrics.denied },
-    toolResultBytes: metrics.toolResultBytes,
-    toolResultTokens: metrics.toolResultTokens,
-    nestedToolResultBytes: metrics.nestedToolResultBytes,
-    modelTimeMs: metrics.modelTimeMs,
-    simulatedModelTimeMs: metrics.simulatedModelTimeMs,
-    sandboxTimeMs: metrics.sandboxTimeMs,
-    toolTimeMs: metrics.toolTimeMs,
-    wallTimeMs: performance.now() - wallStart,
+  if (suspension !== undefined) status = 'awaiting_approval';
+  const finalMetrics = currentMetrics();
+  emit({ type: 'finish', status, text: lastText, metrics: finalMetrics });
+  return {
+    status,
+    text: lastText,
+    stopReason: lastStopReason,
+    messages,
+    toolCalls,
+    metrics: finalMetrics,
+    ...(suspension === undefined ? {} : { checkpoint: suspension }),
   };
-  emit({ type: 'finish', status, text, metrics: finalMetrics });
-  return { status, text, stopReason: last?.stop_reason ?? null, messages, toolCalls, metrics: finalMetrics };
+}
+
+// The journal of a suspended code run with the decisions of `resumeAgent` filled in.
+function applyDecisions(state: CodeRunState, decisions: Readonly<Record<string, boolean>>): CodeRunState {
+  return {
+    ...state,
+    journal: state.journal.map((entry) => {
+      const decision = entry.approval === 'pending' && entry.approvalId !== undefined ? decisions[entry.approvalId] : undefined;
+      return decision === undefined ? { ...entry } : { ...entry, approval: decision ? 'approved' : 'denied' };
+    }),
+  };
 }
