@@ -1,6 +1,6 @@
 // The result format every micro-benchmark suite shares: one row type, the tinybench measuring
 // helper, the 1 MB payload, the machine description and the fixed-width table.
-import { arch, cpus, platform, release } from 'node:os';
+import { arch, cpus, loadavg, platform, release } from 'node:os';
 import type { RunResult } from '@codecall/core';
 import { Bench } from 'tinybench';
 
@@ -24,6 +24,34 @@ export interface MicroBenchmarkRow {
   readonly target?: string;
   /** Whether the target is met. */
   readonly pass?: boolean;
+  /** The target in numbers, for the guard (`pnpm bench:micro --check`). */
+  readonly check?: TargetCheck;
+}
+
+/**
+ * A target in numbers. `value <= limit` meets it. `ratio` targets compare two figures of the same
+ * run and are what `--check` gates; `ms` targets are absolute times (gated only with
+ * `--check-absolute`: a busy machine moves them); `bytes` and `count` are not times and are gated.
+ */
+export interface TargetCheck {
+  readonly kind: 'ratio' | 'ms' | 'bytes' | 'count';
+  /** The measured ratio, milliseconds, bytes or count. */
+  readonly value: number;
+  /** The most `value` may be. */
+  readonly limit: number;
+  /**
+   * Relative noise of `value` in this run (0.1 = ±10 %): the spread of the repeats, or of the
+   * samples when there is one repeat. A miss within it is reported but does not fail `--check`.
+   */
+  readonly noise: number;
+  /** Gate this target even though it is a time (`kind: 'ms'`): set where the time is not a speed (an event-loop block) and the noise band is measured. */
+  readonly gated?: boolean;
+}
+
+/** Adds a target to a row: the words, the numbers and whether it is met. `noise` defaults to the row's own p75/median spread. */
+export function withTarget<Row extends MicroBenchmarkRow>(row: Row, target: string, kind: TargetCheck['kind'], value: number, limit: number, noise?: number, gated?: boolean): Row {
+  const spread = row.medianMs > 0 ? Math.max(0, row.p75Ms / row.medianMs - 1) : 0;
+  return { ...row, target, pass: value <= limit, check: { kind, value, limit, noise: noise ?? spread, ...(gated === undefined ? {} : { gated }) } };
 }
 
 /** Where a suite ran. */
@@ -50,6 +78,27 @@ export function machineInfo(): MachineInfo {
   return { platform: platform(), release: release(), arch: arch(), cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length };
 }
 
+/** The machine's load at one moment: `os.loadavg()` beside the number of cores. */
+export interface MachineLoad {
+  /** ISO 8601 time of the reading. */
+  readonly at: string;
+  /** 1, 5 and 15 minute load averages. */
+  readonly loadAverage: readonly [number, number, number];
+  /** Logical cores (a load average above it means runnable work waited for a core). */
+  readonly cores: number;
+}
+
+/** Reads the machine's load now. */
+export function machineLoad(): MachineLoad {
+  const [one = 0, five = 0, fifteen = 0] = loadavg();
+  return { at: new Date().toISOString(), loadAverage: [one, five, fifteen], cores: cpus().length };
+}
+
+/** `load 3.12/2.80/2.10 on 2 cores`. */
+export function formatLoad(load: MachineLoad): string {
+  return `load ${load.loadAverage.map((value) => value.toFixed(2)).join('/')} on ${load.cores} cores`;
+}
+
 /** Number of records in the payload of the transfer rows. */
 export const payloadBytes = 1_000_000;
 
@@ -67,9 +116,9 @@ export function makePayload(): { items: { id: number; name: string; tags: string
  * `run` must be an async function: tinybench calls any other function once more to find out
  * whether it returns a promise, and that extra call would overlap with the measured ones.
  */
-export async function measure(run: () => Promise<unknown>, timeMs: number, beforeEach?: () => Promise<void>): Promise<Measured> {
+export async function measure(run: () => Promise<unknown>, timeMs: number, beforeEach?: () => Promise<void>, afterEach?: () => Promise<void>): Promise<Measured> {
   const bench = new Bench({ time: timeMs, iterations: 5, warmupTime: Math.min(200, timeMs / 2), warmupIterations: 2 });
-  bench.add('task', run, beforeEach === undefined ? {} : { beforeEach });
+  bench.add('task', run, { ...(beforeEach === undefined ? {} : { beforeEach }), ...(afterEach === undefined ? {} : { afterEach }) });
   const [task] = await bench.run();
   const result = task?.result;
   if (result === undefined || (result.state !== 'completed' && result.state !== 'aborted-with-statistics')) {
@@ -90,7 +139,7 @@ export function formatMs(ms: number): string {
 
 /** Renders rows as a fixed-width table under a title line. */
 export function formatRowsTable(title: string, rows: readonly MicroBenchmarkRow[]): string {
-  const header = ['subject', 'workload', 'median ms', 'p75 ms', 'n', 'ratio', 'target', 'pass'];
+  const header = ['subject', 'workload', 'median ms', 'p75 ms', 'n', 'ratio', 'target', 'measured', 'pass'];
   const cells = rows.map((row) => [
     row.subject,
     row.name,
@@ -99,9 +148,19 @@ export function formatRowsTable(title: string, rows: readonly MicroBenchmarkRow[
     row.samples === 0 ? '-' : String(row.samples),
     row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}x ${row.baseline ?? ''}`,
     row.target ?? '',
+    row.check === undefined ? '' : formatCheckValue(row.check),
     row.pass === undefined ? '' : row.pass ? 'yes' : 'NO',
   ]);
   const widths = header.map((text, column) => Math.max(text.length, ...cells.map((row) => (row[column] ?? '').length)));
   const line = (values: string[]): string => values.map((value, column) => value.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
   return [title, line(header), ...cells.map(line)].join('\n');
+}
+
+/** The measured side of a target with its noise band: `1.07x ±4%`, `0.312 ms ±9%`, `12.3 MB`, `0`. */
+export function formatCheckValue(check: TargetCheck): string {
+  const noise = check.noise > 0 ? ` ±${Math.round(check.noise * 100)}%` : '';
+  if (check.kind === 'ratio') return `${check.value.toFixed(2)}x${noise}`;
+  if (check.kind === 'ms') return `${check.value >= 0.1 ? `${formatMs(check.value)} ms` : formatMs(check.value)}${noise}`;
+  if (check.kind === 'bytes') return `${(check.value / 1_000_000).toFixed(1)} MB${noise}`;
+  return String(check.value);
 }

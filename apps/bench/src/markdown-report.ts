@@ -449,7 +449,9 @@ function microText(report: BenchReport): string[] {
       lines.push(`- **${section.suite}**: ${section.status} — ${section.reason ?? ''}`);
       continue;
     }
-    lines.push(`**${section.suite}** [measured, medians of tinybench samples; ratio = codecall / raw baseline of the same run]`, '');
+    const load = section.details?.['load'] as { start?: { loadAverage?: number[]; cores?: number } } | undefined;
+    const loadText = load?.start?.loadAverage === undefined ? '' : `; machine load ${load.start.loadAverage.map((value) => value.toFixed(2)).join('/')} on ${String(load.start.cores)} cores at its start`;
+    lines.push(`**${section.suite}** [measured, medians of tinybench samples; ratio = codecall / raw baseline of the same run${loadText}]`, '');
     lines.push(
       table(
         ['subject', 'workload', 'median [measured]', 'p75 [measured]', 'samples [measured]', 'ratio to baseline [measured]', 'target'],
