@@ -8,7 +8,7 @@ import type { AgentEvent } from '../agent-event.js';
 import type { AgentMetrics } from '../agent-metrics.js';
 import type { AgentResult } from '../agent-result.js';
 import { runAgent } from '../run-agent.js';
-import type { AgentMode } from '../run-agent.js';
+import type { AgentApprovalRequest, AgentMode } from '../run-agent.js';
 import { createMessagesSimulator, latencyPresets } from '../simulator/index.js';
 import type { LatencyPresetName, MessagesSimulator, SimulatorPolicy } from '../simulator/index.js';
 
@@ -18,6 +18,12 @@ export interface CommandIo {
   readonly stdout: (text: string) => void;
   /** Progress and events. */
   readonly stderr: (text: string) => void;
+  /**
+   * Asks the user on a terminal and resolves with the line typed (`''` at end of input). Absent
+   * when there is no terminal: calls that need approval are then denied, with a message naming
+   * `--approve-all` and `--deny-all`.
+   */
+  readonly ask?: (question: string) => Promise<string>;
 }
 
 /** Usage text of `codecall agent`. */
@@ -41,8 +47,13 @@ Options:
   --max-turns <n>        most model round trips  [default: 20]
   --stream               stream responses (SSE)
   --json                 print one JSON document (result, metrics, events) instead of the table
+  --approve-all          approve every call that needs approval, without asking
+  --deny-all             deny every call that needs approval, without asking
   --verbose              print each nested tool call in full (input and output) as it finishes
   -h, --help             show this help
+
+Calls of tools that need approval are asked about on the terminal: [y]es, [n]o, or [a]ll (approve
+this call and every later one). Without a terminal they are denied unless --approve-all is given.
 
 Without --simulate, the real Messages API is used (ANTHROPIC_API_KEY). A tools module may export
 \`agentDefaults\` ({ mode?, sandbox?, language?, simulate? }) used when the flag is not given; its
@@ -51,6 +62,52 @@ Without --simulate, the real Messages API is used (ANTHROPIC_API_KEY). A tools m
 const modes: readonly AgentMode[] = ['sequential', 'parallel', 'programmatic', 'native', 'hybrid'];
 
 class UsageError extends Error {}
+
+/** How `codecall agent` decides calls that need approval. */
+export type ApprovalPolicy = 'ask' | 'approve-all' | 'deny-all';
+
+/**
+ * The CLI's `onApproval`: `approve-all` and `deny-all` decide without asking; `ask` asks on the
+ * terminal (`io.ask`) one call at a time — `y` approves, `n` denies, `a` approves this call and
+ * every later one — and, without a terminal, denies and says once which flags change that.
+ */
+export function createApprovalPrompter(policy: ApprovalPolicy, io: CommandIo): (request: AgentApprovalRequest) => Promise<boolean> {
+  let approveAll = policy === 'approve-all';
+  let explained = false;
+  // One question at a time: parallel calls wait for the answer to the one before.
+  let queue: Promise<unknown> = Promise.resolve();
+  const decide = async (request: AgentApprovalRequest): Promise<boolean> => {
+    if (approveAll) return true;
+    if (policy === 'deny-all') return false;
+    if (io.ask === undefined) {
+      if (!explained) {
+        explained = true;
+        io.stderr(
+          `${request.toolName} needs approval and there is no terminal to ask on, so it is denied. Pass --approve-all to approve such calls, or --deny-all to deny them without this message.`,
+        );
+      }
+      return false;
+    }
+    const where = request.caller === 'direct' ? '' : request.caller === 'code' ? ' (from code)' : ' (from hosted code)';
+    const question = `? Approve ${request.toolName}(${preview(request.input, 200)})${where}? [y]es / [n]o / [a]ll: `;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const answer = (await io.ask(question)).trim().toLowerCase();
+      if (answer === 'y' || answer === 'yes') return true;
+      if (answer === 'a' || answer === 'all') {
+        approveAll = true;
+        return true;
+      }
+      if (answer === 'n' || answer === 'no' || answer === '') return false;
+      io.stderr('  Answer y (approve), n (deny) or a (approve this and every later call).');
+    }
+    return false;
+  };
+  return (request) => {
+    const decision = queue.then(() => decide(request));
+    queue = decision.catch(() => undefined);
+    return decision;
+  };
+}
 
 async function importModule(path: string): Promise<Record<string, unknown>> {
   const url = /^[a-z]+:/i.test(path) && !/^[a-z]:\\/i.test(path) ? path : pathToFileURL(resolve(process.cwd(), path)).href;
@@ -178,6 +235,8 @@ export async function runAgentCommand(argv: readonly string[], io: CommandIo): P
         'max-turns': { type: 'string', default: '20' },
         stream: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        'approve-all': { type: 'boolean', default: false },
+        'deny-all': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -195,6 +254,8 @@ export async function runAgentCommand(argv: readonly string[], io: CommandIo): P
   let nativeSandbox: SandboxV1 | undefined;
   const events: AgentEvent[] = [];
   try {
+    if (values['approve-all'] === true && values['deny-all'] === true) throw new UsageError('--approve-all and --deny-all exclude each other: pass one of them, or neither to be asked.');
+    const approvalPolicy: ApprovalPolicy = values['approve-all'] === true ? 'approve-all' : values['deny-all'] === true ? 'deny-all' : 'ask';
     const task = (typeof values.prompt === 'string' ? values.prompt : positionals.join(' ')).trim();
     if (task === '') throw new UsageError('Missing the task: codecall agent "<task>" --tools <module> (or --prompt "<task>").');
     if (typeof values.tools !== 'string') throw new UsageError('Missing --tools <module>.');
@@ -267,6 +328,7 @@ export async function runAgentCommand(argv: readonly string[], io: CommandIo): P
       ...(sandbox === undefined ? {} : { sandbox }),
       ...(language === undefined ? {} : { language }),
       ...(typeof values.system === 'string' ? { system: values.system } : {}),
+      onApproval: createApprovalPrompter(approvalPolicy, io),
       onEvent: (event) => {
         events.push(event);
         if (json) return;
