@@ -129,6 +129,10 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+function errorCode(error: unknown): unknown {
+  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+}
+
 function isClient(value: unknown): value is Client {
   return (
     typeof value === 'object' &&
@@ -338,7 +342,7 @@ export async function createMcpToolset(server: Client | McpServerSettings, setti
       });
     }
     if (signal.aborted) return new ToolError('ABORTED', `The call of MCP tool "${mcpName}" was cancelled.`, { toolName, cause: error });
-    const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+    const code = errorCode(error);
     if (code === ErrorCode.RequestTimeout) {
       return new ToolError(
         'TOOL_TIMEOUT',
@@ -390,7 +394,7 @@ export async function createMcpToolset(server: Client | McpServerSettings, setti
       try {
         result = await client.listTools(cursor === undefined ? undefined : { cursor }, { signal: closeController.signal, timeout: requestTimeoutMs });
       } catch (error) {
-        if (ownsClient && (connectionLost || (error as { code?: unknown }).code === ErrorCode.ConnectionClosed)) throw connectionLostError(error);
+        if (connectionLost || errorCode(error) === ErrorCode.ConnectionClosed) throw connectionLostError(error);
         throw new McpToolsetError('LIST_TOOLS_FAILED', `tools/list of MCP server ${serverLabel} failed: ${messageOf(error)}`, { cause: error, server: serverLabel, retryable: true });
       }
       listed.push(...result.tools);
@@ -437,37 +441,8 @@ export async function createMcpToolset(server: Client | McpServerSettings, setti
     return Object.freeze({ toolset: createToolset(tools), tools: Object.freeze(tools), skipped: Object.freeze(skipped) });
   }
 
-  let snapshot: Snapshot;
-  try {
-    snapshot = buildSnapshot(await listTools());
-  } catch (error) {
-    await connection.close().catch(() => {});
-    throw error;
-  }
-
-  // At most one listing runs and at most one waits: notifications that arrive meanwhile share the waiting one.
-  let running: Promise<unknown> = Promise.resolve();
-  let queued: Promise<Toolset> | undefined;
-  function refresh(): Promise<Toolset> {
-    if (closed) return Promise.reject(new McpToolsetError('TOOLSET_CLOSED', `The MCP toolset of server ${serverLabel} is closed; create a new one.`, { server: serverLabel }));
-    if (queued !== undefined) return queued;
-    const next = running
-      .catch(() => {})
-      .then(async () => {
-        queued = undefined;
-        const listed = await listTools();
-        if (closed) return snapshot.toolset;
-        snapshot = buildSnapshot(listed);
-        try {
-          settings.onToolsChanged?.(snapshot.toolset);
-        } catch (error) {
-          reportRefreshError(error);
-        }
-        return snapshot.toolset;
-      });
-    queued = next;
-    running = next;
-    return next;
+  function closedError(): McpToolsetError {
+    return new McpToolsetError('TOOLSET_CLOSED', `The MCP toolset of server ${serverLabel} is closed; create a new one.`, { server: serverLabel });
   }
 
   function reportRefreshError(error: unknown): void {
@@ -482,6 +457,40 @@ export async function createMcpToolset(server: Client | McpServerSettings, setti
     process.emitWarning(`@codecall/mcp: re-listing the tools of MCP server ${serverLabel} failed: ${messageOf(error)}`, 'McpToolsetWarning');
   }
 
+  // Empty until the first listing, which createMcpToolset awaits before it returns.
+  let snapshot: Snapshot = buildSnapshot([]);
+  let listedOnce = false;
+  // At most one listing runs and at most one waits: refreshes asked for meanwhile share the waiting
+  // one, which starts after the running one (whose answer may predate the change).
+  let running: Promise<unknown> = Promise.resolve();
+  let queued: Promise<Toolset> | undefined;
+  function refresh(): Promise<Toolset> {
+    if (closed) return Promise.reject(closedError());
+    if (queued !== undefined) return queued;
+    const next = running
+      .catch(() => {})
+      .then(async () => {
+        queued = undefined;
+        const listed = await listTools();
+        if (closed) throw closedError();
+        snapshot = buildSnapshot(listed);
+        const initial = !listedOnce;
+        listedOnce = true;
+        if (!initial) {
+          try {
+            settings.onToolsChanged?.(snapshot.toolset);
+          } catch (error) {
+            reportRefreshError(error);
+          }
+        }
+        return snapshot.toolset;
+      });
+    queued = next;
+    running = next;
+    return next;
+  }
+
+  // Listening starts before the first listing, so that a change during it queues one more listing.
   const refreshOnListChanged = settings.refreshOnListChanged ?? true;
   if (refreshOnListChanged) {
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
@@ -501,6 +510,13 @@ export async function createMcpToolset(server: Client | McpServerSettings, setti
       await connection.close();
     })();
     return closing;
+  }
+
+  try {
+    await refresh();
+  } catch (error) {
+    await close().catch(() => {});
+    throw error;
   }
 
   return Object.freeze({

@@ -40,15 +40,17 @@ function paginatedServer(
   gate: () => Promise<void> = () => Promise.resolve(),
 ) {
   const listRequests: (string | undefined)[] = [];
-  const server = new Server({ name: 'paginated', version: '1.0.0' }, { capabilities: { tools: {} } });
+  const server = new Server({ name: 'paginated', version: '1.0.0' }, { capabilities: { tools: { listChanged: true } } });
   server.setRequestHandler(ListToolsRequestSchema, async (request) => {
     const cursor = request.params?.cursor;
     listRequests.push(cursor);
-    await gate();
     const page = cursor === undefined ? 0 : Number(/(\d+)$/.exec(cursor)?.[1]);
     const start = page * pageSize;
     const next = start + pageSize < tools.length ? cursorFor(page + 1) : undefined;
-    return { tools: tools.slice(start, start + pageSize), ...(next === undefined ? {} : { nextCursor: next }) };
+    const answer = { tools: tools.slice(start, start + pageSize), ...(next === undefined ? {} : { nextCursor: next }) };
+    // The answer is taken before the gate: a held listing answers with the list as it was asked for.
+    await gate();
+    return answer;
   });
   server.setRequestHandler(CallToolRequestSchema, (request) => ({
     content: [{ type: 'text', text: JSON.stringify({ tool: request.params.name, arguments: request.params.arguments }) }],
@@ -164,6 +166,25 @@ test('refresh() re-lists on demand; refreshes asked for during a listing share o
   expect(b.get('only')).toBeDefined();
   expect(listRequests).toHaveLength(3);
   expect(mcp.toolset).toBe(b);
+  await mcp.close();
+});
+
+test('a list change announced during the first listing is not missed', async () => {
+  let release: () => void = () => {};
+  let held = true;
+  const gate = () => (held ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve());
+  const tools: McpTool[] = [{ name: 'old', inputSchema: objectInput }];
+  const { server, listRequests } = paginatedServer(tools, 10, undefined, gate);
+  const pending = createMcpToolset(await connected(server));
+  expect(await eventually(() => listRequests.length === 1)).toBe(true);
+  tools.push({ name: 'new', inputSchema: objectInput });
+  await server.sendToolListChanged();
+  held = false;
+  release();
+  const mcp = await pending;
+  expect(await eventually(() => mcp.toolset.get('new') !== undefined)).toBe(true);
+  expect(mcp.toolset.get('old')).toBeDefined();
+  expect(listRequests).toHaveLength(2);
   await mcp.close();
 });
 
