@@ -133,6 +133,20 @@ function errorCode(error: unknown): unknown {
   return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
 }
 
+/**
+ * Whether a failed request never got an answer from the server: the SDK's ConnectionClosed, a
+ * transport that is not connected, an HTTP-level failure (the SDK's StreamableHTTPError carries the
+ * HTTP status as a positive code) or a fetch that could not reach the server. JSON-RPC errors
+ * (negative codes) are the server's answer instead.
+ */
+function isTransportFailure(error: unknown): boolean {
+  const code = errorCode(error);
+  if (code === ErrorCode.ConnectionClosed) return true;
+  if (typeof code === 'number') return code > 0;
+  if (!(error instanceof Error)) return false;
+  return error.message === 'Not connected' || (error.name === 'TypeError' && error.message === 'fetch failed');
+}
+
 function isClient(value: unknown): value is Client {
   return (
     typeof value === 'object' &&
@@ -326,7 +340,7 @@ export async function createMcpToolset(server: Client | McpServerSettings, setti
   }
 
   function connectionLostError(cause: unknown): McpToolsetError {
-    return new McpToolsetError('CONNECTION_LOST', `The connection to MCP server ${serverLabel} is closed (${messageOf(cause)}).`, {
+    return new McpToolsetError('CONNECTION_LOST', `The connection to MCP server ${serverLabel} is lost (${messageOf(cause)}).`, {
       cause,
       server: serverLabel,
       retryable: true,
@@ -350,11 +364,14 @@ export async function createMcpToolset(server: Client | McpServerSettings, setti
         { toolName, cause: error },
       );
     }
-    if (code === ErrorCode.ConnectionClosed || connectionLost || messageOf(error) === 'Not connected') {
+    if (isTransportFailure(error) || connectionLost) {
       const lost = connectionLostError(error);
       return new ToolError('TOOL_FAILED', `${lost.message} Tool "${mcpName}" could not be called.`, { toolName, cause: lost });
     }
-    return new ToolError('TOOL_FAILED', `MCP server ${serverLabel} refused the call of "${mcpName}": ${messageOf(error)}`, { toolName, cause: error });
+    if (typeof code === 'number' && code < 0) {
+      return new ToolError('TOOL_FAILED', `MCP server ${serverLabel} refused the call of "${mcpName}": ${messageOf(error)}`, { toolName, cause: error });
+    }
+    return new ToolError('TOOL_FAILED', `The call of "${mcpName}" on MCP server ${serverLabel} failed: ${messageOf(error)}`, { toolName, cause: error });
   }
 
   async function callTool(mcpName: string, toolName: string, input: unknown, context: ToolExecutionContext): Promise<unknown> {
@@ -394,7 +411,7 @@ export async function createMcpToolset(server: Client | McpServerSettings, setti
       try {
         result = await client.listTools(cursor === undefined ? undefined : { cursor }, { signal: closeController.signal, timeout: requestTimeoutMs });
       } catch (error) {
-        if (connectionLost || errorCode(error) === ErrorCode.ConnectionClosed) throw connectionLostError(error);
+        if (connectionLost || isTransportFailure(error)) throw connectionLostError(error);
         throw new McpToolsetError('LIST_TOOLS_FAILED', `tools/list of MCP server ${serverLabel} failed: ${messageOf(error)}`, { cause: error, server: serverLabel, retryable: true });
       }
       listed.push(...result.tools);

@@ -1,6 +1,6 @@
 // server-everything from npm over Streamable HTTP on 127.0.0.1: the toolset owns the MCP session
 // (terminated on close), the server process belongs to the test.
-import { runCode } from '@codecall/core';
+import { runCode, ToolError } from '@codecall/core';
 import { createIsolatedVmSandbox } from '@codecall/sandbox-isolated-vm';
 import { createSubprocessSandbox } from '@codecall/sandbox-subprocess';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -70,4 +70,18 @@ test('a server that is not there fails with CONNECTION_FAILED naming the URL wit
   expect(error).toMatchObject({ name: 'McpToolsetError', code: 'CONNECTION_FAILED', retryable: true });
   expect((error as Error).message).toContain(stopped.url);
   expect((error as Error).message).not.toContain('secret');
+});
+
+test('a server that goes away mid-session fails calls with CONNECTION_LOST as the cause; close() still returns', async () => {
+  const doomed = await startEverythingOverHttp();
+  const everything = await createMcpToolset({ url: doomed.url });
+  try {
+    await doomed.stop();
+    const failure = await everything.toolset.get('echo')!.tool.execute({ message: 'anyone?' }, { abortSignal: new AbortController().signal, executionId: 'host', toolCallId: '1' }).catch((error: unknown) => error);
+    expect(ToolError.isInstance(failure)).toBe(true);
+    expect(failure).toMatchObject({ code: 'TOOL_FAILED', message: expect.stringContaining('is lost') });
+    expect((failure as Error).cause).toMatchObject({ name: 'McpToolsetError', code: 'CONNECTION_LOST', retryable: true });
+  } finally {
+    await everything.close();
+  }
 });

@@ -294,7 +294,7 @@ test('a server process that dies mid-call fails that call and later ones with CO
     tools: mcp.toolset,
     code: `try { await crash({}); } catch (error) { return [error.code, error.message]; }`,
   });
-  expect(result).toMatchObject({ type: 'success', value: ['TOOL_FAILED', expect.stringContaining('connection to MCP server "crashing" is closed')] });
+  expect(result).toMatchObject({ type: 'success', value: ['TOOL_FAILED', expect.stringContaining('The connection to MCP server "crashing" is lost')] });
   const later = await mcp.toolset.get('ping')!.tool.execute({}, context()).catch((error: unknown) => error);
   expect(ToolError.isInstance(later)).toBe(true);
   expect(McpToolsetError.isInstance((later as Error).cause)).toBe(true);
