@@ -188,6 +188,33 @@ test('a list change announced during the first listing is not missed', async () 
   await mcp.close();
 });
 
+test('a failed re-listing keeps the previous tools and goes to onRefreshError, as does a throwing onToolsChanged', async () => {
+  let listings = 0;
+  const server = new Server({ name: 'flaky', version: '1.0.0' }, { capabilities: { tools: { listChanged: true } } });
+  server.setRequestHandler(ListToolsRequestSchema, () => {
+    listings += 1;
+    if (listings === 2) throw new Error('index is rebuilding');
+    return { tools: [{ name: `tool_${listings}`, inputSchema: objectInput }] };
+  });
+  const errors: unknown[] = [];
+  const mcp = await createMcpToolset(await connected(server), {
+    onRefreshError: (error) => errors.push(error),
+    onToolsChanged: () => {
+      throw new Error('listener bug');
+    },
+  });
+  const before = mcp.toolset;
+  await server.sendToolListChanged();
+  expect(await eventually(() => errors.length === 1)).toBe(true);
+  expect(errors[0]).toMatchObject({ name: 'McpToolsetError', code: 'LIST_TOOLS_FAILED', message: expect.stringContaining('index is rebuilding') });
+  expect(mcp.toolset).toBe(before);
+  await server.sendToolListChanged();
+  expect(await eventually(() => errors.length === 2)).toBe(true);
+  expect(errors[1]).toMatchObject({ message: 'listener bug' });
+  expect(mcp.toolset.entries.map((entry) => entry.name)).toEqual(['tool_3']);
+  await mcp.close();
+});
+
 test('isError results and tool exceptions become TOOL_FAILED with the server text; text is parsed only when it is a JSON object or array', async () => {
   const server = new McpServer({ name: 'errors', version: '1.0.0' });
   server.registerTool('quota', { description: 'Always over quota.' }, () => ({ isError: true, content: [{ type: 'text', text: 'Quota exceeded for key k1.' }] }));
