@@ -40,6 +40,9 @@ export type JournaledCodeRunOutcome =
   | { readonly type: 'done'; readonly run: CodeToolRunResult; readonly sandboxTimeMs: number }
   | { readonly type: 'suspended'; readonly state: CodeRunState; readonly approvals: readonly PendingApproval[]; readonly sandboxTimeMs: number };
 
+// How long a suspending code run waits for further calls before it stops (see stopWhenIdle).
+const suspensionQuietMs = 25;
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
@@ -106,13 +109,17 @@ export async function runJournaledCode(settings: JournaledCodeRunSettings): Prom
     // Resolves when the attempt is stopped: calls held after the suspension began end then.
     const stopped = new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }));
 
+    let quietTimer: NodeJS.Timeout | undefined;
+    // Stops the attempt once no call is running and none has arrived for a moment: calls the code
+    // started together reach the host over a few turns of the event loop, and should wait together
+    // in one checkpoint. Every call that arrives meanwhile restarts the wait.
     const stopWhenIdle = (): void => {
-      if (suspending && inFlight === 0 && !controller.signal.aborted) {
-        // One more turn of the event loop lets calls started in the same breath reach approval too.
-        setImmediate(() => {
-          if (inFlight === 0) controller.abort();
-        });
-      }
+      if (!suspending || controller.signal.aborted) return;
+      clearTimeout(quietTimer);
+      if (inFlight > 0) return;
+      quietTimer = setTimeout(() => {
+        if (inFlight === 0) controller.abort();
+      }, suspensionQuietMs);
     };
     const beginSuspension = (): void => {
       suspending = true;
@@ -162,6 +169,7 @@ export async function runJournaledCode(settings: JournaledCodeRunSettings): Prom
         settings.onDecision(request.toolName, input, decision);
         if (!suspending) return decision;
         // Decided, but the run is stopping: the call is made again on replay, with this decision.
+        stopWhenIdle();
         await stopped;
         return false;
       }
@@ -181,7 +189,10 @@ export async function runJournaledCode(settings: JournaledCodeRunSettings): Prom
           return found.outcome.output;
         }
         // Calls that reach a handler after the suspension began are made on replay instead.
-        if (suspending) return held();
+        if (suspending) {
+          stopWhenIdle();
+          return held();
+        }
         const entry: CodeRunJournalEntry = found ?? { toolCallId: context.toolCallId, tool: tool.name, input: toJsonValue(input) ?? null };
         journal.set(entry.toolCallId, entry);
         reached.add(entry.toolCallId);
@@ -250,6 +261,7 @@ export async function runJournaledCode(settings: JournaledCodeRunSettings): Prom
     } finally {
       settings.abortSignal.removeEventListener('abort', forward);
       // Releases calls still held (a program that did not await a call it started).
+      clearTimeout(quietTimer);
       controller.abort();
     }
     if (run.result !== undefined) sandboxTimeMs += run.result.durationMs;
@@ -273,20 +285,23 @@ export async function runJournaledCode(settings: JournaledCodeRunSettings): Prom
     }
 
     // Suspended: wait here, outside any code run, for the decisions made in this process.
-    for (const { entry, decision } of inProcess) {
-      let value: ApprovalDecision;
+    if (inProcess.length > 0) {
+      let onAbort: (() => void) | undefined;
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => reject(new AgentError('The agent run was aborted.', { code: 'ABORTED' }));
+        if (settings.abortSignal.aborted) onAbort();
+        else settings.abortSignal.addEventListener('abort', onAbort, { once: true });
+      });
       try {
-        value = normalize(await Promise.race([decision, new Promise((_, reject) => {
-          if (settings.abortSignal.aborted) reject(new AgentError('The agent run was aborted.', { code: 'ABORTED' }));
-          settings.abortSignal.addEventListener('abort', () => reject(new AgentError('The agent run was aborted.', { code: 'ABORTED' })), { once: true });
-        })]));
-      } catch (error) {
-        if (AgentError.isInstance(error)) throw error;
-        value = false;
+        for (const { entry, decision } of inProcess) {
+          const value = normalize(await Promise.race([Promise.resolve(decision).then(normalize, () => false as const), aborted]));
+          if (value === 'suspend') continue;
+          entry.approval = value ? 'approved' : 'denied';
+          settings.onDecision(entry.tool, entry.input, value);
+        }
+      } finally {
+        if (onAbort !== undefined) settings.abortSignal.removeEventListener('abort', onAbort);
       }
-      if (value === 'suspend') continue;
-      entry.approval = value ? 'approved' : 'denied';
-      settings.onDecision(entry.tool, entry.input, value);
     }
     const waiting = [...journal.values()].filter((entry) => entry.approval === 'pending');
     if (waiting.length > 0) {

@@ -433,8 +433,12 @@ export async function driveAgent(settings: AgentCheckpointSettings, runtime: Age
   // The user's callback; only a literal `true` approves and `'suspend'` suspends.
   const ask = (request: AgentApprovalRequest): ApprovalDecision | Promise<ApprovalDecision> => {
     if (runtime.onApproval === undefined) return false;
-    const answer = runtime.onApproval(request);
-    return answer instanceof Promise ? answer.then(normalizeDecision, () => false) : normalizeDecision(answer);
+    const answer: unknown = runtime.onApproval(request);
+    // Any thenable is a pending decision; a rejected one denies.
+    if (typeof answer === 'object' && answer !== null && typeof (answer as { then?: unknown }).then === 'function') {
+      return Promise.resolve(answer).then(normalizeDecision, () => false);
+    }
+    return normalizeDecision(answer);
   };
 
   const runController = new AbortController();

@@ -159,6 +159,59 @@ describe('durable approvals, programmatic mode', () => {
   });
 });
 
+describe('several calls waiting at once', () => {
+  const approveAll = (checkpoint: AgentCheckpoint) => Object.fromEntries(checkpoint.pendingApprovals.map((pending) => [pending.id, true]));
+
+  // Resumes (through JSON) until the run completes, approving everything; returns the result and the number of suspensions.
+  async function resumeUntilDone(first: AgentResult): Promise<{ result: AgentResult; suspensions: number }> {
+    let result = first;
+    let suspensions = 0;
+    while (result.status === 'awaiting_approval' && suspensions < 5) {
+      suspensions++;
+      const checkpoint = roundTrip(result.checkpoint);
+      result = await resumeAgent({ checkpoint, decisions: approveAll(checkpoint), client: simulator.createClient(), tools, sandbox, onApproval: () => 'suspend' });
+    }
+    return { result, suspensions };
+  }
+
+  it('programmatic: concurrent calls that need approval are each decided once, and each handler runs once', async () => {
+    const code = `const paid = await Promise.all([send_payment({ id: 'inv2', amount: 250 }), send_payment({ id: 'inv2', amount: 300 }), get_invoice({ id: 'inv1' })]);
+return paid;`;
+    simulator.setPolicy(scriptedPolicy([[{ type: 'code', code }], (request) => JSON.stringify(request.lastToolResults[0]!.value)]));
+    const uninterrupted = await agent({ mode: 'programmatic', onApproval: () => true });
+    for (const key of Object.keys(calls)) delete calls[key];
+    const { result, suspensions } = await resumeUntilDone(await agent({ mode: 'programmatic', onApproval: () => 'suspend' }));
+    expect(result.status).toBe('completed');
+    expect(result.text).toBe(uninterrupted.text);
+    expect(JSON.parse(result.text)).toEqual(['paid 250 on inv2', 'paid 300 on inv2', { id: 'inv1', amount: 40 }]);
+    // Both waits are usually in one checkpoint; a call that reached the host after the run began to stop is asked on resume.
+    expect(suspensions).toBeGreaterThanOrEqual(1);
+    expect(suspensions).toBeLessThanOrEqual(2);
+    expect(calls).toEqual({ send_payment: 2, get_invoice: 1 });
+    expect(result.toolCalls.filter((call) => call.approval === 'approved')).toHaveLength(2);
+  });
+
+  it('hybrid: a direct call and a code run of the same turn wait together and resume together', async () => {
+    simulator.setPolicy(
+      scriptedPolicy([
+        [
+          { type: 'tool_use', name: 'send_payment', input: { id: 'inv2', amount: 500 } },
+          { type: 'code', code: program },
+        ],
+        (request) => JSON.stringify(request.lastToolResults.map((item) => item.content)),
+      ]),
+    );
+    const uninterrupted = await agent({ mode: 'hybrid', onApproval: () => true });
+    for (const key of Object.keys(calls)) delete calls[key];
+    const suspended = await agent({ mode: 'hybrid', onApproval: () => 'suspend' });
+    expect(suspended.checkpoint?.pendingApprovals.map((pending) => pending.caller).sort()).toEqual(['code', 'direct']);
+    const { result, suspensions } = await resumeUntilDone(suspended);
+    expect(suspensions).toBe(1);
+    expect(result.text).toBe(uninterrupted.text);
+    expect(calls).toEqual({ list_invoices: 1, get_invoice: 3, send_payment: 4 });
+  });
+});
+
 describe('durable approvals, direct and native modes', () => {
   const directPolicy = scriptedPolicy([
     [
