@@ -187,9 +187,28 @@ interface Connection {
   readonly close: () => Promise<void>;
 }
 
-/** Where a connection goes, for messages: never headers, credentials or a query string. */
+const secretFlag = /key|token|secret|password|passwd|auth|credential/i;
+
+/**
+ * The command line of a stdio server, for messages. Values that may be secrets are left out: the
+ * value of any `name=value` argument, and the argument after a flag named like a secret
+ * (`--api-key xyz`). The environment never appears.
+ */
 function stdioLabel(settings: McpStdioServerSettings): string {
-  const text = [settings.command, ...(settings.args ?? [])].join(' ');
+  const words = [settings.command];
+  let hideNext = false;
+  for (const argument of settings.args ?? []) {
+    if (hideNext) {
+      words.push('…');
+      hideNext = false;
+    } else if (argument.includes('=')) {
+      words.push(`${argument.slice(0, argument.indexOf('='))}=…`);
+    } else {
+      words.push(argument);
+      hideNext = argument.startsWith('-') && secretFlag.test(argument);
+    }
+  }
+  const text = words.join(' ');
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
@@ -242,7 +261,8 @@ async function connect(server: McpServerSettings, settings: McpToolsetSettings, 
     }
     label = `${url.origin}${url.pathname}`;
     const options = server.transportOptions ?? {};
-    const headers = { ...(options.requestInit?.headers as Record<string, string> | undefined), ...server.headers };
+    const headers = new Headers(options.requestInit?.headers);
+    for (const [name, value] of Object.entries(server.headers ?? {})) headers.set(name, value);
     const http = new StreamableHTTPClientTransport(url, { ...options, requestInit: { ...options.requestInit, headers } });
     terminate = async () => {
       if (http.sessionId === undefined) return;

@@ -336,8 +336,9 @@ test('a server that cannot start fails with CONNECTION_FAILED and the end of its
     args: ['-e', 'console.error("boom: MEMORY_TOKEN is not set"); process.exit(2)'],
   }).catch((error: unknown) => error);
   expect(failing).toMatchObject({ name: 'McpToolsetError', code: 'CONNECTION_FAILED', message: expect.stringContaining('boom: MEMORY_TOKEN is not set') });
-  const missing = await createMcpToolset({ command: '/nonexistent/mcp-server' }).catch((error: unknown) => error);
-  expect(missing).toMatchObject({ code: 'CONNECTION_FAILED', message: expect.stringContaining('/nonexistent/mcp-server') });
+  const missing = await createMcpToolset({ command: '/nonexistent/mcp-server', args: ['--api-key', 'sk-123', '--token=sk-456', '/data'] }).catch((error: unknown) => error);
+  expect(missing).toMatchObject({ code: 'CONNECTION_FAILED', message: expect.stringContaining('/nonexistent/mcp-server --api-key … --token=… /data') });
+  expect((missing as Error).message).not.toMatch(/sk-/);
   expect(childProcesses('MEMORY_TOKEN')).toEqual([]);
 });
 
@@ -379,7 +380,9 @@ test('Streamable HTTP settings send their headers with every request', async () 
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   try {
     const { port } = http.address() as AddressInfo;
-    const mcp = await createMcpToolset({ url: `http://127.0.0.1:${port}/mcp`, headers: { Authorization: 'Bearer t0ken' } });
+    const mcp = await createMcpToolset(
+      { url: `http://127.0.0.1:${port}/mcp`, headers: { Authorization: 'Bearer t0ken' }, transportOptions: { requestInit: { headers: new Headers({ Authorization: 'overridden' }) } } },
+    );
     expect(await mcp.toolset.get('whoami')!.tool.execute({}, context())).toBe('Bearer t0ken');
     await mcp.close();
     expect(authorizations.length).toBeGreaterThanOrEqual(3);
