@@ -101,7 +101,8 @@ export async function runJournaledCode(settings: JournaledCodeRunSettings): Prom
     const forward = (): void => controller.abort(settings.abortSignal.reason);
     settings.abortSignal.addEventListener('abort', forward, { once: true });
     let suspending = false;
-    let inFlight = 0;
+    // Calls whose handler runs and whose result has not reached the code yet.
+    const inFlight = new Set<string>();
     let divergence: string | undefined;
     const reached = new Set<string>();
     const inProcess: { entry: CodeRunJournalEntry; decision: PromiseLike<unknown> }[] = [];
@@ -116,9 +117,9 @@ export async function runJournaledCode(settings: JournaledCodeRunSettings): Prom
     const stopWhenIdle = (): void => {
       if (!suspending || controller.signal.aborted) return;
       clearTimeout(quietTimer);
-      if (inFlight > 0) return;
+      if (inFlight.size > 0) return;
       quietTimer = setTimeout(() => {
-        if (inFlight === 0) controller.abort();
+        if (inFlight.size === 0) controller.abort();
       }, suspensionQuietMs);
     };
     const beginSuspension = (): void => {
@@ -196,14 +197,13 @@ export async function runJournaledCode(settings: JournaledCodeRunSettings): Prom
         const entry: CodeRunJournalEntry = found ?? { toolCallId: context.toolCallId, tool: tool.name, input: toJsonValue(input) ?? null };
         journal.set(entry.toolCallId, entry);
         reached.add(entry.toolCallId);
-        inFlight++;
+        inFlight.add(context.toolCallId);
         try {
           const output = await (tool as Tool).execute(input, context);
           rawOutputs.set(context.toolCallId, output);
           return output;
         } finally {
-          inFlight--;
-          stopWhenIdle();
+          if (inFlight.delete(context.toolCallId)) stopWhenIdle();
         }
       };
       return Object.freeze({ ...tool, execute });
@@ -243,6 +243,8 @@ export async function runJournaledCode(settings: JournaledCodeRunSettings): Prom
         onToolCall: (record) => {
           // What reaches the code after the run was stopped is not what the replay will see.
           if (controller.signal.aborted) return;
+          // The code has its answer (a timed-out handler may still run: it no longer keeps the run going).
+          if (inFlight.delete(record.id)) queueMicrotask(stopWhenIdle);
           const entry = journal.get(record.id);
           if (entry !== undefined && entry.outcome === undefined) {
             entry.outcome =
