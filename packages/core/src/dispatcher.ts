@@ -7,6 +7,8 @@ import type { SandboxToolCallV1, SandboxToolResultV1 } from './spec/sandbox-tool
 import type { ToolExecutionContext } from './tool.js';
 import { createToolCallBudget } from './tool-call-budget.js';
 import type { ToolCallBudget } from './tool-call-budget.js';
+import { codecallAttributes, endSpan, otelContext, otelTrace, recordingContext, startSpan } from './telemetry.js';
+import type { OtelContext, OtelSpan } from './telemetry.js';
 import type { ToolCallRecord } from './trace.js';
 import type { Toolset, ToolsetEntry } from './toolset.js';
 
@@ -36,6 +38,19 @@ export interface DispatcherSettings {
   readonly onApproval?: (request: ApprovalRequest) => boolean | Promise<boolean>;
   /** Called after each call, successful or not, with its trace record. Errors it throws are ignored. */
   readonly onToolCall?: (record: ToolCallRecord) => void;
+  /**
+   * Called when a call arrives, before its input is validated, with the call's id and the tool's
+   * name as asked (at most 200 characters). Synchronous with `callTool`, so it sees calls in the
+   * order the adapter made them. Errors it throws are ignored.
+   */
+  readonly onToolCallStart?: (start: { readonly toolCallId: string; readonly toolName: string }) => void;
+  /**
+   * OpenTelemetry context whose span is the parent of each call's `execute_tool` span (and its
+   * handler's `tool_handler` span). Default: the context active when the dispatcher is created.
+   * Spans are only made when that parent span records (an SDK is registered and the trace is
+   * sampled), so a run without tracing pays nothing per call.
+   */
+  readonly traceContext?: OtelContext;
   /**
    * A budget shared with other dispatchers (`createToolCallBudget`): when set, it counts this
    * dispatcher's calls and holds its running handlers, in place of `limits.maxToolCalls` and
@@ -129,6 +144,8 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
   // Stops every handler still running when the run ends.
   const pendingCalls = new Set<() => void>();
   const startedAt = performance.now();
+  // Resolved once: without a recording parent span, calls make no spans at all.
+  const traceParent = recordingContext(settings.traceContext);
   const budget = settings.budget ?? createToolCallBudget({ maxToolCalls: limits.maxToolCalls, maxConcurrentToolCalls: limits.maxConcurrentToolCalls });
   // Wakes this dispatcher's calls that wait for a place in the (possibly shared) budget when it closes.
   const waiting = new Set<() => void>();
@@ -172,13 +189,15 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
 
   // Runs one handler under the per-call timeout. Kept allocation-light: it is on the path of every
   // call, so the handler's AbortController is only created when the handler reads its signal.
-  function runHandler(entry: ToolsetEntry, input: unknown, toolCallId: string): Promise<unknown> {
+  function runHandler(entry: ToolsetEntry, input: unknown, toolCallId: string, callSpan: OtelSpan | undefined): Promise<unknown> {
     return new Promise((resolve, reject) => {
       let controller: AbortController | undefined;
       let endReason: ToolError | undefined;
+      const handlerSpan = callSpan === undefined ? undefined : startSpan(`tool_handler ${entry.name}`, { 'gen_ai.tool.name': entry.name, 'gen_ai.tool.call.id': toolCallId }, otelTrace.setSpan(otelContext.active(), callSpan));
       const end = (failure: CallFailure | undefined, value?: unknown): void => {
         if (!pendingCalls.delete(stop)) return;
         clearTimeout(timer);
+        if (handlerSpan !== undefined) endSpan(handlerSpan, failure?.code, failure?.message);
         if (failure === undefined) {
           resolve(value);
           return;
@@ -209,7 +228,9 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
       const fail = (error: unknown): void =>
         end(ToolError.isInstance(error) ? new CallFailure(error.code, messageOf(error)) : new CallFailure('TOOL_FAILED', messageOf(error)));
       try {
-        const value = (entry.tool.execute as (input: unknown, context: ToolExecutionContext) => unknown)(input, context);
+        const execute = entry.tool.execute as (input: unknown, context: ToolExecutionContext) => unknown;
+        // The handler runs in its span's context, so spans it makes itself nest under it.
+        const value = handlerSpan === undefined ? execute(input, context) : otelContext.with(otelTrace.setSpan(otelContext.active(), handlerSpan), () => execute(input, context));
         // A handler that ignores its signal keeps running; its late settlement is ignored.
         if (isThenable(value)) value.then((output) => end(undefined, output), fail);
         else end(undefined, value);
@@ -225,6 +246,7 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
     record: CallRecordDraft,
     toolCallId: string,
     callNumber: number,
+    span: OtelSpan | undefined,
   ): Promise<{ output: unknown; outputJson: string | undefined }> {
     if (closed) throw new CallFailure('ABORTED', 'The run has ended; no more tool calls are accepted.');
     if (callNumber > budget.maxToolCalls) throw new CallFailure('TOOL_CALL_LIMIT', limitMessage());
@@ -271,7 +293,7 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
     let result: unknown;
     try {
       if (closed) throw new CallFailure('ABORTED', 'The run ended before the call started.');
-      result = await runHandler(entry, parsed.data, toolCallId);
+      result = await runHandler(entry, parsed.data, toolCallId, span);
     } finally {
       budget.releaseSlot();
     }
@@ -303,6 +325,7 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
     let entry: ToolsetEntry | undefined;
     let result: SandboxToolResultV1;
     let traced: ToolCallRecord;
+    let span: OtelSpan | undefined;
     const base = () => ({
       id: toolCallId,
       name: record.name,
@@ -320,8 +343,22 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
         entry = tools.get(name);
         record.name = entry?.name ?? name.slice(0, 200);
       }
+      if (settings.onToolCallStart !== undefined) {
+        try {
+          settings.onToolCallStart({ toolCallId, toolName: record.name });
+        } catch {
+          // An observer must not change the outcome of the call.
+        }
+      }
+      if (traceParent !== undefined) {
+        span = startSpan(
+          `execute_tool ${record.name}`,
+          { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': record.name, 'gen_ai.tool.call.id': toolCallId, 'gen_ai.tool.type': 'function', [codecallAttributes.executionId]: executionId },
+          traceParent,
+        );
+      }
       if (typeof name !== 'string') throw new CallFailure('UNKNOWN_TOOL', `A tool call without a tool name. Available tools: ${listNames(tools)}.`);
-      const { output, outputJson } = await dispatch(entry, call, record, toolCallId, callNumber);
+      const { output, outputJson } = await dispatch(entry, call, record, toolCallId, callNumber, span);
       result = { type: 'success', outputJson };
       const shown = preview(output, outputJson);
       traced = { ...base(), output: shown.value, ...(shown.truncated ? { outputTruncated: true as const } : {}) };
@@ -331,6 +368,10 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
       traced = { ...base(), error: { code: failure.code, message: failure.message } };
     }
     records.push(traced);
+    if (span !== undefined) {
+      if (record.approval !== undefined) span.setAttribute(codecallAttributes.approval, record.approval);
+      endSpan(span, traced.error?.code, traced.error?.message);
+    }
     if (settings.onToolCall !== undefined) {
       try {
         settings.onToolCall(traced);

@@ -6,12 +6,15 @@ import { jsonNestsDeeperThan } from './json.js';
 import { maxValueDepth, resolveLimits } from './limits.js';
 import type { Limits } from './limits.js';
 import type { RunError } from './run-error.js';
+import type { RunEvent } from './run-event.js';
 import type { RunResult } from './run-result.js';
+import type { SandboxEventV1 } from './spec/sandbox-event-v1.js';
 import type { SandboxExecuteResultV1 } from './spec/sandbox-execute-result-v1.js';
 import type { SandboxLanguage } from './spec/sandbox-language.js';
 import type { SandboxV1 } from './spec/sandbox-v1.js';
 import type { AnyTool, JsonSchemaToolDefinition } from './tool.js';
 import type { ToolCallBudget } from './tool-call-budget.js';
+import { codecallAttributes, endSpan, otelContext, otelTrace, startSpan } from './telemetry.js';
 import { toToolset } from './toolset.js';
 import type { Toolset } from './toolset.js';
 import type { ToolCallRecord } from './trace.js';
@@ -39,6 +42,20 @@ export interface RunCodeOptions {
   onApproval?: (request: ApprovalRequest) => boolean | Promise<boolean>;
   /** Called after every tool call with its trace record. */
   onToolCall?: (record: ToolCallRecord) => void;
+  /**
+   * Receives the run's events as they happen: `stdout` / `stderr` chunks while the guest writes
+   * them (on sandboxes with `capabilities.liveOutput`, which all of codecall's adapters have; on
+   * others, once at the end), and `tool-call-start` / `tool-call-end` for every tool call. Errors
+   * it throws are ignored. Without it, adapters do not report output until the run ends.
+   *
+   * @example
+   * ```ts
+   * await runCode({ sandbox, tools, code, onEvent: (event) => {
+   *   if (event.type === 'stdout') process.stdout.write(event.text);
+   * } });
+   * ```
+   */
+  onEvent?: (event: RunEvent) => void;
   /**
    * Code validation before the run starts (defense in depth; the sandbox stays the boundary).
    * Default `true`: `defaultValidationPolicy`. `false` turns it off; a `ValidationPolicy` replaces
@@ -115,14 +132,46 @@ export async function runCode(options: RunCodeOptions): Promise<RunResult> {
   if (options.abortSignal?.aborted) controller.abort(options.abortSignal.reason);
   else options.abortSignal?.addEventListener('abort', forwardAbort, { once: true });
 
+  // One span per run, under whatever span the caller has active (e.g. an agent's model request).
+  // Without an OpenTelemetry SDK this is the API's non-recording span and no call makes a span.
+  const parentContext = otelContext.active();
+  const span = startSpan(`run_code ${language}`, {
+    [codecallAttributes.executionId]: executionId,
+    [codecallAttributes.sandboxId]: sandbox.sandboxId,
+    [codecallAttributes.language]: language,
+  }, parentContext);
+  const spanContext = span.isRecording() ? otelTrace.setSpan(parentContext, span) : undefined;
+
+  const listener = options.onEvent;
+  const emit = listener === undefined ? undefined : (event: RunEvent): void => {
+    try {
+      listener(event);
+    } catch {
+      // An observer must not change the run.
+    }
+  };
+  const output = emit === undefined ? undefined : new OutputRelay(executionId, limits.maxOutputBytes, emit);
+  const onToolCall = options.onToolCall;
   const dispatcher = createDispatcher({
     tools,
     limits,
     executionId,
     abortSignal: controller.signal,
     ...(options.onApproval === undefined ? {} : { onApproval: options.onApproval }),
-    ...(options.onToolCall === undefined ? {} : { onToolCall: options.onToolCall }),
+    ...(emit === undefined
+      ? onToolCall === undefined ? {} : { onToolCall }
+      : {
+          onToolCallStart: ({ toolCallId, toolName }) => emit({ type: 'tool-call-start', executionId, toolCallId, toolName }),
+          onToolCall: (record: ToolCallRecord) => {
+            try {
+              onToolCall?.(record);
+            } finally {
+              emit({ type: 'tool-call-end', executionId, toolCallId: record.id, toolName: record.name, record });
+            }
+          },
+        }),
     ...(options.budget === undefined ? {} : { budget: options.budget }),
+    ...(spanContext === undefined ? {} : { traceContext: spanContext }),
   });
 
   const start = performance.now();
@@ -141,12 +190,15 @@ export async function runCode(options: RunCodeOptions): Promise<RunResult> {
           abortSignal: controller.signal,
           callTool: dispatcher.callTool,
           validation,
+          ...(output === undefined ? {} : { onEvent: output.onEvent }),
         }),
         limits.timeoutMs + adapterGraceMs,
         controller,
       );
     }
   } catch (error) {
+    output?.close();
+    endSpan(span, 'SANDBOX_ERROR', error instanceof Error ? error.message : String(error));
     throw SandboxError.isInstance(error)
       ? error
       : new SandboxError(`Sandbox ${sandbox.sandboxId} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error, sandboxId: sandbox.sandboxId });
@@ -155,6 +207,17 @@ export async function runCode(options: RunCodeOptions): Promise<RunResult> {
     options.abortSignal?.removeEventListener('abort', forwardAbort);
   }
   const durationMs = performance.now() - start;
+  const result = finishResult(outcome, limits, executionId, dispatcher.records, durationMs);
+  if (output !== undefined) output.finish(result.stdout, result.stderr);
+  if (span.isRecording()) {
+    span.setAttribute(codecallAttributes.toolCalls, result.toolCalls.length);
+    span.setAttribute(codecallAttributes.outputTruncated, result.outputTruncated);
+  }
+  endSpan(span, result.type === 'error' ? result.error.code : undefined, result.type === 'error' ? result.error.message : undefined);
+  return result;
+}
+
+function finishResult(outcome: SandboxExecuteResultV1, limits: ReturnType<typeof resolveLimits>, executionId: string, records: readonly ToolCallRecord[], durationMs: number): RunResult {
 
   // Core enforces output limits again: an adapter bug must not flood the model's context.
   const stdout = utf8Truncate(typeof outcome.stdout === 'string' ? outcome.stdout : '', limits.maxOutputBytes);
@@ -164,7 +227,7 @@ export async function runCode(options: RunCodeOptions): Promise<RunResult> {
     stdout: stdout.text,
     stderr: stderr.text,
     outputTruncated: outcome.outputTruncated === true || stdout.truncated || stderr.truncated,
-    toolCalls: [...dispatcher.records].sort((a, b) => a.offsetMs - b.offsetMs),
+    toolCalls: [...records].sort((a, b) => a.offsetMs - b.offsetMs),
     durationMs,
   };
   if (outcome.type === 'error') return { type: 'error', error: sanitizeError(outcome.error), ...base };
@@ -233,5 +296,50 @@ async function withBackstop(
     return await Promise.race([execution, backstop]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Relays the adapter's output chunks to a run's listener: it checks each chunk (the adapter may be
+ * buggy or shaped by guest code), keeps the run's `maxOutputBytes` budget, and at the end reports
+ * whatever of the result's output was not streamed (all of it for an adapter without
+ * `liveOutput`), so that the chunks always add up to the result's `stdout` / `stderr`.
+ */
+class OutputRelay {
+  readonly #executionId: string;
+  readonly #emit: (event: RunEvent) => void;
+  #bytesLeft: number;
+  #closed = false;
+  readonly #sent = { stdout: [] as string[], stderr: [] as string[] };
+
+  constructor(executionId: string, maxOutputBytes: number, emit: (event: RunEvent) => void) {
+    this.#executionId = executionId;
+    this.#bytesLeft = maxOutputBytes;
+    this.#emit = emit;
+  }
+
+  readonly onEvent = (event: SandboxEventV1): void => {
+    if (this.#closed || typeof event !== 'object' || event === null) return;
+    const { type, text } = event;
+    if ((type !== 'stdout' && type !== 'stderr') || typeof text !== 'string' || text.length === 0 || this.#bytesLeft <= 0) return;
+    const kept = utf8Truncate(text, this.#bytesLeft).text;
+    if (kept.length === 0) return;
+    this.#bytesLeft -= Buffer.byteLength(kept);
+    this.#sent[type].push(kept);
+    this.#emit({ type, executionId: this.#executionId, text: kept });
+  };
+
+  /** Reports what of the final output was not streamed, then ignores further chunks. */
+  finish(stdout: string, stderr: string): void {
+    this.#closed = true;
+    for (const [type, text] of [['stdout', stdout], ['stderr', stderr]] as const) {
+      const sent = this.#sent[type].join('');
+      // An adapter whose chunks disagree with its result gets no second copy of the output.
+      if (text.length > sent.length && text.startsWith(sent)) this.#emit({ type, executionId: this.#executionId, text: text.slice(sent.length) });
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
   }
 }

@@ -298,6 +298,9 @@ export class RunnerSession {
     }
     this.#outputBytes += kept === text ? bytes : Buffer.byteLength(kept);
     (fd === 1 ? this.#stdout : this.#stderr).push(kept);
+    // Relayed as it arrives: the runner writes `out` before the `call` that follows it on the same
+    // stream, so a listener sees output before the tool call the guest made after writing it.
+    if (kept.length > 0) this.#request.onEvent?.({ type: fd === 1 ? 'stdout' : 'stderr', text: kept });
   }
 
   #onCall(id: number, name: string, input: string | undefined): void {

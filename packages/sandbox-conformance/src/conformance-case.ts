@@ -1,7 +1,7 @@
 import type { RunCodeOptions, RunResult, SandboxCapabilitiesV1, SandboxLanguage, SandboxV1 } from '@codecall/core';
 
 /** The areas of the guest contract the cases cover; the first part of every case id. */
-export type ConformanceArea = 'values' | 'output' | 'tools' | 'errors' | 'limits' | 'isolation' | 'lifecycle' | 'typescript';
+export type ConformanceArea = 'values' | 'output' | 'tools' | 'errors' | 'limits' | 'isolation' | 'lifecycle' | 'typescript' | 'events';
 
 /**
  * Capabilities a case needs, compared with the adapter's declared `capabilities`. A case whose
@@ -16,6 +16,8 @@ export interface ConformanceRequirements {
   readonly processApi?: boolean;
   /** Runs only when `capabilities.memoryLimit` has this value. */
   readonly memoryLimit?: boolean;
+  /** Runs only when `capabilities.liveOutput` has this value (absent counts as `false`). */
+  readonly liveOutput?: boolean;
 }
 
 /** Options of one run inside a case: `runCode`'s options without the sandbox and language. */

@@ -1,5 +1,6 @@
 import type { ConformanceCase } from './conformance-case.js';
 import { errorCases } from './cases/errors.js';
+import { eventCases } from './cases/events.js';
 import { isolationCases } from './cases/isolation.js';
 import { lifecycleCases } from './cases/lifecycle.js';
 import { limitCases } from './cases/limits.js';
@@ -14,6 +15,7 @@ export const conformanceCases: readonly ConformanceCase[] = Object.freeze([
   ...lifecycleCases,
   ...valueCases,
   ...outputCases,
+  ...eventCases,
   ...toolCases,
   ...errorCases,
   ...pythonStyleCases,

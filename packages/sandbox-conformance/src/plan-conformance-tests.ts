@@ -35,10 +35,11 @@ export interface ConformancePlanOptions {
 }
 
 function unmetRequirement(requires: ConformanceRequirements, capabilities: SandboxCapabilitiesV1): string | undefined {
-  for (const key of ['network', 'filesystem', 'processApi', 'memoryLimit'] as const) {
+  for (const key of ['network', 'filesystem', 'processApi', 'memoryLimit', 'liveOutput'] as const) {
     const wanted = requires[key];
-    if (wanted !== undefined && capabilities[key] !== wanted) {
-      return `needs capabilities.${key} = ${String(wanted)}, the sandbox declares ${String(capabilities[key])}`;
+    const declared = capabilities[key] ?? false;
+    if (wanted !== undefined && declared !== wanted) {
+      return `needs capabilities.${key} = ${String(wanted)}, the sandbox declares ${String(declared)}`;
     }
   }
   return undefined;

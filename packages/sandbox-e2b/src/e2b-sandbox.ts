@@ -248,6 +248,8 @@ export class E2BSandbox implements SandboxV1 {
       processApi: true,
       // Node's heap is capped (and optionally the address space), but not memory outside the heap.
       memoryLimit: false,
+      // The runner's `out` messages arrive with the command's stdout as E2B streams it.
+      liveOutput: true,
     });
   }
 

@@ -30,7 +30,7 @@ describe('settings', () => {
   it('capabilities are honest: microvm, network unless disabled, no per-run memory limit', () => {
     const sandbox = createE2BSandbox();
     expect(sandbox).toBeInstanceOf(E2BSandbox);
-    expect(sandbox.capabilities).toStrictEqual({ languages: ['javascript', 'python'], isolation: 'microvm', network: true, filesystem: true, processApi: true, memoryLimit: false });
+    expect(sandbox.capabilities).toStrictEqual({ languages: ['javascript', 'python'], isolation: 'microvm', network: true, filesystem: true, processApi: true, memoryLimit: false, liveOutput: true });
     expect(createE2BSandbox({ sandboxOptions: { allowInternetAccess: false } }).capabilities.network).toBe(false);
     expect(sandbox.sandboxId).toMatch(/^e2b:\d+:[0-9a-f]{8}$/);
   });

@@ -4,6 +4,7 @@ import type { CachedDataResult, Callback, Context, ExternalCopy, Isolate, Refere
 import type {
   ResolvedLimitsV1,
   RunError,
+  SandboxEventV1,
   SandboxExecuteResultV1,
   SandboxToolCallV1,
   SandboxToolResultV1,
@@ -28,6 +29,8 @@ export interface EngineRequest {
   readonly abortSignal: AbortSignal;
   /** Forwards a tool call to the host; never rejects. */
   readonly callTool: (call: SandboxToolCallV1) => Promise<SandboxToolResultV1>;
+  /** Receives each chunk of output as the guest writes it, after the output budget; absent when nobody listens. */
+  readonly onEvent?: ((event: SandboxEventV1) => void) | undefined;
 }
 
 /** Settings of `IsolateEngine`. */
@@ -429,7 +432,7 @@ export class IsolateEngine {
         if (typeof a === 'number' && typeof b === 'string' && (c === undefined || typeof c === 'string')) this.#callTool(run, a, b, c);
         return;
       case postKind.output:
-        if ((a === 1 || a === 2) && typeof b === 'string') this.#write(run, a === 1 ? run.stdout : run.stderr, b);
+        if ((a === 1 || a === 2) && typeof b === 'string') this.#write(run, a, b);
         return;
       case postKind.truncated:
         run.outputTruncated = true;
@@ -447,20 +450,24 @@ export class IsolateEngine {
     }
   }
 
-  #write(run: ActiveRun, stream: string[], text: string): void {
+  #write(run: ActiveRun, fd: 1 | 2, text: string): void {
     if (run.outputBytesLeft <= 0) {
       run.outputTruncated = true;
       return;
     }
     const bytes = utf8Bytes(text);
+    let kept = text;
     if (bytes <= run.outputBytesLeft) {
       run.outputBytesLeft -= bytes;
-      stream.push(text);
-      return;
+    } else {
+      kept = truncateUtf8(text, run.outputBytesLeft);
+      run.outputBytesLeft = 0;
+      run.outputTruncated = true;
     }
-    stream.push(truncateUtf8(text, run.outputBytesLeft));
-    run.outputBytesLeft = 0;
-    run.outputTruncated = true;
+    (fd === 1 ? run.stdout : run.stderr).push(kept);
+    // Posts arrive on this thread in the order the guest made them, so a chunk reaches the listener
+    // before the tool call the guest makes after writing it.
+    if (run.request.onEvent !== undefined && kept.length > 0) run.request.onEvent({ type: fd === 1 ? 'stdout' : 'stderr', text: kept });
   }
 
   #callTool(run: ActiveRun, callId: number, name: string, inputJson: string | undefined): void {

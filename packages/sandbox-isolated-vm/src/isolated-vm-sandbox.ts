@@ -55,6 +55,7 @@ const capabilities: SandboxCapabilitiesV1 = Object.freeze({
   filesystem: false,
   processApi: false,
   memoryLimit: true,
+  liveOutput: true,
 });
 
 const defaultPoolSize = 2;
@@ -81,7 +82,7 @@ export class IsolatedVmSandbox implements SandboxV1 {
   readonly specificationVersion = 'v1' as const;
   /** `isolated-vm:<uuid>`, or `isolated-vm-supervised:<uuid>` in supervised mode. */
   readonly sandboxId: string;
-  /** JavaScript and TypeScript, isolate boundary, no network, file system or process API, memory limit enforced. */
+  /** JavaScript and TypeScript, isolate boundary, no network, file system or process API, memory limit enforced, live output. */
   readonly capabilities: SandboxCapabilitiesV1 = capabilities;
   /** The mode this sandbox runs in. */
   readonly mode: IsolatedVmSandboxMode;
@@ -115,7 +116,7 @@ export class IsolatedVmSandbox implements SandboxV1 {
       const engine = new IsolateEngine({ poolSize, sandboxId: this.sandboxId });
       this.#engine = {
         execute: (request, javascript) =>
-          engine.execute({ code: javascript, tools: request.tools, limits: request.limits, abortSignal: request.abortSignal, callTool: request.callTool }),
+          engine.execute({ code: javascript, tools: request.tools, limits: request.limits, abortSignal: request.abortSignal, callTool: request.callTool, onEvent: request.onEvent }),
         dispose: () => engine.dispose(),
       };
     } else {

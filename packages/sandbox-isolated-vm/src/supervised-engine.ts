@@ -37,6 +37,8 @@ interface SupervisedRun {
   readonly request: SandboxExecuteRequestV1;
   /** Call ids the child has used in this run (each may be used once). */
   readonly callIds: Set<number>;
+  /** Output the child streamed (only when the request listens), as the host counted it. */
+  readonly streamed: { readonly stdout: string[]; readonly stderr: string[]; bytes: number } | undefined;
   finished: boolean;
   finish: (result: SandboxExecuteResultV1) => void;
 }
@@ -258,10 +260,15 @@ export class SupervisedEngine {
         runId,
         request,
         callIds: new Set(),
+        streamed: request.onEvent === undefined ? undefined : { stdout: [], stderr: [], bytes: 0 },
         finished: false,
-        finish: (result) => {
+        finish: (reported) => {
           if (run.finished) return;
           run.finished = true;
+          // With streaming, the output is what the host received and relayed, also when the host
+          // ends the run itself (timeout, crash): the result then matches the chunks seen.
+          const streamed = run.streamed;
+          const result = streamed === undefined ? reported : { ...reported, stdout: streamed.stdout.join(''), stderr: streamed.stderr.join('') };
           clearTimeout(watchdog);
           clearTimeout(abortTimer);
           request.abortSignal.removeEventListener('abort', onAbort);
@@ -276,7 +283,14 @@ export class SupervisedEngine {
         this.#kill(worker);
       }, request.limits.timeoutMs + childGraceMs);
       request.abortSignal.addEventListener('abort', onAbort, { once: true });
-      this.#send(worker, { type: 'run', runId, code: javascript, tools: request.tools.map((tool) => ({ name: tool.name, identifier: tool.identifier })), limits: request.limits });
+      this.#send(worker, {
+        type: 'run',
+        runId,
+        code: javascript,
+        tools: request.tools.map((tool) => ({ name: tool.name, identifier: tool.identifier })),
+        limits: request.limits,
+        ...(request.onEvent === undefined ? {} : { streamOutput: true }),
+      });
       if (request.abortSignal.aborted) onAbort();
     });
   }
@@ -340,7 +354,7 @@ export class SupervisedEngine {
         const reason = (message as { message?: unknown }).message;
         failStart(this.#startError(typeof reason === 'string' ? reason.slice(0, 2_000) : 'it failed to start'));
         this.#kill(worker);
-      } else if (worker.isReady && (type === 'tool-call' || type === 'result')) {
+      } else if (worker.isReady && (type === 'tool-call' || type === 'result' || type === 'output')) {
         this.#onMessage(worker, message as ChildToHostMessage);
       } else {
         this.#violation(worker, `an unexpected message${typeof type === 'string' ? ` "${type.slice(0, 40)}"` : ''}`);
@@ -392,6 +406,10 @@ export class SupervisedEngine {
       this.#violation(worker, 'a message for another run');
       return;
     }
+    if (message.type === 'output') {
+      this.#onOutput(worker, run, fields.fd, fields.text);
+      return;
+    }
     if (message.type === 'result') {
       const problem = resultProblem(fields.result, run.request.limits);
       if (problem !== undefined) this.#violation(worker, problem);
@@ -422,6 +440,26 @@ export class SupervisedEngine {
     run.request.callTool({ name, inputJson }).then(settle, (error: unknown) =>
       settle({ type: 'error', code: 'TOOL_FAILED', message: error instanceof Error ? error.message : 'The tool failed.' }),
     );
+  }
+
+  // A chunk of output: checked against the run's budget here (the child is not trusted), then relayed.
+  #onOutput(worker: Worker, run: SupervisedRun, fd: unknown, text: unknown): void {
+    const streamed = run.streamed;
+    if (streamed === undefined) {
+      this.#violation(worker, 'output the host did not ask for');
+      return;
+    }
+    if ((fd !== 1 && fd !== 2) || typeof text !== 'string' || text.length === 0) {
+      this.#violation(worker, 'a malformed output message');
+      return;
+    }
+    streamed.bytes += Buffer.byteLength(text);
+    if (streamed.bytes > run.request.limits.maxOutputBytes) {
+      this.#violation(worker, 'output over limits.maxOutputBytes');
+      return;
+    }
+    (fd === 1 ? streamed.stdout : streamed.stderr).push(text);
+    run.request.onEvent?.({ type: fd === 1 ? 'stdout' : 'stderr', text });
   }
 
   // The child broke the protocol: its run (if any) fails and the child is killed, never reused.

@@ -13,6 +13,8 @@ export type HostToChildMessage =
       readonly code: string;
       readonly tools: readonly SandboxToolV1[];
       readonly limits: ResolvedLimitsV1;
+      /** Whether the host listens to output while the run goes on: the child then sends `output` messages. */
+      readonly streamOutput?: boolean;
     }
   | { readonly type: 'tool-result'; readonly runId: number; readonly callId: number; readonly result: SandboxToolResultV1 }
   | { readonly type: 'abort'; readonly runId: number };
@@ -22,4 +24,6 @@ export type ChildToHostMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'start-failed'; readonly message: string }
   | { readonly type: 'tool-call'; readonly runId: number; readonly callId: number; readonly call: SandboxToolCallV1 }
-  | { readonly type: 'result'; readonly runId: number; readonly result: SandboxExecuteResultV1 };
+  | { readonly type: 'result'; readonly runId: number; readonly result: SandboxExecuteResultV1 }
+  /** A chunk of guest output as the guest wrote it, already within `maxOutputBytes` (only with `streamOutput`). */
+  | { readonly type: 'output'; readonly runId: number; readonly fd: 1 | 2; readonly text: string };

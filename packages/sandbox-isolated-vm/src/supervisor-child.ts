@@ -48,6 +48,9 @@ function onMessage(message: HostToChildMessage): void {
           pendingCalls.set(`${runId}:${callId}`, resolve);
           send({ type: 'tool-call', runId, callId, call: { name: call.name, inputJson: call.inputJson } });
         }),
+      // Written to the channel as the guest writes, in order with its tool calls; bounded by the
+      // run's maxOutputBytes, which the engine applies before reporting a chunk.
+      onEvent: message.streamOutput === true ? (event) => send({ type: 'output', runId, fd: event.type === 'stdout' ? 1 : 2, text: event.text }) : undefined,
     })
     .then(
       (result) => send({ type: 'result', runId, result }),

@@ -52,7 +52,7 @@ describe('createIsolatedVmSandbox', () => {
   it('declares the isolate capabilities', () => {
     expect(sandbox).toBeInstanceOf(IsolatedVmSandbox);
     expect(sandbox.specificationVersion).toBe('v1');
-    expect(sandbox.capabilities).toEqual({ languages: ['javascript', 'typescript'], isolation: 'isolate', network: false, filesystem: false, processApi: false, memoryLimit: true });
+    expect(sandbox.capabilities).toEqual({ languages: ['javascript', 'typescript'], isolation: 'isolate', network: false, filesystem: false, processApi: false, memoryLimit: true, liveOutput: true });
   });
 
   it('rejects bad settings with a SandboxConfigurationError', () => {

@@ -148,6 +148,8 @@ export class SubprocessSandbox implements SandboxV1 {
       filesystem: true,
       processApi: true,
       memoryLimit: findExecutable('prlimit') !== undefined && (typeof launcher !== 'object' && typeof launcher !== 'function' ? true : (custom?.memoryLimit ?? false)),
+      // The runner writes output as `out` messages as the guest writes it; RunnerSession relays them.
+      liveOutput: true,
     });
     this.#pool = new WorkerPool(this.#poolSettings, (key) => this.#spawnForKey(key));
     for (const language of pool.prewarm ?? []) {

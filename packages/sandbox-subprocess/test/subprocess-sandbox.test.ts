@@ -18,7 +18,7 @@ describe('capabilities', () => {
   test('jailed by default; plain (jail: false) is a process with network, jail a jail without', () => {
     expect(make().capabilities).toMatchObject({ isolation: 'jail', network: false, memoryLimit: true });
     expect(make({ jail: {} }).capabilities).toMatchObject({ isolation: 'jail', network: false });
-    expect(make({ jail: false }).capabilities).toMatchObject({ isolation: 'process', network: true, filesystem: true, processApi: true, memoryLimit: true, languages: ['javascript', 'typescript', 'python'] });
+    expect(make({ jail: false }).capabilities).toMatchObject({ isolation: 'process', network: true, filesystem: true, processApi: true, memoryLimit: true, liveOutput: true, languages: ['javascript', 'typescript', 'python'] });
     expect(make({ launcher: 'jail', languages: ['python'] }).capabilities).toMatchObject({ isolation: 'jail', network: false, languages: ['python'] });
     expect(make({ launcher: { command: ['env'] } }).capabilities).toMatchObject({ isolation: 'process', network: true, memoryLimit: false });
   });

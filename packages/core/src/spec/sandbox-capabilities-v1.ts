@@ -26,4 +26,10 @@ export interface SandboxCapabilitiesV1 {
   readonly processApi: boolean;
   /** Whether `memoryLimitBytes` is enforced. */
   readonly memoryLimit: boolean;
+  /**
+   * Whether the adapter reports guest output while the run goes on, through
+   * `SandboxExecuteRequestV1.onEvent`. Optional; absent means `false`: `runCode` then reports the
+   * whole output when the run ends. Added after v1 shipped, so adapters written before it stay valid.
+   */
+  readonly liveOutput?: boolean;
 }

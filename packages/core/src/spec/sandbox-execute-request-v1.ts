@@ -1,4 +1,5 @@
 import type { ResolvedLimitsV1 } from './resolved-limits-v1.js';
+import type { SandboxEventV1 } from './sandbox-event-v1.js';
 import type { SandboxLanguage } from './sandbox-language.js';
 import type { SandboxToolCallV1, SandboxToolResultV1 } from './sandbox-tool-call-v1.js';
 import type { SandboxToolV1 } from './sandbox-tool-v1.js';
@@ -38,4 +39,16 @@ export interface SandboxExecuteRequestV1 {
    * tool call and no output.
    */
   readonly validation?: SandboxValidationPolicyV1 | undefined;
+  /**
+   * Listens to the run while it goes on; `undefined` when nobody listens (then an adapter should
+   * not pay for reporting). Optional to implement: an adapter that declares
+   * `capabilities.liveOutput` calls it with each chunk of guest output as the guest writes it, in
+   * the order written across both streams, and before the tool call the guest makes after writing
+   * it; an adapter that does not may ignore it, and `runCode` then reports the output of the result
+   * when the run ends. Chunks count against `limits.maxOutputBytes` like the result's output (a chunk
+   * past the budget is cut or dropped), so that each stream's chunks concatenated equal the result's
+   * `stdout` / `stderr`. Called on the host's event loop, never after `execute` settled; it does not
+   * throw (`runCode` guards the listener) and must not be awaited.
+   */
+  readonly onEvent?: ((event: SandboxEventV1) => void) | undefined;
 }
