@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createToolset } from '@codecall/core';
+import { createToolset, defineTool } from '@codecall/core';
 import type { SandboxV1, Toolset } from '@codecall/core';
 import { createIsolatedVmSandbox } from '@codecall/sandbox-isolated-vm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { AgentError, resumeAgent, runAgent } from '../src/index.js';
 import type { AgentCheckpoint, AgentEvent, AgentResult, RunAgentOptions } from '../src/index.js';
 import { createMessagesSimulator, scriptedPolicy } from '../src/simulator/index.js';
@@ -139,6 +140,49 @@ describe('durable approvals, programmatic mode', () => {
     // The calls before the approval point ran once; the code was re-run with their results replayed.
     expect(calls).toEqual({ list_invoices: 1, get_invoice: 3, send_payment: 3 });
     expect(result.toolCalls).toHaveLength(7);
+  });
+
+  it('a decision there at once (sync, or a promise that settles at once) applies without re-running the code; a late one re-runs it once', async () => {
+    simulator.setPolicy(programmaticPolicy);
+    let executions = 0;
+    // The real sandbox, with its executions counted.
+    const counting: SandboxV1 = {
+      specificationVersion: 'v1',
+      sandboxId: sandbox.sandboxId,
+      capabilities: sandbox.capabilities,
+      execute: (request) => {
+        executions++;
+        return sandbox.execute(request);
+      },
+      dispose: () => Promise.resolve(),
+      [Symbol.asyncDispose]: () => Promise.resolve(),
+    };
+    for (const onApproval of [() => true, async () => true]) {
+      executions = 0;
+      const result = await agent({ mode: 'programmatic', sandbox: counting, onApproval });
+      expect(JSON.parse(result.text)).toEqual(['paid 40 on inv1', 'paid 250 on inv2', 'paid 75 on inv3']);
+      expect(executions).toBe(1);
+    }
+    executions = 0;
+    const late = await agent({ mode: 'programmatic', sandbox: counting, onApproval: () => new Promise((resolve) => setTimeout(() => resolve(true), 50)) });
+    expect(late.text).toBe(JSON.stringify(['paid 40 on inv1', 'paid 250 on inv2', 'paid 75 on inv3']));
+    expect(executions).toBe(2);
+  });
+
+  it('a handler that ignores its abort signal past toolTimeoutMs does not keep a suspending run from stopping', async () => {
+    const stuck = createToolset([
+      ...tools.entries.map((entry) => entry.tool),
+      defineTool({ name: 'hang', input: z.object({}), execute: () => new Promise<never>(() => undefined) }),
+    ]);
+    const code = `const results = await Promise.allSettled([hang({}), send_payment({ id: 'inv2', amount: 250 })]);
+return results.map((item) => item.status === 'fulfilled' ? item.value : item.reason.code);`;
+    simulator.setPolicy(scriptedPolicy([[{ type: 'code', code }], (request) => JSON.stringify(request.lastToolResults[0]!.value)]));
+    const suspended = await runAgent({ client: simulator.createClient(), model, tools: stuck, mode: 'programmatic', sandbox, prompt: 'Pay.', limits: { toolTimeoutMs: 300, timeoutMs: 60_000 }, onApproval: () => 'suspend' });
+    expect(suspended.status).toBe('awaiting_approval');
+    const checkpoint = roundTrip(suspended.checkpoint);
+    const resumed = await resumeAgent({ checkpoint, decisions: { [checkpoint.pendingApprovals[0]!.id]: true }, client: simulator.createClient(), tools: stuck, sandbox });
+    // The timed-out call is replayed as the code saw it: TOOL_TIMEOUT.
+    expect(JSON.parse(resumed.text)).toEqual(['TOOL_TIMEOUT', 'paid 250 on inv2']);
   });
 
   it('a replay that makes another call than the first run is a REPLAY_DIVERGED error', async () => {
