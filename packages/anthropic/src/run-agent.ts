@@ -208,20 +208,30 @@ function withCacheBreakpoint(messages: readonly MessageParam[]): MessageParam[] 
   return copy;
 }
 
-/** The parts of a run that are not serializable: given to `runAgent`, and again to `resumeAgent`. */
+/**
+ * Internal (not exported from the package): the parts of a run that are not serializable, given
+ * to `runAgent` and again to `resumeAgent`. Fields as in `RunAgentOptions`.
+ */
 export interface AgentRuntime {
+  /** The Anthropic client. */
   readonly client: Anthropic;
+  /** The tools. */
   readonly tools: Toolset;
+  /** Where the code tool runs. */
   readonly sandbox?: SandboxV1 | undefined;
+  /** Stream responses. */
   readonly stream: boolean;
+  /** Stops the run. */
   readonly abortSignal?: AbortSignal | undefined;
+  /** Receives every event. */
   readonly onEvent?: ((event: AgentEvent) => void) | undefined;
+  /** Decides calls that need approval. */
   readonly onApproval?: RunAgentOptions['onApproval'] | undefined;
   /** The code tool, already built (programmatic, hybrid). */
   readonly codeTool?: CodeTool | undefined;
 }
 
-/** Where `driveAgent` starts: a new run, or a checkpoint with its decisions. */
+/** Internal: where `driveAgent` starts: a new run, or a checkpoint with its decisions. */
 export type AgentStart =
   | { readonly type: 'new'; readonly runId: string; readonly messages: readonly MessageParam[] }
   | { readonly type: 'resume'; readonly checkpoint: AgentCheckpoint; readonly decisions: Readonly<Record<string, boolean>> };
@@ -249,6 +259,9 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
   const maxNestedCallBatches = options.maxNestedCallBatches ?? defaultMaxNestedCallBatches;
   if (!Number.isSafeInteger(maxNestedCallBatches) || maxNestedCallBatches < 1) {
     throw new AgentError(`maxNestedCallBatches must be a positive integer, got ${String(maxNestedCallBatches)}.`, { code: 'INVALID_OPTIONS' });
+  }
+  if (options.onApproval !== undefined && typeof options.onApproval !== 'function') {
+    throw new AgentError(`onApproval must be a function answering true, false or 'suspend', got ${typeof options.onApproval}.`, { code: 'INVALID_OPTIONS' });
   }
   const tools = toToolset(options.tools);
   const usesCodeTool = mode === 'programmatic' || mode === 'hybrid';

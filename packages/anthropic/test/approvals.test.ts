@@ -317,5 +317,6 @@ describe('resumeAgent refuses what it cannot continue', () => {
     await expect(attempt({ decisions: {} })).resolves.toMatchObject({ code: 'INVALID_CHECKPOINT', message: expect.stringContaining(id) });
     await expect(attempt({ decisions: { [id]: true, other: false } })).resolves.toMatchObject({ code: 'INVALID_CHECKPOINT', message: expect.stringMatching(/other/) });
     await expect(attempt({ sandbox: undefined })).resolves.toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringMatching(/options\.sandbox/) });
+    await expect(agent({ mode: 'programmatic', onApproval: 'suspend' as never })).rejects.toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringMatching(/onApproval must be a function/) });
   });
 });
