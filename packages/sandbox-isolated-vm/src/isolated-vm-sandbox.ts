@@ -16,10 +16,12 @@ export interface IsolatedVmSandboxSettings {
    * - `'in-process'`: isolates in this process; fastest. The host Node must run with
    *   `--no-node-snapshot`. A guest that drives V8 into a *fatal* out-of-memory (for example a `Map`
    *   grown to millions of entries) aborts the whole process: V8 offers no way to survive it.
-   * - `'supervised'`: isolates in a child Node process started with `--no-node-snapshot`, one run
-   *   per child at a time; tool calls cross as JSON lines over pipes. A fatal out-of-memory kills
-   *   only the child: the run ends with `MEMORY_LIMIT` (or `SANDBOX_CRASHED`) and the child is
-   *   replaced. Costs a few hundred microseconds per run and tens per tool call (see README).
+   * - `'supervised'`: isolates in child Node processes started with `--no-node-snapshot` when the
+   *   sandbox is created (`ready()` resolves once they are up), each hosting up to
+   *   `isolatesPerProcess` runs at once; tool calls cross as JSON lines over pipes. A fatal
+   *   out-of-memory kills only that child: its runs end with `MEMORY_LIMIT` (or `SANDBOX_CRASHED`)
+   *   and the child is replaced. Costs tens of microseconds per tool call more than in-process
+   *   (see README).
    *
    * Default `'supervised'`: model-written code is untrusted, and only this mode keeps the host alive
    * whatever the guest does. Choose `'in-process'` for the lowest latency when a host crash is
@@ -28,11 +30,21 @@ export interface IsolatedVmSandboxSettings {
   readonly mode?: IsolatedVmSandboxMode;
   /**
    * Warm units kept ready between runs, so a run does not pay for creating one: prepared isolates
-   * (each with a fresh context) in `'in-process'` mode, started child processes in `'supervised'`
-   * mode. `0` disables pooling (every run starts cold and its isolate or process is discarded).
-   * Runs beyond the pool create more units on demand. Integer 0–64, default `2`.
+   * (each with a fresh context) in `'in-process'` mode; child processes started when the sandbox is
+   * created and kept alive while idle in `'supervised'` mode (each with `isolatesPerProcess`
+   * prepared isolates). `0` disables pooling (every run starts cold and its isolate or process is
+   * discarded). Runs beyond the pool create more units on demand. Integer 0–64, default `2`
+   * in-process, `1` supervised.
    */
   readonly poolSize?: number;
+  /**
+   * `'supervised'` only: runs one child process hosts at once, each in its own isolate (and a fresh
+   * context per run). More per process means fewer processes (about 70 MB each) and warm runs for
+   * bursts; the price is shared fate: a fatal out-of-memory (or a broken protocol) in one run ends
+   * every run of that process, all reported as errors, and the process is replaced. `1` gives
+   * every run a process of its own. Integer 1–64, default `4`.
+   */
+  readonly isolatesPerProcess?: number;
   /**
    * `'supervised'` only: the Node executable of the child processes. Default `process.execPath`.
    * The child always gets `--no-node-snapshot`.
@@ -40,8 +52,8 @@ export interface IsolatedVmSandboxSettings {
   readonly nodeExecutable?: string;
   /**
    * `'supervised'` only: the most child processes running guest code at once (each costs about
-   * 70 MB, and a run waiting on a slow tool holds its child). Runs beyond it wait for a free
-   * process; the wait counts against the run's `timeoutMs` (a run still waiting when it has passed
+   * 70 MB, and a run waiting on a slow tool holds its place). At most `maxProcesses ×
+   * isolatesPerProcess` runs execute at once; runs beyond it wait for a free place; the wait counts against the run's `timeoutMs` (a run still waiting when it has passed
    * ends with `TIMEOUT`), and an abort or a dispose ends a waiting run with `ABORTED`. Integer
    * 1–1024, default 8 × the available CPU cores (at least 16).
    */
@@ -59,6 +71,8 @@ const capabilities: SandboxCapabilitiesV1 = Object.freeze({
 });
 
 const defaultPoolSize = 2;
+const defaultSupervisedPoolSize = 1;
+const defaultIsolatesPerProcess = 4;
 const defaultMaxProcesses = Math.max(16, 8 * availableParallelism());
 
 /** Whether this process runs with `--no-node-snapshot` (flag or `NODE_OPTIONS`), which isolated-vm needs on Node >= 20. */
@@ -69,6 +83,7 @@ export function hasNoNodeSnapshotFlag(): boolean {
 
 interface Engine {
   execute(request: SandboxExecuteRequestV1, javascript: string): Promise<SandboxExecuteResultV1>;
+  ready(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -95,13 +110,17 @@ export class IsolatedVmSandbox implements SandboxV1 {
     if (mode !== 'in-process' && mode !== 'supervised') {
       throw new SandboxConfigurationError(`settings.mode must be 'in-process' or 'supervised', got ${String(mode)}.`);
     }
-    const poolSize = settings.poolSize ?? defaultPoolSize;
+    const poolSize = settings.poolSize ?? (mode === 'supervised' ? defaultSupervisedPoolSize : defaultPoolSize);
     if (!Number.isSafeInteger(poolSize) || poolSize < 0 || poolSize > 64) {
       throw new SandboxConfigurationError(`settings.poolSize must be an integer from 0 to 64, got ${String(poolSize)}.`);
     }
     const maxProcesses = settings.maxProcesses ?? defaultMaxProcesses;
     if (!Number.isSafeInteger(maxProcesses) || maxProcesses < 1 || maxProcesses > 1024) {
       throw new SandboxConfigurationError(`settings.maxProcesses must be an integer from 1 to 1024, got ${String(maxProcesses)}.`);
+    }
+    const isolatesPerProcess = settings.isolatesPerProcess ?? defaultIsolatesPerProcess;
+    if (!Number.isSafeInteger(isolatesPerProcess) || isolatesPerProcess < 1 || isolatesPerProcess > 64) {
+      throw new SandboxConfigurationError(`settings.isolatesPerProcess must be an integer from 1 to 64, got ${String(isolatesPerProcess)}.`);
     }
     this.mode = mode;
     this.sandboxId = `${mode === 'supervised' ? 'isolated-vm-supervised' : 'isolated-vm'}:${randomUUID()}`;
@@ -117,12 +136,30 @@ export class IsolatedVmSandbox implements SandboxV1 {
       this.#engine = {
         execute: (request, javascript) =>
           engine.execute({ code: javascript, tools: request.tools, limits: request.limits, abortSignal: request.abortSignal, callTool: request.callTool, onEvent: request.onEvent }),
+        ready: () => Promise.resolve(),
         dispose: () => engine.dispose(),
       };
     } else {
-      const engine = new SupervisedEngine({ poolSize, maxProcesses, sandboxId: this.sandboxId, nodeExecutable: settings.nodeExecutable ?? process.execPath });
-      this.#engine = { execute: (request, javascript) => engine.execute(request, javascript), dispose: () => engine.dispose() };
+      const engine = new SupervisedEngine({ poolSize, maxProcesses, isolatesPerProcess, sandboxId: this.sandboxId, nodeExecutable: settings.nodeExecutable ?? process.execPath });
+      this.#engine = { execute: (request, javascript) => engine.execute(request, javascript), ready: () => engine.ready(), dispose: () => engine.dispose() };
     }
+  }
+
+  /**
+   * Resolves once the sandbox can run code without a cold start: in `'supervised'` mode, when the
+   * child processes started with the sandbox (`poolSize`) have loaded isolated-vm and prepared
+   * their isolates (a few hundred milliseconds); in `'in-process'` mode at once. Rejects with a
+   * `SandboxStartError` when a child could not start. Optional: a run started before it resolves
+   * waits for its child.
+   *
+   * @example
+   * ```ts
+   * const sandbox = createIsolatedVmSandbox();
+   * await sandbox.ready(); // e.g. while the model writes its first program
+   * ```
+   */
+  ready(): Promise<void> {
+    return this.#engine.ready();
   }
 
   /** Runs the code once; see `SandboxV1.execute`. */

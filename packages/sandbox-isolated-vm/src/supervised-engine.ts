@@ -9,10 +9,12 @@ import type { ChildToHostMessage, HostToChildMessage } from './supervised-protoc
 
 /** Settings of `SupervisedEngine`. */
 export interface SupervisedEngineSettings {
-  /** Started children kept idle between runs. */
+  /** Children started with the engine and kept alive while idle. */
   readonly poolSize: number;
-  /** Most children running a run at once; more runs wait. Default unbounded. */
+  /** Most children at once; runs beyond their capacity wait. Default unbounded. */
   readonly maxProcesses?: number;
+  /** Runs one child hosts at once, each in its own isolate. Default 1. */
+  readonly isolatesPerProcess?: number;
   /** Id used in error messages and handed to the children. */
   readonly sandboxId: string;
   /** Node executable of the children. */
@@ -29,11 +31,18 @@ interface Worker {
   isReady: boolean;
   stderrTail: string;
   exited: boolean;
-  run: SupervisedRun | undefined;
+  /** Killed (its exit not yet seen): takes no more runs. */
+  killed: boolean;
+  /** Runs in flight in this child, by run id. */
+  readonly runs: Map<number, SupervisedRun>;
+  /** Bytes the runs in flight allow per message line (the largest of their bounds). */
+  lineBound: number;
 }
 
 interface SupervisedRun {
   readonly runId: number;
+  /** Holds a place in a child that is still starting; it receives no messages. */
+  readonly placeholder?: boolean;
   readonly request: SandboxExecuteRequestV1;
   /** Call ids the child has used in this run (each may be used once). */
   readonly callIds: Set<number>;
@@ -41,6 +50,10 @@ interface SupervisedRun {
   readonly streamed: { readonly stdout: string[]; readonly stderr: string[]; bytes: number } | undefined;
   finished: boolean;
   finish: (result: SandboxExecuteResultV1) => void;
+}
+
+function placeholderRun(runId: number, request: SandboxExecuteRequestV1): SupervisedRun {
+  return { runId, request, placeholder: true, callIds: new Set(), streamed: undefined, finished: false, finish: () => undefined };
 }
 
 // Past the run's own timeout the child has this long to report before it is killed.
@@ -112,12 +125,15 @@ function defaultChildScript(): string {
 }
 
 
-function crashError(worker: Worker, code: number | null, signal: NodeJS.Signals | null): RunError {
+function crashError(worker: Worker, code: number | null, signal: NodeJS.Signals | null, sharedBy: number): RunError {
   if (/out of memory|CALL_AND_RETRY_LAST|is_heap_oom|invalid size error|Fatal process out of memory/i.test(worker.stderrTail)) {
     return {
       code: 'MEMORY_LIMIT',
       name: 'MemoryLimitError',
-      message: 'The code exhausted V8 memory (a fatal out-of-memory that ended its supervised process); the process was replaced. Use less memory.',
+      message:
+        sharedBy > 1
+          ? `A fatal V8 out-of-memory ended the supervised process that hosted this run and ${String(sharedBy - 1)} other run(s) (settings.isolatesPerProcess); one of them exhausted memory. The process was replaced; a run that used little memory can be retried.`
+          : 'The code exhausted V8 memory (a fatal out-of-memory that ended its supervised process); the process was replaced. Use less memory.',
     };
   }
   return {
@@ -143,18 +159,21 @@ function resultProblem(value: unknown, limits: SandboxExecuteRequestV1['limits']
 }
 
 /**
- * Runs guest code in isolates hosted by child Node processes, one run per child at a time, so a
- * fatal V8 error (which aborts a whole process) costs only that run. Tool calls cross a pipe
+ * Runs guest code in isolates hosted by child Node processes started with the engine, up to
+ * `isolatesPerProcess` runs per child at once (each in its own isolate and fresh context), so a
+ * fatal V8 error (which aborts a whole process) costs only the runs of that child. Tool calls cross a pipe
  * channel as JSON lines (never trusted: sizes, call ids, counts and budgets are checked here); the host
  * keeps its own watchdog and kills a child that stops answering or breaks the protocol.
  */
 export class SupervisedEngine {
   readonly #settings: SupervisedEngineSettings;
-  readonly #idle: Worker[] = [];
+  readonly #isolatesPerProcess: number;
   readonly #all = new Set<Worker>();
+  /** Resolves once the children started with the engine are ready. */
+  readonly #ready: Promise<void>;
   #nextRunId = 0;
   #disposed = false;
-  /** Runs holding one of the `maxProcesses` places. */
+  /** Runs holding one of the `maxProcesses × isolatesPerProcess` places. */
   #admitted = 0;
   /** Runs waiting for a place, oldest first. */
   readonly #queue: (() => void)[] = [];
@@ -163,6 +182,17 @@ export class SupervisedEngine {
 
   constructor(settings: SupervisedEngineSettings) {
     this.#settings = settings;
+    this.#isolatesPerProcess = settings.isolatesPerProcess ?? 1;
+    // Started now, not at the first run: a Node process and its isolates take hundreds of milliseconds.
+    const started: Promise<void>[] = [];
+    for (let index = 0; index < settings.poolSize; index++) started.push(this.#spawn().ready);
+    this.#ready = Promise.all(started).then(() => undefined);
+    this.#ready.catch(() => undefined);
+  }
+
+  /** Resolves once the children started with the engine are ready; rejects with a `SandboxStartError` when one could not start. */
+  ready(): Promise<void> {
+    return this.#ready;
   }
 
   async execute(request: SandboxExecuteRequestV1, javascript: string): Promise<SandboxExecuteResultV1> {
@@ -182,7 +212,8 @@ export class SupervisedEngine {
 
   // Waits for one of the maxProcesses places: undefined once admitted, else the run's result.
   #admit(request: SandboxExecuteRequestV1): Promise<SandboxExecuteResultV1 | undefined> {
-    const max = this.#settings.maxProcesses ?? Number.POSITIVE_INFINITY;
+    const maxProcesses = this.#settings.maxProcesses ?? Number.POSITIVE_INFINITY;
+    const max = maxProcesses * this.#isolatesPerProcess;
     if (this.#admitted < max && this.#queue.length === 0) {
       this.#admitted++;
       return Promise.resolve(undefined);
@@ -204,7 +235,7 @@ export class SupervisedEngine {
       const onAbort = (): void =>
         end(failure('ABORTED', 'AbortError', this.#disposed ? 'The sandbox was disposed before the code started.' : 'The run was aborted before the code started.'));
       const timer = setTimeout(
-        () => end(failure('TIMEOUT', 'TimeoutError', `The code did not start within limits.timeoutMs: all ${String(max)} supervised processes (settings.maxProcesses) stayed busy.`)),
+        () => end(failure('TIMEOUT', 'TimeoutError', `The code did not start within limits.timeoutMs: all ${String(maxProcesses)} supervised processes (settings.maxProcesses) stayed busy with ${String(this.#isolatesPerProcess)} run(s) each (settings.isolatesPerProcess).`)),
         request.limits.timeoutMs,
       );
       if (request.abortSignal.aborted) {
@@ -222,8 +253,22 @@ export class SupervisedEngine {
     this.#queue.shift()?.();
   }
 
+  // The child for the next run: a ready one with room (the busiest, so idle ones can be retired),
+  // else one still starting with room, else a new one.
+  #pick(): Worker {
+    let best: Worker | undefined;
+    for (const worker of this.#all) {
+      if (worker.exited || worker.killed || worker.runs.size >= this.#isolatesPerProcess) continue;
+      if (best === undefined || (worker.isReady && !best.isReady) || (worker.isReady === best.isReady && worker.runs.size > best.runs.size)) best = worker;
+    }
+    return best ?? this.#spawn();
+  }
+
   async #executeAdmitted(request: SandboxExecuteRequestV1, javascript: string): Promise<SandboxExecuteResultV1> {
-    const worker = this.#idle.pop() ?? this.#spawn();
+    const worker = this.#pick();
+    const runId = ++this.#nextRunId;
+    // Holds the place in the child while it starts; replaced by the run below.
+    worker.runs.set(runId, placeholderRun(runId, request));
     // A busy child keeps the host alive (an idle one must not).
     this.#ref(worker, true);
     this.#refill();
@@ -234,20 +279,26 @@ export class SupervisedEngine {
       stderr: '',
       outputTruncated: false,
     };
-    try {
-      await worker.ready;
-    } catch (error) {
-      this.#kill(worker);
-      if (this.#disposed) return disposedResult;
-      throw error;
+    if (!worker.isReady) {
+      try {
+        await worker.ready;
+      } catch (error) {
+        worker.runs.delete(runId);
+        this.#kill(worker);
+        if (this.#disposed) return disposedResult;
+        throw error;
+      }
     }
     if (this.#disposed) {
+      worker.runs.delete(runId);
       this.#kill(worker);
       return disposedResult;
     }
-    if (worker.exited) return this.#executeAdmitted(request, javascript);
+    if (worker.exited || worker.killed) {
+      worker.runs.delete(runId);
+      return this.#executeAdmitted(request, javascript);
+    }
     return new Promise<SandboxExecuteResultV1>((resolve) => {
-      const runId = ++this.#nextRunId;
       let abortTimer: NodeJS.Timeout | undefined;
       const onAbort = (): void => {
         this.#send(worker, { type: 'abort', runId });
@@ -272,12 +323,14 @@ export class SupervisedEngine {
           clearTimeout(watchdog);
           clearTimeout(abortTimer);
           request.abortSignal.removeEventListener('abort', onAbort);
-          worker.run = undefined;
+          worker.runs.delete(runId);
+          this.#updateLineBound(worker);
           resolve(result);
           this.#release(worker);
         },
       };
-      worker.run = run;
+      worker.runs.set(runId, run);
+      this.#updateLineBound(worker);
       const watchdog = setTimeout(() => {
         run.finish({ type: 'error', error: { code: 'TIMEOUT', name: 'TimeoutError', message: 'The code did not finish within limits.timeoutMs.' }, stdout: '', stderr: '', outputTruncated: false });
         this.#kill(worker);
@@ -299,9 +352,8 @@ export class SupervisedEngine {
     if (this.#disposed) return;
     this.#disposed = true;
     for (const abortWaiting of [...this.#waiting]) abortWaiting();
-    this.#idle.length = 0;
     for (const worker of [...this.#all]) {
-      worker.run?.finish({ type: 'error', error: { code: 'ABORTED', name: 'AbortError', message: 'The sandbox was disposed while the code ran.' }, stdout: '', stderr: '', outputTruncated: false });
+      for (const run of [...worker.runs.values()]) run.finish({ type: 'error', error: { code: 'ABORTED', name: 'AbortError', message: 'The sandbox was disposed while the code ran.' }, stdout: '', stderr: '', outputTruncated: false });
       this.#kill(worker);
     }
     const exits = [...this.#all].filter((worker) => !worker.exited).map((worker) => new Promise<void>((resolve) => worker.process.once('exit', () => resolve())));
@@ -311,7 +363,7 @@ export class SupervisedEngine {
   #spawn(): Worker {
     const child = spawn(this.#settings.nodeExecutable, ['--no-node-snapshot', this.#settings.childScript ?? defaultChildScript()], {
       // The child needs no environment; the host's secrets stay out of it even if an isolate is escaped.
-      env: { CODECALL_SANDBOX_ID: this.#settings.sandboxId },
+      env: { CODECALL_SANDBOX_ID: this.#settings.sandboxId, CODECALL_ISOLATES: String(this.#isolatesPerProcess) },
       // Not Node's IPC channel: it buffers a message of any size before the host could refuse it.
       stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
     });
@@ -327,7 +379,7 @@ export class SupervisedEngine {
       failStart = reject;
     });
     ready.catch(() => undefined);
-    const worker: Worker = { process: child, input, output, ready, isReady: false, stderrTail: '', exited: false, run: undefined };
+    const worker: Worker = { process: child, input, output, ready, isReady: false, stderrTail: '', exited: false, killed: false, runs: new Map(), lineBound: idleLineBytes };
     this.#all.add(worker);
     const startTimer = setTimeout(() => failStart(this.#startError('it did not report ready in time')), startTimeoutMs);
     startTimer.unref();
@@ -348,6 +400,7 @@ export class SupervisedEngine {
       if (!worker.isReady && type === 'ready') {
         worker.isReady = true;
         clearTimeout(startTimer);
+        if (worker.runs.size === 0) this.#ref(worker, false);
         markReady();
       } else if (!worker.isReady && type === 'start-failed') {
         clearTimeout(startTimer);
@@ -364,25 +417,33 @@ export class SupervisedEngine {
       'data',
       lineSplitter(
         onLine,
-        () => (worker.run === undefined ? idleLineBytes : maxLineBytes(worker.run.request.limits)),
+        () => worker.lineBound,
         () => this.#violation(worker, 'a message over its size bound'),
       ),
     );
     child.on('error', (error) => {
       clearTimeout(startTimer);
       failStart(this.#startError(error.message, error));
+      // Never started (e.g. no such executable): there will be no exit event.
+      if (child.pid === undefined && !worker.exited) {
+        worker.exited = true;
+        this.#all.delete(worker);
+        for (const run of [...worker.runs.values()]) run.finish({ type: 'error', error: crashError(worker, null, null, worker.runs.size), stdout: '', stderr: '', outputTruncated: false });
+      }
     });
     child.on('exit', (code, signal) => {
       clearTimeout(startTimer);
       worker.exited = true;
       this.#all.delete(worker);
-      const index = this.#idle.indexOf(worker);
-      if (index >= 0) this.#idle.splice(index, 1);
       failStart(this.#startError(`it exited with ${signal ?? `code ${String(code)}`}${worker.stderrTail === '' ? '' : `: ${worker.stderrTail.slice(-500)}`}`));
-      worker.run?.finish({ type: 'error', error: crashError(worker, code, signal), stdout: '', stderr: '', outputTruncated: false });
+      const runs = [...worker.runs.values()];
+      const error = crashError(worker, code, signal, runs.length);
+      for (const run of runs) run.finish({ type: 'error', error, stdout: '', stderr: '', outputTruncated: false });
       this.#refill();
     });
-    this.#ref(worker, false);
+    // A starting child keeps the host alive until it is ready (someone may await ready()); an idle
+    // ready one does not.
+    this.#ref(worker, true);
     return worker;
   }
 
@@ -396,13 +457,13 @@ export class SupervisedEngine {
 
   // A message of a ready child. Anything that does not fit the run in flight retires the child.
   #onMessage(worker: Worker, message: ChildToHostMessage): void {
-    const run = worker.run;
-    if (run === undefined || run.finished) {
+    if (worker.runs.size === 0) {
       this.#violation(worker, 'a message while no run was in flight');
       return;
     }
     const fields = message as unknown as Record<string, unknown>;
-    if (fields.runId !== run.runId) {
+    const run = typeof fields.runId === 'number' ? worker.runs.get(fields.runId) : undefined;
+    if (run === undefined || run.finished || run.placeholder) {
       this.#violation(worker, 'a message for another run');
       return;
     }
@@ -462,18 +523,27 @@ export class SupervisedEngine {
     run.request.onEvent?.({ type: fd === 1 ? 'stdout' : 'stderr', text });
   }
 
-  // The child broke the protocol: its run (if any) fails and the child is killed, never reused.
+  // The child broke the protocol: its runs fail and the child is killed, never reused.
   #violation(worker: Worker, reason: string): void {
-    worker.run?.finish({ type: 'error', error: protocolError(reason), stdout: '', stderr: '', outputTruncated: false });
+    for (const run of [...worker.runs.values()]) run.finish({ type: 'error', error: protocolError(reason), stdout: '', stderr: '', outputTruncated: false });
     this.#kill(worker);
+  }
+
+  #updateLineBound(worker: Worker): void {
+    let bound = idleLineBytes;
+    for (const run of worker.runs.values()) bound = Math.max(bound, maxLineBytes(run.request.limits));
+    worker.lineBound = bound;
   }
 
   #send(worker: Worker, message: HostToChildMessage): void {
     if (worker.exited || worker.input.destroyed) return;
     worker.input.write(`${JSON.stringify(message)}\n`);
     // A child that does not read its requests must not make the host hold unbounded data for it.
-    const run = worker.run;
-    if (run !== undefined && worker.input.writableLength > maxUnsentBytes(run.request.limits)) this.#violation(worker, 'it stopped reading its requests');
+    if (worker.input.writableLength > 16 * mebibyte) {
+      let allowed = 0;
+      for (const run of worker.runs.values()) allowed += maxUnsentBytes(run.request.limits);
+      if (worker.input.writableLength > allowed) this.#violation(worker, 'it stopped reading its requests');
+    }
   }
 
   // Idle children must not keep the host process alive.
@@ -491,30 +561,35 @@ export class SupervisedEngine {
   }
 
   #release(worker: Worker): void {
-    if (worker.exited) return;
+    if (worker.exited || worker.runs.size > 0) return;
     // While runs wait for a place, a released child is kept for the next one (a cold start costs
-    // hundreds of milliseconds); otherwise only poolSize children stay idle.
-    if (this.#disposed || (this.#idle.length >= this.#settings.poolSize && this.#queue.length === 0)) {
+    // hundreds of milliseconds); otherwise only poolSize children stay alive while idle.
+    let idle = 0;
+    for (const other of this.#all) if (other !== worker && !other.killed && other.runs.size === 0) idle++;
+    if (this.#disposed || (idle >= this.#settings.poolSize && this.#queue.length === 0)) {
       this.#kill(worker);
       return;
     }
     this.#ref(worker, false);
-    this.#idle.push(worker);
   }
 
+  // Keeps poolSize children alive, and one with room for a run started ahead of need while some are busy.
   #refill(): void {
-    if (this.#disposed) return;
-    let busy = 0;
-    for (const worker of this.#all) if (worker.run !== undefined) busy++;
-    if (this.#all.size - busy >= this.#settings.poolSize) return;
-    const worker = this.#spawn();
-    this.#idle.push(worker);
+    if (this.#disposed || this.#settings.poolSize === 0) return;
+    let live = 0;
+    let room = 0;
+    for (const worker of this.#all) {
+      if (worker.exited || worker.killed) continue;
+      live++;
+      room += this.#isolatesPerProcess - worker.runs.size;
+    }
+    const maxProcesses = this.#settings.maxProcesses ?? Number.POSITIVE_INFINITY;
+    if ((live < this.#settings.poolSize || room === 0) && live < maxProcesses) this.#spawn();
   }
 
   #kill(worker: Worker): void {
-    const index = this.#idle.indexOf(worker);
-    if (index >= 0) this.#idle.splice(index, 1);
     if (worker.exited) return;
+    worker.killed = true;
     // Keep the host alive until the exit is observed, so dispose() can wait for it.
     this.#ref(worker, true);
     worker.process.kill('SIGKILL');

@@ -7,7 +7,9 @@ import { IsolateEngine, loadIsolatedVm } from './isolate-engine.js';
 import type { ChildToHostMessage, HostToChildMessage } from './supervised-protocol.js';
 
 const sandboxId = process.env.CODECALL_SANDBOX_ID ?? 'isolated-vm-supervised';
-const engine = new IsolateEngine({ poolSize: 1, sandboxId });
+const isolates = Number(process.env.CODECALL_ISOLATES ?? '1');
+// One prepared isolate per run this child may host at once, so each starts warm.
+const engine = new IsolateEngine({ poolSize: Number.isSafeInteger(isolates) && isolates >= 1 && isolates <= 64 ? isolates : 1, sandboxId });
 const pendingCalls = new Map<string, (result: SandboxToolResultV1) => void>();
 const aborts = new Map<number, AbortController>();
 let nextCallId = 0;
