@@ -152,6 +152,37 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
   let callCount = 0;
   let closed = false;
 
+  // Per-call timeouts share one timer: every call of this dispatcher has the same toolTimeoutMs, so
+  // deadlines come in start order and the timer only needs to watch the oldest running call (a
+  // timer per call cost more than the rest of a trivial call). Map order is start order.
+  const deadlines = new Map<() => void, number>();
+  let deadlineTimer: NodeJS.Timeout | undefined;
+  function armDeadlineTimer(): void {
+    for (const deadline of deadlines.values()) {
+      deadlineTimer = setTimeout(expireCalls, Math.max(1, deadline - performance.now()));
+      return;
+    }
+    deadlineTimer = undefined;
+  }
+  function expireCalls(): void {
+    const now = performance.now();
+    for (const [timeOut, deadline] of deadlines) {
+      if (deadline > now) break;
+      timeOut();
+    }
+    armDeadlineTimer();
+  }
+  function watchDeadline(timeOut: () => void): void {
+    deadlines.set(timeOut, performance.now() + limits.toolTimeoutMs);
+    // A pending call keeps the process alive, as its own timer would; an idle dispatcher does not.
+    if (deadlineTimer === undefined) armDeadlineTimer();
+    else if (deadlines.size === 1) deadlineTimer.ref();
+  }
+  function unwatchDeadline(timeOut: () => void): void {
+    deadlines.delete(timeOut);
+    if (deadlines.size === 0) deadlineTimer?.unref();
+  }
+
   const onAbort = (): void => close();
   settings.abortSignal?.addEventListener('abort', onAbort, { once: true });
 
@@ -159,6 +190,8 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
     if (closed) return;
     closed = true;
     settings.abortSignal?.removeEventListener('abort', onAbort);
+    clearTimeout(deadlineTimer);
+    deadlineTimer = undefined;
     for (const stop of [...pendingCalls]) stop();
     for (const wake of [...waiting]) wake();
   }
@@ -196,7 +229,7 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
       const handlerSpan = callSpan === undefined ? undefined : startSpan(`tool_handler ${entry.name}`, { 'gen_ai.tool.name': entry.name, 'gen_ai.tool.call.id': toolCallId }, otelTrace.setSpan(otelContext.active(), callSpan));
       const end = (failure: CallFailure | undefined, value?: unknown): void => {
         if (!pendingCalls.delete(stop)) return;
-        clearTimeout(timer);
+        unwatchDeadline(timeOut);
         if (handlerSpan !== undefined) endSpan(handlerSpan, failure?.code, failure?.message);
         if (failure === undefined) {
           resolve(value);
@@ -209,11 +242,9 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
         }
       };
       const stop = (): void => end(new CallFailure('ABORTED', 'The run ended before the call finished.'));
+      const timeOut = (): void => end(new CallFailure('TOOL_TIMEOUT', `${entry.name} did not finish within toolTimeoutMs (${limits.toolTimeoutMs} ms).`));
       pendingCalls.add(stop);
-      const timer = setTimeout(
-        () => end(new CallFailure('TOOL_TIMEOUT', `${entry.name} did not finish within toolTimeoutMs (${limits.toolTimeoutMs} ms).`)),
-        limits.toolTimeoutMs,
-      );
+      watchDeadline(timeOut);
       const context: ToolExecutionContext = {
         executionId,
         toolCallId,
