@@ -37,6 +37,11 @@ const legs = [
   { name: 'node24-newest', nodeMajor: 24, peers: 'newest' },
 ];
 
+// Type packages a user must add by hand for a peer's own declarations to type-check without
+// skipLibCheck: the AI SDK's declarations import 'json-schema' types that it does not depend on
+// (TS7016; https://github.com/vercel/ai/pull/15874). The README says so too.
+const userTypings = { ai: ['@types/json-schema@7'] };
+
 class SmokeError extends Error {}
 
 const args = process.argv.slice(2);
@@ -356,12 +361,15 @@ async function runLeg(leg, { tarballs, manifests, peers, snippet, work }) {
   const entryPoints = entryPointsModule(manifests);
   writeFileSync(path.join(project, 'entry-points.ts'), entryPoints.text);
 
+  const typings = peers.flatMap((peer) => userTypings[peer.name] ?? []);
   const installs = [
     ...tarballs.map((pkg) => pkg.tarball),
     ...peerSpecs,
     `typescript@${catalogVersion('typescript')}`,
     `@types/node@${leg.nodeMajor}`,
+    ...typings,
   ];
+  if (typings.length > 0) log(prefix, `also installed, as a user of those peers must: ${typings.join(' ')}`);
   let installedPeers = [];
   await step(`npm install (${tarballs.length} tarballs, ${peerSpecs.length} peers, typescript, @types/node@${leg.nodeMajor})`, async () => {
     await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...installs], { cwd: project, env, timeoutMs: 900_000 });
