@@ -1,5 +1,5 @@
 import type { StopReason, Usage } from '@anthropic-ai/sdk/resources/messages';
-import type { RunResult, SandboxLanguage } from '@codecall/core';
+import type { RunEvent, RunResult, SandboxLanguage } from '@codecall/core';
 import type { AgentMetrics } from './agent-metrics.js';
 import type { AgentStatus, AgentToolCall } from './agent-result.js';
 
@@ -57,6 +57,18 @@ export type AgentEvent =
       /** The text the model receives. */
       readonly content: string;
       readonly isError: boolean;
+    }
+  | {
+      /**
+       * Something happened inside a local code run while it ran: a chunk of its stdout/stderr, or
+       * a nested tool call starting or ending (`RunEvent`). Output arrives as the code writes it.
+       */
+      readonly type: 'code-event';
+      readonly turn: number;
+      /** Id of the code run's `tool_use` block (as in `code` and `code-result`). */
+      readonly id: string;
+      /** What happened. */
+      readonly event: RunEvent;
     }
   | {
       /** A tool call is about to run (direct) or has been requested by hosted code (native). */

@@ -5,6 +5,7 @@ import type {
   ApprovalRequest,
   JsonSchemaToolDefinition,
   Limits,
+  RunEvent,
   RunResult,
   SandboxLanguage,
   SandboxV1,
@@ -64,6 +65,8 @@ export interface CodeToolRunOptions {
   readonly onApproval?: (request: ApprovalRequest) => boolean | Promise<boolean>;
   /** Called after each nested tool call. */
   readonly onToolCall?: (record: ToolCallRecord) => void;
+  /** Receives the run's output chunks and tool-call events as they happen (see `RunCodeOptions.onEvent`). */
+  readonly onEvent?: (event: RunEvent) => void;
   /** Id of the run, e.g. the model's `tool_use` id. */
   readonly executionId?: string;
   /** Tool-call limits shared with other runs (see `RunCodeOptions.budget`); `runAgent` passes the agent run's. */
@@ -178,6 +181,7 @@ export function createCodeTool(settings: CodeToolSettings): CodeTool {
       ...(options.abortSignal === undefined ? {} : { abortSignal: options.abortSignal }),
       ...(options.onApproval === undefined ? {} : { onApproval: options.onApproval }),
       ...(options.onToolCall === undefined ? {} : { onToolCall: options.onToolCall }),
+      ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
       ...(options.executionId === undefined ? {} : { executionId: options.executionId }),
       ...(options.budget === undefined ? {} : { budget: options.budget }),
     });

@@ -12,6 +12,7 @@ export type {
 } from './agent-checkpoint.js';
 export type { ApprovalDecision } from './journaled-code-run.js';
 export type { AgentEvent } from './agent-event.js';
+export { anthropicTracerName } from './agent-telemetry.js';
 export type { AgentMetrics, AgentToolCallCounts } from './agent-metrics.js';
 export type { AgentResult, AgentStatus, AgentToolCall } from './agent-result.js';
 export { AgentError, isRetryableStatus, toAgentError } from './agent-error.js';

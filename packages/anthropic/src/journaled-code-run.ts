@@ -1,5 +1,5 @@
 import { ToolError, createToolset } from '@codecall/core';
-import type { AnyTool, ApprovalRequest, Tool, ToolCallBudget, ToolCallRecord, ToolExecutionContext } from '@codecall/core';
+import type { AnyTool, ApprovalRequest, RunEvent, Tool, ToolCallBudget, ToolCallRecord, ToolExecutionContext } from '@codecall/core';
 import { AgentError } from './agent-error.js';
 import { canonicalJson, toJsonValue } from './agent-checkpoint.js';
 import type { CheckpointPendingCall, CodeRunJournalEntry, PendingApproval } from './agent-checkpoint.js';
@@ -33,6 +33,8 @@ export interface JournaledCodeRunSettings {
   readonly onDecision: (toolName: string, input: unknown, approved: boolean) => void;
   /** Reports a call of the code, once (replayed calls are not reported again). */
   readonly onRecord: (record: ToolCallRecord) => void;
+  /** Receives each attempt's output chunks and tool-call events as they happen (a re-run after an approval reports its replayed part again). */
+  readonly onEvent?: (event: RunEvent) => void;
 }
 
 /** How `runJournaledCode` ended. */
@@ -240,6 +242,7 @@ export async function runJournaledCode(settings: JournaledCodeRunSettings): Prom
         budget: replayBudget,
         tools: createToolset(wrapped),
         onApproval,
+        ...(settings.onEvent === undefined ? {} : { onEvent: settings.onEvent }),
         onToolCall: (record) => {
           // What reaches the code after the run was stopped is not what the replay will see.
           if (controller.signal.aborted) return;

@@ -28,6 +28,8 @@ import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { toJsonValue, toolFingerprints } from './agent-checkpoint.js';
 import type { AgentCheckpoint, AgentCheckpointCounters, AgentCheckpointSettings, CheckpointPendingCall, PendingApproval } from './agent-checkpoint.js';
 import type { AgentEvent } from './agent-event.js';
+import { endAgentSpan, endModelSpan, startAgentSpan, startModelSpan, withSpan } from './agent-telemetry.js';
+import type { AgentSpan } from './agent-telemetry.js';
 import { AgentError, toAgentError } from './agent-error.js';
 import type { AgentMetrics } from './agent-metrics.js';
 import type { AgentResult, AgentToolCall } from './agent-result.js';
@@ -393,6 +395,10 @@ export async function driveAgent(settings: AgentCheckpointSettings, runtime: Age
   const checkpoint = start.type === 'resume' ? start.checkpoint : undefined;
   const runId = start.type === 'resume' ? start.checkpoint.runId : start.runId;
   const limits = resolveLimits(settings.limits);
+  // OpenTelemetry: the run's span, and the span of the model request whose tool_use blocks are
+  // being answered (code runs and tool calls nest under it).
+  const agentSpan = startAgentSpan({ model: settings.model, mode, runId, resumed: checkpoint !== undefined });
+  let turnSpan: AgentSpan = agentSpan;
   // One budget for every call of the run, whoever makes it; a resumed run continues its count.
   const budget = createToolCallBudget({ maxToolCalls: limits.maxToolCalls, maxConcurrentToolCalls: limits.maxConcurrentToolCalls });
   for (let counted = 0; counted < (checkpoint?.toolCallCount ?? 0); counted++) budget.countCall();
@@ -552,6 +558,7 @@ export async function driveAgent(settings: AgentCheckpointSettings, runtime: Age
       budget,
       abortSignal: runController.signal,
       ...(resumed === undefined ? {} : { state: resumed }),
+      onEvent: (event) => emit({ type: 'code-event', turn, id: block.id, event }),
       ask: (request, approvalId) => ask({ ...request, approvalId, caller: 'code', toolUseId: block.id }),
       onDecision: emitDecision,
       onRecord: (record) => {
@@ -578,24 +585,30 @@ export async function driveAgent(settings: AgentCheckpointSettings, runtime: Age
   async function callModel(params: MessageCreateParamsNonStreaming): Promise<Message> {
     const requestOptions = { signal: runController.signal };
     const start = performance.now();
+    const modelSpan = startModelSpan(agentSpan, { model: params.model, maxTokens: params.max_tokens, turn });
+    turnSpan = modelSpan;
     try {
       let message: Message;
       let response: Response;
       if (runtime.stream) {
-        const stream = client.messages.stream(params, requestOptions);
+        // The request runs in its span's context, so spans the client makes nest under it.
+        const stream = withSpan(modelSpan, () => client.messages.stream(params, requestOptions));
         stream.on('text', (text) => emit({ type: 'text-delta', turn, text }));
         message = await stream.finalMessage();
         response = (await stream.withResponse()).response;
       } else {
-        const result = await client.messages.create(params, requestOptions).withResponse();
+        const result = await withSpan(modelSpan, () => client.messages.create(params, requestOptions).withResponse());
         message = result.data;
         response = result.response;
       }
       const simulated = Number(response.headers.get(simulatedTimeHeader) ?? Number.NaN);
       if (Number.isFinite(simulated)) metrics.simulatedModelTimeMs = (metrics.simulatedModelTimeMs ?? 0) + simulated;
+      endModelSpan(modelSpan, { message });
       return message;
     } catch (error) {
-      throw toAgentError(error);
+      const failure = toAgentError(error);
+      endModelSpan(modelSpan, { error: failure });
+      throw failure;
     } finally {
       metrics.modelTimeMs += performance.now() - start;
     }
@@ -720,7 +733,7 @@ export async function driveAgent(settings: AgentCheckpointSettings, runtime: Age
       const uses = last?.role === 'assistant' && typeof last.content !== 'string' ? last.content.filter((block): block is ToolUseBlock => block.type === 'tool_use') : [];
       lastText = last?.role === 'assistant' && typeof last.content !== 'string' ? last.content.map((block) => (block.type === 'text' ? block.text : '')).join('') : '';
       lastStopReason = 'tool_use';
-      const results = await answerTurn(uses);
+      const results = await withSpan(turnSpan, () => answerTurn(uses));
       if (results !== undefined) messages.push({ role: 'user', content: results });
     }
     while (suspension === undefined && modelTurns < maxTurns) {
@@ -776,16 +789,20 @@ export async function driveAgent(settings: AgentCheckpointSettings, runtime: Age
         }
         nestedCallBatches++;
       }
-      const results = await answerTurn(uses);
+      const results = await withSpan(turnSpan, () => answerTurn(uses));
       // Replies to pending calls carry only tool_result blocks (required when hosted code waits on them).
       if (results !== undefined) messages.push({ role: 'user', content: results });
     }
+  } catch (error) {
+    endAgentSpan(agentSpan, { error });
+    throw error;
   } finally {
     runtime.abortSignal?.removeEventListener('abort', forwardAbort);
   }
 
   if (suspension !== undefined) status = 'awaiting_approval';
   const finalMetrics = currentMetrics();
+  endAgentSpan(agentSpan, { status, inputTokens: finalMetrics.totalInputTokens, outputTokens: finalMetrics.outputTokens, modelRoundTrips: finalMetrics.modelRoundTrips });
   emit({ type: 'finish', status, text: lastText, metrics: finalMetrics });
   return {
     status,

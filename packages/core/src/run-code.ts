@@ -163,11 +163,8 @@ export async function runCode(options: RunCodeOptions): Promise<RunResult> {
       : {
           onToolCallStart: ({ toolCallId, toolName }) => emit({ type: 'tool-call-start', executionId, toolCallId, toolName }),
           onToolCall: (record: ToolCallRecord) => {
-            try {
-              onToolCall?.(record);
-            } finally {
-              emit({ type: 'tool-call-end', executionId, toolCallId: record.id, toolName: record.name, record });
-            }
+            emit({ type: 'tool-call-end', executionId, toolCallId: record.id, toolName: record.name, record });
+            onToolCall?.(record);
           },
         }),
     ...(options.budget === undefined ? {} : { budget: options.budget }),

@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, TraceFlags, context, isSpanContextValid, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Span } from '@opentelemetry/api';
 
 /** Name of the OpenTelemetry tracer `@codecall/core` creates its spans with. */
@@ -47,13 +47,18 @@ export function startSpan(name: string, attributes: Attributes, parent: Context,
 }
 
 /**
- * The context to create child spans in when the span active in `parent` records, else `undefined`
- * (no SDK, or a sampled-out trace): per-call spans are only made under a recording parent.
+ * The context to create child spans in when the span active in `parent` is part of a sampled trace
+ * (it records, or it ended but was sampled, e.g. a model request whose tool calls run after its
+ * response), else `undefined` (no SDK, or a sampled-out trace): per-call spans are only made then.
  * @internal
  */
 export function recordingContext(parent: Context | undefined): Context | undefined {
-  const span = trace.getSpan(parent ?? context.active());
-  return span !== undefined && span.isRecording() ? (parent ?? context.active()) : undefined;
+  const active = parent ?? context.active();
+  const span = trace.getSpan(active);
+  if (span === undefined) return undefined;
+  if (span.isRecording()) return active;
+  const spanContext = span.spanContext();
+  return isSpanContextValid(spanContext) && (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0 ? active : undefined;
 }
 
 /** Ends `span`, marking it failed with `errorCode` (`error.type`) when given. @internal */

@@ -199,6 +199,13 @@ export function describeEvent(event: AgentEvent, verbose = false): string | unde
       const marker = call.caller === 'direct' ? '  ✓' : '    ↳';
       return `${marker} ${call.name}(${preview(call.input, full ?? 60)}) → ${outcome} (${Math.round(call.durationMs)} ms)`;
     }
+    case 'code-event': {
+      // Output of a local code run, printed as the code writes it (before its code-result).
+      const inner = event.event;
+      if (inner.type === 'stdout' || inner.type === 'stderr') return indent(inner.text.replace(/\n$/, ''), inner.type === 'stdout' ? '    │ ' : '    ! ');
+      if (inner.type === 'tool-call-start' && verbose) return `    ⋯ ${inner.toolName}…`;
+      return undefined;
+    }
     case 'approval':
       return `  ? approval for ${event.toolName}(${preview(event.input, 60)}): ${event.approved ? 'approved' : 'denied'}`;
     case 'text-delta':
