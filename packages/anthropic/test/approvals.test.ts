@@ -300,6 +300,23 @@ describe('durable approvals, direct and native modes', () => {
   });
 });
 
+describe('simulator: nested calls that arrive after their batch was returned', () => {
+  it('go out in the next batch instead of failing the reply to the first one', async () => {
+    // The second call starts after the batch window (50 ms) closed on the first: two batches.
+    const code = `const first = get_invoice({ id: 'inv1' });
+const start = Date.now();
+while (Date.now() - start < 300) {}
+const second = get_invoice({ id: 'inv3' });
+const both = await Promise.all([first, second]);
+console.log(both.map((text) => JSON.parse(text).amount).join(','));`;
+    simulator.setPolicy(scriptedPolicy([[{ type: 'code', code }], (request) => request.codeExecutionResults[0]!.stdout.trim()]));
+    const result = await agent({ mode: 'native' });
+    expect(result.status).toBe('completed');
+    expect(result.text).toBe('40,75');
+    expect(result.metrics.toolCalls.nested).toBe(2);
+  });
+});
+
 describe('resumeAgent refuses what it cannot continue', () => {
   it('another version, other tools, or decisions that do not match', async () => {
     simulator.setPolicy(programmaticPolicy);

@@ -105,6 +105,15 @@ export class EmulatedRun {
     return [...this.#waiting.keys()];
   }
 
+  /**
+   * Pending calls already handed to the client: a reply must answer each of them. Calls that
+   * arrived after the last batch was returned are pending too, but go out in the next batch.
+   */
+  get deliveredPendingIds(): readonly string[] {
+    const undelivered = new Set(this.#fresh.map((call) => call.id));
+    return [...this.#waiting.keys()].filter((id) => !undelivered.has(id));
+  }
+
   /** Answers a pending call with the client's `tool_result` (the code receives the text, unparsed). */
   answer(id: string, content: string, isError: boolean): boolean {
     const call = this.#waiting.get(id);

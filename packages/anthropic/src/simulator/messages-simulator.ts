@@ -272,7 +272,9 @@ export async function createMessagesSimulator(settings: MessagesSimulatorSetting
         run = owner;
       }
       if (run === undefined) throw new RequestError(400, 'invalid_request_error', 'messages: the tool_result blocks answer no pending tool call of the container');
-      if (run.pendingIds.length > 0) throw new RequestError(400, 'invalid_request_error', `messages: tool calls from code execution are still pending without tool_result: ${run.pendingIds.join(', ')}`);
+      if (run.deliveredPendingIds.length > 0) {
+        throw new RequestError(400, 'invalid_request_error', `messages: tool calls from code execution are still pending without tool_result: ${run.deliveredPendingIds.join(', ')}`);
+      }
     }
 
     let policyCalls = 0;
