@@ -85,6 +85,31 @@ describe('runCode onEvent', () => {
     expect(result.toolCalls[0]).toMatchObject({ output: 2 });
   });
 
+  it('pairs start and end for refused calls too, and stops announcing calls past the limit\'s one traced refusal', async () => {
+    const sandbox = scriptedSandbox(true, async (request) => {
+      const first = request.callTool({ name: 'nope', inputJson: '{}' });
+      // Announced synchronously, before validation, in the order the adapter made the calls.
+      const announced = events.filter((event) => event.type === 'tool-call-start').length;
+      await first;
+      for (let index = 0; index < 4; index++) await request.callTool({ name: 'double', inputJson: '{"n":1}' });
+      return { type: 'success', valueJson: String(announced), stdout: '', stderr: '', outputTruncated: false };
+    });
+    const events: RunEvent[] = [];
+    const result = await runCode({ sandbox, tools: [double], code: 'x', limits: { maxToolCalls: 2 }, onEvent: (event) => events.push(event) });
+    expect(result).toMatchObject({ type: 'success', value: 1 });
+    expect(summary(events)).toEqual([
+      'tool-call-start:nope',
+      'tool-call-end:nope',
+      'tool-call-start:double',
+      'tool-call-end:double',
+      'tool-call-start:double',
+      'tool-call-end:double',
+    ]);
+    const ends = events.flatMap((event) => (event.type === 'tool-call-end' ? [event.record.error?.code] : []));
+    expect(ends).toEqual(['UNKNOWN_TOOL', undefined, 'TOOL_CALL_LIMIT']);
+    expect(result.toolCalls).toHaveLength(3);
+  });
+
   it('ignores chunks the adapter reports after execute settled', async () => {
     let late: ((text: string) => void) | undefined;
     const sandbox = scriptedSandbox(true, async (request) => {
