@@ -1,4 +1,5 @@
 export { defineTool, jsonSchemaTool, isTool } from './tool.js';
+export { JsonSchemaCompileError } from './json-schema/compile-json-schema.js';
 export type {
   AnyTool,
   JsonSchemaToolDefinition,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { JsonSchema, JsonSchemaObject } from './json.js';
+import { compileJsonSchema, JsonSchemaCompileError } from './json-schema/compile-json-schema.js';
 
 /** What a tool's `execute` receives besides its input. */
 export interface ToolExecutionContext {
@@ -134,46 +135,86 @@ export interface JsonSchemaToolDefinition {
   name: string;
   /** What the tool does, for the model. */
   description?: string;
-  /** JSON Schema of the input object. `true` or `{}` means any object (stored as `{ type: 'object' }`). */
+  /**
+   * JSON Schema of the input object: draft 2020-12 unless `$schema` names draft 2019-09, draft-07
+   * or draft-06 (a schema without `$schema` that is valid only as draft-07 is read as draft-07).
+   * `true` or `{}` means any object (stored as `{ type: 'object' }`).
+   */
   inputSchema: JsonSchemaObject | true;
-  /** JSON Schema of the output, if known. */
+  /** JSON Schema of the output, if known; results that fail it become `INVALID_OUTPUT` errors. */
   outputSchema?: JsonSchema;
   /** Whether a call needs approval before it runs. Default `false`. */
   needsApproval?: NeedsApproval<unknown>;
+  /**
+   * What a schema that is not valid JSON Schema, or cannot be compiled, does: `'throw'` (the
+   * default for `jsonSchemaTool`) throws a `TypeError` naming the keyword; `'fail-calls'` (the
+   * default for plain definitions given to `createToolset`) keeps the tool declared but fails every
+   * call with `INVALID_INPUT` and that same message, so one bad schema among many (e.g. from an MCP
+   * server) does not take the others down.
+   */
+  invalidSchema?: 'throw' | 'fail-calls';
   /** The handler; receives the JSON-decoded input after validation. */
   execute: (input: unknown, context: ToolExecutionContext) => unknown;
 }
 
-function jsonSchemaParser(schema: JsonSchema | undefined): (value: unknown) => ToolParseResult<unknown> {
+function jsonSchemaParser(schema: JsonSchema | undefined, where: string, subject: 'input' | 'output'): (value: unknown) => ToolParseResult<unknown> {
   if (schema === undefined) return (value) => ({ success: true, data: value });
-  let validator: z.ZodType;
-  try {
-    validator = z.fromJSONSchema(schema);
-  } catch {
-    // A schema zod cannot translate is still shown to the model; values pass unchecked.
-    return (value) => ({ success: true, data: value });
-  }
-  return zodParser(validator);
+  // Defaults fill in the input (a fresh JSON.parse result); a handler's output is never modified.
+  const compiled = compileJsonSchema(schema, { where, subject, useDefaults: subject === 'input' });
+  return (value) => {
+    const result = compiled.check(value);
+    return result.success ? { success: true, data: value } : result;
+  };
 }
 
 /**
- * Makes a tool from plain JSON Schema. Inputs (and outputs, when `outputSchema` is given) are
- * validated with zod's JSON Schema import; a schema it cannot import is not enforced.
+ * Makes a tool from plain JSON Schema. Input (and output, when `outputSchema` is given) is
+ * validated with Ajv: the draft comes from `$schema` (2020-12 by default, also 2019-09, draft-07
+ * and draft-06), formats are checked with `ajv-formats`, unknown keywords and formats are
+ * annotations, and `default`s of missing input properties are filled in. Schemas are checked and
+ * compiled here, once: an invalid one throws a `TypeError` that names the tool and the keyword
+ * (see `invalidSchema`). A `pattern` that nests quantifiers (`(a+)+`) only accepts strings of at
+ * most 20 characters, because V8's regular expressions cannot be interrupted.
+ *
+ * @example
+ * ```ts
+ * const search = jsonSchemaTool({
+ *   name: 'search',
+ *   inputSchema: { type: 'object', properties: { query: { type: 'string', minLength: 1 } }, required: ['query'] },
+ *   execute: async (input) => index.search((input as { query: string }).query),
+ * });
+ * ```
  */
 export function jsonSchemaTool(definition: JsonSchemaToolDefinition): Tool<unknown, unknown> {
   assertName(definition.name);
   const given: unknown = definition.inputSchema;
+  const where = `jsonSchemaTool(${definition.name})`;
   // `true` and `{}` accept anything; tool input is always an object, so that is what they mean here.
   const anyObject = given === true || (typeof given === 'object' && given !== null && !Array.isArray(given) && Object.keys(given).length === 0);
-  const inputSchema = anyObject ? { type: 'object' } : objectSchema(definition.inputSchema, `jsonSchemaTool(${definition.name}).inputSchema`);
+  const inputSchema = anyObject ? { type: 'object' } : objectSchema(definition.inputSchema, `${where}.inputSchema`);
+  const invalidSchema = definition.invalidSchema ?? 'throw';
+  if (invalidSchema !== 'throw' && invalidSchema !== 'fail-calls') {
+    throw new TypeError(`${where}: invalidSchema must be 'throw' or 'fail-calls', got ${JSON.stringify(invalidSchema)}.`);
+  }
+  let parseInput: (value: unknown) => ToolParseResult<unknown>;
+  let parseOutput: (value: unknown) => ToolParseResult<unknown>;
+  try {
+    parseInput = jsonSchemaParser(inputSchema, `${where}.inputSchema`, 'input');
+    parseOutput = jsonSchemaParser(definition.outputSchema, `${where}.outputSchema`, 'output');
+  } catch (error) {
+    if (invalidSchema === 'throw' || !(error instanceof JsonSchemaCompileError)) throw error;
+    const message = `the tool cannot be called: ${error.message}`;
+    parseInput = () => ({ success: false, message });
+    parseOutput = parseInput;
+  }
   return Object.freeze({
     name: definition.name,
     description: definition.description ?? '',
     inputSchema,
     outputSchema: definition.outputSchema,
     needsApproval: definition.needsApproval ?? false,
-    parseInput: jsonSchemaParser(inputSchema),
-    parseOutput: jsonSchemaParser(definition.outputSchema),
+    parseInput,
+    parseOutput,
     execute: definition.execute,
   });
 }

@@ -42,7 +42,7 @@ export interface Toolset {
  */
 export function createToolset(tools: readonly (AnyTool | JsonSchemaToolDefinition)[]): Toolset {
   if (!Array.isArray(tools)) throw new TypeError('createToolset expects an array of tools.');
-  const normalized = tools.map((tool: AnyTool | JsonSchemaToolDefinition) => (isTool(tool) ? tool : jsonSchemaTool(tool)));
+  const normalized = tools.map((tool: AnyTool | JsonSchemaToolDefinition) => (isTool(tool) ? tool : jsonSchemaTool({ invalidSchema: 'fail-calls', ...tool })));
   const seen = new Set<string>();
   for (const tool of normalized) {
     if (seen.has(tool.name)) throw new TypeError(`Duplicate tool name "${tool.name}": names in a toolset must be unique.`);
