@@ -24,3 +24,7 @@ export type { ToolCaller, ToolCallers } from './callers.js';
 export { createCodeTool, defaultCodeToolName, defaultLanguageOf, defaultMaxResultBytes, formatRunResult, truncateText } from './code-tool.js';
 export type { CodeTool, CodeToolDescriptionContext, CodeToolRunOptions, CodeToolRunResult, CodeToolSettings, FormatRunResultOptions } from './code-tool.js';
 export { declarationsFor } from './declarations.js';
+export { anthropicToolResultValue, fromAnthropicTool, fromAnthropicTools } from './interop/from-anthropic-tools.js';
+export type { FromAnthropicToolsOptions } from './interop/from-anthropic-tools.js';
+export { toRunnableCodeTool } from './interop/runnable-code-tool.js';
+export type { RunnableCodeTool, RunnableCodeToolOptions } from './interop/runnable-code-tool.js';

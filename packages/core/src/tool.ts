@@ -189,6 +189,8 @@ export function jsonSchemaTool(definition: JsonSchemaToolDefinition): Tool<unkno
   assertName(definition.name);
   const given: unknown = definition.inputSchema;
   const where = `jsonSchemaTool(${definition.name})`;
+  const foreign = foreignToolHint(definition);
+  if (foreign !== undefined) throw new TypeError(`${where}: ${foreign}`);
   // `true` and `{}` accept anything; tool input is always an object, so that is what they mean here.
   const anyObject = given === true || (typeof given === 'object' && given !== null && !Array.isArray(given) && Object.keys(given).length === 0);
   const inputSchema = anyObject ? { type: 'object' } : objectSchema(definition.inputSchema, `${where}.inputSchema`);
@@ -217,6 +219,19 @@ export function jsonSchemaTool(definition: JsonSchemaToolDefinition): Tool<unkno
     parseOutput,
     execute: definition.execute,
   });
+}
+
+/** Names the adapter for tool objects of other libraries, which are not plain definitions. */
+function foreignToolHint(definition: JsonSchemaToolDefinition): string | undefined {
+  const candidate = definition as unknown as Record<string, unknown>;
+  if (candidate.inputSchema === undefined && typeof candidate.input_schema === 'object' && typeof candidate.run === 'function') {
+    return 'this is a runnable tool of @anthropic-ai/sdk (betaZodTool, betaTool, mcpTool); convert it with fromAnthropicTools from @codecall/anthropic.';
+  }
+  const schema = candidate.inputSchema;
+  if (typeof schema === 'object' && schema !== null && ('~standard' in schema || '_zod' in schema || Symbol.for('vercel.ai.schema') in schema)) {
+    return 'inputSchema is a zod or AI SDK schema, not JSON Schema: use defineTool for zod, or fromAiSdkTools from @codecall/ai-sdk for AI SDK tools.';
+  }
+  return undefined;
 }
 
 function assertName(name: unknown): asserts name is string {

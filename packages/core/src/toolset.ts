@@ -41,7 +41,11 @@ export interface Toolset {
  * ```
  */
 export function createToolset(tools: readonly (AnyTool | JsonSchemaToolDefinition)[]): Toolset {
-  if (!Array.isArray(tools)) throw new TypeError('createToolset expects an array of tools.');
+  if (!Array.isArray(tools)) {
+    throw new TypeError(
+      `createToolset expects an array of tools, got ${tools === null ? 'null' : typeof tools}${typeof tools === 'object' && tools !== null ? ' (for an AI SDK tool set, an object of tools, use fromAiSdkTools from @codecall/ai-sdk)' : ''}.`,
+    );
+  }
   const normalized = tools.map((tool: AnyTool | JsonSchemaToolDefinition) => (isTool(tool) ? tool : jsonSchemaTool({ invalidSchema: 'fail-calls', ...tool })));
   const seen = new Set<string>();
   for (const tool of normalized) {

@@ -188,3 +188,15 @@ describe('jsonSchemaTool validation (Ajv)', () => {
     expect(() => createToolset([{ name: 'strict', invalidSchema: 'throw', inputSchema: { type: 'object', required: 'a' }, execute }])).toThrow(/"required" at \/required must be array/);
   });
 });
+
+describe('tool objects of other libraries', () => {
+  it('are refused by createToolset with the adapter to use', () => {
+    const runnable = { type: 'custom', name: 'get_weather', input_schema: { type: 'object' }, run: () => 'sunny', parse: (value: unknown) => value };
+    expect(() => createToolset([runnable as unknown as JsonSchemaToolDefinition])).toThrow(/runnable tool of @anthropic-ai\/sdk .* fromAnthropicTools from @codecall\/anthropic/);
+    const aiSdkSchema = { [Symbol.for('vercel.ai.schema')]: true, jsonSchema: { type: 'object' }, validate: undefined };
+    expect(() => createToolset([{ name: 'x', inputSchema: aiSdkSchema, execute: () => null }])).toThrow(/fromAiSdkTools from @codecall\/ai-sdk/);
+    expect(() => createToolset({ weather: { inputSchema: {}, execute: () => null } } as unknown as JsonSchemaToolDefinition[])).toThrow(
+      /createToolset expects an array of tools, got object \(for an AI SDK tool set, an object of tools, use fromAiSdkTools from @codecall\/ai-sdk\)/,
+    );
+  });
+});
