@@ -120,7 +120,7 @@ export interface GuardedPattern {
  * (caught by the validator and reported as invalid input), since V8 cannot bound the time of one
  * `test` call.
  */
-export function guardedRegExp(pattern: string, flags: string): GuardedPattern {
+function guardedPattern(pattern: string, flags: string): GuardedPattern {
   const regExp = new RegExp(pattern, flags);
   if (!nestsQuantifiers(pattern)) return regExp;
   return {
@@ -131,5 +131,11 @@ export function guardedRegExp(pattern: string, flags: string): GuardedPattern {
     toString: () => `${String(regExp)} (guarded)`,
   };
 }
-// Ajv reads `code` to name the engine in standalone code; validators here are never made standalone.
-guardedRegExp.code = 'codecallGuardedRegExp';
+
+/**
+ * The `guardedPattern` engine for Ajv's `code.regExp` option. Ajv reads `code` to name the engine
+ * in standalone code; validators here are never made standalone.
+ */
+export const guardedRegExp: ((pattern: string, flags: string) => GuardedPattern) & { readonly code: string } = Object.assign(guardedPattern, {
+  code: 'codecallGuardedRegExp',
+});
