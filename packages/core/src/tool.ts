@@ -228,7 +228,8 @@ function foreignToolHint(definition: JsonSchemaToolDefinition): string | undefin
     return 'this is a runnable tool of @anthropic-ai/sdk (betaZodTool, betaTool, mcpTool); convert it with fromAnthropicTools from @codecall/anthropic.';
   }
   const schema = candidate.inputSchema;
-  if (typeof schema === 'object' && schema !== null && ('~standard' in schema || '_zod' in schema || Symbol.for('vercel.ai.schema') in schema)) {
+  // Not `~standard`: zod's own z.toJSONSchema output carries one (not enumerable) and is plain JSON Schema.
+  if (typeof schema === 'object' && schema !== null && ('_zod' in schema || Symbol.for('vercel.ai.schema') in schema)) {
     return 'inputSchema is a zod or AI SDK schema, not JSON Schema: use defineTool for zod, or fromAiSdkTools from @codecall/ai-sdk for AI SDK tools.';
   }
   return undefined;
