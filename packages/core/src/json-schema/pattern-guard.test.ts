@@ -4,14 +4,40 @@ import { backtrackingPatternMaxInputLength, guardedRegExp, nestsQuantifiers, Pat
 
 describe('nestsQuantifiers', () => {
   it('flags repeated groups that contain a quantifier or an alternation', () => {
-    for (const pattern of ['^(a+)+$', '(\\w+\\s?)*', '^(a|a)*$', '(.*a){12}', '((ab)*c)+', '(?:x+y?)+', '(?<word>\\d+)*', '([a-z]+,?){2,}', '(a*)*?']) {
+    for (const pattern of [
+      '^(a+)+$', '(\\w+\\s?)*', '^(a|a)*$', '(.*a){12}', '((ab)*c)+', '(?:x+y?)+', '(?<word>\\d+)*', '([a-z]+,?){2,}', '(a*)*?',
+      // A punctuation character at an end does not help when something else in the group matches it too.
+      '(,.+)*', '(,[^x]+)*', '(,[,a]+)*', '(,[!-/]+)*', '(-\\W+)*', '(,\\p{P}+)*', '(,a+\\1)*', '(,(?=a)a+)*', '(,a+,)*', '(,a+|b)*',
+      // A delimiter in the middle does not fix where repetitions split (`^(a*;a*)*$` is exponential).
+      '^(a*;a*)*$', '^(\\s*;\\s*\\w+=\\w+)*$',
+    ]) {
       expect(nestsQuantifiers(pattern), pattern).toBe(true);
     }
   });
 
   it('passes patterns without nested repetition', () => {
-    for (const pattern of ['^[a-z0-9_-]{3,16}$', '^\\d{4}-\\d{2}-\\d{2}$', '^(https?|ftp)://[^ ]+$', '(ab)+', '(a+)?', '(a+){1}', '[(a+)+]', '\\(a+\\)+', '^\\p{L}+$', '(a{2})+']) {
+    for (const pattern of [
+      '^[a-z0-9_-]{3,16}$', '^\\d{4}-\\d{2}-\\d{2}$', '^(https?|ftp)://[^ ]+$', '(ab)+', '(a+)?', '(a+){1}', '[(a+)+]', '\\(a+\\)+', '^\\p{L}+$', '(a{2})+',
+      // Repetitions delimited by a punctuation character nothing else in the group matches.
+      '^[a-z]+(,[a-z]+)*$', '^([a-z0-9]+(-[a-z0-9]+)*\\.)+[a-z]{2,}$', '^(\\d{1,3}\\.){3}\\d{1,3}$', '^(?:/[\\w-]+)+/?$', '(\\.,a+,)*',
+    ]) {
       expect(nestsQuantifiers(pattern), pattern).toBe(false);
+    }
+  });
+});
+
+describe('patterns passed as delimited', () => {
+  it('match or fail quickly on long hostile strings', () => {
+    // Each would take V8 seconds or more if it could backtrack exponentially; a thousand characters
+    // rules that out whatever the machine's load (no time is measured).
+    const cases: [string, string][] = [
+      ['^[a-z]+(,[a-z]+)*$', `${'a,'.repeat(500)}!`],
+      ['^([a-z0-9]+(-[a-z0-9]+)*\\.)+[a-z]{2,}$', `${'a-a.'.repeat(250)}1`],
+      ['^(?:/[\\w-]+)+/?$', `${'/a-'.repeat(300)} `],
+    ];
+    for (const [pattern, input] of cases) {
+      expect(nestsQuantifiers(pattern), pattern).toBe(false);
+      expect(new RegExp(pattern, 'u').test(input), pattern).toBe(false);
     }
   });
 });

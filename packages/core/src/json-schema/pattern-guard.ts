@@ -32,16 +32,106 @@ const repeatBraces = /^\{(\d+)(,(\d*))?\}/;
 interface GroupState {
   quantified: boolean;
   alternation: boolean;
+  /** Index of the group's first character after `(`. */
+  start: number;
+  /** The group's source between its parentheses, once closed. */
+  body: string;
+}
+
+const wordOrSpace = /[\w\s]/;
+const metaCharacters = new Set([...'\\^$.|?*+()[]{}']);
+const quantifierStart = new Set(['*', '+', '?', '{']);
+
+/** The escapes that never match punctuation (a non-word, non-space character). */
+function escapeMatches(letter: string, separator: string): boolean | undefined {
+  if (!/[A-Za-z0-9]/.test(letter)) return letter === separator;
+  if (letter === 'd' || letter === 'w' || letter === 's' || letter === 'b' || letter === 'B') return false;
+  return undefined;
+}
+
+/**
+ * Whether `text` (part of a group's body) can never match `separator`, judged conservatively:
+ * `undefined`-like doubts (`.`, negated or unclear classes, `\W`, `\p{…}`, lookarounds) count as "can".
+ */
+function cannotMatch(text: string, separator: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    const character = text[index] as string;
+    if (character === '\\') {
+      if (escapeMatches(text[index + 1] ?? '', separator) !== false) return false;
+      index++;
+    } else if (character === '.') {
+      return false;
+    } else if (character === '(') {
+      if (text[index + 1] === '?' && text[index + 2] !== ':') return false;
+    } else if (character === '[') {
+      if (text[index + 1] === '^') return false;
+      const members: (string | undefined)[] = [];
+      for (index++; index < text.length && text[index] !== ']'; index++) {
+        if (text[index] === '\\') {
+          const letter = text[index + 1] ?? '';
+          if (escapeMatches(letter, separator) !== false) return false;
+          members.push(/[A-Za-z0-9]/.test(letter) ? undefined : letter);
+          index++;
+        } else {
+          members.push(text[index]);
+        }
+      }
+      for (let member = 0; member < members.length; member++) {
+        const low = members[member];
+        if (low === separator) return false;
+        if (members[member + 1] === '-' && member + 2 < members.length) {
+          const high = members[member + 2];
+          if (low === undefined || high === undefined) return false;
+          const code = separator.codePointAt(0) as number;
+          if ((low.codePointAt(0) as number) <= code && code <= (high.codePointAt(0) as number)) return false;
+          member += 2;
+        }
+      }
+    } else if (character === separator) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Whether a repeated group's body starts or ends with a literal punctuation character that nothing
+ * else in the body can match, as in `(,[a-z]+)*` or `([a-z0-9]+\.)+`: each repetition then ends
+ * where that character stands, so the text splits into repetitions one way only.
+ */
+function delimited(body: string): boolean {
+  let rest = body;
+  if (rest.startsWith('?:')) rest = rest.slice(2);
+  else if (rest.startsWith('?')) return false;
+  const literal = (text: string, at: number): { separator: string; length: number } | undefined => {
+    if (text[at] === '\\') {
+      const letter = text[at + 1] ?? '';
+      return letter !== '' && !/[A-Za-z0-9]/.test(letter) && !wordOrSpace.test(letter) ? { separator: letter, length: 2 } : undefined;
+    }
+    const character = text[at] ?? '';
+    return character !== '' && !metaCharacters.has(character) && !wordOrSpace.test(character) ? { separator: character, length: 1 } : undefined;
+  };
+  const first = literal(rest, 0);
+  if (first !== undefined && !quantifierStart.has(rest[first.length] ?? '') && cannotMatch(rest.slice(first.length), first.separator)) return true;
+  // The last atom: an escaped punctuation character (an odd run of backslashes before it), or a plain one.
+  let backslashes = 0;
+  for (let index = rest.length - 2; index >= 0 && rest[index] === '\\'; index--) backslashes++;
+  const lastAt = backslashes % 2 === 1 ? rest.length - 2 : rest.length - 1;
+  if (backslashes % 2 === 0 && rest.length >= 2 && rest[rest.length - 2] === '\\') return false;
+  const last = lastAt >= 0 ? literal(rest, lastAt) : undefined;
+  return last !== undefined && lastAt + last.length === rest.length && cannotMatch(rest.slice(0, lastAt), last.separator);
 }
 
 /**
  * Whether a regular expression can backtrack catastrophically, by a conservative syntactic test:
  * a group that repeats (`*`, `+`, `{n,}`, `{n,m}` with m > 1) and itself contains a variable
- * quantifier (not a fixed `{n}`) or an alternation, as in `(a+)+`, `(\w+\s?)*`, `(a|a)*`, `(.*a){12}`. It flags some safe patterns
- * too (`(,[a-z]+)*`); it does not find polynomial backtracking of adjacent quantifiers (`\d+\d+$`).
+ * quantifier (not a fixed `{n}`) or an alternation, as in `(a+)+`, `(\w+\s?)*`, `(a|a)*`, `(.*a){12}`,
+ * unless the group starts or ends with a punctuation character nothing else in it can match
+ * (`(,[a-z]+)*`, `([a-z0-9]+\.)+`). It still flags some safe patterns (`(a+b)*`); it does not find
+ * polynomial backtracking of adjacent quantifiers (`\d+\d+$`).
  */
 export function nestsQuantifiers(pattern: string): boolean {
-  const stack: GroupState[] = [{ quantified: false, alternation: false }];
+  const stack: GroupState[] = [{ quantified: false, alternation: false, start: 0, body: '' }];
   let lastGroup: GroupState | undefined;
   for (let index = 0; index < pattern.length; index++) {
     const character = pattern[index];
@@ -57,13 +147,14 @@ export function nestsQuantifiers(pattern: string): boolean {
       continue;
     }
     if (character === '(') {
-      stack.push({ quantified: false, alternation: false });
+      stack.push({ quantified: false, alternation: false, start: index + 1, body: '' });
       lastGroup = undefined;
       continue;
     }
     if (character === ')') {
       if (stack.length > 1) {
         const group = stack.pop() as GroupState;
+        group.body = pattern.slice(group.start, index);
         const parent = stack[stack.length - 1] as GroupState;
         parent.quantified ||= group.quantified;
         lastGroup = group;
@@ -97,7 +188,7 @@ export function nestsQuantifiers(pattern: string): boolean {
       }
     }
     if (quantifier) {
-      if (repeats && lastGroup !== undefined && (lastGroup.quantified || lastGroup.alternation)) return true;
+      if (repeats && lastGroup !== undefined && (lastGroup.alternation || (lastGroup.quantified && !delimited(lastGroup.body)))) return true;
       // A fixed count (`a{2}`) matches one way only; it does not make an enclosing repetition ambiguous.
       if (variable) top.quantified = true;
       if (pattern[index + 1] === '?') index++;
