@@ -34,8 +34,8 @@ interface GroupState {
   alternation: boolean;
   /** Index of the group's first character after `(`. */
   start: number;
-  /** The group's source between its parentheses, once closed. */
-  body: string;
+  /** Index of the group's `)`, once closed. */
+  end: number;
 }
 
 const wordOrSpace = /[\w\s]/;
@@ -131,7 +131,7 @@ function delimited(body: string): boolean {
  * polynomial backtracking of adjacent quantifiers (`\d+\d+$`).
  */
 export function nestsQuantifiers(pattern: string): boolean {
-  const stack: GroupState[] = [{ quantified: false, alternation: false, start: 0, body: '' }];
+  const stack: GroupState[] = [{ quantified: false, alternation: false, start: 0, end: 0 }];
   let lastGroup: GroupState | undefined;
   for (let index = 0; index < pattern.length; index++) {
     const character = pattern[index];
@@ -147,14 +147,14 @@ export function nestsQuantifiers(pattern: string): boolean {
       continue;
     }
     if (character === '(') {
-      stack.push({ quantified: false, alternation: false, start: index + 1, body: '' });
+      stack.push({ quantified: false, alternation: false, start: index + 1, end: 0 });
       lastGroup = undefined;
       continue;
     }
     if (character === ')') {
       if (stack.length > 1) {
         const group = stack.pop() as GroupState;
-        group.body = pattern.slice(group.start, index);
+        group.end = index;
         const parent = stack[stack.length - 1] as GroupState;
         parent.quantified ||= group.quantified;
         lastGroup = group;
@@ -188,7 +188,7 @@ export function nestsQuantifiers(pattern: string): boolean {
       }
     }
     if (quantifier) {
-      if (repeats && lastGroup !== undefined && (lastGroup.alternation || (lastGroup.quantified && !delimited(lastGroup.body)))) return true;
+      if (repeats && lastGroup !== undefined && (lastGroup.alternation || (lastGroup.quantified && !delimited(pattern.slice(lastGroup.start, lastGroup.end))))) return true;
       // A fixed count (`a{2}`) matches one way only; it does not make an enclosing repetition ambiguous.
       if (variable) top.quantified = true;
       if (pattern[index + 1] === '?') index++;
