@@ -46,6 +46,15 @@ describe('guardedRegExp', () => {
   it('is the plain RegExp for a safe pattern and throws for an invalid one', () => {
     expect(guardedRegExp('^a+$', 'u')).toBeInstanceOf(RegExp);
     expect(() => guardedRegExp('(', 'u')).toThrow(SyntaxError);
+    expect(() => guardedRegExp('[', 'u')).toThrow(/\/\[\/u: Unterminated character class/);
+  });
+
+  it('takes identity escapes that only the u flag refuses, as schemas for other engines write them', () => {
+    const lenient = guardedRegExp('^[a-z\\_]+\\@x$', 'u');
+    expect(lenient.test('a_b@x')).toBe(true);
+    expect(lenient.test('a-b@x')).toBe(false);
+    // With u where it compiles: \p{L} is a Unicode property, not the letter p.
+    expect(guardedRegExp('^\\p{L}+$', 'u').test('été')).toBe(true);
   });
 
   it('matches short strings against a nested-quantifier pattern and refuses long ones instead of backtracking', () => {

@@ -211,8 +211,26 @@ export interface GuardedPattern {
  * (caught by the validator and reported as invalid input), since V8 cannot bound the time of one
  * `test` call.
  */
+/**
+ * Compiles a pattern as JSON Schema asks (ECMA-262 with `u`), falling back to the lenient syntax
+ * without `u` that schemas written for other engines often rely on (`[\\w\\_]`, `\\@`): such an
+ * identity escape is an error with `u` and means the character itself without it.
+ */
+function compilePattern(pattern: string, flags: string): RegExp {
+  try {
+    return new RegExp(pattern, flags);
+  } catch (error) {
+    if (!flags.includes('u')) throw error;
+    try {
+      return new RegExp(pattern, flags.replace('u', ''));
+    } catch {
+      throw error;
+    }
+  }
+}
+
 function guardedPattern(pattern: string, flags: string): GuardedPattern {
-  const regExp = new RegExp(pattern, flags);
+  const regExp = compilePattern(pattern, flags);
   if (!nestsQuantifiers(pattern)) return regExp;
   return {
     test(value: string): boolean {
