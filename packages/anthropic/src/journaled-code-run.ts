@@ -33,7 +33,11 @@ export interface JournaledCodeRunSettings {
   readonly onDecision: (toolName: string, input: unknown, approved: boolean) => void;
   /** Reports a call of the code, once (replayed calls are not reported again). */
   readonly onRecord: (record: ToolCallRecord) => void;
-  /** Receives each attempt's output chunks and tool-call events as they happen (a re-run after an approval reports its replayed part again). */
+  /**
+   * Receives output chunks and tool-call events as they happen. A re-run after an approval in this
+   * process does not report again what the stopped attempt reported (the same output, the same
+   * calls): only what comes after it. A run resumed from a checkpoint reports its whole output.
+   */
   readonly onEvent?: (event: RunEvent) => void;
 }
 
@@ -94,6 +98,10 @@ export async function runJournaledCode(settings: JournaledCodeRunSettings): Prom
   const callNumbers: number[] = [...(settings.state?.callNumbers ?? [])];
   const reported = new Set<string>(settings.state?.reportedCallIds ?? []);
   let sandboxTimeMs = 0;
+  // What the events have shown so far, over all attempts: a replay shows only what lies beyond.
+  const shownChars = { stdout: 0, stderr: 0 };
+  const shownStarts = new Set<string>();
+  const shownEnds = new Set<string>();
 
   // Each attempt is one runCode; every attempt after the first replays the journal. The loop ends
   // because each extra attempt follows a decision that was pending before it.
@@ -211,6 +219,27 @@ export async function runJournaledCode(settings: JournaledCodeRunSettings): Prom
       return Object.freeze({ ...tool, execute });
     });
 
+    const seenChars = { stdout: 0, stderr: 0 };
+    const forwardEvent = (event: RunEvent): void => {
+      // A stopped attempt's late events are not what the replay will show.
+      if (controller.signal.aborted || settings.onEvent === undefined) return;
+      if (event.type === 'stdout' || event.type === 'stderr') {
+        const start = seenChars[event.type];
+        seenChars[event.type] += event.text.length;
+        if (seenChars[event.type] <= shownChars[event.type]) return;
+        const text = event.text.slice(Math.max(0, shownChars[event.type] - start));
+        shownChars[event.type] = seenChars[event.type];
+        settings.onEvent(text === event.text ? event : { ...event, text });
+        return;
+      }
+      if (event.type === 'tool-call-start' || event.type === 'tool-call-end') {
+        const shown = event.type === 'tool-call-start' ? shownStarts : shownEnds;
+        if (shown.has(event.toolCallId)) return;
+        shown.add(event.toolCallId);
+      }
+      settings.onEvent(event);
+    };
+
     let countIndex = 0;
     const replayBudget: ToolCallBudget = {
       maxToolCalls: budget.maxToolCalls,
@@ -242,7 +271,7 @@ export async function runJournaledCode(settings: JournaledCodeRunSettings): Prom
         budget: replayBudget,
         tools: createToolset(wrapped),
         onApproval,
-        ...(settings.onEvent === undefined ? {} : { onEvent: settings.onEvent }),
+        ...(settings.onEvent === undefined ? {} : { onEvent: forwardEvent }),
         onToolCall: (record) => {
           // What reaches the code after the run was stopped is not what the replay will see.
           if (controller.signal.aborted) return;

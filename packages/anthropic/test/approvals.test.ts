@@ -169,6 +169,28 @@ describe('durable approvals, programmatic mode', () => {
     expect(executions).toBe(2);
   });
 
+  it('live output of a code run re-run after a late decision is reported once, not again for the replayed part', async () => {
+    const code = `console.log('before');
+const invoice = await get_invoice({ id: 'inv2' });
+const paid = await send_payment(invoice);
+console.log('after');
+return paid;`;
+    simulator.setPolicy(scriptedPolicy([[{ type: 'code', code }], (request) => JSON.stringify(request.lastToolResults[0]!.value)]));
+    const events: AgentEvent[] = [];
+    const result = await agent({
+      mode: 'programmatic',
+      onApproval: () => new Promise((resolve) => setTimeout(() => resolve(true), 50)),
+      onEvent: (event) => events.push(event),
+    });
+    expect(result.text).toBe('"paid 250 on inv2"');
+    const live = events.flatMap((event) => (event.type === 'code-event' ? [event.event] : []));
+    expect(live.flatMap((event) => (event.type === 'stdout' ? [event.text] : [])).join('')).toBe('before\nafter\n');
+    const starts = live.flatMap((event) => (event.type === 'tool-call-start' ? [event.toolName] : []));
+    const ends = live.flatMap((event) => (event.type === 'tool-call-end' ? [event.toolName] : []));
+    expect(starts).toEqual(['get_invoice', 'send_payment']);
+    expect(ends).toEqual(['get_invoice', 'send_payment']);
+  });
+
   it('a handler that ignores its abort signal past toolTimeoutMs does not keep a suspending run from stopping', async () => {
     const stuck = createToolset([
       ...tools.entries.map((entry) => entry.tool),
