@@ -226,7 +226,7 @@ export class IsolateEngine {
     slot ??= await this.#prepareSlot(memoryLimitMb, undefined, true);
     this.#busy.add(slot);
     slot.runs++;
-    this.#refill(memoryLimitMb);
+    void this.#refill(memoryLimitMb);
     const context = slot.context;
     if (context === undefined || this.#disposed) {
       this.#retire(slot);
@@ -282,9 +282,14 @@ export class IsolateEngine {
     });
   }
 
-  /** Starts preparing pooled isolates for runs with this memory limit, in the background. */
-  prewarm(memoryLimitMb: number): void {
-    for (let index = 0; index < this.#settings.poolSize; index++) this.#refill(Math.max(8, memoryLimitMb));
+  /** Prepares pooled isolates for runs with this memory limit; resolves once they are ready (never rejects). */
+  async prewarm(memoryLimitMb: number): Promise<void> {
+    const prepared: Promise<void>[] = [];
+    for (let index = 0; index < this.#settings.poolSize; index++) {
+      const preparing = this.#refill(Math.max(8, memoryLimitMb));
+      if (preparing !== undefined) prepared.push(preparing);
+    }
+    await Promise.all(prepared);
   }
 
   /** Disposes every isolate at once, without waiting; for process exit. */
@@ -327,13 +332,13 @@ export class IsolateEngine {
     return undefined;
   }
 
-  #refill(memoryLimitMb: number): void {
+  #refill(memoryLimitMb: number): Promise<void> | undefined {
     // Busy healthy slots come back to the pool after their run, so they count as pooled.
     let healthyBusy = 0;
     for (const slot of this.#busy) if (!slot.tainted) healthyBusy++;
-    if (this.#disposed || this.#idle.length + this.#preparing + healthyBusy >= this.#settings.poolSize) return;
+    if (this.#disposed || this.#idle.length + this.#preparing + healthyBusy >= this.#settings.poolSize) return undefined;
     this.#preparingStarted(memoryLimitMb);
-    this.#prepareSlot(memoryLimitMb).then(
+    return this.#prepareSlot(memoryLimitMb).then(
       (slot) => {
         this.#preparingEnded(memoryLimitMb);
         this.#park(slot);

@@ -104,10 +104,17 @@ process.stdin.on('end', () => {
   void engine.dispose().finally(() => process.exit(0));
 });
 
-try {
+// Ready once the isolates are prepared and one trivial run has gone through the engine, so the
+// first run of the host does not pay for preparing isolates or for this process's cold code paths.
+async function start(): Promise<void> {
   loadIsolatedVm(sandboxId);
-  engine.prewarm(128);
-  send({ type: 'ready' });
-} catch (error) {
-  send({ type: 'start-failed', message: error instanceof Error ? error.message : String(error) });
+  await engine.prewarm(128);
+  const limits = { timeoutMs: 5_000, maxToolCalls: 0, maxConcurrentToolCalls: 1, toolTimeoutMs: 1_000, maxOutputBytes: 1_024, maxValueBytes: 1_024, memoryLimitBytes: 128 * 1024 * 1024 };
+  await engine.execute({ code: 'return 1;', tools: [], limits, abortSignal: new AbortController().signal, callTool: () => Promise.resolve({ type: 'error', code: 'UNKNOWN_TOOL', message: 'none' }) });
+  await engine.prewarm(128);
 }
+
+start().then(
+  () => send({ type: 'ready' }),
+  (error: unknown) => send({ type: 'start-failed', message: error instanceof Error ? error.message : String(error) }),
+);
