@@ -38,9 +38,10 @@ const legs = [
 ];
 
 // Type packages a user must add by hand for a peer's own declarations to type-check without
-// skipLibCheck: the AI SDK's declarations import 'json-schema' types that it does not depend on
-// (TS7016; https://github.com/vercel/ai/pull/15874). The README says so too.
-const userTypings = { ai: ['@types/json-schema@7'] };
+// skipLibCheck. None today: the AI SDK's declarations import 'json-schema' types it does not depend
+// on (TS7016; https://github.com/vercel/ai/pull/15874), so @codecall/ai-sdk depends on
+// @types/json-schema itself, and the smoke test checks that this is enough.
+const userTypings = {};
 
 class SmokeError extends Error {}
 
