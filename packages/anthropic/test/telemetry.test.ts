@@ -1,4 +1,5 @@
 import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { SandboxV1 } from '@codecall/core';
@@ -8,7 +9,6 @@ import { runAgent } from '../src/index.js';
 import type { AgentEvent } from '../src/index.js';
 import { createMessagesSimulator } from '../src/simulator/index.js';
 import type { MessagesSimulator } from '../src/simulator/index.js';
-import { AsyncLocalStorageContextManager } from './otel-context-manager.js';
 import * as scenario from './fixtures/live-output-scenario.js';
 import * as expenses from '../examples/expense-scenario.js';
 
@@ -19,7 +19,7 @@ let sandbox: SandboxV1;
 let simulator: MessagesSimulator;
 
 beforeAll(async () => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager());
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(provider);
   sandbox = createIsolatedVmSandbox();
   simulator = await createMessagesSimulator({ policy: scenario.policy });

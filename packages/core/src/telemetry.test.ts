@@ -1,6 +1,5 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { ROOT_CONTEXT, context, trace } from '@opentelemetry/api';
-import type { Context, ContextManager } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -11,29 +10,6 @@ import type { SandboxExecuteRequestV1 } from './spec/sandbox-execute-request-v1.
 import type { SandboxExecuteResultV1 } from './spec/sandbox-execute-result-v1.js';
 import type { SandboxV1 } from './spec/sandbox-v1.js';
 import { defineTool } from './tool.js';
-
-// What a Node SDK registers (@opentelemetry/context-async-hooks): the active context follows awaits.
-class AsyncLocalStorageContextManager implements ContextManager {
-  readonly #storage = new AsyncLocalStorage<Context>();
-  active(): Context {
-    return this.#storage.getStore() ?? ROOT_CONTEXT;
-  }
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(active: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
-    return this.#storage.run(active, () => fn.apply(thisArg, args));
-  }
-  bind<T>(active: Context, target: T): T {
-    if (typeof target !== 'function') return target;
-    const run = (...args: unknown[]): unknown => this.with(active, () => (target as (...a: unknown[]) => unknown)(...args));
-    return run as T;
-  }
-  enable(): this {
-    return this;
-  }
-  disable(): this {
-    this.#storage.disable();
-    return this;
-  }
-}
 
 function scriptedSandbox(script: (request: SandboxExecuteRequestV1) => Promise<SandboxExecuteResultV1>): SandboxV1 {
   return {
@@ -73,7 +49,7 @@ const parentOf = (span: ReadableSpan): string | undefined => span.parentSpanCont
 
 describe('OpenTelemetry spans', () => {
   beforeAll(() => {
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager());
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     trace.setGlobalTracerProvider(provider);
   });
   afterAll(async () => {
