@@ -53,7 +53,8 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
-function normalize(value: unknown): ApprovalDecision {
+/** An approval callback's answer as a decision: anything but `true` or `'suspend'` denies. */
+export function normalizeDecision(value: unknown): ApprovalDecision {
   return value === true ? true : value === 'suspend' ? 'suspend' : false;
 }
 
@@ -70,7 +71,7 @@ function settledSoon(promise: PromiseLike<unknown>): Promise<{ value: ApprovalDe
     promise.then(
       (value) => {
         clearImmediate(timer);
-        resolve({ value: normalize(value) });
+        resolve({ value: normalizeDecision(value) });
       },
       () => {
         clearImmediate(timer);
@@ -174,7 +175,7 @@ export async function runJournaledCode(settings: JournaledCodeRunSettings): Prom
       }
       let decision: ApprovalDecision | undefined;
       if (isThenable(answer)) decision = (await settledSoon(answer))?.value;
-      else decision = normalize(answer);
+      else decision = normalizeDecision(answer);
       if (decision === true || decision === false) {
         entry.approval = decision ? 'approved' : 'denied';
         settings.onDecision(request.toolName, input, decision);
@@ -328,7 +329,7 @@ export async function runJournaledCode(settings: JournaledCodeRunSettings): Prom
       });
       try {
         for (const { entry, decision } of inProcess) {
-          const value = normalize(await Promise.race([Promise.resolve(decision).then(normalize, () => false as const), aborted]));
+          const value = normalizeDecision(await Promise.race([Promise.resolve(decision).then(normalizeDecision, () => false as const), aborted]));
           if (value === 'suspend') continue;
           entry.approval = value ? 'approved' : 'denied';
           settings.onDecision(entry.tool, entry.input, value);

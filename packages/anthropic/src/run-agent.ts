@@ -33,7 +33,7 @@ import type { AgentSpan } from './agent-telemetry.js';
 import { AgentError, toAgentError } from './agent-error.js';
 import type { AgentMetrics } from './agent-metrics.js';
 import type { AgentResult, AgentToolCall } from './agent-result.js';
-import { runJournaledCode } from './journaled-code-run.js';
+import { normalizeDecision, runJournaledCode } from './journaled-code-run.js';
 import type { ApprovalDecision, CodeRunState } from './journaled-code-run.js';
 import { defaultCodeExecutionToolType, findToolByApiName, toAnthropicTools } from './anthropic-tools.js';
 import type { CodeExecutionToolType } from './anthropic-tools.js';
@@ -347,10 +347,6 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
   };
   const messages: MessageParam[] = typeof options.prompt === 'string' ? [{ role: 'user', content: options.prompt }] : [...options.prompt];
   return driveAgent(settings, runtime, { type: 'new', runId: randomUUID(), messages });
-}
-
-function normalizeDecision(value: unknown): ApprovalDecision {
-  return value === true ? true : value === 'suspend' ? 'suspend' : false;
 }
 
 // A view of the run's budget for one call or code run: `fixed` numbers are the ones the calls
