@@ -17,8 +17,15 @@
 //      file importing every public entry point of every package.
 // Fails with the step, the command and its output. --keep leaves the temporary projects in place
 // (they are always kept on failure); --leg runs one leg only.
+//
+//   node scripts/smoke/run.mjs --fetch-node [--background]
+//
+// Only installs the Node versions the legs need into .cache/smoke-node/ and exits; --background
+// starts that in a detached process and returns at once (the root `test` script does this before
+// turbo, so the download overlaps the builds instead of holding up the smoke test). The smoke test
+// waits for an install in progress (a lock file per version) instead of starting a second one.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,6 +55,8 @@ class SmokeError extends Error {}
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
 const legFilter = args.includes('--leg') ? args[args.indexOf('--leg') + 1] : undefined;
+const fetchNodeOnly = args.includes('--fetch-node');
+const inBackground = args.includes('--background');
 if (legFilter !== undefined && !legs.some((leg) => leg.name === legFilter)) {
   fail(`--leg must be one of ${legs.map((leg) => leg.name).join(', ')}; got ${String(legFilter)}`);
 }
@@ -264,6 +273,67 @@ function catalogVersion(name) {
   return match[1];
 }
 
+const nodeInstallWaitMs = 900_000;
+
+/**
+ * Runs `action` holding the install lock of `prefix` (a file `<prefix>.lock` with the holder's pid),
+ * so that a prefetch started before turbo and the smoke test never install into one folder at
+ * once. A lock whose holder is gone is taken over; waiting is bounded.
+ */
+async function withInstallLock(prefix, action) {
+  const lock = `${prefix}.lock`;
+  mkdirSync(path.dirname(lock), { recursive: true });
+  const since = performance.now();
+  let announced = false;
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx'));
+      writeFileSync(lock, String(process.pid));
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
+    const holder = Number(readFileSync(lock, 'utf8').trim());
+    if (!(holder > 0) || !isAlive(holder)) {
+      // Written but not yet filled in: the holder has just created it.
+      if (!(holder > 0) && performance.now() - since < 5_000) {
+        await delay(100);
+        continue;
+      }
+      rmSync(lock, { force: true });
+      continue;
+    }
+    if (performance.now() - since > nodeInstallWaitMs) throw new SmokeError(`${lock}: process ${holder} has been installing Node for more than ${nodeInstallWaitMs / 1000} s`);
+    if (!announced) log('', `waiting for process ${holder}, which is installing into ${path.relative(root, prefix)}/`);
+    announced = true;
+    await delay(250);
+  }
+  try {
+    return await action();
+  } finally {
+    try {
+      if (readFileSync(lock, 'utf8').trim() === String(process.pid)) unlinkSync(lock);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+function delay(ms) {
+  return new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });
+}
+
 // A Node binary of the given major version: the running one if it matches, else the `node`
 // package from the npm registry, installed once into .cache/smoke-node/<major>.
 async function nodeBinary(major) {
@@ -279,17 +349,37 @@ async function nodeBinary(major) {
       return undefined;
     }
   };
-  if ((await current()) !== undefined) return binary;
-  const since = performance.now();
-  log('', `installing node@${major} from the npm registry into ${path.relative(root, prefix)}/`);
-  rmSync(prefix, { recursive: true, force: true });
-  mkdirSync(prefix, { recursive: true });
-  writeFileSync(path.join(prefix, 'package.json'), '{ "private": true }\n');
-  await run('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', `node@${major}`], { timeoutMs: 600_000 });
-  const version = await current();
-  if (version === undefined) throw new SmokeError(`npm install node@${major} did not give a working ${binary}`);
-  log('', `node@${major}: ${version} (${seconds(since)})`);
-  return binary;
+  return withInstallLock(prefix, async () => {
+    if ((await current()) !== undefined) return binary;
+    const since = performance.now();
+    log('', `installing node@${major} from the npm registry into ${path.relative(root, prefix)}/`);
+    rmSync(prefix, { recursive: true, force: true });
+    mkdirSync(prefix, { recursive: true });
+    writeFileSync(path.join(prefix, 'package.json'), '{ "private": true }\n');
+    // --prefer-offline: a tarball already in npm's cache is used without asking the registry again.
+    await run('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--no-package-lock', '--prefer-offline', '--loglevel=error', `node@${major}`], { timeoutMs: 600_000 });
+    const version = await current();
+    if (version === undefined) throw new SmokeError(`npm install node@${major} did not give a working ${binary}`);
+    log('', `node@${major}: ${version} (${seconds(since)})`);
+    return binary;
+  });
+}
+
+// --fetch-node: install the Node versions of the legs and stop; with --background in a detached
+// process whose output goes to .cache/smoke-node/fetch.log.
+async function fetchNodes() {
+  if (inBackground) {
+    mkdirSync(nodeCache, { recursive: true });
+    const logFile = path.join(nodeCache, 'fetch.log');
+    const output = openSync(logFile, 'w');
+    const child = spawn(process.execPath, [import.meta.filename, '--fetch-node'], { cwd: root, detached: true, stdio: ['ignore', output, output] });
+    closeSync(output);
+    child.unref();
+    log('', `fetching the legs' Node versions in the background (process ${child.pid}, log ${path.relative(root, logFile)})`);
+    return;
+  }
+  for (const leg of legs) await nodeBinary(leg.nodeMajor);
+  log('', `Node versions ready (${seconds(started)})`);
 }
 
 function readmeSnippet() {
@@ -464,6 +554,6 @@ async function main() {
   log('', `done in ${seconds(started)}`);
 }
 
-main().catch((error) => {
+(fetchNodeOnly ? fetchNodes() : main()).catch((error) => {
   fail(error instanceof SmokeError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error));
 });
