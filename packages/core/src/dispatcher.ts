@@ -85,11 +85,15 @@ function byteLength(text: string): number {
   return text.length * 3 <= 1_024 ? text.length : Buffer.byteLength(text, 'utf8');
 }
 
-/** A value for the trace: itself when its JSON text is short, else a bounded preview of the text. */
-function preview(value: unknown, json: string | undefined): { value: unknown; truncated: boolean } {
-  if (json === undefined || json.length <= toolCallPreviewBytes / 3 || Buffer.byteLength(json, 'utf8') <= toolCallPreviewBytes) return { value, truncated: false };
+/** Whether JSON text is too long for the trace as a value (then the trace shows `previewText`). */
+function isLong(json: string): boolean {
+  return json.length > toolCallPreviewBytes / 3 && Buffer.byteLength(json, 'utf8') > toolCallPreviewBytes;
+}
+
+/** A bounded preview of long JSON text for the trace. */
+function previewText(json: string): string {
   const head = Buffer.from(json.slice(0, toolCallPreviewBytes), 'utf8').subarray(0, toolCallPreviewBytes).toString('utf8').replace(/\uFFFD$/, '');
-  return { value: `${head}…`, truncated: true };
+  return `${head}…`;
 }
 
 function copyForApproval(value: unknown): unknown {
@@ -109,21 +113,7 @@ function listNames(tools: Toolset): string {
   return names.length === 0 ? 'none' : names.length > 30 ? `${names.slice(0, 30).join(', ')}, …` : names.join(', ');
 }
 
-// Internal: what the trace record of one call holds while the call runs.
-class CallRecordDraft {
-  name = '';
-  input: unknown = undefined;
-  inputTruncated = false;
-  approval: 'approved' | 'denied' | undefined = undefined;
-
-  setInput(value: unknown, json: string | undefined): void {
-    const shown = preview(value, json);
-    this.input = shown.value;
-    this.inputTruncated = shown.truncated;
-  }
-}
-
-// Internal: carries a failed call's code from deep in `dispatch` to the result.
+// Internal: carries a failed call's code from deep in `callTool` to the result.
 class CallFailure extends Error {
   constructor(
     readonly code: ToolErrorCode,
@@ -133,6 +123,54 @@ class CallFailure extends Error {
   }
 }
 
+// Internal: the context a handler receives. Its AbortController is only made when the handler
+// reads `abortSignal` (most handlers never do, and one per call cost more than the rest of a
+// trivial call).
+class HandlerContext implements ToolExecutionContext {
+  readonly executionId: string;
+  readonly toolCallId: string;
+  #controller: AbortController | undefined = undefined;
+  #endReason: ToolError | undefined = undefined;
+
+  constructor(executionId: string, toolCallId: string) {
+    this.executionId = executionId;
+    this.toolCallId = toolCallId;
+  }
+
+  get abortSignal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#endReason !== undefined) this.#controller.abort(this.#endReason);
+    }
+    return this.#controller.signal;
+  }
+
+  static stop(context: HandlerContext, reason: ToolError): void {
+    context.#endReason = reason;
+    context.#controller?.abort(reason);
+  }
+}
+
+// Internal: one handler while it runs. Running calls form a list in start order, which is also
+// deadline order (every call of a dispatcher has the same toolTimeoutMs), so one timer watching
+// the oldest call serves them all, and adding or removing a call hashes nothing.
+class RunningCall {
+  previous: RunningCall | undefined = undefined;
+  next: RunningCall | undefined = undefined;
+  ended = false;
+
+  constructor(
+    readonly entry: ToolsetEntry,
+    readonly context: HandlerContext,
+    readonly deadline: number,
+    readonly span: OtelSpan | undefined,
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (failure: CallFailure) => void,
+  ) {}
+}
+
+type MutableRecord = { -readonly [Key in keyof ToolCallRecord]: ToolCallRecord[Key] };
+
 /**
  * Creates the dispatcher of one run: it validates input, enforces call limits, concurrency and
  * per-call timeouts, asks for approval, runs the handler, validates and serializes its output, and
@@ -141,46 +179,68 @@ class CallFailure extends Error {
 export function createDispatcher(settings: DispatcherSettings): Dispatcher {
   const { tools, limits, executionId } = settings;
   const records: ToolCallRecord[] = [];
-  // Stops every handler still running when the run ends.
-  const pendingCalls = new Set<() => void>();
   const startedAt = performance.now();
   // Resolved once: without a recording parent span, calls make no spans at all.
   const traceParent = recordingContext(settings.traceContext);
   const budget = settings.budget ?? createToolCallBudget({ maxToolCalls: limits.maxToolCalls, maxConcurrentToolCalls: limits.maxConcurrentToolCalls });
   // Wakes this dispatcher's calls that wait for a place in the (possibly shared) budget when it closes.
   const waiting = new Set<() => void>();
+  const onToolCallStart = settings.onToolCallStart;
+  const onToolCall = settings.onToolCall;
   let callCount = 0;
   let closed = false;
 
-  // Per-call timeouts share one timer: every call of this dispatcher has the same toolTimeoutMs, so
-  // deadlines come in start order and the timer only needs to watch the oldest running call (a
-  // timer per call cost more than the rest of a trivial call). Map order is start order.
-  const deadlines = new Map<() => void, number>();
+  // Handlers still running, oldest first; the timer watches the oldest one's deadline.
+  let oldest: RunningCall | undefined;
+  let newest: RunningCall | undefined;
   let deadlineTimer: NodeJS.Timeout | undefined;
-  function armDeadlineTimer(): void {
-    for (const deadline of deadlines.values()) {
-      deadlineTimer = setTimeout(expireCalls, Math.max(1, deadline - performance.now()));
-      return;
-    }
-    deadlineTimer = undefined;
+  function armDeadlineTimer(now: number): void {
+    deadlineTimer = oldest === undefined ? undefined : setTimeout(expireCalls, Math.max(1, oldest.deadline - now));
   }
   function expireCalls(): void {
     const now = performance.now();
-    for (const [timeOut, deadline] of deadlines) {
-      if (deadline > now) break;
-      timeOut();
+    while (oldest !== undefined && oldest.deadline <= now) {
+      const call: RunningCall = oldest;
+      endCall(call, new CallFailure('TOOL_TIMEOUT', `${call.entry.name} did not finish within toolTimeoutMs (${limits.toolTimeoutMs} ms).`), undefined);
     }
-    armDeadlineTimer();
+    armDeadlineTimer(now);
   }
-  function watchDeadline(timeOut: () => void): void {
-    deadlines.set(timeOut, performance.now() + limits.toolTimeoutMs);
-    // A pending call keeps the process alive, as its own timer would; an idle dispatcher does not.
-    if (deadlineTimer === undefined) armDeadlineTimer();
-    else if (deadlines.size === 1) deadlineTimer.ref();
+  function startWatching(call: RunningCall, now: number): void {
+    if (newest === undefined) {
+      oldest = call;
+      newest = call;
+      // A running call keeps the process alive, as its own timer would; an idle dispatcher does not.
+      if (deadlineTimer === undefined) armDeadlineTimer(now);
+      else deadlineTimer.ref();
+      return;
+    }
+    call.previous = newest;
+    newest.next = call;
+    newest = call;
   }
-  function unwatchDeadline(timeOut: () => void): void {
-    deadlines.delete(timeOut);
-    if (deadlines.size === 0) deadlineTimer?.unref();
+  function stopWatching(call: RunningCall): void {
+    if (call.previous === undefined) oldest = call.next;
+    else call.previous.next = call.next;
+    if (call.next === undefined) newest = call.previous;
+    else call.next.previous = call.previous;
+    call.previous = undefined;
+    call.next = undefined;
+    if (oldest === undefined) deadlineTimer?.unref();
+  }
+  // Settles a running call once; a handler that settles later is ignored.
+  function endCall(call: RunningCall, failure: CallFailure | undefined, value: unknown): void {
+    if (call.ended) return;
+    call.ended = true;
+    stopWatching(call);
+    if (call.span !== undefined) endSpan(call.span, failure?.code, failure?.message);
+    if (failure === undefined) {
+      call.resolve(value);
+      return;
+    }
+    call.reject(failure);
+    if (failure.code === 'TOOL_TIMEOUT' || failure.code === 'ABORTED') {
+      HandlerContext.stop(call.context, new ToolError(failure.code, failure.message, { toolName: call.entry.name }));
+    }
   }
 
   const onAbort = (): void => close();
@@ -192,7 +252,7 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
     settings.abortSignal?.removeEventListener('abort', onAbort);
     clearTimeout(deadlineTimer);
     deadlineTimer = undefined;
-    for (const stop of [...pendingCalls]) stop();
+    while (oldest !== undefined) endCall(oldest, new CallFailure('ABORTED', 'The run ended before the call finished.'), undefined);
     for (const wake of [...waiting]) wake();
   }
 
@@ -220,127 +280,44 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
     return `Tool call limit reached: ${scope} may make at most ${budget.maxToolCalls} calls (limits.maxToolCalls).`;
   }
 
-  // Runs one handler under the per-call timeout. Kept allocation-light: it is on the path of every
-  // call, so the handler's AbortController is only created when the handler reads its signal.
+  // Runs one handler under the per-call timeout; rejects with a CallFailure.
   function runHandler(entry: ToolsetEntry, input: unknown, toolCallId: string, callSpan: OtelSpan | undefined): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      let controller: AbortController | undefined;
-      let endReason: ToolError | undefined;
       const handlerSpan = callSpan === undefined ? undefined : startSpan(`tool_handler ${entry.name}`, { 'gen_ai.tool.name': entry.name, 'gen_ai.tool.call.id': toolCallId }, otelTrace.setSpan(otelContext.active(), callSpan));
-      const end = (failure: CallFailure | undefined, value?: unknown): void => {
-        if (!pendingCalls.delete(stop)) return;
-        unwatchDeadline(timeOut);
-        if (handlerSpan !== undefined) endSpan(handlerSpan, failure?.code, failure?.message);
-        if (failure === undefined) {
-          resolve(value);
-          return;
-        }
-        reject(failure);
-        if (failure.code === 'TOOL_TIMEOUT' || failure.code === 'ABORTED') {
-          endReason = new ToolError(failure.code, failure.message, { toolName: entry.name });
-          controller?.abort(endReason);
-        }
-      };
-      const stop = (): void => end(new CallFailure('ABORTED', 'The run ended before the call finished.'));
-      const timeOut = (): void => end(new CallFailure('TOOL_TIMEOUT', `${entry.name} did not finish within toolTimeoutMs (${limits.toolTimeoutMs} ms).`));
-      pendingCalls.add(stop);
-      watchDeadline(timeOut);
-      const context: ToolExecutionContext = {
-        executionId,
-        toolCallId,
-        get abortSignal(): AbortSignal {
-          if (controller === undefined) {
-            controller = new AbortController();
-            if (endReason !== undefined) controller.abort(endReason);
-          }
-          return controller.signal;
-        },
-      };
+      const context = new HandlerContext(executionId, toolCallId);
+      const now = performance.now();
+      const call = new RunningCall(entry, context, now + limits.toolTimeoutMs, handlerSpan, resolve, reject);
+      startWatching(call, now);
       const fail = (error: unknown): void =>
-        end(ToolError.isInstance(error) ? new CallFailure(error.code, messageOf(error)) : new CallFailure('TOOL_FAILED', messageOf(error)));
+        endCall(call, ToolError.isInstance(error) ? new CallFailure(error.code, messageOf(error)) : new CallFailure('TOOL_FAILED', messageOf(error)), undefined);
       try {
         const execute = entry.tool.execute as (input: unknown, context: ToolExecutionContext) => unknown;
         // The handler runs in its span's context, so spans it makes itself nest under it.
         const value = handlerSpan === undefined ? execute(input, context) : otelContext.with(otelTrace.setSpan(otelContext.active(), handlerSpan), () => execute(input, context));
         // A handler that ignores its signal keeps running; its late settlement is ignored.
-        if (isThenable(value)) value.then((output) => end(undefined, output), fail);
-        else end(undefined, value);
+        if (isThenable(value)) value.then((output) => endCall(call, undefined, output), fail);
+        else endCall(call, undefined, value);
       } catch (error) {
         fail(error);
       }
     });
   }
 
-  async function dispatch(
-    entry: ToolsetEntry | undefined,
-    call: SandboxToolCallV1,
-    record: CallRecordDraft,
-    toolCallId: string,
-    callNumber: number,
-    span: OtelSpan | undefined,
-  ): Promise<{ output: unknown; outputJson: string | undefined }> {
-    if (closed) throw new CallFailure('ABORTED', 'The run has ended; no more tool calls are accepted.');
-    if (callNumber > budget.maxToolCalls) throw new CallFailure('TOOL_CALL_LIMIT', limitMessage());
-    if (entry === undefined) {
-      throw new CallFailure('UNKNOWN_TOOL', `Unknown tool "${record.name}". Available tools: ${listNames(tools)}.`);
-    }
-    const inputJson: unknown = call.inputJson;
-    if (inputJson !== undefined && typeof inputJson !== 'string') throw new CallFailure('INVALID_INPUT', `The input of ${entry.name} is not JSON text.`);
-    if (inputJson !== undefined && byteLength(inputJson) > limits.maxValueBytes) {
+  // Checks and parses the input text; returns the value the trace shows if the schema refuses it.
+  function parseRawInput(entry: ToolsetEntry, inputJson: unknown): unknown {
+    if (inputJson === undefined) return {};
+    if (typeof inputJson !== 'string') throw new CallFailure('INVALID_INPUT', `The input of ${entry.name} is not JSON text.`);
+    if (byteLength(inputJson) > limits.maxValueBytes) {
       throw new CallFailure('VALUE_TOO_LARGE', `The input of ${entry.name} exceeds limits.maxValueBytes (${limits.maxValueBytes} bytes).`);
     }
-    if (inputJson !== undefined && jsonNestsDeeperThan(inputJson, maxValueDepth)) {
+    if (jsonNestsDeeperThan(inputJson, maxValueDepth)) {
       throw new CallFailure('INVALID_INPUT', `The input of ${entry.name} nests arrays and objects deeper than ${maxValueDepth} levels.`);
     }
-    let raw: unknown = {};
-    if (inputJson !== undefined) {
-      try {
-        raw = JSON.parse(inputJson);
-      } catch {
-        throw new CallFailure('INVALID_INPUT', `The input of ${entry.name} is not valid JSON.`);
-      }
-    }
-    record.setInput(raw, inputJson);
-    const parsed = entry.tool.parseInput(raw);
-    if (!parsed.success) throw new CallFailure('INVALID_INPUT', `Invalid input for ${entry.name}: ${parsed.message}`);
-    record.setInput(parsed.data, inputJson);
-
-    const needsApproval = entry.tool.needsApproval;
-    if (needsApproval !== false) {
-      const required = typeof needsApproval === 'function' ? await needsApproval(parsed.data) : needsApproval;
-      if (required) {
-        // Only a literal `true` from the host's own callback approves; the callback gets a copy of
-        // the input, so what it approved is what the handler receives.
-        const answer: unknown =
-          settings.onApproval === undefined ? false : await settings.onApproval({ executionId, toolCallId, toolName: entry.name, input: copyForApproval(parsed.data) });
-        const approved = answer === true;
-        record.approval = approved ? 'approved' : 'denied';
-        if (!approved) throw new CallFailure('DENIED', `The call to ${entry.name} was denied${settings.onApproval === undefined ? ' (it needs approval and no onApproval callback is set)' : ''}.`);
-      }
-    }
-
-    const slot = acquireSlot();
-    if (slot !== true && !(await slot)) throw new CallFailure('ABORTED', 'The run ended before the call started.');
-    let result: unknown;
     try {
-      if (closed) throw new CallFailure('ABORTED', 'The run ended before the call started.');
-      result = await runHandler(entry, parsed.data, toolCallId, span);
-    } finally {
-      budget.releaseSlot();
+      return JSON.parse(inputJson);
+    } catch {
+      throw new CallFailure('INVALID_INPUT', `The input of ${entry.name} is not valid JSON.`);
     }
-
-    const checked = entry.tool.parseOutput(result);
-    if (!checked.success) throw new CallFailure('INVALID_OUTPUT', `${entry.name} returned a value that does not match its output schema: ${checked.message}`);
-    let outputJson: string | undefined;
-    try {
-      outputJson = JSON.stringify(checked.data);
-    } catch (error) {
-      throw new CallFailure('INVALID_OUTPUT', `${entry.name} returned a value JSON cannot express: ${messageOf(error)}`);
-    }
-    if (outputJson !== undefined && byteLength(outputJson) > limits.maxValueBytes) {
-      throw new CallFailure('VALUE_TOO_LARGE', `The output of ${entry.name} exceeds limits.maxValueBytes (${limits.maxValueBytes} bytes).`);
-    }
-    return { output: checked.data, outputJson };
   }
 
   async function callTool(call: SandboxToolCallV1): Promise<SandboxToolResultV1> {
@@ -352,65 +329,139 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
     // Past the limit (and its one recorded refusal) a call is refused without a trace record: a
     // guest looping on refused calls must not grow the host's memory.
     if (callNumber > budget.maxToolCalls + 1) return { type: 'error', code: 'TOOL_CALL_LIMIT', message: limitMessage() };
-    const record = new CallRecordDraft();
-    let entry: ToolsetEntry | undefined;
+    let toolName = '';
+    // What the trace shows as input: the parsed text until the schema accepts it, then its output.
+    let input: unknown;
+    let inputJson: string | undefined;
+    let approval: 'approved' | 'denied' | undefined;
     let result: SandboxToolResultV1;
-    let traced: ToolCallRecord;
+    let output: unknown;
+    let failure: CallFailure | undefined;
     let span: OtelSpan | undefined;
-    const base = () => ({
-      id: toolCallId,
-      name: record.name,
-      input: record.input,
-      ...(record.inputTruncated ? { inputTruncated: true as const } : {}),
-      ...(record.approval === undefined ? {} : { approval: record.approval }),
-      startedAt: startedAtEpoch,
-      offsetMs: start - startedAt,
-      durationMs: performance.now() - start,
-    });
     try {
       // The call comes from the adapter, possibly shaped by guest code: read each field once, typed.
       const name: unknown = typeof call === 'object' && call !== null ? call.name : undefined;
+      let entry: ToolsetEntry | undefined;
       if (typeof name === 'string') {
         entry = tools.get(name);
-        record.name = entry?.name ?? name.slice(0, 200);
+        toolName = entry?.name ?? name.slice(0, 200);
       }
-      if (settings.onToolCallStart !== undefined) {
+      if (onToolCallStart !== undefined) {
         try {
-          settings.onToolCallStart({ toolCallId, toolName: record.name });
+          onToolCallStart({ toolCallId, toolName });
         } catch {
           // An observer must not change the outcome of the call.
         }
       }
       if (traceParent !== undefined) {
         span = startSpan(
-          `execute_tool ${record.name}`,
-          { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': record.name, 'gen_ai.tool.call.id': toolCallId, 'gen_ai.tool.type': 'function', [codecallAttributes.executionId]: executionId },
+          `execute_tool ${toolName}`,
+          { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': toolName, 'gen_ai.tool.call.id': toolCallId, 'gen_ai.tool.type': 'function', [codecallAttributes.executionId]: executionId },
           traceParent,
         );
       }
       if (typeof name !== 'string') throw new CallFailure('UNKNOWN_TOOL', `A tool call without a tool name. Available tools: ${listNames(tools)}.`);
-      const { output, outputJson } = await dispatch(entry, call, record, toolCallId, callNumber, span);
+      if (closed) throw new CallFailure('ABORTED', 'The run has ended; no more tool calls are accepted.');
+      if (callNumber > budget.maxToolCalls) throw new CallFailure('TOOL_CALL_LIMIT', limitMessage());
+      if (entry === undefined) throw new CallFailure('UNKNOWN_TOOL', `Unknown tool "${toolName}". Available tools: ${listNames(tools)}.`);
+      const rawJson: unknown = call.inputJson;
+      input = parseRawInput(entry, rawJson);
+      inputJson = rawJson as string | undefined;
+      const parsed = entry.tool.parseInput(input);
+      if (!parsed.success) throw new CallFailure('INVALID_INPUT', `Invalid input for ${entry.name}: ${parsed.message}`);
+      input = parsed.data;
+
+      const needsApproval = entry.tool.needsApproval;
+      if (needsApproval !== false) {
+        const required = typeof needsApproval === 'function' ? await needsApproval(parsed.data) : needsApproval;
+        if (required) {
+          // Only a literal `true` from the host's own callback approves; the callback gets a copy of
+          // the input, so what it approved is what the handler receives.
+          const answer: unknown =
+            settings.onApproval === undefined ? false : await settings.onApproval({ executionId, toolCallId, toolName: entry.name, input: copyForApproval(parsed.data) });
+          const approved = answer === true;
+          approval = approved ? 'approved' : 'denied';
+          if (!approved) throw new CallFailure('DENIED', `The call to ${entry.name} was denied${settings.onApproval === undefined ? ' (it needs approval and no onApproval callback is set)' : ''}.`);
+        }
+      }
+
+      const slot = acquireSlot();
+      if (slot !== true && !(await slot)) throw new CallFailure('ABORTED', 'The run ended before the call started.');
+      let value: unknown;
+      try {
+        if (closed) throw new CallFailure('ABORTED', 'The run ended before the call started.');
+        value = await runHandler(entry, parsed.data, toolCallId, span);
+      } finally {
+        budget.releaseSlot();
+      }
+
+      const checked = entry.tool.parseOutput(value);
+      if (!checked.success) throw new CallFailure('INVALID_OUTPUT', `${entry.name} returned a value that does not match its output schema: ${checked.message}`);
+      let outputJson: string | undefined;
+      try {
+        outputJson = JSON.stringify(checked.data);
+      } catch (error) {
+        throw new CallFailure('INVALID_OUTPUT', `${entry.name} returned a value JSON cannot express: ${messageOf(error)}`);
+      }
+      if (outputJson !== undefined && byteLength(outputJson) > limits.maxValueBytes) {
+        throw new CallFailure('VALUE_TOO_LARGE', `The output of ${entry.name} exceeds limits.maxValueBytes (${limits.maxValueBytes} bytes).`);
+      }
+      output = checked.data;
       result = { type: 'success', outputJson };
-      const shown = preview(output, outputJson);
-      traced = { ...base(), output: shown.value, ...(shown.truncated ? { outputTruncated: true as const } : {}) };
     } catch (error) {
-      const failure = error instanceof CallFailure ? error : new CallFailure('TOOL_FAILED', messageOf(error));
+      failure = error instanceof CallFailure ? error : new CallFailure('TOOL_FAILED', messageOf(error));
       result = { type: 'error', code: failure.code, message: failure.message };
-      traced = { ...base(), error: { code: failure.code, message: failure.message } };
     }
+    const traced = traceRecord(toolCallId, toolName, input, inputJson, approval, startedAtEpoch, start, result, output, failure);
     records.push(traced);
     if (span !== undefined) {
-      if (record.approval !== undefined) span.setAttribute(codecallAttributes.approval, record.approval);
-      endSpan(span, traced.error?.code, traced.error?.message);
+      if (approval !== undefined) span.setAttribute(codecallAttributes.approval, approval);
+      endSpan(span, failure?.code, failure?.message);
     }
-    if (settings.onToolCall !== undefined) {
+    if (onToolCall !== undefined) {
       try {
-        settings.onToolCall(traced);
+        onToolCall(traced);
       } catch {
         // An observer must not change the outcome of the call.
       }
     }
     return result;
+  }
+
+  function traceRecord(
+    id: string,
+    name: string,
+    input: unknown,
+    inputJson: string | undefined,
+    approval: 'approved' | 'denied' | undefined,
+    startedAtEpoch: number,
+    start: number,
+    result: SandboxToolResultV1,
+    output: unknown,
+    failure: CallFailure | undefined,
+  ): ToolCallRecord {
+    // Keys in the order the trace has always listed them.
+    const record = { id, name, input } as MutableRecord;
+    if (inputJson !== undefined && isLong(inputJson)) {
+      record.input = previewText(inputJson);
+      record.inputTruncated = true;
+    }
+    if (approval !== undefined) record.approval = approval;
+    record.startedAt = startedAtEpoch;
+    record.offsetMs = start - startedAt;
+    record.durationMs = performance.now() - start;
+    if (failure !== undefined) {
+      record.error = { code: failure.code, message: failure.message };
+    } else if (result.type === 'success') {
+      const outputJson = result.outputJson;
+      if (outputJson !== undefined && isLong(outputJson)) {
+        record.output = previewText(outputJson);
+        record.outputTruncated = true;
+      } else {
+        record.output = output;
+      }
+    }
+    return record;
   }
 
   return { callTool, records, close };
