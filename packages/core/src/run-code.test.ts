@@ -47,6 +47,29 @@ describe('runCode', () => {
     expect(request.executionId).toBe(result.executionId);
   });
 
+  it('sees a tools array changed between runs (the toolset is reused only while it holds the same tools)', async () => {
+    const sandbox = scriptedSandbox(async (request) => {
+      const answer = await request.callTool({ name: request.tools[0]?.name ?? '', inputJson: '{"n":2}' });
+      return { type: 'success', valueJson: answer.type === 'success' ? answer.outputJson : undefined, ...output };
+    });
+    const triple = defineTool({ name: 'triple', input: z.object({ n: z.number() }), execute: ({ n }) => n * 3 });
+    const tools: (typeof double | typeof triple)[] = [double];
+    expect(await runCode({ sandbox, tools, code: '' })).toMatchObject({ value: 4 });
+    expect(await runCode({ sandbox, tools, code: '' })).toMatchObject({ value: 4 });
+    tools[0] = triple;
+    expect(await runCode({ sandbox, tools, code: '' })).toMatchObject({ value: 6 });
+    tools.push(double);
+    expect(await runCode({ sandbox, tools, code: '' })).toMatchObject({ value: 6 });
+    expect(sandbox.requests.at(-1)?.tools.map((tool) => tool.name)).toEqual(['triple', 'double']);
+    // Plain JSON Schema definitions can be edited in place: they are read again on every run.
+    const definition = { name: 'echo', inputSchema: { type: 'object', properties: { n: { type: 'number' } } }, execute: (input: unknown) => input };
+    const plain = [definition];
+    await runCode({ sandbox, tools: plain, code: '' });
+    definition.inputSchema.properties = { m: { type: 'number' } } as never;
+    await runCode({ sandbox, tools: plain, code: '' });
+    expect(sandbox.requests.at(-1)?.tools[0]?.parameters?.map((parameter) => parameter.name)).toEqual(['m']);
+  });
+
   it('throws host faults as SandboxError and returns guest failures', async () => {
     const failing = scriptedSandbox(async () => ({ type: 'error', error: { code: 'RUNTIME_ERROR', name: 'TypeError', message: 'x is not a function', line: 3 }, ...output }));
     await expect(runCode({ sandbox: failing, code: 'x()', language: 'python' })).rejects.toMatchObject({ code: 'UNSUPPORTED_LANGUAGE' });

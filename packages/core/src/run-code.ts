@@ -12,10 +12,11 @@ import type { SandboxEventV1 } from './spec/sandbox-event-v1.js';
 import type { SandboxExecuteResultV1 } from './spec/sandbox-execute-result-v1.js';
 import type { SandboxLanguage } from './spec/sandbox-language.js';
 import type { SandboxV1 } from './spec/sandbox-v1.js';
+import { isTool } from './tool.js';
 import type { AnyTool, JsonSchemaToolDefinition } from './tool.js';
 import type { ToolCallBudget } from './tool-call-budget.js';
 import { codecallAttributes, endSpan, otelContext, otelTrace, startSpan } from './telemetry.js';
-import { toToolset } from './toolset.js';
+import { isToolset, toToolset } from './toolset.js';
 import type { Toolset } from './toolset.js';
 import type { ToolCallRecord } from './trace.js';
 import { validateJavaScript } from './validation/validate-javascript.js';
@@ -74,6 +75,23 @@ export interface RunCodeOptions {
 // How long past its timeout an adapter may take to report before runCode gives up on it.
 const adapterGraceMs = 5_000;
 
+// Toolsets made from tool arrays, per array: an agent passes the same array run after run, and
+// building the toolset (identifiers, parameter lists) each time was a fifth of a warm run's host
+// work. Reused only while the array holds the same tools in the same order, all made by
+// defineTool/jsonSchemaTool (frozen); plain JSON Schema definitions can change, so they are
+// converted each run.
+const toolsetsByArray = new WeakMap<readonly unknown[], { readonly tools: readonly unknown[]; readonly toolset: Toolset }>();
+
+function toolsetOf(tools: RunCodeOptions['tools']): Toolset {
+  if (tools === undefined || isToolset(tools) || !Array.isArray(tools)) return toToolset(tools);
+  const array = tools as readonly (AnyTool | JsonSchemaToolDefinition)[];
+  const cached = toolsetsByArray.get(array);
+  if (cached !== undefined && cached.tools.length === array.length && cached.tools.every((tool, index) => tool === array[index])) return cached.toolset;
+  const toolset = toToolset(array);
+  if (array.every((tool) => isTool(tool) && Object.isFrozen(tool))) toolsetsByArray.set(array, { tools: [...array], toolset });
+  return toolset;
+}
+
 function utf8Truncate(text: string, maxBytes: number): { text: string; truncated: boolean } {
   if (text.length <= maxBytes && Buffer.byteLength(text) <= maxBytes) return { text, truncated: false };
   const bytes = Buffer.from(text, 'utf8').subarray(0, maxBytes);
@@ -116,7 +134,7 @@ export async function runCode(options: RunCodeOptions): Promise<RunResult> {
       { code: 'UNSUPPORTED_LANGUAGE', sandboxId: sandbox.sandboxId },
     );
   }
-  const tools = toToolset(options.tools);
+  const tools = toolsetOf(options.tools);
   const limits = resolveLimits(options.limits);
   const executionId = options.executionId ?? randomUUID();
   const validation = resolveValidationPolicy(options.validation);
