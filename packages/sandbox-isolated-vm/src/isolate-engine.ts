@@ -576,12 +576,13 @@ export class IsolateEngine {
     if (!this.#busy.has(slot)) return;
     this.#busy.delete(slot);
     slot.run = undefined;
-    if (slot.tainted || this.#disposed || this.#settings.poolSize === 0 || slot.isolate.isDisposed || !this.#reusable(slot)) {
+    if (slot.tainted || this.#disposed || this.#settings.poolSize === 0 || slot.isolate.isDisposed) {
       this.#destroy(slot);
       return;
     }
-    // A fresh context on the same isolate: nothing the run did to its globals survives. Deferred,
-    // so the caller sees the result before this work runs.
+    // A fresh context (on the same isolate, or a new one if this one is worn): nothing the run did
+    // to its globals survives. Deferred, with the check of the isolate's heap, so the caller sees
+    // the result before this work runs.
     this.#preparingStarted(slot.memoryLimitMb);
     setImmediate(() => this.#recycle(slot));
   }
@@ -602,13 +603,15 @@ export class IsolateEngine {
   }
 
   #recycle(slot: Slot): void {
-    this.#releaseContext(slot);
+    const reuse = !this.#disposed && !slot.isolate.isDisposed && this.#reusable(slot);
+    if (reuse) this.#releaseContext(slot);
+    else this.#destroy(slot);
     if (this.#disposed) {
       this.#preparingEnded(slot.memoryLimitMb, true);
-      this.#destroy(slot);
       return;
     }
-    this.#prepareSlot(slot.memoryLimitMb, slot.isolate, false, slot.runs).then(
+    // A worn isolate is replaced here, between runs, rather than by the next run's refill.
+    this.#prepareSlot(slot.memoryLimitMb, reuse ? slot.isolate : undefined, false, reuse ? slot.runs : 0).then(
       (fresh) => {
         this.#preparingEnded(slot.memoryLimitMb);
         this.#park(fresh);
