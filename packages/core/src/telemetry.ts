@@ -33,8 +33,19 @@ export const codecallAttributes: {
   approval: 'codecall.tool.approval',
 } as const);
 
+// The tracer of the current global provider. Asking the API for it on every run cost a new proxy
+// tracer each time; a provider registered later (or after trace.disable()) is a new provider, so
+// the cache follows it.
+let cachedProvider: ReturnType<typeof trace.getTracerProvider> | undefined;
+let cachedTracer: ReturnType<typeof trace.getTracer> | undefined;
+
 function tracer(): ReturnType<typeof trace.getTracer> {
-  return trace.getTracer(coreTracerName);
+  const provider = trace.getTracerProvider();
+  if (provider !== cachedProvider || cachedTracer === undefined) {
+    cachedProvider = provider;
+    cachedTracer = provider.getTracer(coreTracerName);
+  }
+  return cachedTracer;
 }
 
 /**
