@@ -31,6 +31,14 @@ export interface EngineRequest {
   readonly callTool: (call: SandboxToolCallV1) => Promise<SandboxToolResultV1>;
   /** Receives each chunk of output as the guest writes it, after the output budget; absent when nobody listens. */
   readonly onEvent?: ((event: SandboxEventV1) => void) | undefined;
+  /**
+   * Asked when the run starts and at each tool result: when it returns true, the guest code that
+   * follows runs on this thread (isolated-vm's synchronous calls, same isolate, same time limit)
+   * until its next await, which saves two thread hops. This thread's event loop waits meanwhile (at
+   * most the run's remaining time), so only a process that serves nothing else (a supervised child
+   * with this one run) may say true; a host's event loop never. Absent: always on isolated-vm's threads.
+   */
+  readonly runOnThisThread?: (() => boolean) | undefined;
 }
 
 /** Settings of `IsolateEngine`. */
@@ -75,6 +83,8 @@ interface ActiveRun {
   /** Answers waiting for the next batched delivery. */
   readonly batch: (number | boolean | string | undefined)[];
   batchScheduled: boolean;
+  /** Guest code run on this thread failed; the failure waits for what the guest posted before it (see #onThisThread). */
+  drainingPosts: boolean;
   resolve: (result: SandboxExecuteResultV1) => void;
 }
 
@@ -248,10 +258,13 @@ export class IsolateEngine {
         callsInFlight: 0,
         batch: [],
         batchScheduled: false,
+        drainingPosts: false,
         resolve,
       };
       slot.run = run;
-      const watchdog = setTimeout(() => this.#stop(run, timeoutError(), killGraceMs), Math.max(0, run.deadline - performance.now()));
+      const watchdog = setTimeout(() => {
+        if (!run.drainingPosts) this.#stop(run, timeoutError(), killGraceMs);
+      }, Math.max(0, run.deadline - performance.now()));
       const onAbort = (): void => this.#stop(run, { code: 'ABORTED', name: 'AbortError', message: 'The run was aborted.' }, 0);
       run.resolve = (result) => {
         clearTimeout(watchdog);
@@ -269,12 +282,14 @@ export class IsolateEngine {
         return;
       }
       slot.pendingOps++;
+      const script = buildRunScript(request.code, request.tools, request.limits);
+      const evalOptions = { timeout: Math.max(1, Math.ceil(remaining)), filename: guestFileName, lineOffset: -1 };
+      if (request.runOnThisThread?.() === true) {
+        this.#onThisThread(slot, run, true, () => context.evalSync(script, evalOptions));
+        return;
+      }
       context
-        .eval(buildRunScript(request.code, request.tools, request.limits), {
-          timeout: Math.max(1, Math.ceil(remaining)),
-          filename: guestFileName,
-          lineOffset: -1,
-        })
+        .eval(script, evalOptions)
         .then(
           () => this.#opSettled(slot),
           (error: unknown) => this.#opFailed(slot, run, error, true),
@@ -512,6 +527,13 @@ export class IsolateEngine {
     }
     slot.pendingOps++;
     const timeout = Math.max(1, Math.ceil(remaining));
+    const deliver = slot.deliver;
+    if (run.request.runOnThisThread?.() === true) {
+      this.#onThisThread(slot, run, false, () =>
+        copy ? deliver.applySync(undefined, args, { timeout, arguments: { copy: true } }) : deliver.applySync(undefined, args as [number, boolean, string | undefined, string | undefined], { timeout }),
+      );
+      return;
+    }
     const applied = copy
       ? slot.deliver.apply(undefined, args, { timeout, arguments: { copy: true } })
       : slot.deliver.apply(undefined, args as [number, boolean, string | undefined, string | undefined], { timeout });
@@ -519,6 +541,28 @@ export class IsolateEngine {
       () => this.#opSettled(slot),
       (error: unknown) => this.#opFailed(slot, run, error, false),
     );
+  }
+
+  // Runs guest code synchronously on this thread (see EngineRequest.runOnThisThread); settles the
+  // operation as the asynchronous path does.
+  #onThisThread(slot: Slot, run: ActiveRun, fromEvaluation: boolean, operation: () => unknown): void {
+    try {
+      operation();
+    } catch (error) {
+      // What the guest posted before it failed (output, or a result before microtasks spun out its
+      // time) reaches this thread in the event loop's poll phase: the failure is handled after
+      // it, two check phases on, as on the asynchronous path; the watchdog (timers phase, before
+      // poll) stands aside meanwhile.
+      run.drainingPosts = true;
+      setImmediate(() =>
+        setImmediate(() => {
+          run.drainingPosts = false;
+          this.#opFailed(slot, run, error, fromEvaluation);
+        }),
+      );
+      return;
+    }
+    this.#opSettled(slot);
   }
 
   #opSettled(slot: Slot): void {

@@ -53,6 +53,10 @@ function onMessage(message: HostToChildMessage): void {
       // Written to the channel as the guest writes, in order with its tool calls; bounded by the
       // run's maxOutputBytes, which the engine applies before reporting a chunk.
       onEvent: message.streamOutput === true ? (event) => send({ type: 'output', runId, fd: event.type === 'stdout' ? 1 : 2, text: event.text }) : undefined,
+      // Alone in this process, the run's code runs on this thread between its awaits: two thread
+      // hops fewer per tool call and per run. With other runs in flight it stays on isolated-vm's
+      // threads, so one run's long stretch of computation never holds up another's.
+      runOnThisThread: () => aborts.size === 1,
     })
     .then(
       (result) => send({ type: 'result', runId, result }),
