@@ -63,6 +63,16 @@ export interface RunnerSessionSettings {
    * not trusted: the run ends as `SANDBOX_CRASHED`. Default 5,000 (an honest runner needs a few ms).
    */
   readonly exitGraceMs?: number;
+  /**
+   * One-shot only (ignored with `reuse`): a transport that can end the runner itself passes this,
+   * and the session calls it the moment the runner's final message arrives, then settles at once
+   * instead of waiting for the runner to exit by itself. It must stop the runner's process and
+   * everything it started before it returns (e.g. SIGKILL to its process group, jail and cgroup;
+   * reaping may follow in the background), so that nothing of the run outlives its result: a guest
+   * that forged the final message and keeps running is stopped there, exactly as if it had returned
+   * that value itself. Default none: the result counts once `end` is called within `exitGraceMs`.
+   */
+  readonly endRunner?: () => void;
 }
 
 /** What one run of a runner came to. */
@@ -108,7 +118,8 @@ type Phase = 'starting' | 'running' | 'finishing' | 'settled';
  * tool names (only the run's tools), calls (`maxToolCalls` forwarded, a few more refused, then the
  * run ends), input, value and output sizes (counted here, never taken from the runner), and the
  * final message: its result counts only once the runner has ended (one-shot) or reported `idle`
- * (reuse) within `exitGraceMs`; what arrives after it is dropped and counted.
+ * (reuse) within `exitGraceMs`, or at once when the transport ends the runner itself on the final
+ * message (`endRunner`, one-shot); what arrives after it is dropped and counted.
  */
 export class RunnerSession {
   /** Settles once with the run's outcome; never rejects. */
@@ -118,6 +129,7 @@ export class RunnerSession {
   readonly #write: (text: string) => void;
   readonly #reuse: boolean;
   readonly #exitGraceMs: number;
+  readonly #endRunner: (() => void) | undefined;
   readonly #decoder: JsonLinesDecoder;
   readonly #maxLineBytes: number;
   readonly #toolNames: ReadonlySet<string>;
@@ -143,6 +155,7 @@ export class RunnerSession {
     this.#write = settings.write;
     this.#reuse = settings.reuse === true;
     this.#exitGraceMs = settings.exitGraceMs ?? 5_000;
+    this.#endRunner = this.#reuse ? undefined : settings.endRunner;
     this.#ready = settings.expectReady !== true;
     this.#maxLineBytes = runnerMaxLineBytes(settings.request.limits);
     this.#decoder = new JsonLinesDecoder({ maxLineBytes: this.#maxLineBytes });
@@ -265,6 +278,12 @@ export class RunnerSession {
   #finishWith(final: { type: 'success'; valueJson: string | undefined } | { type: 'error'; error: RunError }): void {
     this.#final = final;
     this.#phase = 'finishing';
+    if (this.#endRunner !== undefined) {
+      // The transport stops the process now: the result cannot be followed by anything of the run.
+      this.#endRunner();
+      this.#settle(final, true);
+      return;
+    }
     this.#graceTimer = setTimeout(() => {
       this.#violate(`reported its result but did not ${this.#reuse ? 'report idle' : 'exit'} within ${this.#exitGraceMs} ms`);
     }, this.#exitGraceMs);

@@ -62,6 +62,29 @@ describe('RunnerSession', () => {
     expect(await session.outcome).toMatchObject({ clean: false, result: { type: 'error', error: { code: 'SANDBOX_CRASHED' } } });
   });
 
+  test('with endRunner (one-shot), the final message ends the runner at once and counts; lines after it are dropped', async () => {
+    let ended = 0;
+    const { session, say, calls } = harness({}, { endRunner: () => ended++ });
+    say(`${JSON.stringify({ t: 'done', value: '5' })}\n${JSON.stringify({ t: 'call', id: 1, name: 'echo', input: '{}' })}`);
+    expect(ended).toBe(1);
+    expect(session.settled).toBe(true);
+    session.end({ code: null, signal: 'SIGKILL', stderrTail: '' });
+    await tick();
+    expect(calls).toStrictEqual([]);
+    expect(await session.outcome).toMatchObject({ clean: true, result: { type: 'success', valueJson: '5' } });
+    expect(ended).toBe(1);
+  });
+
+  test('endRunner is not used with reuse: the result waits for idle', async () => {
+    let ended = 0;
+    const { session, say } = harness({}, { reuse: true, endRunner: () => ended++ });
+    say({ t: 'done', value: '1' });
+    expect(session.settled).toBe(false);
+    say({ t: 'idle' });
+    expect(await session.outcome).toMatchObject({ clean: true, result: { type: 'success', valueJson: '1' } });
+    expect(ended).toBe(0);
+  });
+
   test('with reuse, the final message counts once the runner reports idle; late output is dropped and counted', async () => {
     const reused = harness({}, { reuse: true });
     expect(JSON.parse(reused.written[0] ?? '')).toMatchObject({ reuse: true });

@@ -56,6 +56,7 @@ export class RunnerProcess {
   #stderrTail = '';
   #exit: RunnerExit | undefined;
   #dead = false;
+  #killed = false;
   #isReady = false;
   #baselineProcesses: number | undefined;
 
@@ -230,8 +231,14 @@ export class RunnerProcess {
     this.#child.stdin?.write(text);
   }
 
-  /** Kills the runner's process group (and, through its cgroup or PID namespace, every descendant). */
+  /**
+   * Kills the runner's process group and every member of its cgroup (a jail's PID namespace dies
+   * with it), synchronously: when this returns no process of the runner can act any more, though
+   * reaping and clean-up finish later (`ended`).
+   */
   kill(): void {
+    if (this.#killed) return;
+    this.#killed = true;
     if (this.#child.exitCode === null && this.#child.signalCode === null) {
       try {
         if (this.#child.pid !== undefined) process.kill(-this.#child.pid, 'SIGKILL');
@@ -239,6 +246,7 @@ export class RunnerProcess {
         this.#child.kill('SIGKILL');
       }
     }
+    this.#cgroup?.kill();
     this.#dead = true;
   }
 

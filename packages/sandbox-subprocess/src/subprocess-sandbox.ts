@@ -105,6 +105,7 @@ export class SubprocessSandbox implements SandboxV1 {
   readonly #poolSettings: ResolvedPoolSettings;
   readonly #interpreters = new Map<Runtime, ResolvedInterpreter>();
   readonly #active = new Set<RunnerProcess>();
+  readonly #retiring = new Set<RunnerProcess>();
   readonly #activeRuns = new Set<() => void>();
   readonly #launcher: SubprocessLauncher;
   readonly #jail: JailEnvironment | undefined;
@@ -199,7 +200,7 @@ export class SubprocessSandbox implements SandboxV1 {
       runner.runs++;
       const result = await this.#run(runner, request);
       if (result.clean && this.#poolSettings.maxReuse > 1 && !runner.hasStrayProcesses()) this.#pool.release(runner);
-      else runner.kill();
+      else this.#retire(runner);
       return result.result;
     } finally {
       this.#active.delete(runner);
@@ -212,9 +213,20 @@ export class SubprocessSandbox implements SandboxV1 {
     if (this.#disposed) return;
     this.#disposed = true;
     for (const end of [...this.#activeRuns]) end();
-    const active = [...this.#active];
+    const active = [...this.#active, ...this.#retiring];
     for (const runner of active) runner.kill();
     await Promise.all([this.#pool.dispose(), ...active.map((runner) => runner.ended)]);
+  }
+
+  /**
+   * Kills a runner whose run is over; it is reaped and its working directory and cgroup removed in
+   * the background (a one-shot run reports its result without waiting for that), and `dispose`
+   * waits for it.
+   */
+  #retire(runner: RunnerProcess): void {
+    runner.kill();
+    this.#retiring.add(runner);
+    void runner.ended.then(() => this.#retiring.delete(runner));
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -330,10 +342,14 @@ export class SubprocessSandbox implements SandboxV1 {
   }
 
   #run(runner: RunnerProcess, request: SandboxExecuteRequestV1): Promise<{ result: SandboxExecuteResultV1; clean: boolean }> {
+    const reuse = this.#poolSettings.maxReuse > 1 && runner.runs < this.#poolSettings.maxReuse;
     const session = new RunnerSession({
       request,
       write: (text) => runner.write(text),
-      reuse: this.#poolSettings.maxReuse > 1 && runner.runs < this.#poolSettings.maxReuse,
+      reuse,
+      // One-shot: the final message kills the runner (process group, jail, cgroup) and the result
+      // counts at once; the exit is reaped in the background (`#retire`, awaited by `dispose`).
+      ...(reuse ? {} : { endRunner: () => runner.kill() }),
     });
     const onAbort = (): void => session.stop({ code: 'ABORTED', name: 'AbortError', message: 'The run was aborted.' });
     const onDispose = (): void => session.stop({ code: 'ABORTED', name: 'AbortError', message: `Sandbox ${this.sandboxId} was disposed while the code ran.` });

@@ -10,6 +10,13 @@ export interface RunnerSuiteOptions {
   readonly createSandbox: () => SandboxV1 | Promise<SandboxV1>;
   /** Languages to attack with. Default `['javascript', 'python']`. */
   readonly languages?: readonly ('javascript' | 'python')[];
+  /**
+   * Whether the transport ends one-shot runners itself on their final message
+   * (`RunnerSessionSettings.endRunner`). Then a forged `done` ends the run like a returned value
+   * (the guest is killed where it stands); otherwise it counts only once the runner exits by itself.
+   * Default false.
+   */
+  readonly endsRunnerOnFinal?: boolean;
 }
 
 /** What one hostile run came to, with every call that reached the host. */
@@ -96,10 +103,22 @@ export function describeRunnerSuite(options: RunnerSuiteOptions): void {
       const run = (body: string, limits: Partial<ResolvedLimitsV1> = {}): Promise<HostileRunOutcome> => executeHostile(sandbox, language, `${prelude[language]}\n${body}`, limits);
       const forge = (line: string): string => `__forge(${json(line)})`;
 
-      test('a forged "done" while the guest keeps running is not the result', async () => {
-        const { result } = await run(`${forge(json({ t: 'done', value: '"forged"' }))}\n${spinForever[language]}`, { timeoutMs: 3_000 });
-        expect(result.type).toBe('error');
-      });
+      if (options.endsRunnerOnFinal === true) {
+        test('a forged "done" ends the run where the guest stands: it is killed, nothing after it reaches the host', async () => {
+          // The guest could have returned the value itself; what it must not get is to go on running.
+          const after = language === 'python' ? 'echo({"after": True})' : 'await echo({ after: true });';
+          const { result, calls } = await run(`${forge(json({ t: 'done', value: '"forged"' }))}\n${after}\n${spinForever[language]}`, { timeoutMs: 30_000 });
+          expect(result).toMatchObject({ type: 'success', valueJson: '"forged"' });
+          expect(calls).toEqual([]);
+          // The sandbox goes on with a fresh runner.
+          expect((await run(language === 'python' ? '2' : 'return 2;')).result).toMatchObject({ type: 'success', valueJson: '2' });
+        });
+      } else {
+        test('a forged "done" while the guest keeps running is not the result', async () => {
+          const { result } = await run(`${forge(json({ t: 'done', value: '"forged"' }))}\n${spinForever[language]}`, { timeoutMs: 3_000 });
+          expect(result.type).toBe('error');
+        });
+      }
 
       test('a forged call with an id already used ends the run, and the host answers it at most once', async () => {
         const call = json({ t: 'call', id: 1, name: 'echo', input: '{"n":1}' });
