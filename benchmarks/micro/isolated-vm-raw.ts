@@ -26,11 +26,19 @@ export async function rawColdStart(): Promise<void> {
 }
 
 /**
- * The best raw bridge isolated-vm 6 offers for async host functions: the guest posts
- * `(id, name, json)` through an ignored Callback; the host answers by applying a guest resolver.
+ * How the host hands an answer back to the guest: `apply` (a promise per answer, which tells the
+ * host when the guest's code after it has run) or `applyIgnored` (fire and forget, faster: no
+ * promise is made or settled on the host).
+ */
+export type RawDelivery = 'apply' | 'applyIgnored';
+
+/**
+ * The raw bridges isolated-vm 6 offers for async host functions: the guest posts
+ * `(id, name, json)` through an ignored Callback; the host answers by applying a guest resolver,
+ * with `apply` or `applyIgnored` (`delivery`; both keep guest code off the host's thread).
  * `handler` gets the input JSON text and returns the output JSON text.
  */
-export async function createRawHarness(handler: (inputJson: string) => Promise<string>): Promise<RawHarness> {
+export async function createRawHarness(handler: (inputJson: string) => Promise<string>, delivery: RawDelivery = 'apply'): Promise<RawHarness> {
   const isolate = new ivm.Isolate({ memoryLimit: 128 });
   let context: ivm.Context | undefined;
   let resolver: ivm.Reference | undefined;
@@ -46,7 +54,11 @@ export async function createRawHarness(handler: (inputJson: string) => Promise<s
       }
       callsSeen++;
       handler(inputJson)
-        .then((outputJson) => resolver?.apply(undefined, [id, outputJson], { timeout: 10_000 }))
+        .then((outputJson): Promise<unknown> | undefined => {
+          if (delivery === 'apply') return resolver?.apply(undefined, [id, outputJson], { timeout: 10_000 });
+          resolver?.applyIgnored(undefined, [id, outputJson], { timeout: 10_000 });
+          return undefined;
+        })
         .catch(() => undefined);
     },
     { ignored: true },

@@ -84,6 +84,13 @@ export async function runIsolatedVmBenchmarks(options: IsolatedVmBenchmarkOption
   const rawSequential = await measure(async () => raw.run(`(async () => { for (let i = 0; i < ${calls}; i++) await call({ i }); finish(); })()`, calls), timeMs);
   const rawParallel = await measure(async () => raw.run(`(async () => { await Promise.all(Array.from({ length: ${calls} }, (_, i) => call({ i }))); finish(); })()`, calls), timeMs);
   raw.dispose();
+  // The same sequential calls answered with applyIgnored: the faster raw bridge of the same kind
+  // (asynchronous, guest code off the host's thread). The per-call target is against the faster
+  // of the two.
+  const rawIgnored = await createRawHarness(async (inputJson) => JSON.stringify((JSON.parse(inputJson) as { i: number }).i), 'applyIgnored');
+  const rawSequentialIgnored = await measure(async () => rawIgnored.run(`(async () => { for (let i = 0; i < ${calls}; i++) await call({ i }); finish(); })()`, calls), timeMs);
+  rawIgnored.dispose();
+  const rawBest = rawSequentialIgnored.medianMs < rawSequential.medianMs ? rawSequentialIgnored : rawSequential;
   const rawBig = await createRawHarness(async () => JSON.stringify(payload));
   const rawTransfer = await measure(async () => rawBig.run('(async () => { const r = await call({}); r.items.length; finish(); })()', 1), timeMs);
   rawBig.dispose();
@@ -92,8 +99,9 @@ export async function runIsolatedVmBenchmarks(options: IsolatedVmBenchmarkOption
     { name: 'warm start', subject: 'raw', ...rawWarm },
     { name: 'one awaited call', subject: 'raw', ...rawCall },
     { name: `${calls} sequential calls`, subject: 'raw', ...rawSequential },
+    { name: `${calls} sequential calls, applyIgnored`, subject: 'raw', ...rawSequentialIgnored },
     { name: `${calls} parallel calls`, subject: 'raw', ...rawParallel },
-    { name: 'per sequential call', subject: 'raw', medianMs: rawSequential.medianMs / calls, p75Ms: rawSequential.p75Ms / calls, samples: 0 },
+    { name: 'per sequential call', subject: 'raw', medianMs: rawBest.medianMs / calls, p75Ms: rawBest.p75Ms / calls, samples: 0 },
     { name: '1 MB tool result', subject: 'raw', ...rawTransfer },
   );
 
@@ -115,7 +123,7 @@ export async function runIsolatedVmBenchmarks(options: IsolatedVmBenchmarkOption
     withTarget(corePerCall, '<= 0.002 ms (dispatcher own cost)', 'ms', corePerCall.medianMs, 0.002),
   );
 
-  const rawPerCall = rawSequential.medianMs / calls;
+  const rawPerCall = rawBest.medianMs / calls;
   let inProcessPerCall: number | undefined;
   const measureSandbox = async (subject: 'in-process' | 'supervised', createCold: () => SandboxV1, createWarm: () => SandboxV1): Promise<void> => {
     progress(`codecall ${subject}`);
@@ -188,7 +196,7 @@ export async function runIsolatedVmBenchmarks(options: IsolatedVmBenchmarkOption
       withTarget(warmRow, inProcess ? '<= 0.2 ms' : '<= 1 ms', 'ms', warmStart.medianMs, inProcess ? 0.2 : 1),
       versus(rawWarm, 'warm start', { name: 'warm start (back-to-back)', ...warmBackToBack }),
       versus(rawCall, 'one awaited call', { name: 'one awaited call', ...oneCall }),
-      versus(rawSequential, `${calls} sequential calls`, { name: `${calls} sequential calls`, ...sequential }),
+      versus(rawBest, rawBest === rawSequential ? `${calls} sequential calls` : `${calls} sequential calls, applyIgnored`, { name: `${calls} sequential calls`, ...sequential }),
       withTarget(parallelRow, `<= 0.5x its own ${calls} sequential calls (not serialized)`, 'ratio', parallelRatio, 0.5, parallelNoise),
       inProcess
         ? withTarget(perCallRow, '<= 1.2x raw', 'ratio', perCallRow.ratio ?? 0, 1.2)
