@@ -60,7 +60,10 @@ function placeholderRun(runId: number, request: SandboxExecuteRequestV1): Superv
 const childGraceMs = 2_000;
 // After an abort the child has this long to report before it is killed.
 const abortGraceMs = 500;
-const startTimeoutMs = 15_000;
+// A child that has not reported ready by then (its isolates prepared and one trivial run done) is
+// killed and its runs fail with SandboxStartError. Only a bound on a hung start: on a busy 2-core
+// machine a child took more than 15 s to prepare four isolates, so this leaves generous slack.
+const startTimeoutMs = 60_000;
 const stderrTailBytes = 16_384;
 // Bound of one message line while no run is active (only "ready" is expected then).
 const idleLineBytes = 64 * 1024;
