@@ -503,7 +503,8 @@ async function runLeg(leg, { tarballs, manifests, peers, snippet, work }) {
   }
   await step(`tsc --noEmit (README snippet, agent run, ${entryPoints.count} entry points)`, async () => {
     const tsc = path.join(project, 'node_modules', 'typescript', 'bin', 'tsc');
-    const { stdout } = await run(node, [tsc, '--noEmit', '-p', 'tsconfig.json', '--diagnostics'], { cwd: project, env, timeoutMs: 300_000 });
+    // Both legs type-check at once; at load 15-27 on 2 cores 300 s was not enough. A bound on a hang, not a measure.
+    const { stdout } = await run(node, [tsc, '--noEmit', '-p', 'tsconfig.json', '--diagnostics'], { cwd: project, env, timeoutMs: 900_000 });
     return `${/^Files:\s+(\d+)/m.exec(stdout)?.[1] ?? '?'} files checked`;
   });
   log(prefix, `passed in ${seconds(legStarted)}`);
