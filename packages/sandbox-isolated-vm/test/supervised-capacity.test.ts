@@ -2,12 +2,12 @@
 // each hosting up to settings.isolatesPerProcess runs: a burst of runs must not start one Node
 // process per run. Runs beyond the bound wait; the wait
 // counts against their time limit, and an abort or a dispose ends a waiting run.
-import { readdirSync, readFileSync } from 'node:fs';
 import { defineTool, runCode } from '@codecall/core';
 import type { RunResult } from '@codecall/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createIsolatedVmSandbox } from '../src/index.js';
+import { childProcessIds } from './child-processes.js';
 
 function holdTool() {
   const state = { active: 0, maxActive: 0 };
@@ -24,16 +24,6 @@ function holdTool() {
     },
   });
   return { tool, state };
-}
-
-// Processes whose parent is this process (Linux).
-function childProcessIds(): number[] {
-  const ids: number[] = [];
-  for (const task of readdirSync('/proc/self/task')) {
-    const text = readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim();
-    if (text !== '') ids.push(...text.split(/\s+/).map(Number));
-  }
-  return ids;
 }
 
 const codeOf = (result: RunResult): unknown => (result.type === 'success' ? result.value : result.error.code);

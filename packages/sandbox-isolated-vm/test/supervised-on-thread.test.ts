@@ -1,21 +1,11 @@
 // A run alone in its supervised process runs its code on that process's main thread between its
 // awaits (two thread hops fewer per tool call); with other runs in flight it stays on isolated-vm's
 // threads. Either way the results, the limits and abort behave as on isolated-vm's threads.
-import { readdirSync, readFileSync } from 'node:fs';
 import { defineTool, runCode } from '@codecall/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createIsolatedVmSandbox } from '../src/index.js';
-
-// Processes whose parent is this process (Linux).
-function childProcessIds(): number[] {
-  const ids: number[] = [];
-  for (const task of readdirSync('/proc/self/task')) {
-    const text = readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim();
-    if (text !== '') ids.push(...text.split(/\s+/).map(Number));
-  }
-  return ids;
-}
+import { childProcessIds } from './child-processes.js';
 
 const add = defineTool({ name: 'add', description: 'Adds.', input: z.object({ a: z.number(), b: z.number() }), execute: async ({ a, b }) => a + b });
 

@@ -1,21 +1,11 @@
 // Supervised mode starts its child processes when the sandbox is created (ready() says when they
 // are up), hosts several runs per child, and replaces a child whose fatal out-of-memory ended the
 // runs it hosted. Creating and disposing many sandboxes leaves no process behind.
-import { readdirSync, readFileSync } from 'node:fs';
 import { defineTool, runCode, SandboxStartError } from '@codecall/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createIsolatedVmSandbox } from '../src/index.js';
-
-// Processes whose parent is this process (Linux).
-function childProcessIds(): number[] {
-  const ids: number[] = [];
-  for (const task of readdirSync('/proc/self/task')) {
-    const text = readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim();
-    if (text !== '') ids.push(...text.split(/\s+/).map(Number));
-  }
-  return ids;
-}
+import { childProcessIds } from './child-processes.js';
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
