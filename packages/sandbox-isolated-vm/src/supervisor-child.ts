@@ -2,6 +2,7 @@
 // JSON lines: requests on stdin, messages on fd 3 (see supervised-protocol.ts). Started with
 // --no-node-snapshot.
 import { Socket } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import type { SandboxToolResultV1 } from '@codecall/core';
 import { IsolateEngine, loadIsolatedVm } from './isolate-engine.js';
 import type { ChildToHostMessage, HostToChildMessage } from './supervised-protocol.js';
@@ -107,6 +108,15 @@ process.stdin.on('data', (chunk: string) => {
 process.stdin.on('end', () => {
   void engine.dispose().finally(() => process.exit(0));
 });
+// A lone run's guest code runs on this thread (evalSync/applySync), so while it spins the 'end'
+// above cannot fire: a host that dies mid-run would leave us spinning until the run's timeout.
+// A tiny worker thread keeps watching instead: once we are reparented (the host is gone) it
+// kills this process outright. Unref'd, so it never keeps us alive on its own.
+const parentWatcher = new Worker(
+  "const { workerData } = require('node:worker_threads'); setInterval(() => { if (process.ppid !== workerData) process.kill(process.pid, 'SIGKILL'); }, 200);",
+  { eval: true, workerData: process.ppid, resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 2 } },
+);
+parentWatcher.unref();
 
 // Ready once the isolates are prepared and one trivial run has gone through the engine, so the
 // first run of the host does not pay for preparing isolates or for this process's cold code paths.
