@@ -30,14 +30,17 @@ export interface ResolvedPoolSettings {
 }
 
 /**
- * Idle runners by key. `take` hands out the oldest idle runner and starts a replacement; dead
- * runners leave the pool and are replaced on the next demand (a few start failures in a row stop
- * the refilling until a run asks again, so a broken launcher does not spin).
+ * Idle runners by key. `take` hands out an idle runner and `fill` (after the run) starts
+ * replacements; dead runners leave the pool and are replaced on the next demand (a few start
+ * failures in a row stop the refilling until a run asks again, so a broken launcher does not spin).
+ * With `maxReuse`, a runner on loan that may serve more runs counts as pooled: it comes back.
  */
 export class WorkerPool {
   readonly #settings: ResolvedPoolSettings;
   readonly #spawn: (key: string) => RunnerProcess;
   readonly #idle = new Map<string, RunnerProcess[]>();
+  /** Runners handed out by `take` that may come back (`maxReuse` above 1), per key. */
+  readonly #lent = new Map<string, Set<RunnerProcess>>();
   readonly #failures = new Map<string, number>();
   readonly #sweeper: NodeJS.Timeout | undefined;
   #disposed = false;
@@ -67,11 +70,17 @@ export class WorkerPool {
       }
     }
     this.#failures.set(key, 0);
+    if (runner !== undefined && this.#settings.maxReuse > 1) {
+      const lent = this.#lent.get(key) ?? new Set();
+      lent.add(runner);
+      this.#lent.set(key, lent);
+    }
     return runner;
   }
 
   /** Puts a runner that finished cleanly back, if it may serve more runs. Otherwise kills it. */
   release(runner: RunnerProcess): void {
+    this.#lent.get(runner.key)?.delete(runner);
     const list = this.#idle.get(runner.key) ?? [];
     if (this.#disposed || runner.dead || runner.runs >= this.#settings.maxReuse || this.#settings.size === 0) {
       runner.kill();
@@ -84,12 +93,22 @@ export class WorkerPool {
     this.#idle.set(runner.key, list);
   }
 
-  /** Starts runners until `key` has `size` idle ones. */
+  /**
+   * Starts runners until `key` has `size` idle ones, counting runners on loan that will come back
+   * (alive, with runs left): a reused runner that is busy needs no replacement, and one started
+   * anyway would only be killed when it returns to a full pool.
+   */
   fill(key: string): void {
     if (this.#disposed || this.#settings.size === 0) return;
     const list = (this.#idle.get(key) ?? []).filter((runner) => !runner.dead);
     this.#idle.set(key, list);
-    while (list.length < this.#settings.size && (this.#failures.get(key) ?? 0) < 3) {
+    const lent = this.#lent.get(key);
+    let returning = 0;
+    for (const runner of lent ?? []) {
+      if (runner.dead || runner.runs >= this.#settings.maxReuse) lent?.delete(runner);
+      else returning++;
+    }
+    while (list.length + returning < this.#settings.size && (this.#failures.get(key) ?? 0) < 3) {
       const runner = this.#spawn(key);
       runner.idleSince = performance.now();
       list.push(runner);
@@ -126,6 +145,7 @@ export class WorkerPool {
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
     const runners = [...this.#idle.values()].flat();
     this.#idle.clear();
+    this.#lent.clear();
     for (const runner of runners) runner.kill();
     await Promise.all(runners.map((runner) => runner.ended));
   }

@@ -59,6 +59,28 @@ describe('warm pool', () => {
     expect(fourth[0]).not.toBe(first[0]);
   });
 
+  test('with maxReuse, a busy runner that will come back is not replaced: runs start no processes', async () => {
+    let launches = 0;
+    const sandbox = make({
+      languages: ['javascript'],
+      pool: { size: 2, maxReuse: 100 },
+      launcher: (spec) => {
+        launches++;
+        return { command: [spec.interpreterPath, ...spec.interpreterArgs, spec.runnerPath, ...spec.runnerArgs] };
+      },
+    });
+    await sandbox.warmUp('javascript');
+    expect(launches).toBe(2);
+    // Back to back: the pool refills in a later turn of the event loop, when the next run already holds a runner.
+    for (let i = 0; i < 5; i++) expect(await runCode({ sandbox, code: `return ${i};` })).toMatchObject({ type: 'success', value: i });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(launches).toBe(2);
+    // A runner that ends (here: crashes) is replaced.
+    expect(await runCode({ sandbox, validation: false, code: 'process.kill(process.pid, "SIGKILL");' })).toMatchObject({ type: 'error', error: { code: 'SANDBOX_CRASHED' } });
+    await sandbox.warmUp('javascript');
+    expect(launches).toBe(3);
+  });
+
   test('the pool refills after a crash and after the idle timeout stops runners', async () => {
     const marker = `pool${Math.random().toString(36).slice(2)}`;
     const sandbox = make({ pool: { size: 1, idleTimeoutMs: 300 }, env: { POOL_MARKER: marker }, jail: false });
