@@ -36,6 +36,7 @@ export interface RunnerProcessOptions {
 }
 
 const stderrTailBytes = 4_096;
+const warmUpLine = `${JSON.stringify({ t: 'result', id: 0, ok: true })}\n`;
 
 /** One runner child process: spawned, waiting for `start`, then owned by one run at a time. */
 export class RunnerProcess {
@@ -141,6 +142,10 @@ export class RunnerProcess {
           this.#isReady = true;
           this.#baselineProcesses = this.#processCount();
           clearTimeout(startTimer);
+          // The first line a fresh runner reads costs it a millisecond or two (its read path runs for
+          // the first time). Pay that now, while the runner waits in the pool: an answer to call 0,
+          // which no run makes and every runner ignores (runner protocol, §2).
+          this.write(warmUpLine);
           resolveReady(message);
           continue;
         }
