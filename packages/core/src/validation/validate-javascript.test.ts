@@ -49,9 +49,28 @@ describe('validateJavaScript', () => {
     expect(error).toMatchObject({ code: 'VALIDATION_ERROR', line: 3, validation: { name: 'constructor' } });
   });
 
-  it('reports code that does not parse as SYNTAX_ERROR with its line', () => {
-    expect(refused('const a = 1;\nconst = ;')).toMatchObject({ code: 'SYNTAX_ERROR', line: 2 });
-    expect(refused('const a: number = 1;\nconst b: = 2;', 'typescript')).toMatchObject({ code: 'SYNTAX_ERROR', line: 2 });
+  it('reports code that mentions a policy word and does not parse as SYNTAX_ERROR with its line', () => {
+    expect(refused('const a = 1;\nconst = process;')).toMatchObject({ code: 'SYNTAX_ERROR', line: 2 });
+    expect(refused('const a: number = globalThis.x;\nconst b: = 2;', 'typescript')).toMatchObject({ code: 'SYNTAX_ERROR', line: 2 });
+  });
+
+  it('approves without parsing code that mentions no policy word (the sandbox reports its syntax errors)', () => {
+    accepted('const a = 1;\nconst = ;');
+    accepted('const a: number = 1;\nconst b: = 2;', 'typescript');
+  });
+
+  it.each([
+    ['an escaped identifier', 'const r = \\u0072equire("fs");', 'forbidden-name', 'require'],
+    ['an escaped property name', 'const F = ToolError["\\x63onstructor"];', 'forbidden-attribute', 'constructor'],
+    ['a word after a non-ASCII space', 'const env = 1 +\u00a0process.env;', 'forbidden-name', 'process'],
+  ])('checks %s in full', (_, code, rule, name) => {
+    expect(refused(code)).toMatchObject({ code: 'VALIDATION_ERROR', validation: { rule, name } });
+  });
+
+  it('parses every program when a policy word could be written differently (a numeric property)', () => {
+    const policy = resolveValidationPolicy({ javascript: { forbiddenProperties: ['16'] } }) ?? defaultValidationPolicy;
+    expect(validateJavaScript('return [][0x10];', 'javascript', policy)).toMatchObject({ type: 'error', error: { validation: { rule: 'forbidden-attribute', name: '16' } } });
+    expect(validateJavaScript('const a = 1;\nconst = ;', 'javascript', policy)).toMatchObject({ type: 'error', error: { code: 'SYNTAX_ERROR', line: 2 } });
   });
 
   it('accepts ordinary programs', () => {
