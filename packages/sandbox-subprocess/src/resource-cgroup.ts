@@ -66,6 +66,22 @@ export function cgroupLayout(): CgroupLayout {
   return layout;
 }
 
+function killListed(dir: string): void {
+  let pids: number[];
+  try {
+    pids = readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return;
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
 /** Limits of one `ResourceCgroup`. */
 export interface ResourceCgroupLimits {
   /** Processes and threads at once. */
@@ -152,30 +168,26 @@ export class ResourceCgroup {
 
   /**
    * Sends SIGKILL to every member now, without waiting for them to go (`destroy` removes the cgroup
-   * once they are reaped). Uses `cgroup.kill` (cgroup v2, Linux 5.14+), else the listed members.
+   * once they are reaped). cgroup v2: `cgroup.kill` (Linux 5.14+), else the listed members. cgroup
+   * v1 (one directory per controller, no `cgroup.kill`): the members listed in the first directory;
+   * every directory holds the same processes (the runner joins each before it execs, and children
+   * inherit all of them), and `destroy` sweeps each one. This runs when a one-shot run's result
+   * comes in, before it counts: one read of the member list instead of one per directory.
    */
   kill(): void {
-    for (const dir of this.directories) {
-      try {
-        writeFileSync(path.join(dir, 'cgroup.kill'), '1');
-        continue;
-      } catch {
-        // cgroup v1 or an older kernel: kill the members one by one.
-      }
-      let pids: number[];
-      try {
-        pids = readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
-      } catch {
-        continue;
-      }
-      for (const pid of pids) {
+    if (this.#version === 2) {
+      for (const dir of this.directories) {
         try {
-          process.kill(pid, 'SIGKILL');
+          writeFileSync(path.join(dir, 'cgroup.kill'), '1');
         } catch {
-          // Already gone.
+          // Linux < 5.14: kill the members one by one.
+          killListed(dir);
         }
       }
+      return;
     }
+    const [first] = this.directories;
+    if (first !== undefined) killListed(first);
   }
 
   /** Kills every member and removes the cgroup(s); returns whether they are gone. */
