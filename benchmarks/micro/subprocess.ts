@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { expectSuccess, formatRowsTable, machineInfo, makePayload, measure, payloadBytes, withTarget } from './micro-result.ts';
 import type { MachineInfo, Measured, MicroBenchmarkRow } from './micro-result.ts';
 import { startRawEchoChild } from './subprocess-raw.ts';
+import type { RawEchoChild } from './subprocess-raw.ts';
 
 /** Options of `runSubprocessBenchmarks`. */
 export interface SubprocessBenchmarkOptions {
@@ -89,10 +90,28 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
     const rawParallel = await measure(async () => Promise.all(Array.from({ length: calls }, (_, i) => echo.roundTrip(i))), timeMs);
     const rawTransfer = await measure(async () => echo.roundTripText(payloadLine), timeMs);
     echo.kill();
+    // What a one-shot warm start costs at least: a pool of two fresh echo children, each started
+    // and answered once (as a runner reports ready), used once in turn (the oldest first) and
+    // replaced, as the sandbox's pool does; the first request of a fresh, idle process.
+    const rawPool = [await startRawEchoChild(runtime, interpreters[runtime]), await startRawEchoChild(runtime, interpreters[runtime])];
+    let taken: RawEchoChild | undefined;
+    const rawFresh = await measure(
+      async () => taken?.roundTrip(1),
+      timeMs * 2,
+      async () => {
+        taken = rawPool.shift();
+      },
+      async () => {
+        taken?.kill();
+        rawPool.push(await startRawEchoChild(runtime, interpreters[runtime]));
+      },
+    );
+    for (const child of rawPool) child.kill();
     const rawPerCall = rawSequential.medianMs / calls;
     results.push(
       { name: 'cold start', subject: rawSubject, ...rawCold },
       { name: 'one round trip', subject: rawSubject, ...rawOne },
+      { name: 'first round trip, pooled fresh child', subject: rawSubject, ...rawFresh },
       { name: `${calls} sequential calls`, subject: rawSubject, ...rawSequential },
       { name: 'per sequential call', subject: rawSubject, medianMs: rawPerCall, p75Ms: rawSequential.p75Ms / calls, samples: 0 },
       { name: `${calls} parallel calls`, subject: rawSubject, ...rawParallel },
@@ -135,7 +154,16 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
       });
       results.push(
         ...(coldStart === undefined ? [] : [versus(rawCold, 'cold start', { name: 'cold start', ...coldStart })]),
-        withTarget(versus(rawOne, 'one round trip', { name: 'warm start (pool ready)', ...warmStart }), '<= 1 ms', 'ms', warmStart.medianMs, 1),
+        // A one-shot runner is a fresh process; a reused one has served runs before, like a hot child.
+        withTarget(
+          maxReuse === undefined
+            ? versus(rawFresh, 'first round trip, pooled fresh child', { name: 'warm start (pool ready)', ...warmStart })
+            : versus(rawOne, 'one round trip', { name: 'warm start (pool ready)', ...warmStart }),
+          '<= 1 ms',
+          'ms',
+          warmStart.medianMs,
+          1,
+        ),
       );
       if (maxReuse === undefined && launcher === 'plain') {
         plainCold = coldStart;
