@@ -66,12 +66,13 @@ export function cgroupLayout(): CgroupLayout {
   return layout;
 }
 
-function killListed(dir: string): void {
+/** SIGKILLs the members listed in `dir`; returns how many were listed (`undefined`: no list). */
+function killListed(dir: string): number | undefined {
   let pids: number[];
   try {
     pids = readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
   } catch {
-    return;
+    return undefined;
   }
   for (const pid of pids) {
     try {
@@ -80,6 +81,7 @@ function killListed(dir: string): void {
       // Already gone.
     }
   }
+  return pids.length;
 }
 
 /** Limits of one `ResourceCgroup`. */
@@ -195,20 +197,8 @@ export class ResourceCgroup {
     let gone = true;
     for (const dir of this.directories) {
       for (let attempt = 0; attempt < 50; attempt++) {
-        let pids: number[];
-        try {
-          pids = readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
-        } catch {
-          break;
-        }
-        if (pids.length === 0) break;
-        for (const pid of pids) {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            // Already gone.
-          }
-        }
+        const listed = killListed(dir);
+        if (listed === undefined || listed === 0) break;
       }
       try {
         rmdirSync(dir);
