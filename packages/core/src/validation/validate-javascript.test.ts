@@ -67,6 +67,14 @@ describe('validateJavaScript', () => {
     expect(refused(code)).toMatchObject({ code: 'VALIDATION_ERROR', validation: { rule, name } });
   });
 
+  it('sees a word added to a mutable policy after an earlier call', () => {
+    const forbiddenNames = ['require'];
+    const policy = { ...defaultValidationPolicy, javascript: { ...defaultValidationPolicy.javascript, forbiddenNames } };
+    expect(validateJavaScript('await fetch("x")', 'javascript', policy).type).toBe('ok');
+    forbiddenNames.push('fetch');
+    expect(validateJavaScript('await fetch("x")', 'javascript', policy)).toMatchObject({ type: 'error', error: { validation: { rule: 'forbidden-name', name: 'fetch' } } });
+  });
+
   it('parses every program when a policy word could be written differently (a numeric property)', () => {
     const policy = resolveValidationPolicy({ javascript: { forbiddenProperties: ['16'] } }) ?? defaultValidationPolicy;
     expect(validateJavaScript('return [][0x10];', 'javascript', policy)).toMatchObject({ type: 'error', error: { validation: { rule: 'forbidden-attribute', name: '16' } } });

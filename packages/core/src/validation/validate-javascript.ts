@@ -251,7 +251,9 @@ function check(program: AnyNode, rules: JavaScriptRules): RunError | undefined {
   return undefined;
 }
 
-// The screen of a rule set, built once per policy object.
+// The screen of a rule set, built once per rule set whose lists are frozen (as
+// `defaultValidationPolicy` and `resolveValidationPolicy` make them); a mutable one gets a fresh
+// screen at each call, so a word added later is never missed.
 const screens = new WeakMap<JavaScriptRules, RegExp | null>();
 const plainWord = /^[A-Za-z_$][\w$]*$/;
 
@@ -267,9 +269,10 @@ const plainWord = /^[A-Za-z_$][\w$]*$/;
 function screenOf(rules: JavaScriptRules): RegExp | null {
   let screen = screens.get(rules);
   if (screen !== undefined) return screen;
-  const words = [...rules.forbiddenNames, ...rules.forbiddenProperties, ...rules.protectedGlobals, 'import', 'with'];
+  const lists = [rules.forbiddenNames, rules.forbiddenProperties, rules.protectedGlobals];
+  const words = [...lists.flat(), 'import', 'with'];
   screen = words.every((word) => plainWord.test(word)) ? new RegExp(`\\\\|(?<![\\w$])(?:${words.map((word) => word.replaceAll('$', '\\$')).join('|')})(?![\\w$])`) : null;
-  screens.set(rules, screen);
+  if (Object.isFrozen(rules) && lists.every((list) => Object.isFrozen(list))) screens.set(rules, screen);
   return screen;
 }
 
@@ -315,8 +318,8 @@ export function validateJavaScript(
   language: 'javascript' | 'typescript',
   policy: SandboxValidationPolicyV1,
 ): CodeValidationResult {
-  // Most programs mention none of the words: approving them without a parse saves most of the
-  // validation's cost (the parse is the bulk of it; see the README's sandbox table).
+  // Tool-calling code often mentions none of the words: approving it without a parse saves most of
+  // the validation's cost (the parse is the bulk of it).
   const screen = screenOf(policy.javascript);
   if (screen !== null && !screen.test(code)) return { type: 'ok' };
   let source = code;
