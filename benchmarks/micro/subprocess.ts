@@ -96,7 +96,10 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
     const rawPool = [await startRawEchoChild(runtime, interpreters[runtime]), await startRawEchoChild(runtime, interpreters[runtime])];
     let taken: RawEchoChild | undefined;
     const rawFresh = await measure(
-      async () => taken?.roundTrip(1),
+      async () => {
+        if (taken === undefined) throw new Error('the raw child pool is empty');
+        await taken.roundTrip(1);
+      },
       timeMs * 2,
       async () => {
         taken = rawPool.shift();
