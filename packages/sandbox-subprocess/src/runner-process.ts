@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import type { Readable, Writable } from 'node:stream';
 import { SandboxStartError } from '@codecall/core';
 import type { ResourceCgroup } from './resource-cgroup.js';
+import { startRunnerChild } from './spawn-helper.js';
+import type { RunnerChild } from './spawn-helper.js';
 import { JsonLinesDecoder, parseRunnerMessage, runnerProtocolVersion } from '@codecall/runner';
 import type { RunnerExit, RunnerReadyMessage } from '@codecall/runner';
 
@@ -33,6 +34,8 @@ export interface RunnerProcessOptions {
   readonly startTimeoutMs: number;
   /** Identifies the sandbox in start errors. */
   readonly sandboxId: string;
+  /** Start the process from the shared spawn helper rather than forking the host. */
+  readonly viaHelper: boolean;
 }
 
 const stderrTailBytes = 4_096;
@@ -50,7 +53,7 @@ export class RunnerProcess {
   runs = 0;
   /** When it became idle (for the pool's idle timeout), `performance.now()` milliseconds. */
   idleSince = 0;
-  readonly #child: ChildProcess;
+  readonly #child: RunnerChild;
   readonly #decoder: JsonLinesDecoder;
   readonly #cgroup: ResourceCgroup | undefined;
   #listener: RunnerListener | undefined;
@@ -66,13 +69,7 @@ export class RunnerProcess {
     this.#cgroup = options.cgroup;
     this.#decoder = new JsonLinesDecoder({ maxLineBytes: options.maxLineLength });
     const [command, ...args] = options.argv;
-    this.#child = spawn(command as string, args, {
-      cwd: options.workDirectory,
-      env: options.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true,
-      windowsHide: true,
-    });
+    this.#child = startRunnerChild(command as string, args, { cwd: options.workDirectory, env: options.env, viaHelper: options.viaHelper });
     const child = this.#child;
     let resolveReady!: (message: RunnerReadyMessage) => void;
     let rejectReady!: (error: Error) => void;
@@ -85,12 +82,6 @@ export class RunnerProcess {
       rejectReady(new SandboxStartError(`The runner did not start within ${options.startTimeoutMs} ms (${command}).`, { sandboxId: options.sandboxId, retryable: true }));
       this.kill();
     }, options.startTimeoutMs);
-
-    child.stdin?.on('error', () => undefined);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      this.#stderrTail = (this.#stderrTail + chunk.toString('utf8')).slice(-stderrTailBytes);
-    });
-    child.stderr?.on('error', () => undefined);
 
     let stdoutEnded = false;
     let exited = false;
@@ -113,62 +104,76 @@ export class RunnerProcess {
       this.#cleanUp(options.workDirectory).then(resolveEnded, resolveEnded);
     };
 
-    child.stdout?.on('data', (chunk: Buffer) => {
-      const owner = this.#listener;
-      if (owner !== undefined) {
-        owner.onData(chunk);
-        return;
-      }
-      let lines: string[];
-      try {
-        lines = this.#decoder.push(chunk);
-      } catch (error) {
-        this.#violate(error instanceof Error ? error.message : 'an oversized line');
-        return;
-      }
-      for (const line of lines) {
-        if (this.#dead && this.#listener === undefined) return;
-        const message = parseRunnerMessage(line);
-        if ('violation' in message) {
-          this.#violate(message.violation);
+    const wire = (stdin: Writable, stdout: Readable, stderr: Readable): void => {
+      stdin.on('error', () => undefined);
+      stderr.on('data', (chunk: Buffer) => {
+        this.#stderrTail = (this.#stderrTail + chunk.toString('utf8')).slice(-stderrTailBytes);
+      });
+      stderr.on('error', () => undefined);
+      stdout.on('data', (chunk: Buffer) => {
+        const owner = this.#listener;
+        if (owner !== undefined) {
+          owner.onData(chunk);
           return;
         }
-        if (message.t === 'ready' && !this.#isReady && message.v !== runnerProtocolVersion) {
-          rejectReady(new SandboxStartError(`The runner speaks protocol version ${message.v}; this host speaks ${runnerProtocolVersion}.`, { sandboxId: options.sandboxId }));
-          this.kill();
+        let lines: string[];
+        try {
+          lines = this.#decoder.push(chunk);
+        } catch (error) {
+          this.#violate(error instanceof Error ? error.message : 'an oversized line');
           return;
         }
-        if (message.t === 'ready' && !this.#isReady) {
-          this.#isReady = true;
-          this.#baselineProcesses = this.#processCount();
-          clearTimeout(startTimer);
-          // The first line a fresh runner reads costs it a millisecond or two (its read path runs for
-          // the first time). Pay that now, while the runner waits in the pool: an answer to call 0,
-          // which no run makes and every runner ignores (runner protocol, §2).
-          this.write(warmUpLine);
-          resolveReady(message);
-          continue;
+        for (const line of lines) {
+          if (this.#dead && this.#listener === undefined) return;
+          const message = parseRunnerMessage(line);
+          if ('violation' in message) {
+            this.#violate(message.violation);
+            return;
+          }
+          if (message.t === 'ready' && !this.#isReady && message.v !== runnerProtocolVersion) {
+            rejectReady(new SandboxStartError(`The runner speaks protocol version ${message.v}; this host speaks ${runnerProtocolVersion}.`, { sandboxId: options.sandboxId }));
+            this.kill();
+            return;
+          }
+          if (message.t === 'ready' && !this.#isReady) {
+            this.#isReady = true;
+            this.#baselineProcesses = this.#processCount();
+            clearTimeout(startTimer);
+            // The first line a fresh runner reads costs it a millisecond or two (its read path runs for
+            // the first time). Pay that now, while the runner waits in the pool: an answer to call 0,
+            // which no run makes and every runner ignores (runner protocol, §2).
+            this.write(warmUpLine);
+            resolveReady(message);
+            continue;
+          }
+          if (message.t === 'fatal') {
+            this.kill();
+            continue;
+          }
+          this.#violate(`a "${message.t}" message while no run was active`);
+          return;
         }
-        if (message.t === 'fatal') {
-          this.kill();
-          continue;
+      });
+      stdout.on('end', () => {
+        stdoutEnded = true;
+        // The runner closed its protocol stream while still alive: nothing more can come from it.
+        // An exiting runner closes it too, so give its exit status a moment to arrive first.
+        if (!exited && this.#listener !== undefined) {
+          setTimeout(() => {
+            if (!exited && this.#listener !== undefined) this.kill();
+          }, 200).unref();
         }
-        this.#violate(`a "${message.t}" message while no run was active`);
-        return;
-      }
-    });
-    child.stdout?.on('end', () => {
-      stdoutEnded = true;
-      // The runner closed its protocol stream while still alive: nothing more can come from it.
-      // An exiting runner closes it too, so give its exit status a moment to arrive first.
-      if (!exited && this.#listener !== undefined) {
-        setTimeout(() => {
-          if (!exited && this.#listener !== undefined) this.kill();
-        }, 200).unref();
-      }
-      settle();
-    });
-    child.stdout?.on('error', () => undefined);
+        settle();
+      });
+      stdout.on('error', () => undefined);
+    };
+    // Node's own child has its streams at once; the spawn helper's arrive with 'spawn'.
+    if (child.stdin !== null && child.stdout !== null && child.stderr !== null) wire(child.stdin, child.stdout, child.stderr);
+    else {
+      child.once('spawn', () => {
+        if (child.stdin !== null && child.stdout !== null && child.stderr !== null) wire(child.stdin, child.stdout, child.stderr);
+      });
+    }
     child.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(startTimer);
       rejectReady(new SandboxStartError(`Cannot start ${command}: ${error.message}${error.code === 'ENOENT' ? ' (is it installed and on PATH?)' : ''}`, { sandboxId: options.sandboxId, cause: error }));
@@ -178,6 +183,8 @@ export class RunnerProcess {
     });
     child.on('exit', () => {
       exited = true;
+      // Killed before its streams arrived (the spawn helper died): there is no stream to drain.
+      if (child.stdout === null) stdoutEnded = true;
       if (stdoutEnded) settle();
       // A descendant may keep the protocol pipe open; do not wait for it for long.
       else setTimeout(settle, 500);
@@ -245,9 +252,12 @@ export class RunnerProcess {
     if (this.#killed) return;
     this.#killed = true;
     if (this.#child.exitCode === null && this.#child.signalCode === null) {
+      const pid = this.#child.pid;
       try {
-        if (this.#child.pid !== undefined) process.kill(-this.#child.pid, 'SIGKILL');
+        if (pid === undefined) throw new Error('not started yet');
+        process.kill(-pid, 'SIGKILL');
       } catch {
+        // No group (yet): a helper's child that has no pid yet is killed as soon as it has one.
         this.#child.kill('SIGKILL');
       }
     }

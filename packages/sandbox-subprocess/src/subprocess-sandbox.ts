@@ -68,6 +68,16 @@ export interface SubprocessSandboxSettings {
   readonly tempDirectory?: string;
   /** How long a runner may take to start before the run fails with `SandboxStartError`, in ms. Default 30,000. */
   readonly startTimeoutMs?: number;
+  /**
+   * Start runners from the spawn helper: one small node process per host process, shared by every
+   * subprocess sandbox and started at the first spawn, which starts each runner and hands its pipes
+   * to the host. The host then never forks: `fork()` holds the host's event loop while it copies
+   * the host's page tables (6 ms at 51 MB of RSS, 23 ms at 890 MB on a 2-core VM). The helper
+   * costs one node process (about 40 MB) and a tenth of a millisecond per spawn, which the pool
+   * hides; it dies with the host and kills what it started. `false` forks the host for each runner.
+   * Default `true`.
+   */
+  readonly spawnHelper?: boolean;
 }
 
 type Runtime = 'node' | 'python';
@@ -338,6 +348,7 @@ export class SubprocessSandbox implements SandboxV1 {
       maxLineLength: Math.max(maxValueBytes, 1 * mebibyte) * 8 + 64 * 1024,
       startTimeoutMs: this.#settings.startTimeoutMs ?? 30_000,
       sandboxId: this.sandboxId,
+      viaHelper: this.#settings.spawnHelper ?? true,
     });
   }
 

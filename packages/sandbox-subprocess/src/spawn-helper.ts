@@ -1,0 +1,215 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * A started command as `RunnerProcess` sees it: Node's `ChildProcess`, or a `HelperChild` whose
+ * process the spawn helper started. The streams are `null` until `'spawn'` when the helper starts it.
+ * Events: `'spawn'` (pid and streams are set), `'error'` (it could not start), `'exit'` (code, signal).
+ */
+export interface RunnerChild extends EventEmitter {
+  readonly pid?: number | undefined;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  readonly exitCode: number | null;
+  readonly signalCode: NodeJS.Signals | null;
+  /** Kills the process group the command leads (it is started detached). */
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** What `startRunnerChild` needs. */
+export interface RunnerChildOptions {
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** Start it from the shared spawn helper (`true`) or fork the host (`false`). */
+  readonly viaHelper: boolean;
+}
+
+/** Starts `file args` detached with three pipes, from the spawn helper or from the host itself. */
+export function startRunnerChild(file: string, args: readonly string[], options: RunnerChildOptions): RunnerChild {
+  if (!options.viaHelper) {
+    return spawn(file, [...args], { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true, windowsHide: true });
+  }
+  sharedHelper = sharedHelper?.alive === true ? sharedHelper : new SpawnHelper();
+  return sharedHelper.spawn(file, args, options.cwd, options.env);
+}
+
+let sharedHelper: SpawnHelper | undefined;
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** A command the spawn helper started; see `RunnerChild`. */
+class HelperChild extends EventEmitter implements RunnerChild {
+  pid: number | undefined;
+  stdin: Writable | null = null;
+  stdout: Readable | null = null;
+  stderr: Readable | null = null;
+  exitCode: number | null = null;
+  signalCode: NodeJS.Signals | null = null;
+  #killRequested = false;
+  readonly #streams: (Socket | undefined)[] = [undefined, undefined, undefined];
+
+  /** The helper reported the pid: the process exists and is not reaped before its `exit` message. */
+  spawned(pid: number): void {
+    this.pid = pid;
+    if (this.#killRequested) killGroup(pid);
+  }
+
+  stream(fd: number, socket: Socket): void {
+    this.#streams[fd] = socket;
+    if (fd === 0) {
+      // The host only writes to the runner's input. A guest writing into it fills at most one
+      // read buffer here: the socket is never read, so reading stops at its high-water mark.
+      socket.pause();
+    }
+    const [stdin, stdout, stderr] = this.#streams;
+    if (stdin !== undefined && stdout !== undefined && stderr !== undefined) {
+      this.stdin = stdin;
+      this.stdout = stdout;
+      this.stderr = stderr;
+      this.emit('spawn');
+    }
+  }
+
+  exited(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.exitCode !== null || this.signalCode !== null) return;
+    this.exitCode = code;
+    this.signalCode = signal;
+    this.emit('exit', code, signal);
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (this.exitCode !== null || this.signalCode !== null) return;
+    if (this.pid === undefined) {
+      this.#killRequested = true;
+      return;
+    }
+    try {
+      process.kill(this.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+type HelperMessage =
+  | { readonly t: 'spawned'; readonly id: number; readonly pid: number }
+  | { readonly t: 'stdio'; readonly id: number; readonly fd: number }
+  | { readonly t: 'exit'; readonly id: number; readonly code: number | null; readonly signal: NodeJS.Signals | null }
+  | { readonly t: 'error'; readonly id: number; readonly code: string | null; readonly message: string };
+
+function helperScript(): string {
+  const beside = new URL('./spawn-helper-child.js', import.meta.url);
+  if (existsSync(beside)) return fileURLToPath(beside);
+  // Running from src/ (tests): the compiled helper lives in dist/.
+  return fileURLToPath(new URL('../dist/spawn-helper-child.js', import.meta.url));
+}
+
+/**
+ * The host's side of the spawn helper (one per host process, shared by every subprocess sandbox,
+ * started at the first spawn). It holds the host's event loop open only while a command it
+ * started is alive; if it dies, every such command is killed and reported as killed.
+ *
+ * Kills go from the host straight to the process group: the helper reaps a runner only when it
+ * exits, and reports that at once, so a pid the host kills is the runner's until the host reads
+ * that report (a pid is reused only after the kernel's counter wraps around).
+ */
+class SpawnHelper {
+  alive = true;
+  readonly #process: ChildProcess;
+  readonly #children = new Map<number, HelperChild>();
+  #nextId = 0;
+
+  constructor() {
+    this.#process = spawn(process.execPath, [helperScript()], {
+      // The helper needs no environment; each request carries the runner's own.
+      env: {},
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      windowsHide: true,
+    });
+    this.#process.on('message', (message: HelperMessage, handle: unknown) => this.#receive(message, handle));
+    this.#process.on('error', () => this.#end('could not start'));
+    this.#process.on('exit', (code, signal) => this.#end(signal === null ? `exited with code ${String(code)}` : `was killed by ${signal}`));
+    this.#process.unref();
+    this.#holdLoop();
+  }
+
+  spawn(file: string, args: readonly string[], cwd: string, env: Readonly<Record<string, string>>): HelperChild {
+    const id = ++this.#nextId;
+    const child = new HelperChild();
+    this.#children.set(id, child);
+    this.#holdLoop();
+    this.#process.send({ t: 'spawn', id, file, args, cwd, env }, undefined, {}, (error) => {
+      if (error !== null && error !== undefined) this.#fail(id, child, `The spawn helper could not be reached: ${error.message}`, null);
+    });
+    return child;
+  }
+
+  #receive(message: HelperMessage, handle: unknown): void {
+    const child = this.#children.get(message.id);
+    if (child === undefined) {
+      (handle as Socket | undefined)?.destroy();
+      return;
+    }
+    switch (message.t) {
+      case 'spawned':
+        child.spawned(message.pid);
+        break;
+      case 'stdio':
+        child.stream(message.fd, handle as Socket);
+        break;
+      case 'exit':
+        this.#children.delete(message.id);
+        this.#holdLoop();
+        child.exited(message.code, message.signal);
+        break;
+      case 'error':
+        this.#fail(message.id, child, message.message, message.code);
+        break;
+    }
+  }
+
+  #fail(id: number, child: HelperChild, message: string, code: string | null): void {
+    this.#children.delete(id);
+    this.#holdLoop();
+    child.emit('error', Object.assign(new Error(message), code === null ? {} : { code }));
+  }
+
+  /** Keeps the host's event loop alive while a request or a started command is pending. */
+  #holdLoop(): void {
+    const channel = this.#process.channel;
+    if (channel === undefined || channel === null) return;
+    if (this.#children.size > 0) channel.ref();
+    else channel.unref();
+  }
+
+  #end(how: string): void {
+    if (!this.alive) return;
+    this.alive = false;
+    for (const [id, child] of this.#children) {
+      if (child.pid === undefined) {
+        this.#fail(id, child, `The spawn helper ${how} before the runner started.`, null);
+        continue;
+      }
+      // The helper's children outlive it (they lead their own groups): nothing may run unwatched.
+      killGroup(child.pid);
+      child.exited(null, 'SIGKILL');
+    }
+    this.#children.clear();
+  }
+}

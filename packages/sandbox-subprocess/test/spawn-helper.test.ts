@@ -1,0 +1,145 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { runCode } from '@codecall/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSubprocessSandbox } from '../src/index.js';
+import type { SubprocessSandbox } from '../src/index.js';
+import { startRunnerChild } from '../src/spawn-helper.js';
+import type { RunnerChild } from '../src/spawn-helper.js';
+import { eventually } from './helpers.js';
+
+/** Parent pid of `pid` from /proc, or undefined once it is gone. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 4, after the command name in parentheses (which may itself hold spaces or parentheses).
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    const state = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return state.slice(state.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function collect(stream: NodeJS.ReadableStream): { text: () => string } {
+  let text = '';
+  stream.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+  });
+  return { text: () => text };
+}
+
+async function started(child: RunnerChild): Promise<void> {
+  if (child.stdout === null) await once(child, 'spawn');
+}
+
+const helperOptions = { cwd: '/tmp', env: { PATH: '/usr/bin:/bin' }, viaHelper: true } as const;
+
+describe('the spawn helper', () => {
+  let sandbox: SubprocessSandbox | undefined;
+  afterEach(async () => {
+    await sandbox?.dispose();
+    sandbox = undefined;
+  });
+
+  it('starts the pool runners, so the host forks none of them', async () => {
+    sandbox = createSubprocessSandbox({ jail: false, languages: ['javascript'], pool: { size: 2 } });
+    await sandbox.warmUp('javascript');
+    const result = await runCode({ sandbox, validation: false, code: 'return process.pid;' });
+    expect(result.type).toBe('success');
+    const runnerPid = (result as { value: number }).value;
+    const helperPid = parentOf(runnerPid);
+    expect(helperPid).toBeDefined();
+    expect(helperPid).not.toBe(process.pid);
+    expect(parentOf(helperPid as number)).toBe(process.pid);
+  });
+
+  it('with spawnHelper: false, the host forks its runners itself', async () => {
+    sandbox = createSubprocessSandbox({ jail: false, languages: ['javascript'], pool: false, spawnHelper: false });
+    const result = await runCode({ sandbox, validation: false, code: 'return process.pid;' });
+    expect(result.type).toBe('success');
+    expect(parentOf((result as { value: number }).value)).toBe(process.pid);
+  });
+
+  it('loses no byte a child writes the moment it starts, on stdout or stderr', async () => {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const child = startRunnerChild('/bin/sh', ['-c', 'echo early; echo late >&2; cat'], helperOptions);
+      await started(child);
+      const out = collect(child.stdout as NodeJS.ReadableStream);
+      const err = collect(child.stderr as NodeJS.ReadableStream);
+      child.stdin?.end('echoed\n');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(code).toBe(0);
+      await eventually(() => out.text().includes('echoed') && err.text().includes('late'));
+      expect(out.text()).toBe('early\nechoed\n');
+      expect(err.text()).toBe('late\n');
+    }
+  });
+
+  it('reports a command that does not exist as an error with its code', async () => {
+    const child = startRunnerChild('/nonexistent/codecall-command', [], helperOptions);
+    const [error] = (await once(child, 'error')) as [NodeJS.ErrnoException];
+    expect(error.code).toBe('ENOENT');
+    expect(child.pid).toBeUndefined();
+  });
+
+  it('kills a child asked to die before its pid arrived', async () => {
+    const child = startRunnerChild('/bin/sleep', ['60'], helperOptions);
+    child.kill('SIGKILL');
+    const [, signal] = (await once(child, 'exit')) as [number | null, string | null];
+    expect(signal).toBe('SIGKILL');
+    expect(child.pid).toBeDefined();
+  });
+
+  it('if the helper dies, what it started is killed and reported, and the next spawn starts a new helper', async () => {
+    const child = startRunnerChild('/bin/sleep', ['60'], helperOptions);
+    await started(child);
+    const pid = child.pid as number;
+    const helperPid = parentOf(pid) as number;
+    expect(helperPid).not.toBe(process.pid);
+    const exited = once(child, 'exit');
+    process.kill(helperPid, 'SIGKILL');
+    const [, signal] = (await exited) as [number | null, string | null];
+    expect(signal).toBe('SIGKILL');
+    expect(await eventually(() => !isRunning(pid))).toBe(true);
+
+    const next = startRunnerChild('/bin/sleep', ['60'], helperOptions);
+    await started(next);
+    const newHelper = parentOf(next.pid as number);
+    expect(newHelper).toBeDefined();
+    expect(newHelper).not.toBe(helperPid);
+    expect(parentOf(newHelper as number)).toBe(process.pid);
+    next.kill('SIGKILL');
+    await once(next, 'exit');
+  });
+
+  it('nothing it started outlives a host that is killed, and an idle helper lets its host exit', async () => {
+    const module = fileURLToPath(new URL('../dist/spawn-helper.js', import.meta.url));
+    const script = `
+      const { startRunnerChild } = await import(${JSON.stringify(module)});
+      const child = startRunnerChild('/bin/sleep', ['60'], { cwd: '/tmp', env: {}, viaHelper: true });
+      child.once('spawn', () => console.log(child.pid));
+      if (process.argv[1] === 'short') child.once('spawn', () => child.kill('SIGKILL'));
+    `;
+    // A host whose only child is killed exits by itself: the helper does not hold its event loop.
+    const short = spawn(process.execPath, ['--input-type=module', '-e', script, 'short'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [shortCode] = (await once(short, 'exit')) as [number | null];
+    expect(shortCode).toBe(0);
+
+    const host = spawn(process.execPath, ['--input-type=module', '-e', script, 'long'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [line] = (await once(host.stdout, 'data')) as [Buffer];
+    const sleeper = Number(line.toString().trim());
+    expect(isRunning(sleeper)).toBe(true);
+    host.kill('SIGKILL');
+    expect(await eventually(() => !isRunning(sleeper))).toBe(true);
+  });
+});
