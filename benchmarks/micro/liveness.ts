@@ -1,8 +1,9 @@
 // Host liveness, memory and leak checks of the local sandboxes, measured in one run:
 // - the longest event-loop block of the host while guests spin until their timeout (beside the
 //   block measured with no guest, in the same run: the machine's own scheduling noise);
-// - host RSS growth (after a memory-reducing gc) over many runs on one sandbox, and over their
-//   second half (where a leak keeps growing and a working set does not);
+// - host RSS growth (after a memory-reducing gc, plus the RSS of the subprocess adapter's spawn
+//   helper) over many runs on one sandbox, and over their second half (where a leak keeps growing
+//   and a working set does not);
 // - processes, temp dirs and cgroups left behind by creating and disposing many sandboxes.
 //
 //   node --no-node-snapshot --expose-gc benchmarks/micro/liveness.ts [--quick] [--json]
@@ -67,10 +68,11 @@ function collectGarbage(): void {
   gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
 }
 
+/** Host RSS after gc, plus the spawn helper's (the subprocess adapter's runners start from it). */
 async function settledRss(): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, 100));
   collectGarbage();
-  return process.memoryUsage().rss;
+  return process.memoryUsage().rss + spawnHelperRss();
 }
 
 async function readyOf(sandbox: SandboxV1): Promise<void> {
@@ -90,18 +92,45 @@ async function maxEventLoopDelay(work: () => Promise<void>): Promise<number> {
   return histogram.max / 1e6;
 }
 
-/** Processes whose parent is this process. */
-function childProcessIds(): number[] {
+/** Processes whose parent is `pid`. */
+function childrenOf(pid: number | 'self'): number[] {
   const ids: number[] = [];
   try {
-    for (const task of readdirSync('/proc/self/task')) {
-      const text = readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim();
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
       if (text !== '') ids.push(...text.split(/\s+/).map(Number));
     }
   } catch {
-    // Not Linux: no process count.
+    // Gone, or not Linux: no process count.
   }
   return ids;
+}
+
+/** Every descendant of this process: runners are the spawn helper's children, not the host's. */
+function descendantProcessIds(): number[] {
+  const found: number[] = [];
+  const queue = childrenOf('self');
+  while (queue.length > 0 && found.length < 10_000) {
+    const id = queue.shift() as number;
+    found.push(id);
+    queue.push(...childrenOf(id));
+  }
+  return found;
+}
+
+/** RSS of the subprocess adapter's spawn helper (a child of this process), in bytes; 0 without one. */
+function spawnHelperRss(): number {
+  let total = 0;
+  for (const id of childrenOf('self')) {
+    try {
+      if (!readFileSync(`/proc/${id}/cmdline`, 'latin1').includes('spawn-helper-child')) continue;
+      const kib = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${id}/status`, 'utf8'))?.[1];
+      total += Number(kib ?? 0) * 1024;
+    } catch {
+      // Gone.
+    }
+  }
+  return total;
 }
 
 function codecallTempEntries(): Set<string> {
@@ -208,7 +237,7 @@ export async function runLivenessBenchmarks(options: LivenessBenchmarkOptions = 
   // Leftovers: create and dispose many sandboxes (every other one runs once first).
   for (const backend of backends.filter((candidate) => candidate.subject !== 'subprocess python')) {
     progress(`${backend.subject}: ${leakSandboxes} sandboxes created and disposed`);
-    const processesBefore = new Set(childProcessIds());
+    const processesBefore = new Set(descendantProcessIds());
     const tempBefore = codecallTempEntries();
     const cgroupsBefore = cgroupEntries();
     for (let index = 0; index < leakSandboxes; index++) {
@@ -217,7 +246,7 @@ export async function runLivenessBenchmarks(options: LivenessBenchmarkOptions = 
       await sandbox.dispose();
     }
     const leftover = (): number =>
-      childProcessIds().filter((id) => !processesBefore.has(id)).length +
+      descendantProcessIds().filter((id) => !processesBefore.has(id)).length +
       [...codecallTempEntries()].filter((entry) => !tempBefore.has(entry)).length +
       [...cgroupEntries()].filter((entry) => !cgroupsBefore.has(entry)).length;
     // dispose() resolves once children have exited; give the kernel a moment to reap them.

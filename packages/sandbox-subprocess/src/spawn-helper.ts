@@ -40,6 +40,20 @@ export function startRunnerChild(file: string, args: readonly string[], options:
 }
 
 let sharedHelper: SpawnHelper | undefined;
+let helperIdleMs = 30_000;
+
+/**
+ * How long the spawn helper stays after the last command it started ended, in milliseconds
+ * (default 30,000; the pool's idle runners keep it alive longer). For tests.
+ */
+export function setSpawnHelperIdleTimeout(milliseconds: number): void {
+  helperIdleMs = milliseconds;
+}
+
+/** The spawn helper's pid, if one is running (for tests). */
+export function spawnHelperPid(): number | undefined {
+  return sharedHelper?.alive === true ? sharedHelper.pid : undefined;
+}
 
 function killGroup(pid: number): void {
   try {
@@ -134,6 +148,7 @@ class SpawnHelper {
   readonly #process: ChildProcess;
   readonly #children = new Map<number, HelperChild>();
   #nextId = 0;
+  #idleTimer: NodeJS.Timeout | undefined;
 
   constructor() {
     this.#process = spawn(process.execPath, [helperScript()], {
@@ -147,6 +162,10 @@ class SpawnHelper {
     this.#process.on('exit', (code, signal) => this.#end(signal === null ? `exited with code ${String(code)}` : `was killed by ${signal}`));
     this.#process.unref();
     this.#holdLoop();
+  }
+
+  get pid(): number | undefined {
+    return this.#process.pid;
   }
 
   spawn(file: string, args: readonly string[], cwd: string, env: Readonly<Record<string, string>>): HelperChild {
@@ -190,16 +209,31 @@ class SpawnHelper {
     child.emit('error', Object.assign(new Error(message), code === null ? {} : { code }));
   }
 
-  /** Keeps the host's event loop alive while a request or a started command is pending. */
+  /**
+   * Keeps the host's event loop alive while a request or a started command is pending, and ends
+   * the helper once it has been idle for `helperIdleMs` (the next spawn starts a new one).
+   */
   #holdLoop(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
     const channel = this.#process.channel;
-    if (channel === undefined || channel === null) return;
-    if (this.#children.size > 0) channel.ref();
-    else channel.unref();
+    if (!this.alive || channel === undefined || channel === null) return;
+    if (this.#children.size > 0) {
+      channel.ref();
+      return;
+    }
+    channel.unref();
+    this.#idleTimer = setTimeout(() => {
+      if (this.#children.size > 0 || !this.alive) return;
+      this.alive = false;
+      // The helper exits when its channel closes.
+      this.#process.disconnect();
+    }, helperIdleMs);
+    this.#idleTimer.unref();
   }
 
   #end(how: string): void {
-    if (!this.alive) return;
+    clearTimeout(this.#idleTimer);
     this.alive = false;
     for (const [id, child] of this.#children) {
       if (child.pid === undefined) {

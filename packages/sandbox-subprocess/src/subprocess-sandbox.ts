@@ -70,11 +70,12 @@ export interface SubprocessSandboxSettings {
   readonly startTimeoutMs?: number;
   /**
    * Start runners from the spawn helper: one small node process per host process, shared by every
-   * subprocess sandbox and started at the first spawn, which starts each runner and hands its pipes
-   * to the host. The host then never forks: `fork()` holds the host's event loop while it copies
-   * the host's page tables (6 ms at 51 MB of RSS, 23 ms at 890 MB on a 2-core VM). The helper
-   * costs one node process (about 40 MB) and a tenth of a millisecond per spawn, which the pool
-   * hides; it dies with the host and kills what it started. `false` forks the host for each runner.
+   * subprocess sandbox, started at the first spawn and ended 30 s after the last runner it started
+   * ended. It starts each runner and hands its pipes to the host, so the host never forks: `fork()`
+   * holds the host's event loop while it copies the host's page tables (6 ms at 51 MB of RSS, 23 ms
+   * at 890 MB on a 2-core VM). The helper costs one node process (40–70 MB of RSS) and an IPC
+   * round trip per spawn, which the pool hides; it dies with the host and kills what it started.
+   * `false` forks the host for each runner.
    * Default `true`.
    */
   readonly spawnHelper?: boolean;

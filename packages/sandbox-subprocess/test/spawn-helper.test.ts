@@ -6,7 +6,7 @@ import { runCode } from '@codecall/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSubprocessSandbox } from '../src/index.js';
 import type { SubprocessSandbox } from '../src/index.js';
-import { startRunnerChild } from '../src/spawn-helper.js';
+import { setSpawnHelperIdleTimeout, spawnHelperPid, startRunnerChild } from '../src/spawn-helper.js';
 import type { RunnerChild } from '../src/spawn-helper.js';
 import { eventually } from './helpers.js';
 
@@ -120,6 +120,26 @@ describe('the spawn helper', () => {
     expect(parentOf(newHelper as number)).toBe(process.pid);
     next.kill('SIGKILL');
     await once(next, 'exit');
+  });
+
+  it('ends once idle for its idle timeout, and the next spawn starts a new helper', async () => {
+    setSpawnHelperIdleTimeout(200);
+    try {
+      const child = startRunnerChild('/bin/true', [], helperOptions);
+      const helperPid = spawnHelperPid() as number;
+      expect(helperPid).toBeDefined();
+      await once(child, 'exit');
+      expect(await eventually(() => !isRunning(helperPid))).toBe(true);
+      expect(spawnHelperPid()).toBeUndefined();
+      const next = startRunnerChild('/bin/sleep', ['60'], helperOptions);
+      await started(next);
+      expect(parentOf(next.pid as number)).toBe(spawnHelperPid());
+      expect(spawnHelperPid()).not.toBe(helperPid);
+      next.kill('SIGKILL');
+      await once(next, 'exit');
+    } finally {
+      setSpawnHelperIdleTimeout(30_000);
+    }
   });
 
   it('nothing it started outlives a host that is killed, and an idle helper lets its host exit', async () => {
