@@ -1,6 +1,7 @@
 // Host liveness, memory and leak checks of the local sandboxes, measured in one run:
 // - the longest event-loop block of the host while guests spin until their timeout (beside the
-//   block measured with no guest, in the same run: the machine's own scheduling noise);
+//   block measured with no guest, in the same run: the machine's own scheduling noise; for
+//   subprocess node also with runners forked by the host, `spawnHelper: false`, for comparison);
 // - host RSS growth (after a memory-reducing gc, plus the RSS of the subprocess adapter's spawn
 //   helper) over many runs on one sandbox, and over their second half (where a leak keeps growing
 //   and a working set does not);
@@ -211,6 +212,21 @@ export async function runLivenessBenchmarks(options: LivenessBenchmarkOptions = 
         true,
       ),
     );
+
+    if (backend.subject === 'subprocess node') {
+      // The same spin with runners forked by the host (spawnHelper: false), for comparison:
+      // a fork holds the host's event loop for a time that grows with the host's memory.
+      const forking = createSubprocessSandbox({ spawnHelper: false });
+      try {
+        await runCode({ sandbox: forking, language: backend.language, code: backend.trivial, tools });
+        const forkingBlock = await maxEventLoopDelay(async () => {
+          await Promise.all([0, 1].map(() => runCode({ sandbox: forking, language: backend.language, code: backend.spin, tools, limits: { timeoutMs: spinMs } })));
+        });
+        results.push({ name: 'max event-loop block, guests spinning, host forks its runners (spawnHelper: false)', subject: backend.subject, medianMs: forkingBlock, p75Ms: forkingBlock, samples: 1, baseline: 'host/max event-loop block, no guest', ratio: forkingBlock / Math.max(idleBlock, 1) });
+      } finally {
+        await forking.dispose();
+      }
+    }
 
     // Memory: many runs on this one sandbox; host RSS after gc, before and after.
     const isolatedVm = !backend.subject.startsWith('subprocess');

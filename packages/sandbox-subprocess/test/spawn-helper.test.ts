@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { runCode } from '@codecall/core';
@@ -83,6 +83,25 @@ describe('the spawn helper', () => {
       expect(out.text()).toBe('early\nechoed\n');
       expect(err.text()).toBe('late\n');
     }
+  });
+
+  it("a child holds no descriptor of the helper's IPC channel to the host, and none of its environment", async () => {
+    const child = startRunnerChild('/bin/sleep', ['60'], helperOptions);
+    await started(child);
+    const links = (pid: number): string[] => readdirSync(`/proc/${pid}/fd`).map((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    });
+    const helperPid = spawnHelperPid() as number;
+    const channel = readlinkSync(`/proc/${helperPid}/fd/${readFileSync(`/proc/${helperPid}/environ`, 'latin1').match(/NODE_CHANNEL_FD=(\d+)/)?.[1] ?? '3'}`);
+    expect(channel).toMatch(/^socket:/);
+    expect(links(child.pid as number)).not.toContain(channel);
+    expect(readFileSync(`/proc/${child.pid as number}/environ`, 'latin1')).not.toContain('NODE_CHANNEL');
+    child.kill('SIGKILL');
+    await once(child, 'exit');
   });
 
   it('reports a command that does not exist as an error with its code', async () => {
