@@ -18,7 +18,11 @@ export interface RunnerChild extends EventEmitter {
   readonly stderr: Readable | null;
   readonly exitCode: number | null;
   readonly signalCode: NodeJS.Signals | null;
-  /** Kills the process group the command leads (it is started detached). */
+  /**
+   * Sends `signal` to the command's process (a helper's child without a pid yet is killed, with
+   * its process group, as soon as its pid arrives).
+   * The command leads its own process group (it is started detached); `RunnerProcess` kills the group.
+   */
   kill(signal: NodeJS.Signals): void;
 }
 
