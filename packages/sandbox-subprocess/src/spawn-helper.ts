@@ -80,6 +80,7 @@ class HelperChild extends EventEmitter implements RunnerChild {
   exitCode: number | null = null;
   signalCode: NodeJS.Signals | null = null;
   #killRequested = false;
+  #incomplete = false;
   readonly #streams: (Socket | undefined)[] = [undefined, undefined, undefined];
 
   /** The helper reported the pid: the process exists and is not reaped before its `exit` message. */
@@ -88,7 +89,20 @@ class HelperChild extends EventEmitter implements RunnerChild {
     if (this.#killRequested) killGroup(pid);
   }
 
-  stream(fd: number, socket: Socket): void {
+  /**
+   * One of the command's streams arrived. Without a socket when the command had already exited in
+   * the helper before its turn to send came (Node closes a child's stdin at its exit): it never
+   * emits `'spawn'`, and its `'exit'` follows.
+   */
+  stream(fd: number, socket: Socket | undefined): void {
+    if (socket === undefined) {
+      this.#incomplete = true;
+      return;
+    }
+    if (this.#incomplete || this.exitCode !== null || this.signalCode !== null) {
+      socket.destroy();
+      return;
+    }
     this.#streams[fd] = socket;
     if (fd === 0) {
       // The host only writes to the runner's input. A guest writing into it fills at most one
@@ -106,6 +120,10 @@ class HelperChild extends EventEmitter implements RunnerChild {
 
   exited(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.exitCode !== null || this.signalCode !== null) return;
+    if (this.stdout === null) {
+      // It never started for the host: nothing will read what arrived.
+      for (const socket of this.#streams) socket?.destroy();
+    }
     this.exitCode = code;
     this.signalCode = signal;
     this.emit('exit', code, signal);
@@ -194,7 +212,7 @@ class SpawnHelper {
         child.spawned(message.pid);
         break;
       case 'stdio':
-        child.stream(message.fd, handle as Socket);
+        child.stream(message.fd, handle as Socket | undefined);
         break;
       case 'exit':
         this.#children.delete(message.id);
