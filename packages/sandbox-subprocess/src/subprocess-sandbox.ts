@@ -75,7 +75,8 @@ export interface SubprocessSandboxSettings {
    * holds the host's event loop while it copies the host's page tables (6 ms at 51 MB of RSS, 23 ms
    * at 890 MB on a 2-core VM). The helper costs one node process (40–70 MB of RSS) and an IPC
    * round trip per spawn, which the pool hides; it dies with the host and kills what it started.
-   * `false` forks the host for each runner.
+   * It runs on the host's own `process.execPath` and needs Node's IPC handle passing: on another
+   * JavaScript runtime, set `false`. `false` forks the host for each runner.
    * Default `true`.
    */
   readonly spawnHelper?: boolean;
