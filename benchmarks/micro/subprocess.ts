@@ -61,6 +61,9 @@ function hasBubblewrap(): boolean {
  */
 export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOptions = {}): Promise<SubprocessBenchmarkReport> {
   const timeMs = options.timeMs ?? 500;
+  // Rows whose every sample starts a process (outside the timing) take a fixed number of samples:
+  // two per 3 ms of `timeMs` (200 at run.ts's default of 300 ms), at least 20.
+  const startSamples = { samples: Math.max(20, Math.round((timeMs * 2) / 3)) };
   const progress = options.onProgress ?? (() => undefined);
   const results: SubprocessBenchmarkResult[] = [];
   const payload = makePayload();
@@ -100,7 +103,7 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
         if (taken === undefined) throw new Error('the raw child pool is empty');
         await taken.roundTrip(1);
       },
-      timeMs * 2,
+      startSamples,
       async () => {
         taken = rawPool.shift();
       },
@@ -148,7 +151,8 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
       // between the turns of an agent loop.
       const ready = async (): Promise<void> => warm.warmUp(language);
       await ready();
-      const warmStart = await measure(run(warm, trivial), timeMs, ready);
+      // One-shot runners: each sample's pool refill starts a process.
+      const warmStart = await measure(run(warm, trivial), maxReuse === undefined ? startSamples : timeMs, ready);
       const versus = (baseline: Measured, baselineName: string, row: Omit<SubprocessBenchmarkResult, 'subject' | 'baseline' | 'ratio'>): SubprocessBenchmarkResult => ({
         ...row,
         subject,
