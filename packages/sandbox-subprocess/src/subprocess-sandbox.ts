@@ -73,8 +73,9 @@ export interface SubprocessSandboxSettings {
    * subprocess sandbox, started at the first spawn and ended 30 s after the last runner it started
    * ended. It starts each runner and hands its pipes to the host, so the host never forks: `fork()`
    * holds the host's event loop while it copies the host's page tables (6 ms at 51 MB of RSS, 23 ms
-   * at 890 MB on a 2-core VM). The helper costs one node process (40–70 MB of RSS) and an IPC
-   * round trip per spawn, which the pool hides; it dies with the host and kills what it started.
+   * at 890 MB on a 2-core VM). The helper costs one node process (60–67 MB of RSS, measured while
+   * it served 1,000 runs) and an IPC round trip per spawn, which the pool hides; it dies with the
+   * host and kills what it started.
    * It runs on the host's own `process.execPath` and needs Node's IPC handle passing: on another
    * JavaScript runtime, set `false`. `false` forks the host for each runner.
    * Default `true`.
