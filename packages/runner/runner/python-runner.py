@@ -172,10 +172,41 @@ def _plain(value, budget, active):
     return result
 
 
+# What _plain charges the budget for a JSON-native scalar other than a string (strings: length + 2).
+_SCALAR_COST = {int: 8, bool: 5, type(None): 5}
+
+
+def _flat_budget_left(value, max_bytes):
+    """For a dict of str keys and str/int/bool/None values (the usual tool input), the budget _plain
+    would leave, without copying; None for any other value (it takes _plain's path)."""
+    if type(value) is not dict:
+        return None
+    left = max_bytes
+    for key, item in value.items():
+        if type(key) is not str:
+            return None
+        kind = type(item)
+        if kind is str:
+            left -= len(key) + len(item) + 6
+        else:
+            cost = _SCALAR_COST.get(kind)
+            if cost is None:
+                return None
+            left -= len(key) + 4 + cost
+    return left
+
+
 def _to_json(value, max_bytes):
     """Returns (json_text, None) or (None, (too_large, message))."""
     try:
-        plain = _plain(value, [max_bytes], set())
+        left = _flat_budget_left(value, max_bytes)
+        if left is not None:
+            # Already plain: _plain would return an equal copy and charge the same budget.
+            if left < 0:
+                raise _TooLarge()
+            plain = value
+        else:
+            plain = _plain(value, [max_bytes], set())
         text = _json_dumps(plain, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     except _TooLarge:
         return None, (True, f"exceeds limits.maxValueBytes ({max_bytes} bytes)")
@@ -530,33 +561,44 @@ class _AsyncWrapper(ast.NodeTransformer):
         return node
 
 
-def _signature_text(parameters):
-    required = [p["name"] for p in parameters if p.get("required")]
-    optional = [p["name"] + "=None" for p in parameters if not p.get("required")]
-    return ", ".join(required + (["*"] + optional if optional else []))
+class _Signature:
+    """How a tool's arguments bind to its input, worked out once per tool rather than per call."""
+
+    __slots__ = ("identifier", "open", "names", "known", "required", "positional", "expected")
+
+    def __init__(self, identifier, parameters):
+        self.identifier = identifier
+        # No parameter list: the input schema lists no properties (one dict, keyword arguments, or both).
+        self.open = not parameters
+        self.names = [p["name"] for p in parameters or []]
+        self.known = set(self.names)
+        self.required = [p["name"] for p in parameters or [] if p.get("required")]
+        optional = [name for name in self.names if name not in self.required]
+        self.positional = self.required + optional
+        listed = self.required + (["*"] + [name + "=None" for name in optional] if optional else [])
+        self.expected = f"{identifier}({', '.join(listed)})"
 
 
-def _bind_arguments(identifier, parameters, args, kwargs):
+def _bind_arguments(signature, args, kwargs):
     """The tool input for a call with these arguments (None for no input), or a TypeError."""
-    if not parameters:
-        # The input schema lists no properties: one dict, keyword arguments, or both.
+    identifier = signature.identifier
+    if signature.open:
         if len(args) > 1 or (args and not isinstance(args[0], dict)):
             raise TypeError(f"{identifier}() takes one dict argument or keyword arguments; got {len(args)} positional argument(s)")
         value = args[0] if args else None
         if kwargs:
             value = {**(value or {}), **kwargs}
         return value
-    names = [p["name"] for p in parameters]
-    known = set(names)
-    required = [p["name"] for p in parameters if p.get("required")]
-    expected = f"{identifier}({_signature_text(parameters)})"
+    if not args and not kwargs:
+        return None
+    known = signature.known
+    required = signature.required
+    expected = signature.expected
 
     def given():
         keywords = ", ".join(kwargs) if kwargs else "none"
         return f"got {len(args)} positional argument(s) and keyword argument(s): {keywords}"
 
-    if not args and not kwargs:
-        return None
     # One dict is the whole input (the one-dict style) when its keys are all parameter names, or
     # when nothing is required (so it cannot be the first positional argument).
     if len(args) == 1 and isinstance(args[0], dict) and (not required or all(isinstance(key, str) and key in known for key in args[0])):
@@ -570,10 +612,9 @@ def _bind_arguments(identifier, parameters, args, kwargs):
         return value
     # Positional arguments fill the required parameters, then (leniently: the declarations show
     # them keyword-only) the optional ones, each in declaration order.
-    optional = [name for name in names if name not in required]
-    positional = required + optional
+    positional = signature.positional
     if len(args) > len(positional):
-        upto = f" (up to {len(positional)} with the optional ones)" if optional else ""
+        upto = f" (up to {len(positional)} with the optional ones)" if len(positional) > len(required) else ""
         raise TypeError(f"{identifier}() takes {len(required)} positional argument(s){upto} but {len(args)} were given; expected {expected}")
     value = {name: item for name, item in zip(positional, args) if not (item is None and name not in required)}
     for key, item in kwargs.items():
@@ -592,8 +633,10 @@ def _bind_arguments(identifier, parameters, args, kwargs):
     return value
 
 
-def _await_answer(call_id):
-    """Reads the protocol stream until the answer to call_id arrives (the sync path)."""
+def _await_answer(call_id, wake_fd=None):
+    """Reads the protocol stream until the answer to call_id arrives. With wake_fd (the event loop's
+    wake-up descriptor), returns None as soon as that becomes readable instead."""
+    watched = [_in_fd] if wake_fd is None else [_in_fd, wake_fd]
     while True:
         while _lines:
             message = _parse(_lines.popleft())
@@ -605,21 +648,35 @@ def _await_answer(call_id):
         if _eof:
             return {"ok": False, "code": "ABORTED", "message": "The host closed the connection."}
         try:
-            select.select([_in_fd], [], [])
+            readable = select.select(watched, [], [])[0]
         except InterruptedError:
-            pass
+            readable = ()
+        if wake_fd is not None and wake_fd in readable:
+            return None
         _read_available()
+
+
+def _loop_is_quiet(loop, run):
+    """True when only the protocol stream can give the event loop anything to run: no callback is
+    ready or timed, no other tool call is outstanding, no other descriptor is watched and no other
+    thread runs. Relies on the selector event loop's internals; any other loop is never quiet."""
+    if run.pending or threading.active_count() != 1:
+        return False
+    try:
+        return not loop._ready and not loop._scheduled and len(loop._selector.get_map()) <= 2 and loop._ssock is not None
+    except AttributeError:
+        return False
 
 
 class _Tool:
     """A tool as guest code sees it: call it to get the value, or await it."""
 
-    __slots__ = ("_name", "_identifier", "_parameters", "__name__", "__qualname__")
+    __slots__ = ("_name", "_identifier", "_signature", "__name__", "__qualname__")
 
     def __init__(self, name, identifier, parameters):
         self._name = name
         self._identifier = identifier
-        self._parameters = parameters
+        self._signature = _Signature(identifier, parameters)
         self.__name__ = identifier
         self.__qualname__ = identifier
 
@@ -631,7 +688,7 @@ class _Tool:
         name = self._name
         if run is None or run.finished:
             raise ToolError("ABORTED", "The run has ended.", name)
-        value = _bind_arguments(self._identifier, self._parameters, args, kwargs)
+        value = _bind_arguments(self._signature, args, kwargs)
         input_json = None
         if value is not None:
             input_json, failure = _to_json(value, run.max_value_bytes)
@@ -661,7 +718,21 @@ class _Tool:
 
     async def _call_async(self, *args, **kwargs):
         run, call_id, message = self._send_call(args, kwargs)
-        future = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        if _loop_is_quiet(loop, run):
+            # Nothing else can run until the answer arrives: wait for it here, as the loop would,
+            # without the loop's two turns per call. Anything that wakes the loop meanwhile (a
+            # thread, a signal) hands the wait back to it.
+            _send(message)
+            answer = _await_answer(call_id, loop._ssock.fileno())
+            if answer is not None:
+                return self._answer(answer)
+            future = loop.create_future()
+            run.pending[call_id] = future
+            if _lines:
+                loop.call_soon(_drain)
+            return self._answer(await future)
+        future = loop.create_future()
         run.pending[call_id] = future
         _send(message)
         return self._answer(await future)

@@ -110,6 +110,66 @@ describe('python runner: synchronous calls', () => {
   });
 });
 
+describe('python runner: an awaited call waits without the event loop only while nothing else can run', () => {
+  test('a signal handler of the loop still runs while an awaited call waits (the wait goes back to the loop)', async () => {
+    // Nothing is ready or timed when echo(pid) is awaited, so the runner waits for its answer
+    // itself; the signal must hand the wait back to the loop, whose handler wakes the other task.
+    const driver = await startRunner(
+      [
+        'import asyncio, os, signal',
+        'woken = asyncio.Event()',
+        'asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, woken.set)',
+        'async def on_signal():',
+        '    await woken.wait()',
+        '    return await echo("signalled")',
+        'task = asyncio.create_task(on_signal())',
+        'await asyncio.sleep(0)',
+        'first = await echo(os.getpid())',
+        'return [first, await task]',
+      ].join('\n'),
+      null, // no rules: the program uses os and signal
+    );
+    try {
+      const first = await driver.next();
+      expect(first).toMatchObject({ id: 1, input: { value: expect.any(Number) } });
+      process.kill(((first as Call).input as { value: number }).value, 'SIGUSR1');
+      // Fails without the hand-back: the runner would stay blocked on call 1, which is answered
+      // only after call 2 arrived.
+      const second = await driver.next();
+      expect(second).toMatchObject({ id: 2, input: { value: 'signalled' } });
+      driver.answer(2, 'two');
+      driver.answer(1, 'one');
+      expect(await driver.next()).toEqual({ final: { t: 'done', value: '["one","two"]' } });
+    } finally {
+      driver.close();
+    }
+  });
+
+  test('a task sleeping on a timer keeps running while an awaited call waits', async () => {
+    const driver = await startRunner(
+      ['import asyncio', 'ticks = []', 'async def tick():', '    await asyncio.sleep(0.01)', '    ticks.append(await echo("tick"))', 'task = asyncio.create_task(tick())', 'first = await echo("main")', 'await task', 'return [first, ticks]'].join('\n'),
+    );
+    try {
+      const main = await driver.next();
+      expect(main).toMatchObject({ id: 1, input: { value: 'main' } });
+      // Call 1 stays unanswered until the timer task has made its own call.
+      const tick = await driver.next();
+      expect(tick).toMatchObject({ id: 2, input: { value: 'tick' } });
+      driver.answer(2, 't');
+      driver.answer(1, 'm');
+      expect(await driver.next()).toEqual({ final: { t: 'done', value: '["m",["t"]]' } });
+    } finally {
+      driver.close();
+    }
+  });
+
+  test('sequential awaited calls each get their own answer, in order', async () => {
+    const { calls, final } = await runAnswering(['out = []', 'for i in range(50):', '    out.append(await echo(i))', 'return out'].join('\n'), (call) => (call.input as { value: number }).value * 2);
+    expect(calls).toHaveLength(50);
+    expect(JSON.parse(final['value'] as string)).toEqual(Array.from({ length: 50 }, (_, i) => i * 2));
+  });
+});
+
 describe('python runner: arguments', () => {
   test.each([
     ['echo(1)', { value: 1 }],
@@ -118,6 +178,10 @@ describe('python runner: arguments', () => {
     ['echo(value=1, note=None)', { value: 1 }],
     ['echo({"value": 1, "note": "n"})', { value: 1, note: 'n' }],
     ['echo({"other": 1})', { value: { other: 1 } }],
+    // Flat dicts of str/int/bool/None skip the copy; other values take the copying path.
+    ['echo({"value": "ü", "note": None})', { value: 'ü', note: null }],
+    ['echo({"value": True, "note": -0.0})', { value: true, note: 0 }],
+    ['echo({"value": (1, 2.5)})', { value: [1, 2.5] }],
   ])('%s sends %j', async (code, input) => {
     const { calls, final } = await runAnswering(code, () => null);
     expect(final['t']).toBe('done');
