@@ -73,17 +73,42 @@ output.on('error', () => process.exit(70));
 // While the runner rehearses (below), its calls are answered here instead of by the host.
 let rehearsing = false;
 
+// The first call of a tick goes out at once; the rest of that tick's (the calls of a Promise.all,
+// say) wait for the tick's end and go out together, in one write.
+let batching = false;
+const queued = [];
+const maxQueuedCalls = 256;
+
+function endBatch() {
+  batching = false;
+  if (queued.length > 0) output.write(queued.splice(0).join(''));
+}
+
 function send(message) {
   const line = `${jsonStringify(message)}\n`;
   if (rehearsing) {
     if (message.t === 'call') queueMicrotask(() => handle(`{"t":"result","id":${message.id},"ok":true,"output":"{\\"i\\":1}"}`));
     return;
   }
+  if (message.t !== 'call') {
+    // Output (a guest that floods it may never end its tick) and everything else go out now,
+    // after the calls queued before them.
+    output.write(queued.length > 0 ? `${queued.splice(0).join('')}${line}` : line);
+    return;
+  }
+  if (batching) {
+    queued.push(line);
+    // A guest calling in a loop without ever ending its tick still reaches the host (and its limits).
+    if (queued.length >= maxQueuedCalls) output.write(queued.splice(0).join(''));
+    return;
+  }
+  batching = true;
   output.write(line);
+  process.nextTick(endBatch);
 }
 
 function finish(message) {
-  output.write(`${jsonStringify(message)}\n`, () => {
+  output.write(`${queued.splice(0).join('')}${jsonStringify(message)}\n`, () => {
     if (!reusable || inputEnded) process.exit(0);
     // Reuse: once the run's own callbacks have had a turn, undo what it changed, or retire.
     setImmediate(() => {

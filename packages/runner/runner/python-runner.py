@@ -43,20 +43,61 @@ else:
         _in_fd, _out_fd = 0, 1
 
 _write_lock = threading.Lock()
+# Calls queued by _send_soon; every _send writes them first, so messages keep their order.
+_outgoing = []
+_batching = False
+_MAX_QUEUED_CALLS = 256
 
 
-def _send(message):
+def _encode(message):
     text = _json_dumps(message, ensure_ascii=False, separators=(",", ":")) + "\n"
     try:
-        data = text.encode("utf-8")
+        return text.encode("utf-8")
     except UnicodeEncodeError:
         # A lone surrogate: escape it as \uXXXX (valid JSON, valid UTF-8) like JSON.stringify does.
-        data = (_json_dumps(message, ensure_ascii=True, separators=(",", ":")) + "\n").encode("ascii")
-    view = memoryview(data)
+        return (_json_dumps(message, ensure_ascii=True, separators=(",", ":")) + "\n").encode("ascii")
+
+
+def _send(message=None):
+    """Writes the queued calls, then message (if any), in one write."""
     with _write_lock:
+        if _outgoing:
+            parts = [_encode(queued) for queued in _outgoing]
+            _outgoing.clear()
+            if message is not None:
+                parts.append(_encode(message))
+            data = b"".join(parts)
+        elif message is None:
+            return
+        else:
+            data = _encode(message)
+        view = memoryview(data)
         while view:
             written = os.write(_out_fd, view)
             view = view[written:]
+
+
+def _send_soon(loop, message):
+    """Sends a call made while other work is runnable: the first of a turn of the event loop at
+    once, the rest of that turn's (the calls of asyncio.gather, say) together when the turn ends."""
+    global _batching
+    if not _batching:
+        _batching = True
+        loop.call_soon(_end_batch)
+        _send(message)
+        return
+    with _write_lock:
+        _outgoing.append(message)
+        full = len(_outgoing) >= _MAX_QUEUED_CALLS
+    # A turn that makes calls without end still reaches the host (and its limits).
+    if full:
+        _send()
+
+
+def _end_batch():
+    global _batching
+    _batching = False
+    _send()
 
 
 # Protocol input: read with blocking os.read while waiting for `start`, then from the event loop
@@ -734,7 +775,7 @@ class _Tool:
             return self._answer(await future)
         future = loop.create_future()
         run.pending[call_id] = future
-        _send(message)
+        _send_soon(loop, message)
         return self._answer(await future)
 
 
@@ -849,7 +890,8 @@ async def _execute(message):
 
 
 def _finish(final):
-    global _run
+    global _run, _batching
+    _batching = False
     run = _run
     try:
         _flush_output()
