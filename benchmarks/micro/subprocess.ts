@@ -15,7 +15,7 @@ import type { SubprocessSandbox } from '@codecall/sandbox-subprocess';
 import { z } from 'zod';
 import { expectSuccess, formatRowsTable, machineInfo, makePayload, measure, payloadBytes, withTarget } from './micro-result.ts';
 import type { MachineInfo, Measured, MicroBenchmarkRow } from './micro-result.ts';
-import { startRawEchoChild } from './subprocess-raw.ts';
+import { startRawCallerChild, startRawEchoChild } from './subprocess-raw.ts';
 import type { RawEchoChild } from './subprocess-raw.ts';
 
 /** Options of `runSubprocessBenchmarks`. */
@@ -93,6 +93,13 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
     const rawParallel = await measure(async () => Promise.all(Array.from({ length: calls }, (_, i) => echo.roundTrip(i))), timeMs);
     const rawTransfer = await measure(async () => echo.roundTripText(payloadLine), timeMs);
     echo.kill();
+    // The same sequential calls made by the child, which awaits each answer: the direction of a
+    // runner's calls. The per-call target stays against the echo child; this row shows how much of
+    // the gap is the child's awaiting, which any child that calls tools from async code pays.
+    const caller = await startRawCallerChild(runtime, interpreters[runtime]);
+    const rawCallerSequential = await measure(async () => caller.run(calls), timeMs);
+    caller.kill();
+    const rawCallerPerCall = rawCallerSequential.medianMs / calls;
     // What a one-shot warm start costs at least: a pool of two fresh echo children, each started
     // and answered once (as a runner reports ready), used once in turn (the oldest first) and
     // replaced, as the sandbox's pool does; the first request of a fresh, idle process.
@@ -122,6 +129,8 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
       { name: 'per sequential call', subject: rawSubject, medianMs: rawPerCall, p75Ms: rawSequential.p75Ms / calls, samples: 0 },
       { name: `${calls} parallel calls`, subject: rawSubject, ...rawParallel },
       { name: '1 MB tool result', subject: rawSubject, ...rawTransfer },
+      { name: `${calls} sequential calls, child calls`, subject: rawSubject, ...rawCallerSequential },
+      { name: 'per sequential call, child calls', subject: rawSubject, medianMs: rawCallerPerCall, p75Ms: rawCallerSequential.p75Ms / calls, samples: 0 },
     );
 
     // Default pool: one-shot runners (a run's result counts once its runner has exited). Reused:
@@ -202,6 +211,7 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
             perCall / rawPerCall,
             1.2,
           ),
+          { name: 'per sequential call vs a child that calls', subject, medianMs: perCall, p75Ms: perCallP75, samples: 0, baseline: `${rawSubject}/per sequential call, child calls`, ratio: perCall / rawCallerPerCall },
           withTarget(
             versus(rawParallel, `${calls} parallel calls`, { name: `${calls} parallel calls`, ...parallel }),
             `<= 0.5x its own ${calls} sequential calls (not serialized)`,
