@@ -133,8 +133,9 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
       { name: 'per sequential call, child calls', subject: rawSubject, medianMs: rawCallerPerCall, p75Ms: rawCallerSequential.p75Ms / calls, samples: 0 },
     );
 
-    // Default pool: one-shot runners (a run's result counts once its runner has exited). Reused:
-    // `maxReuse` runners report `idle` instead (for trusted code only), the pooled warm run.
+    // Default pool: one-shot runners (a run's result counts when its final message arrives; the
+    // runner is killed then). Reused: `maxReuse` runners report `idle` instead (for trusted code
+    // only), the pooled warm run.
     const variants: { subject: string; launcher: 'plain' | 'jail'; full: boolean; maxReuse?: number }[] = [
       { subject: runtime, launcher: 'plain', full: true },
       // Its per-call figures are the bridge alone: a one-shot runner is a fresh process whose JIT

@@ -15,6 +15,7 @@ const PROTOCOL_VERSION = 1;
 // The runner's own references: guest code can replace the globals (globalThis.JSON = …).
 const jsonStringify = JSON.stringify;
 const jsonParse = JSON.parse;
+const nextTick = process.nextTick.bind(process);
 
 // Runtime warnings (e.g. for type stripping) are not guest output.
 process.removeAllListeners('warning');
@@ -104,7 +105,7 @@ function send(message) {
   }
   batching = true;
   output.write(line);
-  process.nextTick(endBatch);
+  nextTick(endBatch);
 }
 
 function finish(message) {

@@ -135,6 +135,13 @@ describe('runner: calls of one tick go out together, the first at once', () => {
     expect(calls).toHaveLength(999);
   });
 
+  test('node: a guest that replaces process.nextTick still gets the calls of its Promise.all out', async () => {
+    const code = 'process.nextTick = () => undefined;\nconst r = await Promise.all([ping({ i: 1 }), ping({ i: 2 })]);\nreturn r.map((x) => x.i);';
+    const { calls, final } = await runWithFlag('node', code, flagPath());
+    expect(calls).toEqual([{ i: 1 }, { i: 2 }]);
+    expect(final).toEqual({ t: 'done', value: '[1,2]' });
+  });
+
   test.each(['node', 'python'] as const)('%s: 200 calls made at once all arrive, in order, and all are answered', async (runtime) => {
     const code = runtime === 'node'
       ? 'const r = await Promise.all(Array.from({ length: 200 }, (_, i) => ping({ i }))); return r.map((x) => x.i);'
