@@ -10,8 +10,8 @@ import type { Limits, SandboxV1 } from '@codecall/core';
 import { createIsolatedVmSandbox } from '@codecall/sandbox-isolated-vm';
 import { z } from 'zod';
 import { createRawHarness, rawColdStart } from './isolated-vm-raw.ts';
-import { expectSuccess, formatRowsTable, machineInfo, makePayload, measure, payloadBytes, withTarget } from './micro-result.ts';
-import type { MachineInfo, Measured, MicroBenchmarkRow } from './micro-result.ts';
+import { expectSuccess, formatRowsTable, machineInfo, makePayload, measure, measureRounds, payloadBytes, roundMeasured, roundRatio, withTarget } from './micro-result.ts';
+import type { MachineInfo, Measured, MicroBenchmarkRow, RoundTask, RoundTimes } from './micro-result.ts';
 
 /** Options of `runIsolatedVmBenchmarks`. */
 export interface IsolatedVmBenchmarkOptions {
@@ -72,25 +72,27 @@ export async function runIsolatedVmBenchmarks(options: IsolatedVmBenchmarkOption
   const sequentialCode = `for (let i = 0; i < ${calls}; i++) await ping({ i });`;
   const parallelCode = `await Promise.all(Array.from({ length: ${calls} }, (_, i) => ping({ i })));`;
 
-  // Raw isolated-vm.
+  // Raw isolated-vm. Its sequential calls are timed later, in the same rounds as codecall's (see
+  // measureRounds): the per-call target is a ratio of the two.
   progress('raw isolated-vm');
+  const echoI = async (inputJson: string): Promise<string> => JSON.stringify((JSON.parse(inputJson) as { i: number }).i);
   const rawCold = await measure(rawColdStart, timeMs);
-  const raw = await createRawHarness(async (inputJson) => JSON.stringify((JSON.parse(inputJson) as { i: number }).i));
+  const raw = await createRawHarness(echoI);
   const rawWarm = await measure(async () => raw.run('finish()'), timeMs, async () => {
     await raw.freshContext();
     await idleGap();
   });
   const rawCall = await measure(async () => raw.run('(async () => { await call({ i: 1 }); finish(); })()', 1), timeMs);
-  const rawSequential = await measure(async () => raw.run(`(async () => { for (let i = 0; i < ${calls}; i++) await call({ i }); finish(); })()`, calls), timeMs);
   const rawParallel = await measure(async () => raw.run(`(async () => { await Promise.all(Array.from({ length: ${calls} }, (_, i) => call({ i }))); finish(); })()`, calls), timeMs);
-  raw.dispose();
   // The same sequential calls answered with applyIgnored: the faster raw bridge of the same kind
   // (asynchronous, guest code off the host's thread). The per-call target is against the faster
   // of the two.
-  const rawIgnored = await createRawHarness(async (inputJson) => JSON.stringify((JSON.parse(inputJson) as { i: number }).i), 'applyIgnored');
-  const rawSequentialIgnored = await measure(async () => rawIgnored.run(`(async () => { for (let i = 0; i < ${calls}; i++) await call({ i }); finish(); })()`, calls), timeMs);
-  rawIgnored.dispose();
-  const rawBest = rawSequentialIgnored.medianMs < rawSequential.medianMs ? rawSequentialIgnored : rawSequential;
+  const rawIgnored = await createRawHarness(echoI, 'applyIgnored');
+  const rawSequentialCode = `(async () => { for (let i = 0; i < ${calls}; i++) await call({ i }); finish(); })()`;
+  const rawSequentialTasks = [
+    { run: async () => raw.run(rawSequentialCode, calls) },
+    { run: async () => rawIgnored.run(rawSequentialCode, calls) },
+  ];
   const rawBig = await createRawHarness(async () => JSON.stringify(payload));
   const rawTransfer = await measure(async () => rawBig.run('(async () => { const r = await call({}); r.items.length; finish(); })()', 1), timeMs);
   rawBig.dispose();
@@ -98,12 +100,11 @@ export async function runIsolatedVmBenchmarks(options: IsolatedVmBenchmarkOption
     { name: 'cold start', subject: 'raw', ...rawCold },
     { name: 'warm start', subject: 'raw', ...rawWarm },
     { name: 'one awaited call', subject: 'raw', ...rawCall },
-    { name: `${calls} sequential calls`, subject: 'raw', ...rawSequential },
-    { name: `${calls} sequential calls, applyIgnored`, subject: 'raw', ...rawSequentialIgnored },
     { name: `${calls} parallel calls`, subject: 'raw', ...rawParallel },
-    { name: 'per sequential call', subject: 'raw', medianMs: rawBest.medianMs / calls, p75Ms: rawBest.p75Ms / calls, samples: 0 },
     { name: '1 MB tool result', subject: 'raw', ...rawTransfer },
   );
+  // Where the raw rows measured in the in-process rounds go, so the raw rows stay together.
+  const rawRowsEnd = results.length;
 
   // The core dispatcher alone (validation, limits, tracing): part of every codecall figure below.
   progress('core dispatcher alone');
@@ -123,14 +124,27 @@ export async function runIsolatedVmBenchmarks(options: IsolatedVmBenchmarkOption
     withTarget(corePerCall, '<= 0.002 ms (dispatcher own cost)', 'ms', corePerCall.medianMs, 0.002),
   );
 
-  const rawPerCall = rawBest.medianMs / calls;
-  let inProcessPerCall: number | undefined;
+  let rawPerCall: number | undefined;
+  // The raw row the in-process sequential calls are compared with: the faster raw bridge.
+  let rawSequentialName = `${calls} sequential calls`;
+  // Sequential calls and back-to-back trivial runs of a sandbox, timed in rounds with `others`
+  // (a baseline's tasks, in front): the per-call figure is sequential minus back-to-back, per call.
+  const sequentialRounds = async (sandbox: SandboxV1, others: readonly RoundTask[]): Promise<{ rounds: RoundTimes; sequential: number; backToBack: number }> => {
+    const run = (code: string) => async () => expectSuccess(await runCode({ sandbox, code, tools, limits }));
+    const rounds = await measureRounds([...others, { run: run(sequentialCode) }, { run: run('return 1') }], { timeMs: timeMs * 4, minRounds: 9 });
+    return { rounds, sequential: others.length, backToBack: others.length + 1 };
+  };
+  const perCallOf = (times: readonly number[], sequential: number, backToBack: number): number => Math.max(0, (times[sequential] ?? 0) - (times[backToBack] ?? 0)) / calls;
+
   const measureSandbox = async (subject: 'in-process' | 'supervised', createCold: () => SandboxV1, createWarm: () => SandboxV1): Promise<void> => {
     progress(`codecall ${subject}`);
     const inProcess = subject === 'in-process';
     const run = (sandbox: SandboxV1, code: string) => async () => expectSuccess(await runCode({ sandbox, code, tools, limits }));
     const cold = createCold();
-    const coldStart = await measure(run(cold, 'return 1'), inProcess ? timeMs : timeMs * 4);
+    // In-process, the cold start is gated against raw's: both are timed in the same rounds.
+    const coldRounds = inProcess ? await measureRounds([{ run: rawColdStart }, { run: run(cold, 'return 1') }], { timeMs: timeMs * 2, minRounds: 20 }) : undefined;
+    const coldStart = coldRounds === undefined ? await measure(run(cold, 'return 1'), timeMs * 4) : roundMeasured(coldRounds, 1);
+    const coldRatio = coldRounds === undefined ? undefined : roundRatio(coldRounds, (times) => (times[1] ?? 0) / (times[0] ?? 0));
     await cold.dispose();
     // First run of a new sandbox once it reports ready (supervised: its children have started).
     // Each sample starts a sandbox and its processes outside the timing, which tinybench's time
@@ -159,52 +173,78 @@ export async function runIsolatedVmBenchmarks(options: IsolatedVmBenchmarkOption
     // fresh context, as between the turns of an agent loop. Back-to-back: no gap, so every run
     // also pays, on the isolate's thread, for the fresh context that replaces the one it used.
     const warmStart = await measure(run(warm, 'return 1'), timeMs, idleGap);
-    const warmBackToBack = await measure(run(warm, 'return 1'), timeMs);
     const oneCall = await measure(run(warm, 'return await ping({ i: 1 });'), timeMs);
-    const sequential = await measure(run(warm, sequentialCode), timeMs);
+    // Per sequential call, in rounds with its baseline: in-process with both raw bridges,
+    // supervised with an in-process sandbox of its own.
+    const reference = inProcess ? undefined : createIsolatedVmSandbox({ mode: 'in-process', poolSize: 2 });
+    const referenceRun = (code: string) => async () => expectSuccess(await runCode({ sandbox: reference as SandboxV1, code, tools, limits }));
+    const { rounds, sequential: sequentialIndex, backToBack: backToBackIndex } = await sequentialRounds(
+      warm,
+      reference === undefined ? rawSequentialTasks : [{ run: referenceRun(sequentialCode) }, { run: referenceRun('return 1') }],
+    );
+    await reference?.dispose();
+    const sequential = roundMeasured(rounds, sequentialIndex);
+    const warmBackToBack = roundMeasured(rounds, backToBackIndex);
+    let rawBest: Measured | undefined;
+    let perCallRatio: { ratio: number; noise: number };
+    if (inProcess) {
+      const rawApply = roundMeasured(rounds, 0);
+      const rawApplyIgnored = roundMeasured(rounds, 1);
+      const best = rawApplyIgnored.medianMs < rawApply.medianMs ? 1 : 0;
+      rawBest = best === 1 ? rawApplyIgnored : rawApply;
+      rawPerCall = rawBest.medianMs / calls;
+      if (best === 1) rawSequentialName = `${calls} sequential calls, applyIgnored`;
+      results.splice(
+        rawRowsEnd,
+        0,
+        { name: `${calls} sequential calls`, subject: 'raw', ...rawApply },
+        { name: `${calls} sequential calls, applyIgnored`, subject: 'raw', ...rawApplyIgnored },
+        { name: 'per sequential call', subject: 'raw', medianMs: rawBest.medianMs / calls, p75Ms: rawBest.p75Ms / calls, samples: 0 },
+      );
+      perCallRatio = roundRatio(rounds, (times) => perCallOf(times, sequentialIndex, backToBackIndex) / ((times[best] ?? 0) / calls));
+    } else {
+      perCallRatio = roundRatio(rounds, (times) => perCallOf(times, sequentialIndex, backToBackIndex) / perCallOf(times, 0, 1));
+    }
     const parallel = await measure(run(warm, parallelCode), timeMs);
     const transfer = await measure(run(warm, 'const r = await big({}); return r.items.length;'), timeMs);
     await warm.dispose();
     const perCall = Math.max(0, sequential.medianMs - warmBackToBack.medianMs) / calls;
     const perCallP75 = Math.max(0, sequential.p75Ms - warmBackToBack.medianMs) / calls;
     const dispatcherPerCall = dispatcherSequential.medianMs / calls;
-    if (inProcess) inProcessPerCall = perCall;
     const versus = (baseline: Measured, baselineName: string, row: Omit<IsolatedVmBenchmarkResult, 'subject' | 'baseline' | 'ratio'> & Measured): IsolatedVmBenchmarkResult => ({
       ...row,
       subject,
       baseline: `raw/${baselineName}`,
       ratio: row.medianMs / baseline.medianMs,
     });
-    const coldRow = versus(rawCold, 'cold start', { name: 'cold start', ...coldStart });
+    const coldRow: IsolatedVmBenchmarkResult = { ...versus(rawCold, 'cold start', { name: 'cold start', ...coldStart }), ...(coldRatio === undefined ? {} : { ratio: coldRatio.ratio }) };
     const warmRow = versus(rawWarm, 'warm start', { name: 'warm start (pool ready)', ...warmStart });
     const parallelRow = versus(rawParallel, `${calls} parallel calls`, { name: `${calls} parallel calls`, ...parallel });
+    // The ratio of a per-call row is the median of its rounds' ratios (see measureRounds), not
+    // the ratio of the medians.
     const perCallRow: IsolatedVmBenchmarkResult = {
       name: 'per sequential call',
       subject,
       medianMs: perCall,
       p75Ms: perCallP75,
       samples: 0,
-      baseline: inProcess || inProcessPerCall === undefined ? 'raw/per sequential call' : 'in-process/per sequential call',
-      ratio: inProcess || inProcessPerCall === undefined ? perCall / rawPerCall : perCall / inProcessPerCall,
+      baseline: inProcess ? 'raw/per sequential call' : 'in-process/per sequential call',
+      ratio: perCallRatio.ratio,
     };
     const transferRow = versus(rawTransfer, '1 MB tool result', { name: '1 MB tool result', ...transfer });
     const parallelRatio = parallel.medianMs / sequential.medianMs;
     const parallelNoise = Math.max(0, parallel.p75Ms / parallel.medianMs - 1) + Math.max(0, sequential.p75Ms / sequential.medianMs - 1);
     results.push(
-      inProcess ? withTarget(coldRow, '<= 1.2x raw', 'ratio', coldRow.ratio ?? 0, 1.2) : coldRow,
+      coldRatio === undefined ? coldRow : withTarget(coldRow, '<= 1.2x raw', 'ratio', coldRatio.ratio, 1.2, coldRatio.noise),
       ...(firstRun === undefined
         ? []
         : [withTarget({ name: 'first run after ready()', subject, ...firstRun } satisfies IsolatedVmBenchmarkResult, '<= 50 ms', 'ms', firstRun.medianMs, 50)]),
       withTarget(warmRow, inProcess ? '<= 0.2 ms' : '<= 1 ms', 'ms', warmStart.medianMs, inProcess ? 0.2 : 1),
       versus(rawWarm, 'warm start', { name: 'warm start (back-to-back)', ...warmBackToBack }),
       versus(rawCall, 'one awaited call', { name: 'one awaited call', ...oneCall }),
-      versus(rawBest, rawBest === rawSequential ? `${calls} sequential calls` : `${calls} sequential calls, applyIgnored`, { name: `${calls} sequential calls`, ...sequential }),
+      ...(rawBest === undefined ? [{ name: `${calls} sequential calls`, subject, ...sequential }] : [versus(rawBest, rawSequentialName, { name: `${calls} sequential calls`, ...sequential })]),
       withTarget(parallelRow, `<= 0.5x its own ${calls} sequential calls (not serialized)`, 'ratio', parallelRatio, 0.5, parallelNoise),
-      inProcess
-        ? withTarget(perCallRow, '<= 1.2x raw', 'ratio', perCallRow.ratio ?? 0, 1.2)
-        : inProcessPerCall === undefined
-          ? perCallRow
-          : withTarget(perCallRow, '<= 2x in-process', 'ratio', perCallRow.ratio ?? 0, 2),
+      withTarget(perCallRow, inProcess ? '<= 1.2x raw' : '<= 2x in-process', 'ratio', perCallRatio.ratio, inProcess ? 1.2 : 2, perCallRatio.noise),
       {
         name: 'per sequential call, bridge only (minus core dispatcher)',
         subject,
@@ -212,7 +252,7 @@ export async function runIsolatedVmBenchmarks(options: IsolatedVmBenchmarkOption
         p75Ms: Math.max(0, perCallP75 - dispatcherPerCall),
         samples: 0,
         baseline: 'raw/per sequential call',
-        ratio: Math.max(0, perCall - dispatcherPerCall) / rawPerCall,
+        ratio: Math.max(0, perCall - dispatcherPerCall) / (rawPerCall ?? Number.NaN),
       },
       inProcess ? withTarget(transferRow, '<= 1.2x raw', 'ratio', transferRow.ratio ?? 0, 1.2) : transferRow,
     );
@@ -223,6 +263,8 @@ export async function runIsolatedVmBenchmarks(options: IsolatedVmBenchmarkOption
     () => createIsolatedVmSandbox({ mode: 'in-process', poolSize: 0 }),
     () => createIsolatedVmSandbox({ mode: 'in-process', poolSize: 2 }),
   );
+  raw.dispose();
+  rawIgnored.dispose();
   if (options.supervised ?? true) {
     await measureSandbox(
       'supervised',

@@ -169,3 +169,74 @@ export function formatCheckValue(check: TargetCheck): string {
   if (check.kind === 'bytes') return `${(check.value / 1_000_000).toFixed(1)} MB${noise}`;
   return String(check.value);
 }
+
+/** One task of `measureRounds`: what is timed, and what runs before it outside the timing. */
+export interface RoundTask {
+  readonly run: () => Promise<unknown>;
+  readonly beforeEach?: () => Promise<void>;
+}
+
+/**
+ * Times of interleaved rounds: `times[round][task]` in milliseconds, task `i` of `measureRounds`'s
+ * `tasks` at index `i` in every round.
+ */
+export type RoundTimes = readonly (readonly number[])[];
+
+/**
+ * Times several tasks in interleaved rounds: each round runs every task once, back to back, in an
+ * order that rotates from round to round, until `timeMs` of measured time has passed and at least
+ * `minRounds` rounds were taken (after `warmupRounds` untimed ones, default 2).
+ *
+ * Ratios between figures measured one after the other (all of one task's samples, then all of the
+ * other's) absorb whatever the machine did in between: on a shared VM whose speed wanders by a
+ * factor of two within minutes, the same code measured 1.21x and 1.76x its baseline in two
+ * consecutive runs. Within one round both sides see the same machine, so `roundRatio` over the
+ * rounds is the ratio to gate on.
+ */
+export async function measureRounds(tasks: readonly RoundTask[], options: { readonly timeMs: number; readonly minRounds?: number; readonly warmupRounds?: number }): Promise<RoundTimes> {
+  const minRounds = options.minRounds ?? 7;
+  const warmupRounds = options.warmupRounds ?? 2;
+  const rounds: number[][] = [];
+  let measured = 0;
+  for (let round = 0; round < warmupRounds || rounds.length < minRounds || measured < options.timeMs; round++) {
+    const times: number[] = new Array<number>(tasks.length).fill(0);
+    for (let step = 0; step < tasks.length; step++) {
+      const index = (round + step) % tasks.length;
+      const task = tasks[index];
+      if (task === undefined) continue;
+      await task.beforeEach?.();
+      const started = performance.now();
+      await task.run();
+      times[index] = performance.now() - started;
+    }
+    if (round < warmupRounds) continue;
+    rounds.push(times);
+    measured += times.reduce((sum, time) => sum + time, 0);
+  }
+  return rounds;
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  const position = (sorted.length - 1) * q;
+  const low = Math.floor(position);
+  const high = Math.ceil(position);
+  return (sorted[low] ?? 0) + ((sorted[high] ?? 0) - (sorted[low] ?? 0)) * (position - low);
+}
+
+/** One task's distribution over the rounds of `measureRounds`. */
+export function roundMeasured(rounds: RoundTimes, task: number): Measured {
+  const times = rounds.map((round) => round[task] ?? 0).sort((a, b) => a - b);
+  return { medianMs: quantile(times, 0.5), p75Ms: quantile(times, 0.75), samples: times.length };
+}
+
+/**
+ * A ratio computed within each round of `measureRounds` (`ofRound` gets that round's times):
+ * the median over the rounds, and its noise band, half the interquartile range relative to the
+ * median (0.05 = ±5 %).
+ */
+export function roundRatio(rounds: RoundTimes, ofRound: (times: readonly number[]) => number): { readonly ratio: number; readonly noise: number } {
+  const ratios = rounds.map(ofRound).filter((ratio) => Number.isFinite(ratio)).sort((a, b) => a - b);
+  const ratio = quantile(ratios, 0.5);
+  return { ratio, noise: ratio > 0 ? (quantile(ratios, 0.75) - quantile(ratios, 0.25)) / 2 / ratio : 0 };
+}
