@@ -10,7 +10,7 @@ import type { Limits, SandboxV1 } from '@codecall/core';
 import { createIsolatedVmSandbox } from '@codecall/sandbox-isolated-vm';
 import { z } from 'zod';
 import { createRawHarness, rawColdStart } from './isolated-vm-raw.ts';
-import { expectSuccess, formatRowsTable, machineInfo, makePayload, measure, measureRounds, payloadBytes, roundMeasured, roundRatio, withTarget } from './micro-result.ts';
+import { expectSuccess, formatRowsTable, machineInfo, makePayload, measure, measureRounds, payloadBytes, roundMeasured, roundStatistic, withTarget } from './micro-result.ts';
 import type { MachineInfo, Measured, MicroBenchmarkRow, RoundTask, RoundTimes } from './micro-result.ts';
 
 /** Options of `runIsolatedVmBenchmarks`. */
@@ -144,7 +144,7 @@ export async function runIsolatedVmBenchmarks(options: IsolatedVmBenchmarkOption
     // In-process, the cold start is gated against raw's: both are timed in the same rounds.
     const coldRounds = inProcess ? await measureRounds([{ run: rawColdStart }, { run: run(cold, 'return 1') }], { timeMs: timeMs * 2, minRounds: 20 }) : undefined;
     const coldStart = coldRounds === undefined ? await measure(run(cold, 'return 1'), timeMs * 4) : roundMeasured(coldRounds, 1);
-    const coldRatio = coldRounds === undefined ? undefined : roundRatio(coldRounds, (times) => (times[1] ?? 0) / (times[0] ?? 0));
+    const coldRatio = coldRounds === undefined ? undefined : roundStatistic(coldRounds, (times) => (times[1] ?? 0) / (times[0] ?? 0));
     await cold.dispose();
     // First run of a new sandbox once it reports ready (supervised: its children have started).
     // Each sample starts a sandbox and its processes outside the timing, which tinybench's time
@@ -186,7 +186,7 @@ export async function runIsolatedVmBenchmarks(options: IsolatedVmBenchmarkOption
     const sequential = roundMeasured(rounds, sequentialIndex);
     const warmBackToBack = roundMeasured(rounds, backToBackIndex);
     let rawBest: Measured | undefined;
-    let perCallRatio: { ratio: number; noise: number };
+    let perCallRatio: { value: number; noise: number };
     if (inProcess) {
       const rawApply = roundMeasured(rounds, 0);
       const rawApplyIgnored = roundMeasured(rounds, 1);
@@ -201,9 +201,9 @@ export async function runIsolatedVmBenchmarks(options: IsolatedVmBenchmarkOption
         { name: `${calls} sequential calls, applyIgnored`, subject: 'raw', ...rawApplyIgnored },
         { name: 'per sequential call', subject: 'raw', medianMs: rawBest.medianMs / calls, p75Ms: rawBest.p75Ms / calls, samples: 0 },
       );
-      perCallRatio = roundRatio(rounds, (times) => perCallOf(times, sequentialIndex, backToBackIndex) / ((times[best] ?? 0) / calls));
+      perCallRatio = roundStatistic(rounds, (times) => perCallOf(times, sequentialIndex, backToBackIndex) / ((times[best] ?? 0) / calls));
     } else {
-      perCallRatio = roundRatio(rounds, (times) => perCallOf(times, sequentialIndex, backToBackIndex) / perCallOf(times, 0, 1));
+      perCallRatio = roundStatistic(rounds, (times) => perCallOf(times, sequentialIndex, backToBackIndex) / perCallOf(times, 0, 1));
     }
     const parallel = await measure(run(warm, parallelCode), timeMs);
     const transfer = await measure(run(warm, 'const r = await big({}); return r.items.length;'), timeMs);
@@ -217,7 +217,7 @@ export async function runIsolatedVmBenchmarks(options: IsolatedVmBenchmarkOption
       baseline: `raw/${baselineName}`,
       ratio: row.medianMs / baseline.medianMs,
     });
-    const coldRow: IsolatedVmBenchmarkResult = { ...versus(rawCold, 'cold start', { name: 'cold start', ...coldStart }), ...(coldRatio === undefined ? {} : { ratio: coldRatio.ratio }) };
+    const coldRow: IsolatedVmBenchmarkResult = { ...versus(rawCold, 'cold start', { name: 'cold start', ...coldStart }), ...(coldRatio === undefined ? {} : { ratio: coldRatio.value }) };
     const warmRow = versus(rawWarm, 'warm start', { name: 'warm start (pool ready)', ...warmStart });
     const parallelRow = versus(rawParallel, `${calls} parallel calls`, { name: `${calls} parallel calls`, ...parallel });
     // The ratio of a per-call row is the median of its rounds' ratios (see measureRounds), not
@@ -229,13 +229,13 @@ export async function runIsolatedVmBenchmarks(options: IsolatedVmBenchmarkOption
       p75Ms: perCallP75,
       samples: 0,
       baseline: inProcess ? 'raw/per sequential call' : 'in-process/per sequential call',
-      ratio: perCallRatio.ratio,
+      ratio: perCallRatio.value,
     };
     const transferRow = versus(rawTransfer, '1 MB tool result', { name: '1 MB tool result', ...transfer });
     const parallelRatio = parallel.medianMs / sequential.medianMs;
     const parallelNoise = Math.max(0, parallel.p75Ms / parallel.medianMs - 1) + Math.max(0, sequential.p75Ms / sequential.medianMs - 1);
     results.push(
-      coldRatio === undefined ? coldRow : withTarget(coldRow, '<= 1.2x raw', 'ratio', coldRatio.ratio, 1.2, coldRatio.noise),
+      coldRatio === undefined ? coldRow : withTarget(coldRow, '<= 1.2x raw', 'ratio', coldRatio.value, 1.2, coldRatio.noise),
       ...(firstRun === undefined
         ? []
         : [withTarget({ name: 'first run after ready()', subject, ...firstRun } satisfies IsolatedVmBenchmarkResult, '<= 50 ms', 'ms', firstRun.medianMs, 50)]),
@@ -244,7 +244,7 @@ export async function runIsolatedVmBenchmarks(options: IsolatedVmBenchmarkOption
       versus(rawCall, 'one awaited call', { name: 'one awaited call', ...oneCall }),
       ...(rawBest === undefined ? [{ name: `${calls} sequential calls`, subject, ...sequential }] : [versus(rawBest, rawSequentialName, { name: `${calls} sequential calls`, ...sequential })]),
       withTarget(parallelRow, `<= 0.5x its own ${calls} sequential calls (not serialized)`, 'ratio', parallelRatio, 0.5, parallelNoise),
-      withTarget(perCallRow, inProcess ? '<= 1.2x raw' : '<= 2x in-process', 'ratio', perCallRatio.ratio, inProcess ? 1.2 : 2, perCallRatio.noise),
+      withTarget(perCallRow, inProcess ? '<= 1.2x raw' : '<= 2x in-process', 'ratio', perCallRatio.value, inProcess ? 1.2 : 2, perCallRatio.noise),
       {
         name: 'per sequential call, bridge only (minus core dispatcher)',
         subject,

@@ -216,7 +216,8 @@ export async function measureRounds(tasks: readonly RoundTask[], options: { read
   return rounds;
 }
 
-function quantile(sorted: readonly number[], q: number): number {
+/** The `q` quantile (0..1) of ascending `sorted`, interpolated between neighbours; 0 when empty. */
+export function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return 0;
   const position = (sorted.length - 1) * q;
   const low = Math.floor(position);
@@ -231,12 +232,12 @@ export function roundMeasured(rounds: RoundTimes, task: number): Measured {
 }
 
 /**
- * A ratio computed within each round of `measureRounds` (`ofRound` gets that round's times):
- * the median over the rounds, and its noise band, half the interquartile range relative to the
- * median (0.05 = ±5 %).
+ * A figure computed within each round of `measureRounds` (`ofRound` gets that round's times), such
+ * as a ratio of two tasks: the median over the rounds, and its noise band, half the interquartile
+ * range relative to the median (0.05 = ±5 %).
  */
-export function roundRatio(rounds: RoundTimes, ofRound: (times: readonly number[]) => number): { readonly ratio: number; readonly noise: number } {
-  const ratios = rounds.map(ofRound).filter((ratio) => Number.isFinite(ratio)).sort((a, b) => a - b);
-  const ratio = quantile(ratios, 0.5);
-  return { ratio, noise: ratio > 0 ? (quantile(ratios, 0.75) - quantile(ratios, 0.25)) / 2 / ratio : 0 };
+export function roundStatistic(rounds: RoundTimes, ofRound: (times: readonly number[]) => number): { readonly value: number; readonly noise: number } {
+  const values = rounds.map(ofRound).filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
+  const value = quantile(values, 0.5);
+  return { value, noise: value !== 0 ? Math.abs((quantile(values, 0.75) - quantile(values, 0.25)) / 2 / value) : 0 };
 }

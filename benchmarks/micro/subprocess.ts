@@ -13,8 +13,8 @@ import type { Limits, SandboxLanguage } from '@codecall/core';
 import { createSubprocessSandbox } from '@codecall/sandbox-subprocess';
 import type { SubprocessSandbox } from '@codecall/sandbox-subprocess';
 import { z } from 'zod';
-import { expectSuccess, formatRowsTable, machineInfo, makePayload, measure, payloadBytes, withTarget } from './micro-result.ts';
-import type { MachineInfo, Measured, MicroBenchmarkRow } from './micro-result.ts';
+import { expectSuccess, formatRowsTable, machineInfo, makePayload, measure, measureRounds, payloadBytes, quantile, roundMeasured, roundStatistic, withTarget } from './micro-result.ts';
+import type { MachineInfo, Measured, MicroBenchmarkRow, RoundTimes } from './micro-result.ts';
 import { startRawCallerChild, startRawEchoChild } from './subprocess-raw.ts';
 import type { RawEchoChild } from './subprocess-raw.ts';
 
@@ -86,145 +86,200 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
       child.kill();
     }, timeMs * 2);
     const echo = await startRawEchoChild(runtime, interpreters[runtime]);
-    const rawOne = await measure(async () => echo.roundTrip(1), timeMs);
-    const rawSequential = await measure(async () => {
-      for (let i = 0; i < calls; i++) await echo.roundTrip(i);
-    }, timeMs);
-    const rawParallel = await measure(async () => Promise.all(Array.from({ length: calls }, (_, i) => echo.roundTrip(i))), timeMs);
-    const rawTransfer = await measure(async () => echo.roundTripText(payloadLine), timeMs);
-    echo.kill();
-    // The same sequential calls made by the child, which awaits each answer: the direction of a
-    // runner's calls. The per-call target stays against the echo child; this row shows how much of
-    // the gap is the child's awaiting, which any child that calls tools from async code pays.
-    const caller = await startRawCallerChild(runtime, interpreters[runtime]);
-    const rawCallerSequential = await measure(async () => caller.run(calls), timeMs);
-    caller.kill();
-    const rawCallerPerCall = rawCallerSequential.medianMs / calls;
-    // What a one-shot warm start costs at least: a pool of two fresh echo children, each started
-    // and answered once (as a runner reports ready), used once in turn (the oldest first) and
-    // replaced, as the sandbox's pool does; the first request of a fresh, idle process.
-    const rawPool = [await startRawEchoChild(runtime, interpreters[runtime]), await startRawEchoChild(runtime, interpreters[runtime])];
-    let taken: RawEchoChild | undefined;
-    const rawFresh = await measure(
-      async () => {
-        if (taken === undefined) throw new Error('the raw child pool is empty');
-        await taken.roundTrip(1);
-      },
-      startSamples,
-      async () => {
-        taken = rawPool.shift();
-      },
-      async () => {
-        taken?.kill();
-        rawPool.push(await startRawEchoChild(runtime, interpreters[runtime]));
-      },
-    );
-    for (const child of rawPool) child.kill();
-    const rawPerCall = rawSequential.medianMs / calls;
-    results.push(
-      { name: 'cold start', subject: rawSubject, ...rawCold },
-      { name: 'one round trip', subject: rawSubject, ...rawOne },
-      { name: 'first round trip, pooled fresh child', subject: rawSubject, ...rawFresh },
-      { name: `${calls} sequential calls`, subject: rawSubject, ...rawSequential },
-      { name: 'per sequential call', subject: rawSubject, medianMs: rawPerCall, p75Ms: rawSequential.p75Ms / calls, samples: 0 },
-      { name: `${calls} parallel calls`, subject: rawSubject, ...rawParallel },
-      { name: '1 MB tool result', subject: rawSubject, ...rawTransfer },
-      { name: `${calls} sequential calls, child calls`, subject: rawSubject, ...rawCallerSequential },
-      { name: 'per sequential call, child calls', subject: rawSubject, medianMs: rawCallerPerCall, p75Ms: rawCallerSequential.p75Ms / calls, samples: 0 },
-    );
-
-    // Default pool: one-shot runners (a run's result counts when its final message arrives; the
-    // runner is killed then). Reused: `maxReuse` runners report `idle` instead (for trusted code
-    // only), the pooled warm run.
-    const variants: { subject: string; launcher: 'plain' | 'jail'; full: boolean; maxReuse?: number }[] = [
-      { subject: runtime, launcher: 'plain', full: true },
-      // Its per-call figures are the bridge alone: a one-shot runner is a fresh process whose JIT
-      // (node) warms up during the run's first few hundred calls, a reused one is warm like the raw child.
-      { subject: `${runtime} reused (maxReuse)`, launcher: 'plain', full: true, maxReuse: 1_000_000 },
-    ];
-    // The plain launcher's figures, which the jailed ones are stated against (the jail's own cost).
-    let plainCold: Measured | undefined;
-    let plainWarm: Measured | undefined;
-    if (options.jail ?? hasBubblewrap()) variants.push({ subject: `${runtime} jailed`, launcher: 'jail', full: false });
-    for (const { subject, launcher, full, maxReuse } of variants) {
-      progress(`codecall ${subject}`);
-      const run = (sandbox: SubprocessSandbox, code: string) => async () => expectSuccess(await runCode({ sandbox, language, code, tools, limits }));
-      const trivial = runtime === 'node' ? 'return 1;' : '1';
-      let coldStart: Measured | undefined;
-      if (maxReuse === undefined) {
-        const cold = createSubprocessSandbox({ launcher, pool: false });
-        coldStart = await measure(run(cold, trivial), timeMs * 2);
-        await cold.dispose();
-      }
-      const warm = createSubprocessSandbox({ launcher, pool: maxReuse === undefined ? { size: 2 } : { size: 2, maxReuse } });
-      // Pool ready: before each run (outside the timing) the pool's runners have started, as
-      // between the turns of an agent loop.
-      const ready = async (): Promise<void> => warm.warmUp(language);
-      await ready();
-      // One-shot runners: each sample's pool refill starts a process.
-      const warmStart = await measure(run(warm, trivial), maxReuse === undefined ? startSamples : timeMs, ready);
-      const versus = (baseline: Measured, baselineName: string, row: Omit<SubprocessBenchmarkResult, 'subject' | 'baseline' | 'ratio'>): SubprocessBenchmarkResult => ({
-        ...row,
-        subject,
-        baseline: `${rawSubject}/${baselineName}`,
-        ratio: row.medianMs / baseline.medianMs,
-      });
-      results.push(
-        ...(coldStart === undefined ? [] : [versus(rawCold, 'cold start', { name: 'cold start', ...coldStart })]),
-        // A one-shot runner is a fresh process; a reused one has served runs before, like a hot child.
-        withTarget(
-          maxReuse === undefined
-            ? versus(rawFresh, 'first round trip, pooled fresh child', { name: 'warm start (pool ready)', ...warmStart })
-            : versus(rawOne, 'one round trip', { name: 'warm start (pool ready)', ...warmStart }),
-          '<= 1 ms',
-          'ms',
-          warmStart.medianMs,
-          1,
-        ),
+    // Killed however the rest ends: a live child would keep this process from exiting.
+    try {
+      const rawOne = await measure(async () => echo.roundTrip(1), timeMs);
+      const rawSequentialRun = async (): Promise<void> => {
+        for (let i = 0; i < calls; i++) await echo.roundTrip(i);
+      };
+      const rawSequential = await measure(rawSequentialRun, timeMs);
+      const rawParallel = await measure(async () => Promise.all(Array.from({ length: calls }, (_, i) => echo.roundTrip(i))), timeMs);
+      const rawTransfer = await measure(async () => echo.roundTripText(payloadLine), timeMs);
+      // The same sequential calls made by the child, which awaits each answer: the direction of a
+      // runner's calls. The per-call target stays against the echo child; this row shows how much of
+      // the gap is the child's awaiting, which any child that calls tools from async code pays.
+      const caller = await startRawCallerChild(runtime, interpreters[runtime]);
+      const rawCallerSequential = await measure(async () => caller.run(calls), timeMs);
+      caller.kill();
+      const rawCallerPerCall = rawCallerSequential.medianMs / calls;
+      // What a one-shot warm start costs at least: a pool of two fresh echo children, each started
+      // and answered once (as a runner reports ready), used once in turn (the oldest first) and
+      // replaced, as the sandbox's pool does; the first request of a fresh, idle process.
+      const rawPool = [await startRawEchoChild(runtime, interpreters[runtime]), await startRawEchoChild(runtime, interpreters[runtime])];
+      let taken: RawEchoChild | undefined;
+      const rawFresh = await measure(
+        async () => {
+          if (taken === undefined) throw new Error('the raw child pool is empty');
+          await taken.roundTrip(1);
+        },
+        startSamples,
+        async () => {
+          taken = rawPool.shift();
+        },
+        async () => {
+          taken?.kill();
+          rawPool.push(await startRawEchoChild(runtime, interpreters[runtime]));
+        },
       );
-      if (maxReuse === undefined && launcher === 'plain') {
-        plainCold = coldStart;
-        plainWarm = warmStart;
-      } else if (plainCold !== undefined && plainWarm !== undefined && coldStart !== undefined) {
+      for (const child of rawPool) child.kill();
+      const rawPerCall = rawSequential.medianMs / calls;
+      results.push(
+        { name: 'cold start', subject: rawSubject, ...rawCold },
+        { name: 'one round trip', subject: rawSubject, ...rawOne },
+        { name: 'first round trip, pooled fresh child', subject: rawSubject, ...rawFresh },
+        { name: `${calls} sequential calls`, subject: rawSubject, ...rawSequential },
+        { name: 'per sequential call', subject: rawSubject, medianMs: rawPerCall, p75Ms: rawSequential.p75Ms / calls, samples: 0 },
+        { name: `${calls} parallel calls`, subject: rawSubject, ...rawParallel },
+        { name: '1 MB tool result', subject: rawSubject, ...rawTransfer },
+        { name: `${calls} sequential calls, child calls`, subject: rawSubject, ...rawCallerSequential },
+        { name: 'per sequential call, child calls', subject: rawSubject, medianMs: rawCallerPerCall, p75Ms: rawCallerSequential.p75Ms / calls, samples: 0 },
+      );
+
+      // Default pool: one-shot runners (a run's result counts when its final message arrives; the
+      // runner is killed then). Reused: `maxReuse` runners report `idle` instead (for trusted code
+      // only), the pooled warm run.
+      const variants: { subject: string; launcher: 'plain' | 'jail'; full: boolean; maxReuse?: number }[] = [
+        { subject: runtime, launcher: 'plain', full: true },
+        // Its per-call figures are the bridge alone: a one-shot runner is a fresh process whose JIT
+        // (node) warms up during the run's first few hundred calls, a reused one is warm like the raw child.
+        { subject: `${runtime} reused (maxReuse)`, launcher: 'plain', full: true, maxReuse: 1_000_000 },
+      ];
+      if (options.jail ?? hasBubblewrap()) variants.push({ subject: `${runtime} jailed`, launcher: 'jail', full: false });
+      for (const { subject, launcher, full, maxReuse } of variants) {
+        progress(`codecall ${subject}`);
+        const run = (sandbox: SubprocessSandbox, code: string) => async () => expectSuccess(await runCode({ sandbox, language, code, tools, limits }));
+        const trivial = runtime === 'node' ? 'return 1;' : '1';
+        // The jail's cost is a difference to the plain launcher: a jailed variant is timed in the
+        // same rounds as a plain twin (see measureRounds).
+        const jailed = launcher === 'jail';
+        // The twin runs the interpreter the jail runs: a jail falls back to the system's python when
+        // the host's (a pyenv install under /root) is out of its user's reach, and the two start at
+        // different speeds (86 ms against 28 ms for `python3 -c pass` on this VM).
+        let twinSettings: { nodePath?: string; pythonPath?: string } = {};
+        if (jailed && runtime === 'python') {
+          const probe = createSubprocessSandbox({ launcher, pool: false });
+          // The benchmark's own code, not a model's: validation (which refuses `import sys`) is off.
+          const executable = await runCode({ sandbox: probe, language, code: 'import sys\nsys.executable', validation: false });
+          await probe.dispose();
+          if (executable.type !== 'success' || typeof executable.value !== 'string') throw new Error(`the jailed python did not say which interpreter it is: ${JSON.stringify(executable)}`);
+          twinSettings = { pythonPath: executable.value };
+        }
+        let coldStart: Measured | undefined;
+        let coldRounds: RoundTimes | undefined;
+        if (maxReuse === undefined) {
+          const cold = createSubprocessSandbox({ launcher, pool: false });
+          const plain = jailed ? createSubprocessSandbox({ launcher: 'plain', pool: false, ...twinSettings }) : undefined;
+          if (plain === undefined) coldStart = await measure(run(cold, trivial), timeMs * 2);
+          else {
+            coldRounds = await measureRounds([{ run: run(plain, trivial) }, { run: run(cold, trivial) }], { timeMs: timeMs * 4, minRounds: 9 });
+            coldStart = roundMeasured(coldRounds, 1);
+          }
+          await cold.dispose();
+          await plain?.dispose();
+        }
+        const warm = createSubprocessSandbox({ launcher, pool: maxReuse === undefined ? { size: 2 } : { size: 2, maxReuse } });
+        // Pool ready: before each run (outside the timing) the pool's runners have started, as
+        // between the turns of an agent loop.
+        const ready = async (): Promise<void> => warm.warmUp(language);
+        await ready();
+        // One-shot runners: each sample's pool refill starts a process.
+        let warmStart: Measured;
+        let warmRounds: RoundTimes | undefined;
+        if (jailed) {
+          const plain = createSubprocessSandbox({ launcher: 'plain', pool: { size: 2 }, ...twinSettings });
+          // Both pools ready before either run: a refill starting a process beside a run slows it.
+          const bothReady = async (): Promise<void> => {
+            await Promise.all([plain.warmUp(language), ready()]);
+          };
+          await bothReady();
+          warmRounds = await measureRounds([{ run: run(plain, trivial), beforeEach: bothReady }, { run: run(warm, trivial), beforeEach: bothReady }], { timeMs: 0, minRounds: Math.round(startSamples.samples / 2) });
+          warmStart = roundMeasured(warmRounds, 1);
+          await plain.dispose();
+        } else {
+          warmStart = await measure(run(warm, trivial), maxReuse === undefined ? startSamples : timeMs, ready);
+        }
+        const versus = (baseline: Measured, baselineName: string, row: Omit<SubprocessBenchmarkResult, 'subject' | 'baseline' | 'ratio'>): SubprocessBenchmarkResult => ({
+          ...row,
+          subject,
+          baseline: `${rawSubject}/${baselineName}`,
+          ratio: row.medianMs / baseline.medianMs,
+        });
         results.push(
-          { name: 'jail cost, cold start', subject, medianMs: coldStart.medianMs - plainCold.medianMs, p75Ms: coldStart.p75Ms - plainCold.medianMs, samples: 0, baseline: `${runtime}/cold start`, ratio: coldStart.medianMs / plainCold.medianMs },
-          { name: 'jail cost, warm start', subject, medianMs: warmStart.medianMs - plainWarm.medianMs, p75Ms: warmStart.p75Ms - plainWarm.medianMs, samples: 0, baseline: `${runtime}/warm start (pool ready)`, ratio: warmStart.medianMs / plainWarm.medianMs },
-        );
-      }
-      if (full) {
-        const sequentialCode = runtime === 'node' ? `for (let i = 0; i < ${calls}; i++) await ping({ i });` : `for i in range(${calls}):\n    await ping({"i": i})`;
-        const parallelCode = runtime === 'node'
-          ? `await Promise.all(Array.from({ length: ${calls} }, (_, i) => ping({ i })));`
-          : `import asyncio\nawait asyncio.gather(*[ping({"i": i}) for i in range(${calls})])`;
-        const transferCode = runtime === 'node' ? 'const r = await big({}); return r.items.length;' : 'r = await big({})\nlen(r["items"])';
-        const sequential = await measure(run(warm, sequentialCode), timeMs, ready);
-        const parallel = await measure(run(warm, parallelCode), timeMs, ready);
-        const transfer = await measure(run(warm, transferCode), timeMs, ready);
-        const perCall = Math.max(0, sequential.medianMs - warmStart.medianMs) / calls;
-        const perCallP75 = Math.max(0, sequential.p75Ms - warmStart.medianMs) / calls;
-        const parallelNoise = Math.max(0, parallel.p75Ms / parallel.medianMs - 1) + Math.max(0, sequential.p75Ms / sequential.medianMs - 1);
-        results.push(
-          versus(rawSequential, `${calls} sequential calls`, { name: `${calls} sequential calls`, ...sequential }),
+          ...(coldStart === undefined ? [] : [versus(rawCold, 'cold start', { name: 'cold start', ...coldStart })]),
+          // A one-shot runner is a fresh process; a reused one has served runs before, like a hot child.
           withTarget(
-            { name: 'per sequential call', subject, medianMs: perCall, p75Ms: perCallP75, samples: 0, baseline: `${rawSubject}/per sequential call`, ratio: perCall / rawPerCall },
-            '<= 1.2x raw',
-            'ratio',
-            perCall / rawPerCall,
-            1.2,
+            maxReuse === undefined
+              ? versus(rawFresh, 'first round trip, pooled fresh child', { name: 'warm start (pool ready)', ...warmStart })
+              : versus(rawOne, 'one round trip', { name: 'warm start (pool ready)', ...warmStart }),
+            '<= 1 ms',
+            'ms',
+            warmStart.medianMs,
+            1,
           ),
-          { name: 'per sequential call vs a child that calls', subject, medianMs: perCall, p75Ms: perCallP75, samples: 0, baseline: `${rawSubject}/per sequential call, child calls`, ratio: perCall / rawCallerPerCall },
-          withTarget(
-            versus(rawParallel, `${calls} parallel calls`, { name: `${calls} parallel calls`, ...parallel }),
-            `<= 0.5x its own ${calls} sequential calls (not serialized)`,
-            'ratio',
-            parallel.medianMs / sequential.medianMs,
-            0.5,
-            parallelNoise,
-          ),
-          versus(rawTransfer, '1 MB tool result', { name: '1 MB tool result', ...transfer }),
         );
+        // Medians of the rounds' differences and ratios (jailed minus plain, jailed over plain).
+        const jailCost = (rounds: RoundTimes, name: string, baseline: string): SubprocessBenchmarkResult => {
+          const difference = roundStatistic(rounds, (times) => (times[1] ?? 0) - (times[0] ?? 0));
+          const differences = rounds.map((times) => (times[1] ?? 0) - (times[0] ?? 0)).sort((a, b) => a - b);
+          return {
+            name,
+            subject,
+            medianMs: difference.value,
+            p75Ms: quantile(differences, 0.75),
+            samples: rounds.length,
+            baseline: `${runtime}/${baseline}`,
+            ratio: roundStatistic(rounds, (times) => (times[1] ?? 0) / (times[0] ?? 0)).value,
+          };
+        };
+        if (coldRounds !== undefined) results.push(jailCost(coldRounds, 'jail cost, cold start', 'cold start'));
+        if (warmRounds !== undefined) results.push(jailCost(warmRounds, 'jail cost, warm start', 'warm start (pool ready)'));
+        if (full) {
+          const sequentialCode = runtime === 'node' ? `for (let i = 0; i < ${calls}; i++) await ping({ i });` : `for i in range(${calls}):\n    await ping({"i": i})`;
+          const parallelCode = runtime === 'node'
+            ? `await Promise.all(Array.from({ length: ${calls} }, (_, i) => ping({ i })));`
+            : `import asyncio\nawait asyncio.gather(*[ping({"i": i}) for i in range(${calls})])`;
+          const transferCode = runtime === 'node' ? 'const r = await big({}); return r.items.length;' : 'r = await big({})\nlen(r["items"])';
+          // The per-call target is a ratio to the echo child: both are timed in the same rounds (see
+          // measureRounds), with a trivial run of the same pool that is subtracted.
+          const rounds = await measureRounds(
+            [{ run: rawSequentialRun }, { run: run(warm, sequentialCode), beforeEach: ready }, { run: run(warm, trivial), beforeEach: ready }],
+            { timeMs: timeMs * 4, minRounds: 9 },
+          );
+          const sequential = roundMeasured(rounds, 1);
+          const trivialRun = roundMeasured(rounds, 2);
+          const perCallRatio = roundStatistic(rounds, (times) => Math.max(0, (times[1] ?? 0) - (times[2] ?? 0)) / (times[0] ?? 0));
+          const parallel = await measure(run(warm, parallelCode), timeMs, ready);
+          const transfer = await measure(run(warm, transferCode), timeMs, ready);
+          const perCall = Math.max(0, sequential.medianMs - trivialRun.medianMs) / calls;
+          const perCallP75 = Math.max(0, sequential.p75Ms - trivialRun.medianMs) / calls;
+          const parallelNoise = Math.max(0, parallel.p75Ms / parallel.medianMs - 1) + Math.max(0, sequential.p75Ms / sequential.medianMs - 1);
+          results.push(
+            versus(rawSequential, `${calls} sequential calls`, { name: `${calls} sequential calls`, ...sequential }),
+            // Its ratio is the median of the rounds' ratios, not the ratio of the medians.
+            withTarget(
+              { name: 'per sequential call', subject, medianMs: perCall, p75Ms: perCallP75, samples: 0, baseline: `${rawSubject}/per sequential call`, ratio: perCallRatio.value },
+              '<= 1.2x raw',
+              'ratio',
+              perCallRatio.value,
+              1.2,
+              perCallRatio.noise,
+            ),
+            { name: 'per sequential call vs a child that calls', subject, medianMs: perCall, p75Ms: perCallP75, samples: 0, baseline: `${rawSubject}/per sequential call, child calls`, ratio: perCall / rawCallerPerCall },
+            withTarget(
+              versus(rawParallel, `${calls} parallel calls`, { name: `${calls} parallel calls`, ...parallel }),
+              `<= 0.5x its own ${calls} sequential calls (not serialized)`,
+              'ratio',
+              parallel.medianMs / sequential.medianMs,
+              0.5,
+              parallelNoise,
+            ),
+            versus(rawTransfer, '1 MB tool result', { name: '1 MB tool result', ...transfer }),
+          );
+        }
+        await warm.dispose();
       }
-      await warm.dispose();
+    } finally {
+      echo.kill();
     }
   }
 
