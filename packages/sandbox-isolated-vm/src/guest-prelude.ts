@@ -250,14 +250,17 @@ function makeTool(identifier, name) {
   return tool;
 }
 
+// Returns the promise of the run (see start): the host applies deliver once with
+// { result: { promise: true } } and learns from that one operation when the run has ended or the
+// isolate has died, so the deliveries after it need no answer of their own.
 function deliver(callId, ok, a, b) {
   if (callId === 0) {
     // A batch: a is a flat array [callId, ok, a, b, callId, ok, a, b, …].
-    if (!ArrayIsArray(a)) return;
-    for (let i = 0; i + 3 < a.length; i += 4) deliverOne(a[i], a[i + 1], a[i + 2], a[i + 3]);
-    return;
+    if (ArrayIsArray(a)) for (let i = 0; i + 3 < a.length; i += 4) deliverOne(a[i], a[i + 1], a[i + 2], a[i + 3]);
+  } else {
+    deliverOne(callId, ok, a, b);
   }
-  deliverOne(callId, ok, a, b);
+  return ended;
 }
 
 function deliverOne(callId, ok, a, b) {
@@ -279,10 +282,16 @@ function deliverOne(callId, ok, a, b) {
 }
 
 let started = false;
-async function start(tools, limitValueBytes, limitOutputBytes, limitToolCalls, main) {
-  if (started) return;
+// The promise of the run: settles once the program's outcome is posted (it never rejects).
+let ended;
+function start(tools, limitValueBytes, limitOutputBytes, limitToolCalls, main) {
+  if (started) return undefined;
   started = true;
   delete g.__codecall_start;
+  ended = run(tools, limitValueBytes, limitOutputBytes, limitToolCalls, main);
+  return ended;
+}
+async function run(tools, limitValueBytes, limitOutputBytes, limitToolCalls, main) {
   maxValueBytes = limitValueBytes;
   outputLeft = limitOutputBytes;
   maxToolCalls = limitToolCalls;

@@ -80,6 +80,10 @@ interface ActiveRun {
   backstop: NodeJS.Timeout | undefined;
   /** Tool calls posted by the guest and not yet answered. */
   callsInFlight: number;
+  /** Deliveries of tool results so far, on isolated-vm's threads. */
+  deliveries: number;
+  /** A delivery watches the run's end (see #deliver); the ones after it go unanswered. */
+  watched: boolean;
   /** Answers waiting for the next batched delivery. */
   readonly batch: (number | boolean | string | undefined)[];
   batchScheduled: boolean;
@@ -98,6 +102,11 @@ const mebibyte = 1024 * 1024;
 // accumulates in isolate-wide state that a context cannot drop.
 const maxRunsPerIsolate = 100;
 const timeoutMessage = 'Script execution timed out.';
+// Deliveries of a run that are answered one by one (isolated-vm's `apply`); the last of them
+// watches the run's end, and the ones after it go unanswered (`applyIgnored`, which saves the host a
+// promise and a wake-up per call). A run with fewer deliveries works exactly as before; one with
+// more pays one extra operation at its end (#watchEnded).
+const answeredDeliveries = 8;
 
 let cachedIsolatedVm: IsolatedVm | undefined;
 // V8 code cache of the prelude, produced by the first cold start: a new isolate has no compilation
@@ -256,6 +265,8 @@ export class IsolateEngine {
         outcome: undefined,
         backstop: undefined,
         callsInFlight: 0,
+        deliveries: 0,
+        watched: false,
         batch: [],
         batchScheduled: false,
         drainingPosts: false,
@@ -525,22 +536,61 @@ export class IsolateEngine {
       this.#stop(run, timeoutError(), killGraceMs);
       return;
     }
-    slot.pendingOps++;
     const timeout = Math.max(1, Math.ceil(remaining));
     const deliver = slot.deliver;
     if (run.request.runOnThisThread?.() === true) {
+      slot.pendingOps++;
       this.#onThisThread(slot, run, false, () =>
         copy ? deliver.applySync(undefined, args, { timeout, arguments: { copy: true } }) : deliver.applySync(undefined, args as [number, boolean, string | undefined, string | undefined], { timeout }),
       );
       return;
     }
-    const applied = copy
-      ? slot.deliver.apply(undefined, args, { timeout, arguments: { copy: true } })
-      : slot.deliver.apply(undefined, args as [number, boolean, string | undefined, string | undefined], { timeout });
-    applied.then(
+    if (run.watched) {
+      // Unanswered: the watching delivery reports the isolate's death (memory limit), the
+      // watchdog a timeout (isolated-vm's own timeout stops the guest silently here).
+      if (copy) deliver.applyIgnored(undefined, args, { timeout, arguments: { copy: true } });
+      else deliver.applyIgnored(undefined, args as [number, boolean, string | undefined, string | undefined], { timeout });
+      return;
+    }
+    slot.pendingOps++;
+    run.deliveries++;
+    if (run.deliveries < answeredDeliveries) {
+      const applied = copy
+        ? deliver.apply(undefined, args, { timeout, arguments: { copy: true } })
+        : deliver.apply(undefined, args as [number, boolean, string | undefined, string | undefined], { timeout });
+      applied.then(
+        () => this.#opSettled(slot),
+        (error: unknown) => this.#opFailed(slot, run, error, false),
+      );
+      return;
+    }
+    // The watching delivery: `deliver` returns the promise of the run, which this operation waits
+    // for; it fails as soon as the isolate dies.
+    run.watched = true;
+    const watching = copy
+      ? deliver.apply(undefined, args, { timeout, arguments: { copy: true }, result: { promise: true } })
+      : deliver.apply(undefined, args as [number, boolean, string | undefined, string | undefined], { timeout, result: { promise: true } });
+    watching.then(
+      () => this.#watchEnded(slot, run),
+      (error: unknown) => this.#opFailed(slot, run, error, false),
+    );
+  }
+
+  // The run's promise settled, but the isolate may still execute what the guest queued behind it
+  // (an unawaited promise chain), and a run is reported only once its isolate stopped: one more
+  // operation, queued behind whatever the isolate is executing, says when it has.
+  #watchEnded(slot: Slot, run: ActiveRun): void {
+    const { context } = slot;
+    if (context === undefined || slot.isolate.isDisposed) {
+      this.#opSettled(slot);
+      return;
+    }
+    slot.pendingOps++;
+    context.eval('undefined', { timeout: Math.max(1, Math.ceil(run.deadline - performance.now())) }).then(
       () => this.#opSettled(slot),
       (error: unknown) => this.#opFailed(slot, run, error, false),
     );
+    this.#opSettled(slot);
   }
 
   // Runs guest code synchronously on this thread (see EngineRequest.runOnThisThread); settles the
