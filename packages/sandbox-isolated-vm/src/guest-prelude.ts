@@ -250,17 +250,18 @@ function makeTool(identifier, name) {
   return tool;
 }
 
-// Returns the promise of the run (see start): the host applies deliver once with
-// { result: { promise: true } } and learns from that one operation when the run has ended or the
-// isolate has died, so the deliveries after it need no answer of their own.
-function deliver(callId, ok, a, b) {
+// With watch = true, returns the promise of the run (see start): the host applies deliver so once,
+// with { result: { promise: true } }, and learns from that one operation when the run has ended or
+// the isolate has died, so the deliveries after it need no answer of their own. Otherwise it
+// returns nothing (a promise would have to be refused on the way out, on every call).
+function deliver(callId, ok, a, b, watch) {
   if (callId === 0) {
     // A batch: a is a flat array [callId, ok, a, b, callId, ok, a, b, …].
     if (ArrayIsArray(a)) for (let i = 0; i + 3 < a.length; i += 4) deliverOne(a[i], a[i + 1], a[i + 2], a[i + 3]);
   } else {
     deliverOne(callId, ok, a, b);
   }
-  return ended;
+  return watch === true ? ended : undefined;
 }
 
 function deliverOne(callId, ok, a, b) {

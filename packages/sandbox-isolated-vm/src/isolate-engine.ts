@@ -15,7 +15,7 @@ import { buildRunScript } from './guest-code.js';
 import { guestFileName, guestPreludeScript, guestPreludeSource, postGlobalName, postKind } from './guest-prelude.js';
 
 type IsolatedVm = typeof IsolatedVmModule;
-type Deliver = (callId: number, ok: boolean, a: unknown, b: string | undefined) => void;
+type Deliver = (callId: number, ok: boolean, a: unknown, b: string | undefined, watch?: boolean) => unknown;
 
 /** One run as the engine sees it: JavaScript source plus the transport-neutral parts of the request. */
 export interface EngineRequest {
@@ -568,8 +568,8 @@ export class IsolateEngine {
     // for; it fails as soon as the isolate dies.
     run.watched = true;
     const watching = copy
-      ? deliver.apply(undefined, args, { timeout, arguments: { copy: true }, result: { promise: true } })
-      : deliver.apply(undefined, args as [number, boolean, string | undefined, string | undefined], { timeout, result: { promise: true } });
+      ? deliver.apply(undefined, [...args, true], { timeout, arguments: { copy: true }, result: { promise: true } })
+      : deliver.apply(undefined, [...(args as [number, boolean, string | undefined, string | undefined]), true], { timeout, result: { promise: true } });
     watching.then(
       () => this.#watchEnded(slot, run),
       (error: unknown) => this.#opFailed(slot, run, error, false),
