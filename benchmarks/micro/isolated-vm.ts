@@ -127,14 +127,17 @@ export async function runIsolatedVmBenchmarks(options: IsolatedVmBenchmarkOption
   let rawPerCall: number | undefined;
   // The raw row the in-process sequential calls are compared with: the faster raw bridge.
   let rawSequentialName = `${calls} sequential calls`;
-  // Sequential calls and back-to-back trivial runs of a sandbox, timed in rounds with `others`
-  // (a baseline's tasks, in front): the per-call figure is sequential minus back-to-back, per call.
-  const sequentialRounds = async (sandbox: SandboxV1, others: readonly RoundTask[]): Promise<{ rounds: RoundTimes; sequential: number; backToBack: number }> => {
+  // Sequential calls and trivial runs of a sandbox, timed in rounds with `others` (a baseline's
+  // tasks, in front): the per-call figure is sequential minus trivial, per call.
+  // Every task follows an idle gap: the pool prepares the context that replaces the one a run
+  // used in the background, and that work must not land in the next task's timing.
+  const sequentialRounds = async (sandbox: SandboxV1, others: readonly RoundTask[]): Promise<{ rounds: RoundTimes; sequential: number; trivial: number }> => {
     const run = (code: string) => async () => expectSuccess(await runCode({ sandbox, code, tools, limits }));
-    const rounds = await measureRounds([...others, { run: run(sequentialCode) }, { run: run('return 1') }], { timeMs: timeMs * 4, minRounds: 9 });
-    return { rounds, sequential: others.length, backToBack: others.length + 1 };
+    const tasks = [...others, { run: run(sequentialCode) }, { run: run('return 1') }].map((task) => ({ ...task, beforeEach: idleGap }));
+    const rounds = await measureRounds(tasks, { timeMs: timeMs * 4, minRounds: 9 });
+    return { rounds, sequential: others.length, trivial: others.length + 1 };
   };
-  const perCallOf = (times: readonly number[], sequential: number, backToBack: number): number => Math.max(0, (times[sequential] ?? 0) - (times[backToBack] ?? 0)) / calls;
+  const perCallOf = (times: readonly number[], sequential: number, trivial: number): number => Math.max(0, (times[sequential] ?? 0) - (times[trivial] ?? 0)) / calls;
 
   const measureSandbox = async (subject: 'in-process' | 'supervised', createCold: () => SandboxV1, createWarm: () => SandboxV1): Promise<void> => {
     progress(`codecall ${subject}`);
@@ -173,18 +176,19 @@ export async function runIsolatedVmBenchmarks(options: IsolatedVmBenchmarkOption
     // fresh context, as between the turns of an agent loop. Back-to-back: no gap, so every run
     // also pays, on the isolate's thread, for the fresh context that replaces the one it used.
     const warmStart = await measure(run(warm, 'return 1'), timeMs, idleGap);
+    const warmBackToBack = await measure(run(warm, 'return 1'), timeMs);
     const oneCall = await measure(run(warm, 'return await ping({ i: 1 });'), timeMs);
     // Per sequential call, in rounds with its baseline: in-process with both raw bridges,
     // supervised with an in-process sandbox of its own.
     const reference = inProcess ? undefined : createIsolatedVmSandbox({ mode: 'in-process', poolSize: 2 });
     const referenceRun = (code: string) => async () => expectSuccess(await runCode({ sandbox: reference as SandboxV1, code, tools, limits }));
-    const { rounds, sequential: sequentialIndex, backToBack: backToBackIndex } = await sequentialRounds(
+    const { rounds, sequential: sequentialIndex, trivial: trivialIndex } = await sequentialRounds(
       warm,
       reference === undefined ? rawSequentialTasks : [{ run: referenceRun(sequentialCode) }, { run: referenceRun('return 1') }],
     );
     await reference?.dispose();
     const sequential = roundMeasured(rounds, sequentialIndex);
-    const warmBackToBack = roundMeasured(rounds, backToBackIndex);
+    const warmTrivial = roundMeasured(rounds, trivialIndex);
     let rawBest: Measured | undefined;
     let perCallRatio: { value: number; noise: number };
     if (inProcess) {
@@ -201,15 +205,15 @@ export async function runIsolatedVmBenchmarks(options: IsolatedVmBenchmarkOption
         { name: `${calls} sequential calls, applyIgnored`, subject: 'raw', ...rawApplyIgnored },
         { name: 'per sequential call', subject: 'raw', medianMs: rawBest.medianMs / calls, p75Ms: rawBest.p75Ms / calls, samples: 0 },
       );
-      perCallRatio = roundStatistic(rounds, (times) => perCallOf(times, sequentialIndex, backToBackIndex) / ((times[best] ?? 0) / calls));
+      perCallRatio = roundStatistic(rounds, (times) => perCallOf(times, sequentialIndex, trivialIndex) / ((times[best] ?? 0) / calls));
     } else {
-      perCallRatio = roundStatistic(rounds, (times) => perCallOf(times, sequentialIndex, backToBackIndex) / perCallOf(times, 0, 1));
+      perCallRatio = roundStatistic(rounds, (times) => perCallOf(times, sequentialIndex, trivialIndex) / perCallOf(times, 0, 1));
     }
     const parallel = await measure(run(warm, parallelCode), timeMs);
     const transfer = await measure(run(warm, 'const r = await big({}); return r.items.length;'), timeMs);
     await warm.dispose();
-    const perCall = Math.max(0, sequential.medianMs - warmBackToBack.medianMs) / calls;
-    const perCallP75 = Math.max(0, sequential.p75Ms - warmBackToBack.medianMs) / calls;
+    const perCall = Math.max(0, sequential.medianMs - warmTrivial.medianMs) / calls;
+    const perCallP75 = Math.max(0, sequential.p75Ms - warmTrivial.medianMs) / calls;
     const dispatcherPerCall = dispatcherSequential.medianMs / calls;
     const versus = (baseline: Measured, baselineName: string, row: Omit<IsolatedVmBenchmarkResult, 'subject' | 'baseline' | 'ratio'> & Measured): IsolatedVmBenchmarkResult => ({
       ...row,
