@@ -1,7 +1,9 @@
 // Runs every sandbox micro-benchmark that exists here, each beside its raw baseline measured in the
 // same process, repeats them and keeps the medians, and prints each target beside its measured
-// ratio. With --check it is the performance guard: it exits 1 when a target misses by more than
-// the run's own noise band.
+// ratio. The gated ratios come from interleaved rounds (micro-result.ts, measureRounds): baseline
+// and subject back to back in every round, so a change in the machine's speed between phases does
+// not enter the ratio. With --check it is the performance guard: it exits 1 when a target misses by
+// more than the run's own noise band.
 //
 //   pnpm bench:micro [--check] [--check-absolute] [--repeats=3] [--time-ms=150] [--quick]
 //                    [--suites=isolated-vm,subprocess,liveness] [--json] [--out=file.json]
