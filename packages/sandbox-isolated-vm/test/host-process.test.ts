@@ -5,6 +5,7 @@ import { defineTool, runCode } from '@codecall/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createIsolatedVmSandbox } from '../src/index.js';
+import { fortyCalls, spinBehindTheEnd } from './long-runs.js';
 
 // These tests start real Node processes that import the built package (dist/, built by `build`).
 const distIndex = fileURLToPath(new URL('../dist/index.js', import.meta.url));
@@ -95,6 +96,27 @@ describe('the host process', () => {
     expect(exit.stdout).toContain('--no-node-snapshot');
     expect(exit.stdout).toContain("mode: 'supervised'");
     expect(exit.stdout).toContain('supervised 42');
+    expect([exit.code, exit.signal]).toEqual([0, null]);
+  });
+
+  // A run past its answered tool results (see unanswered-deliveries.test.ts) ends with its
+  // promise, before the isolate has run what the guest queued behind it; the result must still
+  // wait until the isolate stopped. Without that wait this process died with SIGSEGV.
+  it('exits cleanly on the result of a run that queued spinning work behind its end', async () => {
+    const exit = await runNode(
+      `${preamble}
+      import { defineTool } from ${JSON.stringify(coreIndex)};
+      import { z } from ${JSON.stringify(fileURLToPath(import.meta.resolve('zod')))};
+      const ping = defineTool({ name: 'ping', description: 'p', input: z.object({ i: z.number() }), execute: async ({ i }) => i });
+      const sandbox = createIsolatedVmSandbox({ mode: 'in-process' });
+      const code = ${JSON.stringify(`${fortyCalls}\n${spinBehindTheEnd}\nreturn sum;`)};
+      const result = await runCode({ sandbox, code, tools: [ping], limits: { timeoutMs: 60000 } });
+      console.log(result.type, result.type === 'success' ? result.value : result.error.code);
+      process.exit(0);`,
+      ['--no-node-snapshot'],
+      20_000,
+    );
+    expect(exit.stdout).toContain('success 780');
     expect([exit.code, exit.signal]).toEqual([0, null]);
   });
 });
