@@ -243,8 +243,8 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
           // measureRounds), with a trivial run of the same pool that is subtracted.
           const rounds = await measureRounds(
             // Every task waits for the pool first: a refill starting a process beside the echo
-          // child's calls would slow the baseline.
-          [{ run: rawSequentialRun, beforeEach: ready }, { run: run(warm, sequentialCode), beforeEach: ready }, { run: run(warm, trivial), beforeEach: ready }],
+            // child's calls would slow the baseline.
+            [{ run: rawSequentialRun, beforeEach: ready }, { run: run(warm, sequentialCode), beforeEach: ready }, { run: run(warm, trivial), beforeEach: ready }],
             { timeMs: timeMs * 4, minRounds: 9 },
           );
           const sequential = roundMeasured(rounds, 1);

@@ -51,8 +51,8 @@ describe('a run past its answered deliveries', () => {
 // run reported then, the pool's recycling of the isolate (synchronous calls into it) would wait on
 // this thread for the guest's queued work: without the wait for the isolate to stop, the host's
 // event loop stalled for as long as the guest spun. (host-process.test.ts exits a real process on
-// such a result.) Measured as the longest gap between 10 ms ticks, with 1.5 s of spinning against a bound
-// of 750 ms.
+// such a result.) Measured as the longest gap between 10 ms ticks, with 1.5 s of spinning against a
+// bound of 750 ms.
 describe('the host event loop', () => {
   it('keeps turning after the result of a run that queued spinning work behind its end', async () => {
     const result = await run(`${sequential}\n${spinBehindTheEnd}\nreturn sum;`, { timeoutMs: 60_000 });
