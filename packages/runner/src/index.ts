@@ -1,5 +1,7 @@
 export { RunnerSession, describeRunnerExit, runnerMaxLineBytes, runnerRuntimeOf } from './runner-session.js';
 export type { RunnerExit, RunnerRuntime, RunnerSessionOutcome, RunnerSessionSettings } from './runner-session.js';
+export { defaultRehearsalCalls, isRehearsalPassed, rehearsalRequest } from './runner-rehearsal.js';
+export type { RehearsalRequestOptions } from './runner-rehearsal.js';
 export { nodeRunnerPath, pythonRunnerPath, readRunnerSource, runnerDirectory, runnerShellCommand } from './runner-files.js';
 export type { RunnerShellCommandOptions } from './runner-files.js';
 export {

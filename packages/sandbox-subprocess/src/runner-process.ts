@@ -5,8 +5,9 @@ import { SandboxStartError } from '@codecall/core';
 import type { ResourceCgroup } from './resource-cgroup.js';
 import { startRunnerChild } from './spawn-helper.js';
 import type { RunnerChild } from './spawn-helper.js';
-import { JsonLinesDecoder, parseRunnerMessage, runnerProtocolVersion } from '@codecall/runner';
+import { JsonLinesDecoder, RunnerSession, isRehearsalPassed, parseRunnerMessage, rehearsalRequest, runnerProtocolVersion } from '@codecall/runner';
 import type { RunnerExit, RunnerReadyMessage } from '@codecall/runner';
+import type { SandboxLanguage } from '@codecall/core';
 
 /** What one run listens to while it owns a runner (a `RunnerSession` behind it). */
 export interface RunnerListener {
@@ -36,6 +37,12 @@ export interface RunnerProcessOptions {
   readonly sandboxId: string;
   /** Start the process from the shared spawn helper rather than forking the host. */
   readonly viaHelper: boolean;
+  /**
+   * A runner that waits in the pool first runs a rehearsal (`rehearsalRequest` of
+   * `@codecall/runner`: tool calls, output and a result over its real protocol stream) in this
+   * language, and counts as ready once it passed. Default none: ready at the runner's `ready`.
+   */
+  readonly rehearsal?: { readonly language: SandboxLanguage; readonly calls?: number } | undefined;
 }
 
 const stderrTailBytes = 4_096;
@@ -62,6 +69,7 @@ export class RunnerProcess {
   #dead = false;
   #killed = false;
   #isReady = false;
+  #claimed = false;
   #baselineProcesses: number | undefined;
 
   private constructor(options: RunnerProcessOptions) {
@@ -104,6 +112,32 @@ export class RunnerProcess {
       this.#cleanUp(options.workDirectory).then(resolveEnded, resolveEnded);
     };
 
+    // A rehearsal is a run of the host's own code (runner protocol §2, `reuse`), so the runner's first
+    // guest run finds its stream's read, call and write paths compiled. It holds the runner like a
+    // run; a run that takes the runner meanwhile (`claim`) cuts it short.
+    const rehearse = (readyMessage: RunnerReadyMessage, rehearsal: NonNullable<RunnerProcessOptions['rehearsal']>): void => {
+      const session = new RunnerSession({
+        request: rehearsalRequest(rehearsal.language, { ...(rehearsal.calls === undefined ? {} : { calls: rehearsal.calls }), shouldStop: () => this.#claimed }),
+        write: (text) => this.write(text),
+        reuse: true,
+      });
+      this.#listener = { onData: (chunk) => session.receive(chunk), onExit: (exit) => session.end(exit) };
+      session.start();
+      void session.outcome.then(({ result, clean }) => {
+        this.#listener = undefined;
+        if (this.#dead) return;
+        if (clean && isRehearsalPassed(result)) {
+          this.#isReady = true;
+          clearTimeout(startTimer);
+          resolveReady(readyMessage);
+          return;
+        }
+        const why = result.type === 'error' ? `${result.error.code}: ${result.error.message}` : `it returned ${String(result.valueJson)} and printed ${JSON.stringify(result.stdout.slice(0, 200))}`;
+        rejectReady(new SandboxStartError(`The runner (${command}) failed its rehearsal run: ${why}`, { sandboxId: options.sandboxId }));
+        this.kill();
+      });
+    };
+
     const wire = (stdin: Writable, stdout: Readable, stderr: Readable): void => {
       stdin.on('error', () => undefined);
       stderr.on('data', (chunk: Buffer) => {
@@ -123,7 +157,7 @@ export class RunnerProcess {
           this.#violate(error instanceof Error ? error.message : 'an oversized line');
           return;
         }
-        for (const line of lines) {
+        for (const [index, line] of lines.entries()) {
           if (this.#dead && this.#listener === undefined) return;
           const message = parseRunnerMessage(line);
           if ('violation' in message) {
@@ -136,8 +170,17 @@ export class RunnerProcess {
             return;
           }
           if (message.t === 'ready' && !this.#isReady) {
-            this.#isReady = true;
             this.#baselineProcesses = this.#processCount();
+            if (options.rehearsal !== undefined) {
+              // An honest runner writes nothing between `ready` and the rehearsal's `start`.
+              if (index < lines.length - 1 || this.#decoder.pendingBytes > 0) {
+                this.#violate('output after "ready" before any run started');
+                return;
+              }
+              rehearse(message, options.rehearsal);
+              return;
+            }
+            this.#isReady = true;
             clearTimeout(startTimer);
             // The first line a fresh runner reads costs it a millisecond or two (its read path runs for
             // the first time). Pay that now, while the runner waits in the pool: an answer to call 0,
@@ -220,9 +263,14 @@ export class RunnerProcess {
     }
   }
 
-  /** Whether the runner reported `ready`. */
+  /** Whether the runner reported `ready` (and passed its rehearsal, if it has one). */
   get isReady(): boolean {
     return this.#isReady;
+  }
+
+  /** A run takes this runner: a rehearsal still going ends after its current call. */
+  claim(): void {
+    this.#claimed = true;
   }
 
   /** Host process id of the spawned command. */

@@ -16,7 +16,7 @@ import type { JailEnvironment, JailRunnerFiles } from './jail.js';
 import type { ResolvedInterpreter } from './interpreters.js';
 import type { SubprocessJailSettings, SubprocessLaunchSpec, SubprocessLauncher } from './launcher.js';
 import { ResourceCgroup } from './resource-cgroup.js';
-import { RunnerSession, nodeRunnerPath, pythonRunnerPath, runnerDirectory, runnerRuntimeOf } from '@codecall/runner';
+import { RunnerSession, defaultRehearsalCalls, nodeRunnerPath, pythonRunnerPath, runnerDirectory, runnerRuntimeOf } from '@codecall/runner';
 import { RunnerProcess } from './runner-process.js';
 import { WorkerPool } from './worker-pool.js';
 import type { ResolvedPoolSettings, SubprocessPoolSettings } from './worker-pool.js';
@@ -147,10 +147,12 @@ export class SubprocessSandbox implements SandboxV1 {
       size: pool.size ?? 2,
       idleTimeoutMs: pool.idleTimeoutMs ?? 60_000,
       maxReuse: pool.maxReuse ?? 1,
+      rehearsalCalls: pool.rehearsalCalls ?? defaultRehearsalCalls,
     };
     for (const [name, value] of Object.entries(this.#poolSettings)) {
-      if (!Number.isSafeInteger(value) || value < (name === 'size' ? 0 : 1)) {
-        throw new SandboxConfigurationError(`settings.pool.${name} must be a ${name === 'size' ? 'non-negative' : 'positive'} integer, got ${String(value)}.`, { sandboxId: this.sandboxId });
+      const mayBeZero = name === 'size' || name === 'rehearsalCalls';
+      if (!Number.isSafeInteger(value) || value < (mayBeZero ? 0 : 1)) {
+        throw new SandboxConfigurationError(`settings.pool.${name} must be a ${mayBeZero ? 'non-negative' : 'positive'} integer, got ${String(value)}.`, { sandboxId: this.sandboxId });
       }
     }
     const custom = typeof launcher === 'object' ? launcher : undefined;
@@ -165,7 +167,7 @@ export class SubprocessSandbox implements SandboxV1 {
       // The runner writes output as `out` messages as the guest writes it; RunnerSession relays them.
       liveOutput: true,
     });
-    this.#pool = new WorkerPool(this.#poolSettings, (key) => this.#spawnForKey(key));
+    this.#pool = new WorkerPool(this.#poolSettings, (key) => this.#spawnForKey(key, true));
     for (const language of pool.prewarm ?? []) {
       if (languages.includes(language)) void this.warmUp(language).catch(() => undefined);
     }
@@ -190,7 +192,9 @@ export class SubprocessSandbox implements SandboxV1 {
     if (request.abortSignal.aborted) return this.#aborted();
     await this.#interpreter(runtimeOf(request.language));
     const key = poolKey(request.language, request.limits.memoryLimitBytes);
-    const runner = this.#pool.take(key) ?? this.#spawnForKey(key);
+    const runner = this.#pool.take(key) ?? this.#spawnForKey(key, false);
+    // A pooled runner still rehearsing ends its rehearsal after the current call.
+    runner.claim();
     this.#active.add(runner);
     try {
       try {
@@ -260,7 +264,8 @@ export class SubprocessSandbox implements SandboxV1 {
     return resolved;
   }
 
-  #spawnForKey(key: string): RunnerProcess {
+  /** Starts a runner for `key`; one that will wait in the pool (`forPool`) rehearses first. */
+  #spawnForKey(key: string, forPool: boolean): RunnerProcess {
     const [language, memory] = key.split('|') as [SandboxLanguage, string];
     const memoryLimitBytes = Number(memory);
     const runtime = runtimeOf(language);
@@ -352,6 +357,7 @@ export class SubprocessSandbox implements SandboxV1 {
       startTimeoutMs: this.#settings.startTimeoutMs ?? 30_000,
       sandboxId: this.sandboxId,
       viaHelper: this.#settings.spawnHelper ?? true,
+      rehearsal: forPool && this.#poolSettings.rehearsalCalls > 0 ? { language, calls: this.#poolSettings.rehearsalCalls } : undefined,
     });
   }
 

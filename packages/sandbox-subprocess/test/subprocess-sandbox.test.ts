@@ -105,6 +105,47 @@ describe('warm pool', () => {
     expect(result).toMatchObject({ type: 'success' });
     expect(before).toContain((result as { value: number }).value);
   });
+
+  test('a pooled runner rehearses before its first run and leaves nothing of it to the guest', async () => {
+    const sandbox = make({ pool: { size: 1 }, jail: false });
+    await sandbox.warmUp('javascript');
+    await sandbox.warmUp('python');
+    const node = await runCode({ sandbox, validation: false, code: 'console.log("guest"); return [typeof codecall_rehearsal, Object.keys(globalThis).filter((key) => key.includes("rehearsal"))];' });
+    expect(node).toMatchObject({ type: 'success', value: ['undefined', []], stdout: 'guest\n' });
+    const python = await runCode({ sandbox, language: 'python', validation: false, code: 'print("guest")\n[name for name in globals() if "rehearsal" in name]' });
+    expect(python).toMatchObject({ type: 'success', value: [], stdout: 'guest\n' });
+  });
+
+  test('a run that takes a runner still rehearsing cuts the rehearsal short and runs on that runner', async () => {
+    // 10 million rehearsal calls would outlast the rehearsal's 10 s limit and fail it: the run below
+    // succeeds on the pooled runner only because taking the runner ended its rehearsal.
+    const marker = `claim${Math.random().toString(36).slice(2)}`;
+    const sandbox = make({ pool: { size: 1, rehearsalCalls: 10_000_000 }, env: { POOL_MARKER: marker }, jail: false });
+    void sandbox.warmUp('javascript');
+    expect(await eventually(() => hostProcessesWith(marker).length === 1)).toBe(true);
+    const [pooled] = hostProcessesWith(marker);
+    const result = await runCode({ sandbox, validation: false, code: 'return process.pid;' });
+    expect(result).toMatchObject({ type: 'success', value: pooled });
+  });
+
+  test('a runner that fails its rehearsal is killed, never handed to a run', async () => {
+    // A stand-in runner: it reports ready and answers any start with a result of its own, then idle.
+    const marker = `fake${Math.random().toString(36).slice(2)}`;
+    const fake = [
+      'process.stdout.write(JSON.stringify({ t: "ready", v: 1, runtime: "node", version: "v0", pid: process.pid }) + "\\n");',
+      'process.stdin.on("data", (chunk) => { if (String(chunk).includes(\'"t":"start"\')) process.stdout.write(\'{"t":"done","value":"7"}\\n{"t":"idle"}\\n\'); });',
+    ].join('\n');
+    const sandbox = make({ languages: ['javascript'], pool: { size: 1 }, env: { POOL_MARKER: marker }, launcher: () => ({ command: [process.execPath, '-e', fake] }) });
+    await sandbox.warmUp('javascript');
+    expect(await eventually(() => hostProcessesWith(marker).length === 0)).toBe(true);
+  });
+
+  test('pool settings are checked', () => {
+    expect(() => make({ pool: { rehearsalCalls: -1 } })).toThrow('settings.pool.rehearsalCalls must be a non-negative integer, got -1.');
+    expect(() => make({ pool: { size: 1.5 } })).toThrow('settings.pool.size must be a non-negative integer');
+    expect(() => make({ pool: { maxReuse: 0 } })).toThrow('settings.pool.maxReuse must be a positive integer');
+    expect(make({ pool: { rehearsalCalls: 0 } }).capabilities.languages).toContain('python');
+  });
 });
 
 describe('hygiene and settings', () => {
