@@ -112,9 +112,9 @@ export class RunnerProcess {
       this.#cleanUp(options.workDirectory).then(resolveEnded, resolveEnded);
     };
 
-    // A rehearsal is a run of the host's own code (runner protocol §2, `reuse`), so the runner's first
-    // guest run finds its stream's read, call and write paths compiled. It holds the runner like a
-    // run; a run that takes the runner meanwhile (`claim`) cuts it short.
+    // A rehearsal is a run of the host's own code (runner protocol §2, `reuse`), after which a fresh
+    // runner's first guest run is much faster (see `SubprocessPoolSettings.rehearsalCalls`). It holds
+    // the runner like a run; a run that takes the runner meanwhile (`claim`) cuts it short.
     const rehearse = (readyMessage: RunnerReadyMessage, rehearsal: NonNullable<RunnerProcessOptions['rehearsal']>): void => {
       const session = new RunnerSession({
         request: rehearsalRequest(rehearsal.language, { ...(rehearsal.calls === undefined ? {} : { calls: rehearsal.calls }), shouldStop: () => this.#claimed }),
