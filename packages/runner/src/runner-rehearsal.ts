@@ -10,8 +10,6 @@ export interface RehearsalRequestOptions {
    * runner, and a shorter rehearsal costs it less than the rest of this one). Default never.
    */
   readonly shouldStop?: () => boolean;
-  /** Ends the rehearsal (as `ABORTED`), e.g. when the transport is disposed. Default none. */
-  readonly abortSignal?: AbortSignal;
 }
 
 /**
@@ -74,7 +72,8 @@ export function rehearsalRequest(language: SandboxLanguage, options: RehearsalRe
     code: rehearsalCode(language, calls),
     tools: [{ name: rehearsalTool, identifier: rehearsalTool }],
     limits: { ...defaultLimits, timeoutMs: 10_000, maxToolCalls: calls + 1 },
-    abortSignal: options.abortSignal ?? new AbortController().signal,
+    // Never aborted: a transport that gives up on the runner kills it, which ends the session.
+    abortSignal: new AbortController().signal,
     callTool: (call) => Promise.resolve(
       call.name === rehearsalTool
         ? { type: 'success', outputJson: shouldStop() ? 'false' : 'true' }
