@@ -37,8 +37,12 @@ export interface RawEchoChild {
   readonly kill: () => void;
 }
 
-/** Spawns the echo child of `runtime` with `interpreter` and waits until it answered once. */
-export async function startRawEchoChild(runtime: 'node' | 'python', interpreter: string): Promise<RawEchoChild> {
+/**
+ * Spawns the echo child of `runtime` with `interpreter` and waits until it answered `warmUp` round
+ * trips, one after another (default 1). A pooled child that stands for a rehearsed runner gets as
+ * many as the runner's rehearsal makes calls.
+ */
+export async function startRawEchoChild(runtime: 'node' | 'python', interpreter: string, warmUp = 1): Promise<RawEchoChild> {
   const args = runtime === 'node' ? ['-e', echoSources.node] : ['-I', '-B', '-c', echoSources.python];
   const child: ChildProcess = spawn(interpreter, args, { stdio: ['pipe', 'pipe', 'inherit'], env: { PATH: '/usr/bin:/bin' } });
   const pending = new Map<number, (value: unknown) => void>();
@@ -72,7 +76,7 @@ export async function startRawEchoChild(runtime: 'node' | 'python', interpreter:
     },
     kill: () => child.kill('SIGKILL'),
   };
-  await echo.roundTrip(0);
+  for (let i = 0; i < Math.max(1, warmUp); i++) await echo.roundTrip(0);
   return echo;
 }
 
@@ -149,8 +153,11 @@ export interface RawCallerChild {
   readonly kill: () => void;
 }
 
-/** Spawns the caller child of `runtime` with `interpreter` and waits until one call went through. */
-export async function startRawCallerChild(runtime: 'node' | 'python', interpreter: string): Promise<RawCallerChild> {
+/**
+ * Spawns the caller child of `runtime` with `interpreter` and waits until it made `warmUp` calls
+ * (default 1) in one run.
+ */
+export async function startRawCallerChild(runtime: 'node' | 'python', interpreter: string, warmUp = 1): Promise<RawCallerChild> {
   const args = runtime === 'node' ? ['-e', callerSources.node] : ['-I', '-B', '-c', callerSources.python];
   const child: ChildProcess = spawn(interpreter, args, { stdio: ['pipe', 'pipe', 'inherit'], env: { PATH: '/usr/bin:/bin' } });
   let buffered = '';
@@ -175,6 +182,6 @@ export async function startRawCallerChild(runtime: 'node' | 'python', interprete
       }),
     kill: () => child.kill('SIGKILL'),
   };
-  await caller.run(1);
+  await caller.run(Math.max(1, warmUp));
   return caller;
 }

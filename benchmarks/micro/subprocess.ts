@@ -10,13 +10,13 @@ import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineTool, runCode } from '@codecall/core';
 import type { Limits, SandboxLanguage } from '@codecall/core';
+import { defaultRehearsalCalls } from '@codecall/runner';
 import { createSubprocessSandbox } from '@codecall/sandbox-subprocess';
 import type { SubprocessSandbox } from '@codecall/sandbox-subprocess';
 import { z } from 'zod';
 import { expectSuccess, formatRowsTable, machineInfo, makePayload, measure, measureRounds, payloadBytes, quantile, roundMeasured, roundStatistic, withTarget } from './micro-result.ts';
 import type { MachineInfo, Measured, MicroBenchmarkRow, RoundTimes } from './micro-result.ts';
 import { startRawCallerChild, startRawEchoChild } from './subprocess-raw.ts';
-import type { RawEchoChild } from './subprocess-raw.ts';
 
 /** Options of `runSubprocessBenchmarks`. */
 export interface SubprocessBenchmarkOptions {
@@ -43,6 +43,42 @@ export interface SubprocessBenchmarkReport {
 }
 
 const calls = 1_000;
+// A short program's calls: what one run of a model's code usually makes.
+const shortCalls = 10;
+
+/**
+ * Times `use` on fresh children from a pool of two, as the sandbox's pool hands out one-shot
+ * runners: each sample takes the oldest (started by `start`, outside the timing), uses it once,
+ * and replaces it after the timing.
+ */
+async function measurePooledFresh<Child extends { readonly kill: () => void }>(
+  start: () => Promise<Child>,
+  use: (child: Child) => Promise<unknown>,
+  budget: { readonly samples: number },
+): Promise<Measured> {
+  const pool = [await start(), await start()];
+  let taken: Child | undefined;
+  try {
+    return await measure(
+      async () => {
+        if (taken === undefined) throw new Error('the raw child pool is empty');
+        await use(taken);
+      },
+      budget,
+      async () => {
+        taken = pool.shift();
+      },
+      async () => {
+        taken?.kill();
+        taken = undefined;
+        pool.push(await start());
+      },
+    );
+  } finally {
+    taken?.kill();
+    for (const child of pool) child.kill();
+  }
+}
 
 function resolvePython(): { path: string; version: string } {
   const info = JSON.parse(execFileSync('python3', ['-I', '-c', 'import sys, json; print(json.dumps([sys.executable, sys.version.split()[0]]))'], { encoding: 'utf8' })) as [string, string];
@@ -103,30 +139,20 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
       caller.kill();
       const rawCallerPerCall = rawCallerSequential.medianMs / calls;
       // What a one-shot warm start costs at least: a pool of two fresh echo children, each started
-      // and answered once (as a runner reports ready), used once in turn (the oldest first) and
-      // replaced, as the sandbox's pool does; the first request of a fresh, idle process.
-      const rawPool = [await startRawEchoChild(runtime, interpreters[runtime]), await startRawEchoChild(runtime, interpreters[runtime])];
-      let taken: RawEchoChild | undefined;
-      const rawFresh = await measure(
-        async () => {
-          if (taken === undefined) throw new Error('the raw child pool is empty');
-          await taken.roundTrip(1);
-        },
-        startSamples,
-        async () => {
-          taken = rawPool.shift();
-        },
-        async () => {
-          taken?.kill();
-          rawPool.push(await startRawEchoChild(runtime, interpreters[runtime]));
-        },
-      );
-      for (const child of rawPool) child.kill();
+      // and warmed up as a pooled runner is before it reports ready (as many round trips as its
+      // rehearsal makes calls), used once in turn (the oldest first) and replaced, as the sandbox's
+      // pool does; the first request of a fresh, idle process.
+      const warmUp = defaultRehearsalCalls;
+      const rawFresh = await measurePooledFresh(() => startRawEchoChild(runtime, interpreters[runtime], warmUp), (child) => child.roundTrip(1), startSamples);
+      // A short program, the kind models write: the same pool of fresh children, of the kind that
+      // makes the calls, each making ${shortCalls} calls once.
+      const rawFreshShort = await measurePooledFresh(() => startRawCallerChild(runtime, interpreters[runtime], warmUp), (child) => child.run(shortCalls), startSamples);
       const rawPerCall = rawSequential.medianMs / calls;
       results.push(
         { name: 'cold start', subject: rawSubject, ...rawCold },
         { name: 'one round trip', subject: rawSubject, ...rawOne },
         { name: 'first round trip, pooled fresh child', subject: rawSubject, ...rawFresh },
+        { name: `${shortCalls} sequential calls, pooled fresh child that calls`, subject: rawSubject, ...rawFreshShort },
         { name: `${calls} sequential calls`, subject: rawSubject, ...rawSequential },
         { name: 'per sequential call', subject: rawSubject, medianMs: rawPerCall, p75Ms: rawSequential.p75Ms / calls, samples: 0 },
         { name: `${calls} parallel calls`, subject: rawSubject, ...rawParallel },
@@ -198,6 +224,11 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
         } else {
           warmStart = await measure(run(warm, trivial), maxReuse === undefined ? startSamples : timeMs, ready);
         }
+        // A short program on the default (one-shot) pool: the first calls of a fresh process, which
+        // the 1,000-call rows below average away.
+        const shortRun = maxReuse === undefined && !jailed
+          ? await measure(run(warm, runtime === 'node' ? `for (let i = 0; i < ${shortCalls}; i++) await ping({ i });` : `for i in range(${shortCalls}):\n    await ping({"i": i})`), startSamples, ready)
+          : undefined;
         const versus = (baseline: Measured, baselineName: string, row: Omit<SubprocessBenchmarkResult, 'subject' | 'baseline' | 'ratio'>): SubprocessBenchmarkResult => ({
           ...row,
           subject,
@@ -217,6 +248,7 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
             1,
           ),
         );
+        if (shortRun !== undefined) results.push(versus(rawFreshShort, `${shortCalls} sequential calls, pooled fresh child that calls`, { name: `${shortCalls} sequential calls (pool ready)`, ...shortRun }));
         // Medians of the rounds' differences and ratios (jailed minus plain, jailed over plain).
         const jailCost = (rounds: RoundTimes, name: string, baseline: string): SubprocessBenchmarkResult => {
           const difference = roundStatistic(rounds, (times) => (times[1] ?? 0) - (times[0] ?? 0));
