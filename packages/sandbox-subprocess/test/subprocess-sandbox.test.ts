@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import { runCode, SandboxDisposedError, SandboxStartError } from '@codecall/core';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createSubprocessSandbox, nodeRunnerPath, pythonRunnerPath, readRunnerSource, runnerDirectory } from '../src/index.js';
 import type { SubprocessSandbox, SubprocessSandboxSettings } from '../src/index.js';
 import { eventually, hostProcessesWith, slowEcho } from './helpers.js';
 
+const hasChrt = ['/usr/bin/chrt', '/bin/chrt', '/usr/local/bin/chrt'].some((candidate) => existsSync(candidate));
 const created: SubprocessSandbox[] = [];
 const make = (settings?: SubprocessSandboxSettings): SubprocessSandbox => {
   const sandbox = createSubprocessSandbox(settings);
@@ -158,6 +160,33 @@ describe('hygiene and settings', () => {
     // PWD is the private working directory, set by the launching shell; LC_CTYPE by Python itself.
     const keys = (result as { value: string[] }).value.filter((key) => key !== 'LC_CTYPE');
     expect(keys).toStrictEqual(['CODECALL_ALLOWED', 'EXTRA', 'HOME', 'LANG', 'PATH', 'PWD', 'TMPDIR']);
+  });
+
+  // SCHED_BATCH keeps a woken runner from preempting the host; chrt (util-linux) sets it.
+  test.skipIf(process.platform !== 'linux' || !hasChrt)('runners run as SCHED_BATCH, plain and jailed, every thread of them', async () => {
+    // Field 41 of /proc/<pid>/task/<tid>/stat is the policy (3: SCHED_BATCH), counted after the
+    // command's closing parenthesis (the command may hold spaces).
+    const programs = {
+      javascript: `const fs = require('node:fs');
+return fs.readdirSync('/proc/self/task').map((tid) => { const stat = fs.readFileSync('/proc/self/task/' + tid + '/stat', 'utf8'); return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]); });`,
+      python: `import os
+policies = []
+for tid in os.listdir("/proc/self/task"):
+    stat = open(f"/proc/self/task/{tid}/stat").read()
+    policies.append(int(stat[stat.rindex(")") + 2:].split(" ")[38]))
+policies`,
+    };
+    for (const jail of [false, true]) {
+      const sandbox = make({ jail });
+      for (const language of ['javascript', 'python'] as const) {
+        const result = await runCode({ sandbox, language, code: programs[language], validation: false });
+        expect(result, `${language}, ${jail ? 'jailed' : 'plain'}`).toMatchObject({ type: 'success' });
+        const policies = (result as { value: number[] }).value;
+        // A node runner has several threads (V8 workers, libuv); all of them inherit the policy.
+        if (language === 'javascript') expect(policies.length).toBeGreaterThan(1);
+        expect(new Set(policies), `${language}, ${jail ? 'jailed' : 'plain'}`).toStrictEqual(new Set([3]));
+      }
+    }
   });
 
   test('a command launcher runs the runner through the given command (stdin/stdout only)', async () => {
