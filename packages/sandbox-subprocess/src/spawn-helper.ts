@@ -45,6 +45,24 @@ export function startRunnerChild(file: string, args: readonly string[], options:
 
 let sharedHelper: SpawnHelper | undefined;
 let helperIdleMs = 30_000;
+let holds = 0;
+
+/**
+ * Holds the spawn helper for as long as a sandbox lives (it starts no process: the first spawn
+ * does). The returned function gives the hold back; once no hold is left and none of the helper's
+ * commands is alive, the helper ends at once instead of after its idle timeout, and the promise
+ * resolves when its process has exited: disposing the last sandbox leaves no process behind.
+ */
+export function holdSpawnHelper(): () => Promise<void> {
+  holds++;
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    holds--;
+    if (holds === 0) await sharedHelper?.endIfUnused();
+  };
+}
 
 /**
  * How long the spawn helper stays after the last command it started ended, in milliseconds
@@ -167,6 +185,8 @@ function helperScript(): string {
  */
 class SpawnHelper {
   alive = true;
+  /** Settles when the helper's process has exited. */
+  readonly exited: Promise<void>;
   readonly #process: ChildProcess;
   readonly #children = new Map<number, HelperChild>();
   #nextId = 0;
@@ -181,9 +201,16 @@ class SpawnHelper {
     });
     this.#process.on('message', (message: HelperMessage, handle: unknown) => this.#receive(message, handle));
     this.#process.on('error', () => this.#end('could not start'));
+    this.exited = new Promise((resolve) => {
+      this.#process.once('exit', () => resolve());
+      // A helper that could not start never exits.
+      this.#process.once('error', () => {
+        if (this.#process.pid === undefined) resolve();
+      });
+    });
     this.#process.on('exit', (code, signal) => this.#end(signal === null ? `exited with code ${String(code)}` : `was killed by ${signal}`));
     this.#process.unref();
-    this.#holdLoop();
+    // `spawn` follows at once and holds the loop (a helper is only made to start a command).
   }
 
   get pid(): number | undefined {
@@ -231,9 +258,20 @@ class SpawnHelper {
     child.emit('error', Object.assign(new Error(message), code === null ? {} : { code }));
   }
 
+  /** Ends the helper now if it started nothing that is still alive; settles once it has exited. */
+  async endIfUnused(): Promise<void> {
+    if (this.#children.size > 0) return;
+    this.#retire();
+    // The process handle is unref'd: without this, a host with nothing else to do would exit
+    // before the helper's exit is reported, leaving the caller's await unsettled.
+    this.#process.ref();
+    await this.exited;
+  }
+
   /**
    * Keeps the host's event loop alive while a request or a started command is pending, and ends
-   * the helper once it has been idle for `helperIdleMs` (the next spawn starts a new one).
+   * the helper once it has been idle for `helperIdleMs`, or at once when no sandbox holds it (the
+   * next spawn starts a new one).
    */
   #holdLoop(): void {
     clearTimeout(this.#idleTimer);
@@ -245,13 +283,23 @@ class SpawnHelper {
       return;
     }
     channel.unref();
+    if (holds === 0) {
+      this.#retire();
+      return;
+    }
     this.#idleTimer = setTimeout(() => {
-      if (this.#children.size > 0 || !this.alive) return;
-      this.alive = false;
-      // The helper exits when its channel closes.
-      this.#process.disconnect();
+      if (this.#children.size > 0) return;
+      this.#retire();
     }, helperIdleMs);
     this.#idleTimer.unref();
+  }
+
+  #retire(): void {
+    clearTimeout(this.#idleTimer);
+    if (!this.alive) return;
+    this.alive = false;
+    // The helper exits when its channel closes.
+    if (this.#process.connected) this.#process.disconnect();
   }
 
   #end(how: string): void {

@@ -6,7 +6,7 @@ import { runCode } from '@codecall/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSubprocessSandbox } from '../src/index.js';
 import type { SubprocessSandbox } from '../src/index.js';
-import { setSpawnHelperIdleTimeout, spawnHelperPid, startRunnerChild } from '../src/spawn-helper.js';
+import { holdSpawnHelper, setSpawnHelperIdleTimeout, spawnHelperPid, startRunnerChild } from '../src/spawn-helper.js';
 import type { RunnerChild } from '../src/spawn-helper.js';
 import { eventually } from './helpers.js';
 
@@ -154,8 +154,10 @@ describe('the spawn helper', () => {
     await once(next, 'exit');
   });
 
-  it('ends once idle for its idle timeout, and the next spawn starts a new helper', async () => {
+  it('ends once idle for its idle timeout while a sandbox holds it, and the next spawn starts a new helper', async () => {
     setSpawnHelperIdleTimeout(200);
+    // As a live sandbox does: without a hold, the helper would end as soon as its child exited.
+    const release = holdSpawnHelper();
     try {
       const child = startRunnerChild('/bin/true', [], helperOptions);
       const helperPid = spawnHelperPid() as number;
@@ -171,6 +173,32 @@ describe('the spawn helper', () => {
       await once(next, 'exit');
     } finally {
       setSpawnHelperIdleTimeout(30_000);
+      await release();
+    }
+  });
+
+  it('ends with the last sandbox: its dispose resolves after the helper exited, while a live sandbox keeps it', async () => {
+    const first = createSubprocessSandbox({ jail: false, languages: ['javascript'], pool: { size: 1 } });
+    const second = createSubprocessSandbox({ jail: false, languages: ['javascript'], pool: false });
+    try {
+      await first.warmUp('javascript');
+      expect((await runCode({ sandbox: second, validation: false, code: 'return 1;' })).type).toBe('success');
+      const helperPid = spawnHelperPid() as number;
+      expect(helperPid).toBeDefined();
+      await second.dispose();
+      // The first sandbox's idle runner and its hold keep the helper.
+      expect(isRunning(helperPid)).toBe(true);
+      expect(spawnHelperPid()).toBe(helperPid);
+      await first.dispose();
+      expect(isRunning(helperPid)).toBe(false);
+      expect(spawnHelperPid()).toBeUndefined();
+      // Disposing again is a no-op, and a new sandbox starts a new helper.
+      await first.dispose();
+      sandbox = createSubprocessSandbox({ jail: false, languages: ['javascript'], pool: false });
+      expect((await runCode({ sandbox, validation: false, code: 'return process.ppid;' })).type).toBe('success');
+      expect(spawnHelperPid()).not.toBe(helperPid);
+    } finally {
+      await Promise.all([first.dispose(), second.dispose()]);
     }
   });
 
