@@ -91,8 +91,9 @@ function hasBubblewrap(): boolean {
 
 /**
  * Measures a raw JSON-lines echo child and codecall's subprocess sandbox for node and python on
- * the same workloads in one process: cold spawn, pooled warm start, per sequential tool call,
- * 1,000 parallel calls and a 1 MB tool result (plus jailed cold/warm starts). Returns every figure
+ * the same workloads in one process: cold spawn, pooled warm start, a short program (10 calls) on
+ * a pooled one-shot runner, per sequential tool call, 1,000 parallel calls and a 1 MB tool result
+ * (plus jailed cold/warm starts). Returns every figure
  * with its ratio to the raw baseline and whether the target is met.
  */
 export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOptions = {}): Promise<SubprocessBenchmarkReport> {
@@ -145,7 +146,7 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
       const warmUp = defaultRehearsalCalls;
       const rawFresh = await measurePooledFresh(() => startRawEchoChild(runtime, interpreters[runtime], warmUp), (child) => child.roundTrip(1), startSamples);
       // A short program, the kind models write: the same pool of fresh children, of the kind that
-      // makes the calls, each making ${shortCalls} calls once.
+      // makes the calls, each making `shortCalls` calls once.
       const rawFreshShort = await measurePooledFresh(() => startRawCallerChild(runtime, interpreters[runtime], warmUp), (child) => child.run(shortCalls), startSamples);
       const rawPerCall = rawSequential.medianMs / calls;
       results.push(
