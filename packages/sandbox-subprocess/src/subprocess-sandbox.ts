@@ -72,7 +72,8 @@ export interface SubprocessSandboxSettings {
   /**
    * Start runners from the spawn helper: one small node process per host process, shared by every
    * subprocess sandbox, started at the first spawn and ended 30 s after the last runner it started
-   * ended, or at once when the last sandbox is disposed (its `dispose` waits for the helper's exit). It starts each runner and hands its pipes to the host, so the host never forks: `fork()`
+   * ended, or at once when the last sandbox is disposed (its `dispose` waits for the helper's
+   * exit). It starts each runner and hands its pipes to the host, so the host never forks: `fork()`
    * holds the host's event loop while it copies the host's page tables (6 ms at 51 MB of RSS, 23 ms
    * at 890 MB on a 2-core VM). The helper costs one node process (60–67 MB of RSS, measured while
    * it served 1,000 runs) and an IPC round trip per spawn, which the pool hides; it dies with the
