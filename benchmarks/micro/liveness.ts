@@ -19,7 +19,7 @@ import type { SandboxLanguage, SandboxV1 } from '@codecall/core';
 import { createIsolatedVmSandbox } from '@codecall/sandbox-isolated-vm';
 import { createSubprocessSandbox } from '@codecall/sandbox-subprocess';
 import { z } from 'zod';
-import { formatRowsTable, machineInfo, withTarget } from './micro-result.ts';
+import { formatRowsTable, machineInfo, quantile, withTarget } from './micro-result.ts';
 import type { MachineInfo, MicroBenchmarkRow } from './micro-result.ts';
 
 /** Options of `runLivenessBenchmarks`. */
@@ -30,6 +30,11 @@ export interface LivenessBenchmarkOptions {
   readonly leakSandboxes?: number;
   /** How long each spinning guest runs before its timeout, in milliseconds. Default 1,000. */
   readonly spinMs?: number;
+  /**
+   * Rounds of the event-loop check per backend (two guests spinning to their timeout in each). The
+   * target ("never blocked more than 50 ms") is judged on the longest block of all rounds. Default 3.
+   */
+  readonly blockRounds?: number;
   /** Progress lines; default: none. */
   readonly onProgress?: (line: string) => void;
 }
@@ -79,6 +84,17 @@ async function settledRss(): Promise<number> {
 async function readyOf(sandbox: SandboxV1): Promise<void> {
   const ready = (sandbox as { ready?: () => Promise<void> }).ready;
   if (typeof ready === 'function') await ready.call(sandbox);
+}
+
+/**
+ * Longest event-loop delay of each of `rounds` rounds of `work`: the row's median and 75th
+ * percentile, and the longest of all (what "never blocked more than" is judged on).
+ */
+async function blockRounds(rounds: number, work: () => Promise<void>): Promise<{ readonly medianMs: number; readonly p75Ms: number; readonly maxMs: number; readonly samples: number }> {
+  const blocks: number[] = [];
+  for (let round = 0; round < rounds; round++) blocks.push(await maxEventLoopDelay(work));
+  blocks.sort((a, b) => a - b);
+  return { medianMs: quantile(blocks, 0.5), p75Ms: quantile(blocks, 0.75), maxMs: blocks[blocks.length - 1] ?? 0, samples: blocks.length };
 }
 
 /** Longest event-loop delay, in ms, while `work` runs (monitorEventLoopDelay, 1 ms resolution). */
@@ -180,8 +196,10 @@ export async function runLivenessBenchmarks(options: LivenessBenchmarkOptions = 
   const tools = [ping];
 
   // The machine's own scheduling noise: the same wait with no guest running.
-  const idleBlock = await maxEventLoopDelay(() => new Promise((resolve) => setTimeout(resolve, spinMs)));
-  results.push({ name: 'max event-loop block, no guest', subject: 'host', medianMs: idleBlock, p75Ms: idleBlock, samples: 1 });
+  const rounds = Math.max(1, options.blockRounds ?? 3);
+  const idle = await blockRounds(rounds, () => new Promise((resolve) => setTimeout(resolve, spinMs)));
+  const idleBlock = idle.maxMs;
+  results.push({ name: 'max event-loop block, no guest (longest of the rounds)', subject: 'host', medianMs: idle.maxMs, p75Ms: idle.maxMs, samples: idle.samples });
 
   for (const backend of backends) {
     progress(`${backend.subject}: liveness`);
@@ -195,15 +213,17 @@ export async function runLivenessBenchmarks(options: LivenessBenchmarkOptions = 
       continue;
     }
     // Two guests spin at once until their timeout, while the host's event loop is watched.
-    const block = await maxEventLoopDelay(async () => {
+    const spinning = await blockRounds(rounds, async () => {
       const runs = [0, 1].map(() => runCode({ sandbox, language: backend.language, code: backend.spin, tools, limits: { timeoutMs: spinMs } }));
       const outcomes = await Promise.all(runs);
       for (const outcome of outcomes) if (outcome.type !== 'error' || outcome.error.code !== 'TIMEOUT') throw new Error(`${backend.subject}: a spinning guest ended with ${outcome.type === 'error' ? outcome.error.code : 'success'}, not TIMEOUT`);
     });
+    const block = spinning.maxMs;
     results.push(
+      // The row shows the rounds' median and 75th percentile; the target is judged on the longest.
       withTarget(
-        { name: 'max event-loop block, guests spinning', subject: backend.subject, medianMs: block, p75Ms: block, samples: 1, baseline: 'host/max event-loop block, no guest', ratio: block / Math.max(idleBlock, 1) },
-        '<= 50 ms',
+        { name: 'max event-loop block, guests spinning', subject: backend.subject, medianMs: spinning.medianMs, p75Ms: spinning.p75Ms, samples: spinning.samples, baseline: 'host/max event-loop block, no guest (longest of the rounds)', ratio: block / Math.max(idleBlock, 1) },
+        '<= 50 ms (longest of the rounds)',
         'ms',
         block,
         50,
@@ -219,10 +239,10 @@ export async function runLivenessBenchmarks(options: LivenessBenchmarkOptions = 
       const forking = createSubprocessSandbox({ spawnHelper: false });
       try {
         await runCode({ sandbox: forking, language: backend.language, code: backend.trivial, tools });
-        const forkingBlock = await maxEventLoopDelay(async () => {
+        const forkingBlocks = await blockRounds(rounds, async () => {
           await Promise.all([0, 1].map(() => runCode({ sandbox: forking, language: backend.language, code: backend.spin, tools, limits: { timeoutMs: spinMs } })));
         });
-        results.push({ name: 'max event-loop block, guests spinning, host forks its runners (spawnHelper: false)', subject: backend.subject, medianMs: forkingBlock, p75Ms: forkingBlock, samples: 1, baseline: 'host/max event-loop block, no guest', ratio: forkingBlock / Math.max(idleBlock, 1) });
+        results.push({ name: 'max event-loop block, guests spinning, host forks its runners (spawnHelper: false)', subject: backend.subject, medianMs: forkingBlocks.medianMs, p75Ms: forkingBlocks.p75Ms, samples: forkingBlocks.samples, baseline: 'host/max event-loop block, no guest (longest of the rounds)', ratio: forkingBlocks.maxMs / Math.max(idleBlock, 1) });
       } finally {
         await forking.dispose();
       }
