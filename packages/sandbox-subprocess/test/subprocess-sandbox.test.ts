@@ -1,11 +1,12 @@
-import { existsSync } from 'node:fs';
 import { runCode, SandboxDisposedError, SandboxStartError } from '@codecall/core';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createSubprocessSandbox, nodeRunnerPath, pythonRunnerPath, readRunnerSource, runnerDirectory } from '../src/index.js';
 import type { SubprocessSandbox, SubprocessSandboxSettings } from '../src/index.js';
+import { findExecutable } from '../src/interpreters.js';
 import { eventually, hostProcessesWith, slowEcho } from './helpers.js';
 
-const hasChrt = ['/usr/bin/chrt', '/bin/chrt', '/usr/local/bin/chrt'].some((candidate) => existsSync(candidate));
+// The adapter finds chrt the same way (on the host's PATH).
+const hasChrt = findExecutable('chrt') !== undefined;
 const created: SubprocessSandbox[] = [];
 const make = (settings?: SubprocessSandboxSettings): SubprocessSandbox => {
   const sandbox = createSubprocessSandbox(settings);
