@@ -20,10 +20,16 @@ function expectSuccess(result: RunResult): Extract<RunResult, { type: 'success' 
   return result;
 }
 
-/** Polls `condition` every 50 ms, at most 400 times (20 s or more: generous on a busy machine). */
+/**
+ * Polls `condition` every 50 ms, at most 400 times (20 s or more: generous on a busy machine), and
+ * returns whether it held at the poll that ended the wait (without evaluating it again).
+ */
 async function eventually(condition: () => boolean): Promise<boolean> {
-  for (let attempt = 0; attempt < 400 && !condition(); attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
-  return condition();
+  for (let attempt = 0; ; attempt++) {
+    if (condition()) return true;
+    if (attempt >= 400) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 describe('settings', () => {

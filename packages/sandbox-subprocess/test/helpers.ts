@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { defineTool } from '@codecall/core';
 import { z } from 'zod';
 
@@ -38,13 +38,34 @@ export const slowEcho = defineTool({
   },
 });
 
+/**
+ * The pid of the one process whose command line or environment contains `marker`, once that
+ * process runs `executable` (a runner's launch chain passes through a shell, which forks `mount`
+ * and execs onward under the same pid, before it becomes the interpreter); otherwise `undefined`.
+ */
+export function processRunning(marker: string, executable: string): number | undefined {
+  const found = hostProcessesWith(marker);
+  if (found.length !== 1) return undefined;
+  const [pid] = found as [number];
+  try {
+    return readlinkSync(`/proc/${pid}/exe`) === executable ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Polls `condition` every 50 ms until it holds or `attempts` polls have failed (bounded: 400 polls
- * is at least 20 s, generous on a busy machine), then returns whether it holds.
+ * is at least 20 s, generous on a busy machine). Returns whether it held at the poll that ended the
+ * wait: the condition is not evaluated again (a transient state, such as a process that has just
+ * forked, must not turn a success into a failure).
  */
 export async function eventually(condition: () => boolean, attempts = 400): Promise<boolean> {
-  for (let attempt = 0; attempt < attempts && !condition(); attempt++) await sleep(50);
-  return condition();
+  for (let attempt = 0; ; attempt++) {
+    if (condition()) return true;
+    if (attempt >= attempts) return false;
+    await sleep(50);
+  }
 }

@@ -1,9 +1,10 @@
+import { realpathSync } from 'node:fs';
 import { runCode, SandboxDisposedError, SandboxStartError } from '@codecall/core';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createSubprocessSandbox, nodeRunnerPath, pythonRunnerPath, readRunnerSource, runnerDirectory } from '../src/index.js';
 import type { SubprocessSandbox, SubprocessSandboxSettings } from '../src/index.js';
 import { findExecutable } from '../src/interpreters.js';
-import { eventually, hostProcessesWith, slowEcho } from './helpers.js';
+import { eventually, hostProcessesWith, processRunning, slowEcho } from './helpers.js';
 
 // The adapter finds chrt the same way (on the host's PATH).
 const hasChrt = findExecutable('chrt') !== undefined;
@@ -125,8 +126,11 @@ describe('warm pool', () => {
     const marker = `claim${Math.random().toString(36).slice(2)}`;
     const sandbox = make({ pool: { size: 1, rehearsalCalls: 10_000_000 }, env: { POOL_MARKER: marker }, jail: false });
     void sandbox.warmUp('javascript');
-    expect(await eventually(() => hostProcessesWith(marker).length === 1)).toBe(true);
-    const [pooled] = hostProcessesWith(marker);
+    // Until the launch chain (shell, mount, setpriv) has exec'd into node, the count of processes
+    // with the marker passes through 1 and 2: wait for the runner itself.
+    const node = realpathSync(process.execPath);
+    let pooled: number | undefined;
+    expect(await eventually(() => (pooled = processRunning(marker, node)) !== undefined)).toBe(true);
     const result = await runCode({ sandbox, validation: false, code: 'return process.pid;' });
     expect(result).toMatchObject({ type: 'success', value: pooled });
   });
