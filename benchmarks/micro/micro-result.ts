@@ -99,6 +99,73 @@ export function formatLoad(load: MachineLoad): string {
   return `load ${load.loadAverage.map((value) => value.toFixed(2)).join('/')} on ${load.cores} cores`;
 }
 
+/**
+ * How much slower the same small piece of work runs right after its thread slept: a property of the
+ * machine, not of codecall (large where, say, an idle vCPU's core and caches serve other work
+ * meanwhile). A host's and a runner's first work after any wait pays it, which the absolute
+ * warm-start figures include and a ratio cancels only in part (its raw baseline runs less code
+ * after the same wait).
+ */
+export interface IdlePenalty {
+  /** What the piece of work is. */
+  readonly work: string;
+  /** Median time of the work run back to back, in microseconds. */
+  readonly hotUs: number;
+  /** Median time of the work right after the thread slept that long, in microseconds. */
+  readonly afterSleep: readonly { readonly sleepMs: number; readonly medianUs: number }[];
+  /** Rounds measured (each: one hot, then one after each sleep). */
+  readonly rounds: number;
+}
+
+/**
+ * Measures `IdlePenalty`: a JSON round trip of a protocol-sized message, 20 times (about 20 µs hot
+ * on the development VM), timed back to back and right after `Atomics.wait` put the thread to
+ * sleep for each of `sleepsMs`. Blocks the calling thread for about `rounds × sum(sleepsMs)` ms.
+ */
+export function measureIdlePenalty(options: { readonly rounds?: number; readonly sleepsMs?: readonly number[] } = {}): IdlePenalty {
+  const rounds = options.rounds ?? 100;
+  const sleepsMs = options.sleepsMs ?? [2, 10];
+  const gate = new Int32Array(new SharedArrayBuffer(4));
+  const message = { t: 'call', id: 1, name: 'ping', input: '{"i":1}' };
+  let sink = 0;
+  const work = (): void => {
+    for (let index = 0; index < 20; index++) sink += (JSON.parse(JSON.stringify(message)) as { id: number }).id;
+  };
+  const time = (): number => {
+    const started = process.hrtime.bigint();
+    work();
+    return Number(process.hrtime.bigint() - started) / 1_000;
+  };
+  for (let index = 0; index < 5_000; index++) work();
+  const hot: number[] = [];
+  const after = sleepsMs.map(() => [] as number[]);
+  for (let round = 0; round < rounds; round++) {
+    time();
+    hot.push(time());
+    sleepsMs.forEach((sleepMs, index) => {
+      Atomics.wait(gate, 0, 0, sleepMs);
+      after[index]?.push(time());
+    });
+  }
+  if (sink < 0) throw new Error('unreachable');
+  const medianOf = (values: number[]): number => quantile([...values].sort((a, b) => a - b), 0.5);
+  return {
+    work: 'JSON round trip of a protocol-sized message, 20 times',
+    hotUs: medianOf(hot),
+    afterSleep: sleepsMs.map((sleepMs, index) => ({ sleepMs, medianUs: medianOf(after[index] ?? []) })),
+    rounds,
+  };
+}
+
+/** `work after 10 ms asleep: 3.0× its back-to-back time (2 ms: 1.4×; 17 µs hot)`. */
+export function formatIdlePenalty(penalty: IdlePenalty): string {
+  const factors = penalty.afterSleep.map(({ sleepMs, medianUs }) => ({ sleepMs, factor: medianUs / penalty.hotUs }));
+  const longest = factors.at(-1);
+  if (longest === undefined) return `work hot: ${penalty.hotUs.toFixed(1)} µs`;
+  const others = factors.slice(0, -1).map(({ sleepMs, factor }) => `${sleepMs} ms: ${factor.toFixed(1)}×`);
+  return `work after ${longest.sleepMs} ms asleep: ${longest.factor.toFixed(1)}× its back-to-back time (${[...others, `${penalty.hotUs.toFixed(0)} µs hot`].join('; ')})`;
+}
+
 /** Number of records in the payload of the transfer rows. */
 export const payloadBytes = 1_000_000;
 

@@ -12,11 +12,11 @@
 // skipped with the reason, never dropped.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { formatCheckValue, formatLoad, formatRowsTable, machineInfo, machineLoad } from './micro-result.ts';
-import type { MachineInfo, MachineLoad, MicroBenchmarkRow, TargetCheck } from './micro-result.ts';
+import { formatCheckValue, formatIdlePenalty, formatLoad, formatRowsTable, machineInfo, machineLoad, measureIdlePenalty } from './micro-result.ts';
+import type { IdlePenalty, MachineInfo, MachineLoad, MicroBenchmarkRow, TargetCheck } from './micro-result.ts';
 
-export { formatCheckValue, formatLoad, formatMs, formatRowsTable, machineInfo, machineLoad } from './micro-result.ts';
-export type { MachineInfo, MachineLoad, MicroBenchmarkRow, TargetCheck } from './micro-result.ts';
+export { formatCheckValue, formatIdlePenalty, formatLoad, formatMs, formatRowsTable, machineInfo, machineLoad, measureIdlePenalty } from './micro-result.ts';
+export type { IdlePenalty, MachineInfo, MachineLoad, MicroBenchmarkRow, TargetCheck } from './micro-result.ts';
 
 /** A suite of micro-benchmarks. */
 export type MicroBenchmarkSuite = 'isolated-vm' | 'subprocess' | 'liveness';
@@ -29,7 +29,10 @@ export interface MicroBenchmarkSection {
   readonly status: 'measured' | 'skipped' | 'failed';
   /** Why it did not run. */
   readonly reason?: string;
-  /** Versions/machine the suite reported, and `load`: the machine's load before and after it. */
+  /**
+   * Versions/machine the suite reported; `load`: the machine's load before and after it;
+   * `idlePenalty`: the machine's penalty on work after a sleep, measured before it (`IdlePenalty`).
+   */
   readonly details?: Readonly<Record<string, unknown>>;
   /** Rows; with several repeats, each figure is the median of the repeats' figures. */
   readonly rows: readonly MicroBenchmarkRow[];
@@ -75,6 +78,12 @@ export interface MicroBenchmarkReport {
   readonly versions: { readonly node: string; readonly v8: string };
   /** The machine's load when the run began and ended (the machine may be shared). */
   readonly load: { readonly start: MachineLoad; readonly end: MachineLoad };
+  /**
+   * How much slower a small piece of work runs right after its thread slept, measured before the
+   * suites: how much this machine penalizes the first work after a wait (the absolute warm-start
+   * figures include that penalty; a ratio cancels it only in part, its baseline running less code).
+   */
+  readonly idlePenalty: IdlePenalty;
   readonly repeats: number;
   readonly sections: readonly MicroBenchmarkSection[];
   readonly targets: readonly MicroBenchmarkTarget[];
@@ -166,6 +175,7 @@ export async function runMicroBenchmarks(options: MicroBenchmarkOptions = {}): P
       continue;
     }
     const loadStart = machineLoad();
+    const idlePenalty = measureIdlePenalty();
     // Liveness and leak checks are not timings: one pass says it all.
     const passes = suite === 'liveness' ? 1 : repeats;
     const rowsPerPass: MicroBenchmarkRow[][] = [];
@@ -183,7 +193,7 @@ export async function runMicroBenchmarks(options: MicroBenchmarkOptions = {}): P
         details = rest;
         rowsPerPass.push(results.map((row) => ({ ...row })));
       }
-      sections.push({ suite, status: 'measured', details: { ...details, repeats: passes, load: { start: loadStart, end: machineLoad() } }, rows: mergeRepeats(rowsPerPass), durationMs: performance.now() - started });
+      sections.push({ suite, status: 'measured', details: { ...details, repeats: passes, load: { start: loadStart, end: machineLoad() }, idlePenalty }, rows: mergeRepeats(rowsPerPass), durationMs: performance.now() - started });
     } catch (error) {
       sections.push({ suite, status: 'failed', reason: (error as Error).message, rows: [], durationMs: performance.now() - started });
     }
@@ -194,11 +204,12 @@ export async function runMicroBenchmarks(options: MicroBenchmarkOptions = {}): P
 /** Runs the suites and judges every target: what `pnpm bench:micro` does. */
 export async function runMicroBenchmarkGuard(options: MicroBenchmarkOptions & { readonly checkAbsolute?: boolean } = {}): Promise<MicroBenchmarkReport> {
   const start = machineLoad();
+  const idlePenalty = measureIdlePenalty();
   const repeats = Math.max(1, Math.floor(options.repeats ?? 3));
   const sections = await runMicroBenchmarks({ ...options, repeats, suites: options.suites ?? ['isolated-vm', 'subprocess', 'liveness'] });
   const targets = targetsOf(sections, options.checkAbsolute ?? false);
   const ok = targets.every((target) => !target.gated || target.verdict !== 'missed') && sections.every((section) => section.status !== 'failed');
-  return { date: new Date().toISOString(), machine: machineInfo(), versions: { node: process.version, v8: process.versions.v8 }, load: { start, end: machineLoad() }, repeats, sections, targets, ok };
+  return { date: new Date().toISOString(), machine: machineInfo(), versions: { node: process.version, v8: process.versions.v8 }, load: { start, end: machineLoad() }, idlePenalty, repeats, sections, targets, ok };
 }
 
 /** Fixed-width text of the sections. */
@@ -210,8 +221,15 @@ export function formatMicroBenchmarks(sections: readonly MicroBenchmarkSection[]
       continue;
     }
     const load = section.details?.['load'] as { start: MachineLoad; end: MachineLoad } | undefined;
+    const idlePenalty = section.details?.['idlePenalty'] as IdlePenalty | undefined;
     const repeats = section.details?.['repeats'];
-    blocks.push(formatRowsTable(`${section.suite}${typeof repeats === 'number' && repeats > 1 ? ` — medians of ${repeats} repeats` : ''}${load === undefined ? '' : ` — ${formatLoad(load.start)} → ${formatLoad(load.end)}`}`, section.rows));
+    const title = [
+      section.suite,
+      ...(typeof repeats === 'number' && repeats > 1 ? [`medians of ${repeats} repeats`] : []),
+      ...(load === undefined ? [] : [`${formatLoad(load.start)} → ${formatLoad(load.end)}`]),
+      ...(idlePenalty === undefined ? [] : [formatIdlePenalty(idlePenalty)]),
+    ];
+    blocks.push(formatRowsTable(title.join(' — '), section.rows));
   }
   return blocks.join('\n\n');
 }
@@ -232,6 +250,7 @@ export function formatTargets(report: MicroBenchmarkReport): string {
   const missed = report.targets.filter((target) => target.verdict === 'missed');
   return [
     `targets — ${report.date} — Node ${report.versions.node}, ${report.machine.cpu} x${report.machine.cores}, ${report.repeats} repeats — ${formatLoad(report.load.start)} → ${formatLoad(report.load.end)}`,
+    `machine: ${formatIdlePenalty(report.idlePenalty)}`,
     line(header),
     ...cells.map(line),
     `${report.targets.length - missed.length}/${report.targets.length} targets met or within noise; gated misses: ${missed.filter((target) => target.gated).length}.`,

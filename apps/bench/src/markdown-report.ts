@@ -1,6 +1,8 @@
 import type { BreakEvenMap } from './break-even.ts';
 import type { BenchReport, FigureLabel, ModeComparison, TokenSplit } from './bench-report.ts';
 import type { MatrixCell, MetricName } from './run-matrix.ts';
+import { formatIdlePenalty } from '@codecall/benchmarks/micro';
+import type { IdlePenalty } from '@codecall/benchmarks/micro';
 
 /** `1234567` → `1,234,567`. */
 export function formatInteger(value: number): string {
@@ -451,7 +453,9 @@ function microText(report: BenchReport): string[] {
     }
     const load = section.details?.['load'] as { start?: { loadAverage?: number[]; cores?: number } } | undefined;
     const loadText = load?.start?.loadAverage === undefined ? '' : `; machine load ${load.start.loadAverage.map((value) => value.toFixed(2)).join('/')} on ${String(load.start.cores)} cores at its start`;
-    lines.push(`**${section.suite}** [measured, medians of tinybench samples; ratio = codecall / raw baseline of the same run${loadText}]`, '');
+    const idlePenalty = section.details?.['idlePenalty'] as IdlePenalty | undefined;
+    const idleText = idlePenalty === undefined ? '' : `; ${formatIdlePenalty(idlePenalty)}`;
+    lines.push(`**${section.suite}** [measured, medians of tinybench samples; ratio = codecall / raw baseline of the same run${loadText}${idleText}]`, '');
     lines.push(
       table(
         ['subject', 'workload', 'median [measured]', 'p75 [measured]', 'samples [measured]', 'ratio to baseline [measured]', 'target'],
