@@ -15,6 +15,7 @@ import os
 import select
 import sys
 import threading
+import time
 import traceback
 
 PROTOCOL_VERSION = 1
@@ -674,6 +675,27 @@ def _bind_arguments(signature, args, kwargs):
     return value
 
 
+# An answer to a fast tool arrives within tens of microseconds. Waiting for it in a blocking
+# select() puts the thread to sleep, and waking it costs more than the wait: polling first for up
+# to this long (yielding the CPU between polls) cut sequential awaited calls through the sandbox
+# from 62.6 to 52.5 us (reused runner, 10 alternating rounds on the development VM), for at most
+# this much CPU per call. A slow tool's answer is then waited for asleep, as before.
+_POLL_SECONDS = 50e-6
+# The runner's own references: guest code may replace the module attributes (a mocked clock).
+_perf_counter = time.perf_counter
+_sched_yield = getattr(os, "sched_yield", lambda: None)
+
+
+def _poll_readable(watched):
+    """Descriptors of watched that are readable within _POLL_SECONDS, polled; () when none is."""
+    deadline = _perf_counter() + _POLL_SECONDS
+    while True:
+        readable = select.select(watched, [], [], 0)[0]
+        if readable or _perf_counter() >= deadline:
+            return readable
+        _sched_yield()
+
+
 def _await_answer(call_id, wake_fd=None):
     """Reads the protocol stream until the answer to call_id arrives. With wake_fd (the event loop's
     wake-up descriptor), returns None as soon as that becomes readable instead."""
@@ -689,7 +711,7 @@ def _await_answer(call_id, wake_fd=None):
         if _eof:
             return {"ok": False, "code": "ABORTED", "message": "The host closed the connection."}
         try:
-            readable = select.select(watched, [], [])[0]
+            readable = _poll_readable(watched) or select.select(watched, [], [])[0]
         except InterruptedError:
             readable = ()
         if wake_fd is not None and wake_fd in readable:
