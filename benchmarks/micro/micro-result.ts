@@ -118,7 +118,7 @@ export interface IdlePenalty {
 }
 
 /**
- * Measures `IdlePenalty`: a JSON round trip of a protocol-sized message, 20 times (about 20 µs hot
+ * Measures `IdlePenalty`: a JSON round trip of a protocol-sized message, 20 times (11–18 µs hot
  * on the development VM), timed back to back and right after `Atomics.wait` put the thread to
  * sleep for each of `sleepsMs`. Blocks the calling thread for about `rounds × sum(sleepsMs)` ms.
  */
