@@ -687,31 +687,27 @@ _perf_counter = time.perf_counter
 _sched_yield = getattr(os, "sched_yield", lambda: None)
 
 
-def _poll_readable(watched):
-    """Descriptors of watched that are readable within _POLL_SECONDS, polled; () when none is."""
+def _poll(ready_now):
+    """Calls ready_now() until it returns something non-empty or _POLL_SECONDS have passed,
+    yielding the CPU between calls; returns its last result."""
     deadline = _perf_counter() + _POLL_SECONDS
     while True:
-        readable = select.select(watched, [], [], 0)[0]
-        if readable or _perf_counter() >= deadline:
-            return readable
+        ready = ready_now()
+        if ready or _perf_counter() >= deadline:
+            return ready
         _sched_yield()
 
 
 class _PollingSelector(selectors.DefaultSelector):
     """The event loop's selector. While a tool call is outstanding, a wait that would sleep polls
-    first, as _poll_readable does: an awaited call while other tasks exist gets its answer through
-    the loop (1,000 such calls through the sandbox: 71.7-80.0 -> 64.9-68.5 us each, reused runner,
-    three runs; asyncio.gather of 1,000 calls: no measurable change)."""
+    first (_poll): an awaited call while other tasks exist gets its answer through the loop (1,000
+    such calls through the sandbox: 71.7-80.0 -> 64.9-68.5 us each, reused runner, three runs;
+    asyncio.gather of 1,000 calls: no measurable change)."""
 
     def select(self, timeout=None):
         run = _run
         if (timeout is None or timeout > 0) and run is not None and run.pending:
-            deadline = _perf_counter() + _POLL_SECONDS
-            while True:
-                ready = super().select(0)
-                if ready or _perf_counter() >= deadline:
-                    break
-                _sched_yield()
+            ready = _poll(lambda: super(_PollingSelector, self).select(0))
             if ready:
                 return ready
         return super().select(timeout)
@@ -732,7 +728,7 @@ def _await_answer(call_id, wake_fd=None):
         if _eof:
             return {"ok": False, "code": "ABORTED", "message": "The host closed the connection."}
         try:
-            readable = _poll_readable(watched) or select.select(watched, [], [])[0]
+            readable = _poll(lambda: select.select(watched, [], [], 0)[0]) or select.select(watched, [], [])[0]
         except InterruptedError:
             readable = ()
         if wake_fd is not None and wake_fd in readable:
