@@ -78,12 +78,6 @@ export interface MicroBenchmarkReport {
   readonly versions: { readonly node: string; readonly v8: string };
   /** The machine's load when the run began and ended (the machine may be shared). */
   readonly load: { readonly start: MachineLoad; readonly end: MachineLoad };
-  /**
-   * How much slower a small piece of work runs right after its thread slept, measured before the
-   * suites: how much this machine penalizes the first work after a wait (the absolute warm-start
-   * figures include that penalty; a ratio cancels it only in part, its baseline running less code).
-   */
-  readonly idlePenalty: IdlePenalty;
   readonly repeats: number;
   readonly sections: readonly MicroBenchmarkSection[];
   readonly targets: readonly MicroBenchmarkTarget[];
@@ -204,12 +198,11 @@ export async function runMicroBenchmarks(options: MicroBenchmarkOptions = {}): P
 /** Runs the suites and judges every target: what `pnpm bench:micro` does. */
 export async function runMicroBenchmarkGuard(options: MicroBenchmarkOptions & { readonly checkAbsolute?: boolean } = {}): Promise<MicroBenchmarkReport> {
   const start = machineLoad();
-  const idlePenalty = measureIdlePenalty();
   const repeats = Math.max(1, Math.floor(options.repeats ?? 3));
   const sections = await runMicroBenchmarks({ ...options, repeats, suites: options.suites ?? ['isolated-vm', 'subprocess', 'liveness'] });
   const targets = targetsOf(sections, options.checkAbsolute ?? false);
   const ok = targets.every((target) => !target.gated || target.verdict !== 'missed') && sections.every((section) => section.status !== 'failed');
-  return { date: new Date().toISOString(), machine: machineInfo(), versions: { node: process.version, v8: process.versions.v8 }, load: { start, end: machineLoad() }, idlePenalty, repeats, sections, targets, ok };
+  return { date: new Date().toISOString(), machine: machineInfo(), versions: { node: process.version, v8: process.versions.v8 }, load: { start, end: machineLoad() }, repeats, sections, targets, ok };
 }
 
 /** Fixed-width text of the sections. */
@@ -250,7 +243,6 @@ export function formatTargets(report: MicroBenchmarkReport): string {
   const missed = report.targets.filter((target) => target.verdict === 'missed');
   return [
     `targets — ${report.date} — Node ${report.versions.node}, ${report.machine.cpu} x${report.machine.cores}, ${report.repeats} repeats — ${formatLoad(report.load.start)} → ${formatLoad(report.load.end)}`,
-    `machine: ${formatIdlePenalty(report.idlePenalty)}`,
     line(header),
     ...cells.map(line),
     `${report.targets.length - missed.length}/${report.targets.length} targets met or within noise; gated misses: ${missed.filter((target) => target.gated).length}.`,
