@@ -23,6 +23,44 @@ PROTOCOL_VERSION = 1
 # The runner's own references: guest code shares this process's modules (json.dumps = …).
 _json_dumps = json.dumps
 _json_loads = json.loads
+
+
+def _compact_encoder(allow_nan):
+    """json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=allow_nan) as one
+    prebuilt function: dumps builds an encoder on every call, which cost as much as the encoding
+    itself (2.3 against 0.7 us for a call message on the development VM). Uses the C encoder when
+    this Python's matches the signature it was written for and encodes a probe exactly as
+    JSONEncoder does; otherwise a prebuilt JSONEncoder."""
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=allow_nan)
+    try:
+        from json.encoder import c_make_encoder, encode_basestring
+
+        make = c_make_encoder(None, encoder.default, encode_basestring, None, ":", ",", False, False, allow_nan)
+        probe = {"t": "x", "list": [1, -2.5, "\u00e9\"\n", None, True, False, {}], "n": {"k": []}}
+        if "".join(make(probe, 0)) == encoder.encode(probe) and "".join(make("s", 0)) == '"s"':
+            return lambda value: "".join(make(value, 0))
+    except Exception:  # no C accelerator, or another signature: the prebuilt encoder below
+        pass
+    return encoder.encode
+
+
+_dumps_compact = _compact_encoder(True)
+_dumps_value = _compact_encoder(False)
+_scan_once = json.JSONDecoder().scan_once
+
+
+def _loads(text):
+    """json.loads for JSON text from the host (str, or UTF-8 bytes), without loads's per-call work
+    (encoding detection, a decoder call): 1.9 against 0.5 us for a result line. Anything scan_once
+    does not take whole (leading or trailing whitespace, invalid JSON) goes to json.loads, which
+    returns the value or raises its ValueError."""
+    if type(text) is bytes:
+        text = text.decode("utf-8")
+    try:
+        value, end = _scan_once(text, 0)
+    except StopIteration:
+        return _json_loads(text)
+    return value if end == len(text) else _json_loads(text)
 GUEST_FILENAME = "guest.py"
 CO_COROUTINE = 0x0080
 
@@ -52,7 +90,7 @@ _MAX_QUEUED_CALLS = 256
 
 
 def _encode(message):
-    text = _json_dumps(message, ensure_ascii=False, separators=(",", ":")) + "\n"
+    text = _dumps_compact(message) + "\n"
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:
@@ -250,7 +288,7 @@ def _to_json(value, max_bytes):
             plain = value
         else:
             plain = _plain(value, [max_bytes], set())
-        text = _json_dumps(plain, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = _dumps_value(plain)
     except _TooLarge:
         return None, (True, f"exceeds limits.maxValueBytes ({max_bytes} bytes)")
     except RecursionError:
@@ -788,7 +826,7 @@ class _Tool:
     def _answer(self, result):
         if result.get("ok"):
             output = result.get("output")
-            return None if output is None else _json_loads(output)
+            return None if output is None else _loads(output)
         raise ToolError(str(result.get("code")), str(result.get("message")), self._name)
 
     def __call__(self, *args, **kwargs):
@@ -956,7 +994,7 @@ def _handle_result(message):
 
 def _parse(line):
     try:
-        return _json_loads(line)
+        return _loads(line)
     except ValueError:
         _send({"t": "fatal", "message": "The runner received a line that is not JSON."})
         os._exit(65)
