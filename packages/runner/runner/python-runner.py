@@ -61,6 +61,8 @@ def _loads(text):
     except StopIteration:
         return _json_loads(text)
     return value if end == len(text) else _json_loads(text)
+
+
 GUEST_FILENAME = "guest.py"
 CO_COROUTINE = 0x0080
 
