@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { nodeRunnerPath, pythonRunnerPath, runnerProtocolVersion } from '../src/index.js';
+import { runInRunner } from './run-in-runner.js';
 
 // The runners send the calls made in one tick (node) or one turn of the event loop (python) in one
 // write, but the first of them at once: a call the guest starts before a stretch of synchronous
@@ -20,37 +19,17 @@ interface Outcome {
 }
 
 /** Runs `code` in a runner whose host answers every call and, at call number `flagAt`, creates `flag`. */
-function runWithFlag(runtime: 'node' | 'python', code: string, flag: string, flagAt = 1): Promise<Outcome> {
-  const args = runtime === 'node' ? [nodeRunnerPath] : ['-I', '-B', pythonRunnerPath];
-  const child = spawn(runtime === 'node' ? process.execPath : 'python3', args, { stdio: ['pipe', 'pipe', 'inherit'] });
+async function runWithFlag(runtime: 'node' | 'python', code: string, flag: string, flagAt = 1): Promise<Outcome> {
   const calls: unknown[] = [];
-  let buffered = '';
-  let ended = false;
-  // Answers to calls that arrive with the final message go to a runner that was just killed.
-  child.stdin.on('error', () => undefined);
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffered += chunk;
-      for (let newline = buffered.indexOf('\n'); newline >= 0 && !ended; newline = buffered.indexOf('\n')) {
-        const message = JSON.parse(buffered.slice(0, newline)) as Record<string, unknown>;
-        buffered = buffered.slice(newline + 1);
-        if (message['t'] === 'ready') {
-          const tools = [{ name: 'ping', identifier: 'ping', parameters: [{ name: 'i', required: true }] }];
-          child.stdin.write(`${JSON.stringify({ t: 'start', v: runnerProtocolVersion, language: runtime === 'node' ? 'javascript' : 'python', code, tools, limits: {} })}\n`);
-        } else if (message['t'] === 'call') {
-          calls.push(JSON.parse(message['input'] as string));
-          if (calls.length === flagAt) writeFileSync(flag, '');
-          child.stdin.write(`${JSON.stringify({ t: 'result', id: message['id'], ok: true, output: message['input'] })}\n`);
-        } else if (message['t'] === 'done' || message['t'] === 'error') {
-          ended = true;
-          child.kill('SIGKILL');
-          resolve({ calls, final: message });
-        }
-      }
-    });
+  const final = await runInRunner(runtime, code, {
+    tools: [{ name: 'ping', identifier: 'ping', parameters: [{ name: 'i', required: true }] }],
+    answer: ({ input }) => {
+      calls.push(JSON.parse(input ?? 'null'));
+      if (calls.length === flagAt) writeFileSync(flag, '');
+      return { ok: true, ...(input === undefined ? {} : { output: input }) };
+    },
   });
+  return { calls, final };
 }
 
 function flagPath(): string {

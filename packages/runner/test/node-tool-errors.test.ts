@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
-import { nodeRunnerPath, runnerProtocolVersion } from '../src/index.js';
+import { runInRunner } from './run-in-runner.js';
 
 // The node runner raises a failed call's ToolError after the call's await, so its guest frames are
 // V8's async stack trace (it no longer captures the caller's stack at every call). These pin what
@@ -9,29 +8,10 @@ import { nodeRunnerPath, runnerProtocolVersion } from '../src/index.js';
 
 /** Runs `code` in a node runner whose host fails every call of `fail` and answers `ok` with 1; the final message. */
 function run(code: string): Promise<Record<string, unknown>> {
-  const child = spawn(process.execPath, [nodeRunnerPath], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let buffered = '';
-  child.stdin.on('error', () => undefined);
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffered += chunk;
-      for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
-        const message = JSON.parse(buffered.slice(0, newline)) as Record<string, unknown>;
-        buffered = buffered.slice(newline + 1);
-        if (message['t'] === 'ready') {
-          const tools = [{ name: 'fail', identifier: 'fail' }, { name: 'ok', identifier: 'ok' }];
-          child.stdin.write(`${JSON.stringify({ t: 'start', v: runnerProtocolVersion, language: 'javascript', code, tools, limits: { maxValueBytes: 1 << 20, maxOutputBytes: 1 << 20 } })}\n`);
-        } else if (message['t'] === 'call') {
-          const answer = message['name'] === 'fail' ? { ok: false, code: 'TOOL_FAILED', message: 'quota exceeded' } : { ok: true, output: '1' };
-          child.stdin.write(`${JSON.stringify({ t: 'result', id: message['id'], ...answer })}\n`);
-        } else if (message['t'] === 'done' || message['t'] === 'error') {
-          child.kill('SIGKILL');
-          resolve(message);
-        }
-      }
-    });
+  return runInRunner('node', code, {
+    tools: [{ name: 'fail', identifier: 'fail' }, { name: 'ok', identifier: 'ok' }],
+    limits: { maxValueBytes: 1 << 20, maxOutputBytes: 1 << 20 },
+    answer: ({ name }) => (name === 'fail' ? { ok: false, code: 'TOOL_FAILED', message: 'quota exceeded' } : { ok: true, output: '1' }),
   });
 }
 
