@@ -66,14 +66,24 @@ export function cgroupLayout(): CgroupLayout {
   return layout;
 }
 
-/** SIGKILLs the members listed in `dir`; returns how many were listed (`undefined`: no list). */
-function killListed(dir: string): number | undefined {
-  let pids: number[];
+/**
+ * The members listed in `dir`'s `cgroup.procs`, or `undefined` when it cannot be read. Opened
+ * afresh on every read: cgroup v1 keeps the list it built for an open file and hands the same list
+ * to later reads through that file for up to a second, so a descriptor kept open would miss a
+ * process that joined meanwhile (tested in resource-cgroup.test.ts).
+ */
+function listMembers(dir: string): number[] | undefined {
   try {
-    pids = readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+    return readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
   } catch {
     return undefined;
   }
+}
+
+/** SIGKILLs the members listed in `dir`; returns how many were listed (`undefined`: no list). */
+function killListed(dir: string): number | undefined {
+  const pids = listMembers(dir);
+  if (pids === undefined) return undefined;
   for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -166,6 +176,15 @@ export class ResourceCgroup {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Process ids of the members (cgroup v2: of the cgroup; v1: of the first directory, which holds
+   * the same processes as the others), or `undefined` when they cannot be read.
+   */
+  members(): number[] | undefined {
+    const [first] = this.directories;
+    return first === undefined ? undefined : listMembers(first);
   }
 
   /**

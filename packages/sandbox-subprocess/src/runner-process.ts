@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { SandboxStartError } from '@codecall/core';
@@ -254,13 +253,7 @@ export class RunnerProcess {
   }
 
   #processCount(): number | undefined {
-    const directory = this.#cgroup?.directories[0];
-    if (directory === undefined) return undefined;
-    try {
-      return readFileSync(`${directory}/cgroup.procs`, 'utf8').split('\n').filter((line) => line.length > 0).length;
-    } catch {
-      return undefined;
-    }
+    return this.#cgroup?.members()?.length;
   }
 
   /** Whether the runner reported `ready` (and passed its rehearsal, if it has one). */

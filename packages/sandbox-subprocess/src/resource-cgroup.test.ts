@@ -1,0 +1,80 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { ResourceCgroup } from './resource-cgroup.js';
+
+// Real cgroups. The kill that ends a one-shot run lists the members right then: these pin that
+// the list is the current one read after read (cgroup v1 hands a file descriptor kept open the
+// list it built earlier, for up to a second) and that a member in a session of its own dies too.
+const probe = ResourceCgroup.create({ maxProcesses: 64, memoryBytes: 256 << 20 });
+probe?.destroy();
+const why = 'this host lets no process create cgroups (not Linux, or no writable cgroup tree)';
+
+const children: ChildProcess[] = [];
+const cgroups: ResourceCgroup[] = [];
+
+afterEach(async () => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+  for (const cgroup of cgroups.splice(0)) {
+    for (let attempt = 0; attempt < 40 && !cgroup.destroy(); attempt++) await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+});
+
+function makeCgroup(): ResourceCgroup {
+  const cgroup = ResourceCgroup.create({ maxProcesses: 64, memoryBytes: 256 << 20 });
+  if (cgroup === undefined) throw new Error('the probe made a cgroup, this call did not');
+  cgroups.push(cgroup);
+  return cgroup;
+}
+
+/** A `sleep` moved into `cgroup`; `detached`: in a session of its own, as a daemon would be. */
+async function sleeper(cgroup: ResourceCgroup, detached = false): Promise<ChildProcess & { pid: number }> {
+  const child = spawn('sleep', ['60'], { stdio: 'ignore', detached });
+  children.push(child);
+  await new Promise((resolve, reject) => child.once('spawn', resolve).once('error', reject));
+  const pid = child.pid as number;
+  for (const directory of cgroup.directories) writeFileSync(path.join(directory, 'cgroup.procs'), String(pid));
+  return child as ChildProcess & { pid: number };
+}
+
+const exited = (child: ChildProcess): Promise<NodeJS.Signals | null> =>
+  child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.signalCode) : new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+
+describe.skipIf(probe === undefined)(`ResourceCgroup (skipped when ${why})`, () => {
+  test('members() lists the processes in the cgroup now, read after read', async () => {
+    const cgroup = makeCgroup();
+    expect(cgroup.members()).toEqual([]);
+    const first = await sleeper(cgroup);
+    expect(cgroup.members()).toEqual([first.pid]);
+    const second = await sleeper(cgroup);
+    expect(cgroup.members()?.sort((a, b) => a - b)).toEqual([first.pid, second.pid].sort((a, b) => a - b));
+    first.kill('SIGKILL');
+    await exited(first);
+    expect(cgroup.members()).toEqual([second.pid]);
+  });
+
+  test('kill() SIGKILLs every member, also one that left for a session of its own', async () => {
+    const cgroup = makeCgroup();
+    const member = await sleeper(cgroup);
+    const daemon = await sleeper(cgroup, true);
+    cgroup.kill();
+    expect(await exited(member)).toBe('SIGKILL');
+    expect(await exited(daemon)).toBe('SIGKILL');
+  });
+
+  test('destroy() kills the members and removes the directories', async () => {
+    const cgroup = makeCgroup();
+    const member = await sleeper(cgroup, true);
+    let gone = false;
+    for (let attempt = 0; attempt < 40 && !gone; attempt++) {
+      gone = cgroup.destroy();
+      if (!gone) await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(gone).toBe(true);
+    expect(await exited(member)).toBe('SIGKILL');
+    for (const directory of cgroup.directories) expect(existsSync(directory)).toBe(false);
+    expect(cgroup.members()).toBeUndefined();
+  });
+});
