@@ -412,7 +412,46 @@ process.on('unhandledRejection', () => {
   // A promise the guest never awaited; JavaScript semantics elsewhere ignore it too.
 });
 
+// A successful result exactly as the host writes one (`{"t":"result","id":7,"ok":true,"output":"…"}`,
+// keys in that order, no spaces): read without parsing the whole line, as it is one per tool call.
+// Anything else takes the general path below.
+const RESULT_PREFIX = '{"t":"result","id":';
+const RESULT_OK = ',"ok":true';
+const RESULT_OUTPUT = ',"output":"';
+
+function handleResultLine(line) {
+  let index = RESULT_PREFIX.length;
+  const digits = index;
+  let id = 0;
+  for (; index < line.length; index++) {
+    const code = line.charCodeAt(index);
+    if (code < 0x30 || code > 0x39) break;
+    id = id * 10 + (code - 0x30);
+  }
+  if (index === digits || index - digits > 15 || line.charCodeAt(digits) === 0x30 || !line.startsWith(RESULT_OK, index)) return false;
+  index += RESULT_OK.length;
+  const last = line.length - 1;
+  if (line.charCodeAt(last) !== 0x7d) return false;
+  let output;
+  if (index !== last) {
+    if (!line.startsWith(RESULT_OUTPUT, index)) return false;
+    try {
+      output = jsonParse(line.slice(index + RESULT_OUTPUT.length - 1, last));
+    } catch {
+      return false;
+    }
+    if (typeof output !== 'string') return false;
+  }
+  const resolve = run?.pending.get(id);
+  if (resolve !== undefined) {
+    run.pending.delete(id);
+    resolve({ ok: true, output });
+  }
+  return true;
+}
+
 function handle(line) {
+  if (line.startsWith(RESULT_PREFIX) && handleResultLine(line)) return;
   let message;
   try {
     message = jsonParse(line);

@@ -237,6 +237,56 @@ function checkError(error: unknown): boolean {
   return true;
 }
 
+const callLinePrefix = '{"t":"call","id":';
+const callLineName = ',"name":"';
+const callLineInput = ',"input":';
+/** Whether `text` holds no backslash, double quote or control character: JSON string content as it stands. */
+function isPlainText(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x20 || code === 0x22 || code === 0x5c) return false;
+  }
+  return true;
+}
+
+/**
+ * A `call` line exactly as the runners write one (`{"t":"call","id":7,"name":"x","input":"…"}`,
+ * keys in that order, no spaces, a name without escapes), read without `JSON.parse` of the whole
+ * line: the id's digits, the name as it stands and the input as one JSON string. `undefined` for
+ * anything else, which then takes the general path; every line this accepts, the general path
+ * accepts too, as the same message. A call is the one message a run sends many of (one per tool
+ * call), and this saves it the structure scan, the generic parse and a copy.
+ */
+function parseCallLine(line: string): RunnerCallMessage | undefined {
+  let index = callLinePrefix.length;
+  const digits = index;
+  let id = 0;
+  for (; index < line.length; index++) {
+    const code = line.charCodeAt(index);
+    if (code < 0x30 || code > 0x39) break;
+    id = id * 10 + (code - 0x30);
+  }
+  // 1 to 15 digits without a leading zero: a JSON number that is a positive safe integer.
+  if (index === digits || index - digits > 15 || line.charCodeAt(digits) === 0x30) return undefined;
+  if (!line.startsWith(callLineName, index)) return undefined;
+  const nameStart = index + callLineName.length;
+  const nameEnd = line.indexOf('"', nameStart);
+  if (nameEnd < 0 || nameEnd - nameStart > runnerMessageBounds.maxNameLength) return undefined;
+  const name = line.slice(nameStart, nameEnd);
+  if (!isPlainText(name)) return undefined;
+  const last = line.length - 1;
+  if (line.charCodeAt(last) !== 0x7d) return undefined;
+  if (nameEnd + 1 === last) return { t: 'call', id, name };
+  if (!line.startsWith(callLineInput, nameEnd + 1) || line.charCodeAt(nameEnd + 1 + callLineInput.length) !== 0x22) return undefined;
+  let input: unknown;
+  try {
+    input = JSON.parse(line.slice(nameEnd + 1 + callLineInput.length, last));
+  } catch {
+    return undefined;
+  }
+  return typeof input === 'string' ? { t: 'call', id, name, input } : undefined;
+}
+
 /**
  * Parses and validates one line a runner wrote. The line's structure is checked before it is
  * parsed (`checkRunnerMessageShape`), then every field of its type: anything that is not a
@@ -244,6 +294,10 @@ function checkError(error: unknown): boolean {
  * host ends the run as `SANDBOX_CRASHED`. Unknown fields are ignored (and not returned).
  */
 export function parseRunnerMessage(line: string): RunnerToHostMessage | RunnerProtocolViolation {
+  if (line.startsWith(callLinePrefix)) {
+    const call = parseCallLine(line);
+    if (call !== undefined) return call;
+  }
   const shape = checkRunnerMessageShape(line);
   if (shape !== undefined) return shape;
   let value: unknown;
@@ -261,8 +315,8 @@ export function parseRunnerMessage(line: string): RunnerToHostMessage | RunnerPr
       break;
     case 'call':
       if (Number.isSafeInteger(value['id']) && (value['id'] as number) > 0 && boundedString(value['name'], runnerMessageBounds.maxNameLength) && optionalString(value['input'])) {
-        const base = { t: 'call', id: value['id'] as number, name: value['name'] } as const;
-        return value['input'] === undefined ? base : { ...base, input: value['input'] as string };
+        const id = value['id'] as number;
+        return value['input'] === undefined ? { t: 'call', id, name: value['name'] } : { t: 'call', id, name: value['name'], input: value['input'] as string };
       }
       break;
     case 'done':

@@ -17,8 +17,8 @@ export interface RunInRunnerOptions {
   readonly tools: readonly { readonly name: string; readonly identifier: string; readonly parameters?: readonly { readonly name: string; readonly required: boolean }[] }[];
   /** `start.limits`; default none (the runner's own defaults). */
   readonly limits?: { readonly maxValueBytes: number; readonly maxOutputBytes: number };
-  /** Answers each call, in the order they arrive. */
-  readonly answer: (call: RunnerCall) => RunnerAnswer;
+  /** Answers each call, in the order they arrive: the result's fields, or a whole `result` line as text (without its newline). */
+  readonly answer: (call: RunnerCall) => RunnerAnswer | string;
 }
 
 /**
@@ -46,7 +46,8 @@ export function runInRunner(runtime: 'node' | 'python', code: string, options: R
           child.stdin.write(`${JSON.stringify({ t: 'start', v: runnerProtocolVersion, language, code, tools: options.tools, limits: options.limits ?? {} })}\n`);
         } else if (message['t'] === 'call') {
           const call = { id: message['id'] as number, name: message['name'] as string, input: message['input'] as string | undefined };
-          child.stdin.write(`${JSON.stringify({ t: 'result', id: call.id, ...options.answer(call) })}\n`);
+          const answer = options.answer(call);
+          child.stdin.write(`${typeof answer === 'string' ? answer : JSON.stringify({ t: 'result', id: call.id, ...answer })}\n`);
         } else if (message['t'] === 'done' || message['t'] === 'error') {
           ended = true;
           child.kill('SIGKILL');

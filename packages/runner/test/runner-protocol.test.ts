@@ -1,4 +1,5 @@
-import { describe, expect, test } from 'vitest';
+import { isDeepStrictEqual } from 'node:util';
+import { describe, expect, test, vi } from 'vitest';
 import { JsonLinesDecoder, encodeRunnerMessage, parseRunnerMessage, runnerProtocolVersion } from '../src/index.js';
 import type { RunnerToHostMessage } from '../src/index.js';
 
@@ -47,6 +48,57 @@ describe('parseRunnerMessage', () => {
   ])('%s is a violation', (line, expected) => {
     const parsed = parseRunnerMessage(line);
     expect('violation' in parsed && parsed.violation).toContain(expected);
+  });
+});
+
+describe('parseRunnerMessage: call lines', () => {
+  // A call in the runners' own layout is read without parsing the whole line. The general path is
+  // the reference: a leading space keeps a line off the fast path and means the same JSON.
+  const general = (line: string): ReturnType<typeof parseRunnerMessage> => parseRunnerMessage(` ${line}`);
+  const names = ['ping', 'a.b', 'é', '😀', 'x"y', 'back\\slash', 'tab\t', '\u0000', '', '\ud800', 'x'.repeat(256), 'x'.repeat(257)];
+  const inputs = [undefined, '', '{"i":1}', '"\u2028"', 'x"y\\z', '\ud800', '\n', '{"deep":[[[[[[1]]]]]]}'];
+  const ids = [1, 7, 999_999_999_999_999, Number.MAX_SAFE_INTEGER, 0, -1, 1.5];
+  const written = ids.flatMap((id) => names.flatMap((name) => inputs.map((input) => JSON.stringify({ t: 'call', id, name, input }))));
+  const handMade = [
+    '{"t":"call","id":01,"name":"x"}',
+    '{"t":"call","id":1e3,"name":"x"}',
+    '{"t":"call","id":1,"name":"x","input":"a","extra":1}',
+    '{"t":"call","id":1,"name":"x","input":"a","input":"b"}',
+    '{"t":"call","id":1,"name":"x","input":5}',
+    '{"t":"call","id":1,"name":"x","input":"a"}}',
+    '{"t":"call","id":1,"name":"x","input":"a"',
+    '{"t":"call","id":1,"name":"x"',
+    '{"t":"call","id":1,"name":"x","input":"a\\"}',
+    '{"t":"call","id":1,"name":"x","input":"a" }',
+    '{"t":"call","id":1,"name":"a\tb"}',
+    '{"t":"call","id":1,"name":"x","input":"a\nb"}',
+    '{"t":"call","id":1,"name":"x","input":null}',
+    '{"t":"call","id":1,"name":"x",}',
+    '{"t":"call","id":1,"name":"x"}garbage}',
+    '{"t":"call","id":1,"name":"x","input":"[[[[[[[[[["}',
+    '{"t":"call","id":12345678901234567,"name":"x"}',
+  ];
+
+  test(`${written.length + handMade.length} lines read as the general path reads them`, () => {
+    const differing = [...written, ...handMade].filter((line) => !isDeepStrictEqual(parseRunnerMessage(line), general(line)));
+    expect(differing).toStrictEqual([]);
+  });
+
+  test('the runners\' layout reads as the message written', () => {
+    const call = { t: 'call', id: 42, name: 'github.list-issues', input: '{"repo":"a/b","labels":["bug"]}' } as const;
+    expect(parseRunnerMessage(JSON.stringify(call))).toStrictEqual(call);
+    expect(parseRunnerMessage('{"t":"call","id":3,"name":"now"}')).toStrictEqual({ t: 'call', id: 3, name: 'now' });
+  });
+
+  test('the runners\' layout is not parsed as a whole line', () => {
+    const line = JSON.stringify({ t: 'call', id: 9, name: 'ping', input: '{"i":9}' });
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      parseRunnerMessage(line);
+      expect(parse.mock.calls.map(([text]) => text)).not.toContain(line);
+    } finally {
+      parse.mockRestore();
+    }
   });
 });
 

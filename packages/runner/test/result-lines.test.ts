@@ -1,0 +1,50 @@
+import { describe, expect, test } from 'vitest';
+import { runInRunner } from './run-in-runner.js';
+
+// The host writes a result as `JSON.stringify({ t: 'result', id, ok, output })`, and the node
+// runner reads that exact layout without parsing the whole line. These pin that the runners read
+// every other layout of the same JSON (spaces, other key order, extra fields) the same way, and the
+// escapes of the exact layout too.
+
+const value = 'quote " backslash \\ é 😀 \u2028 \u0000';
+const answers: readonly string[] = [
+  JSON.stringify({ t: 'result', id: 1, ok: true, output: JSON.stringify(value) }),
+  JSON.stringify({ t: 'result', id: 2, ok: true }),
+  '{"t":"result","id":3,"ok":true,"output":"[1,2]","extra":true}',
+  '{ "t": "result", "id": 4, "ok": true, "output": "4" }',
+  '{"t":"result","ok":true,"id":5,"output":"5"}',
+  JSON.stringify({ t: 'result', id: 6, ok: false, code: 'TOOL_FAILED', message: 'no' }),
+  '{"t":"result","id":7,"ok":true,"output":"{\\"nested\\":\\"\\\\u00e9\\"}"}',
+];
+const expected = [value, null, [1, 2], 4, 5, 'error:TOOL_FAILED', { nested: 'é' }];
+
+const code = {
+  node: [
+    'const out = [];',
+    `for (let i = 0; i < ${answers.length}; i++) {`,
+    '  try { const r = await echo({ i }); out.push(r === undefined ? null : r); } catch (error) { out.push(`error:${error.code}`); }',
+    '}',
+    'return out;',
+  ].join('\n'),
+  python: [
+    'out = []',
+    `for i in range(${answers.length}):`,
+    '    try:',
+    '        out.append(await echo({"i": i}))',
+    '    except Exception as error:',
+    '        out.append("error:" + error.code)',
+    'out',
+  ].join('\n'),
+};
+
+describe.each(['node', 'python'] as const)('%s runner: result lines in any JSON layout', (runtime) => {
+  test('every layout of a result gives the guest the same answer', { timeout: 30_000 }, async () => {
+    const final = await runInRunner(runtime, code[runtime], {
+      tools: [{ name: 'echo', identifier: 'echo' }],
+      limits: { maxValueBytes: 1 << 20, maxOutputBytes: 1 << 20 },
+      answer: ({ id }) => answers[id - 1] as string,
+    });
+    expect(final['t']).toBe('done');
+    expect(JSON.parse(String(final['value']))).toStrictEqual(expected);
+  });
+});
