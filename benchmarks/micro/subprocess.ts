@@ -1,7 +1,7 @@
 // Micro-benchmark of @codecall/sandbox-subprocess beside a raw JSON-lines stdio round trip (a
 // trivial echo child of the same interpreter), measured in one run.
 //
-//   node benchmarks/micro/subprocess.ts [--time-ms=500] [--no-jail] [--json]
+//   node benchmarks/micro/subprocess.ts [--time-ms=500] [--idle-pause-ms=1000] [--no-jail] [--json]
 //
 // Every codecall figure is compared with a raw baseline taken in the same process, so the ratios
 // hold on any machine; the absolute warm-start target is reported beside.
@@ -24,6 +24,12 @@ export interface SubprocessBenchmarkOptions {
   readonly timeMs?: number;
   /** Also measure cold and warm starts with the jail launcher (needs bubblewrap). Default: when `bwrap` is installed. */
   readonly jail?: boolean;
+  /**
+   * The pause before each sample of the "warm start after … idle" rows, in milliseconds: a pooled
+   * runner (and a raw fresh child) that waited, once ready, about as long as between an agent's
+   * turns. `0` leaves those rows out. Default 1000.
+   */
+  readonly idlePauseMs?: number;
   /** Progress lines; default: none. */
   readonly onProgress?: (line: string) => void;
 }
@@ -55,6 +61,7 @@ async function measurePooledFresh<Child extends { readonly kill: () => void }>(
   start: () => Promise<Child>,
   use: (child: Child) => Promise<unknown>,
   budget: { readonly samples: number },
+  pauseMs = 0,
 ): Promise<Measured> {
   const pool = [await start(), await start()];
   let taken: Child | undefined;
@@ -67,6 +74,7 @@ async function measurePooledFresh<Child extends { readonly kill: () => void }>(
       budget,
       async () => {
         taken = pool.shift();
+        if (pauseMs > 0) await sleep(pauseMs);
       },
       async () => {
         taken?.kill();
@@ -78,6 +86,10 @@ async function measurePooledFresh<Child extends { readonly kill: () => void }>(
     taken?.kill();
     for (const child of pool) child.kill();
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function resolvePython(): { path: string; version: string } {
@@ -101,6 +113,12 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
   // Rows whose every sample starts a process (outside the timing) take a fixed number of samples:
   // two per 3 ms of `timeMs` (200 at run.ts's default of 300 ms), at least 20.
   const startSamples = { samples: Math.max(20, Math.round((timeMs * 2) / 3)) };
+  // Each sample of the idle rows waits `idlePauseMs` (and tinybench adds two warm-up samples):
+  // one per 30 ms of `timeMs`, at least five (five at run.ts's default of 150 ms).
+  const idlePauseMs = options.idlePauseMs ?? 1_000;
+  if (!Number.isFinite(idlePauseMs) || idlePauseMs < 0) throw new RangeError(`idlePauseMs must be a non-negative number, got ${String(idlePauseMs)}.`);
+  const idleSamples = { samples: Math.max(5, Math.round(timeMs / 30)) };
+  const idleName = `warm start after ${idlePauseMs >= 1_000 ? `${idlePauseMs / 1_000} s` : `${idlePauseMs} ms`} idle`;
   const progress = options.onProgress ?? (() => undefined);
   const results: SubprocessBenchmarkResult[] = [];
   const payload = makePayload();
@@ -148,12 +166,16 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
       // A short program, the kind models write: the same pool of fresh children, of the kind that
       // makes the calls, each making `shortCalls` calls once.
       const rawFreshShort = await measurePooledFresh(() => startRawCallerChild(runtime, interpreters[runtime], warmUp), (child) => child.run(shortCalls), startSamples);
+      // The same first round trip after the pause between an agent's turns: on a VM whose idle
+      // CPUs wake slowly, what a run after a model's turn pays on both sides of the pipe.
+      const rawFreshIdle = idlePauseMs > 0 ? await measurePooledFresh(() => startRawEchoChild(runtime, interpreters[runtime], warmUp), (child) => child.roundTrip(1), idleSamples, idlePauseMs) : undefined;
       const rawPerCall = rawSequential.medianMs / calls;
       results.push(
         { name: 'cold start', subject: rawSubject, ...rawCold },
         { name: 'one round trip', subject: rawSubject, ...rawOne },
         { name: 'first round trip, pooled fresh child', subject: rawSubject, ...rawFresh },
         { name: `${shortCalls} sequential calls, pooled fresh child that calls`, subject: rawSubject, ...rawFreshShort },
+        ...(rawFreshIdle === undefined ? [] : [{ name: `first round trip, pooled fresh child, ${idleName}`, subject: rawSubject, ...rawFreshIdle }]),
         { name: `${calls} sequential calls`, subject: rawSubject, ...rawSequential },
         { name: 'per sequential call', subject: rawSubject, medianMs: rawPerCall, p75Ms: rawSequential.p75Ms / calls, samples: 0 },
         { name: `${calls} parallel calls`, subject: rawSubject, ...rawParallel },
@@ -225,6 +247,16 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
         } else {
           warmStart = await measure(run(warm, trivial), maxReuse === undefined ? startSamples : timeMs, ready);
         }
+        // The same after the pause between an agent's turns (the pool ready long before): no
+        // target, as the pause's cost is the machine's; the ratio is to a raw fresh child that
+        // waited as long. A reused runner is compared with the same fresh child: after a second
+        // idle, a hot child is no longer hot.
+        const idleStart = rawFreshIdle !== undefined && !jailed
+          ? await measure(run(warm, trivial), idleSamples, async () => {
+            await ready();
+            await sleep(idlePauseMs);
+          })
+          : undefined;
         // A short program on the default (one-shot) pool: the first calls of a fresh process, which
         // the 1,000-call rows below average away.
         const shortRun = maxReuse === undefined && !jailed
@@ -249,6 +281,7 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
             1,
           ),
         );
+        if (idleStart !== undefined && rawFreshIdle !== undefined) results.push(versus(rawFreshIdle, `first round trip, pooled fresh child, ${idleName}`, { name: idleName, ...idleStart }));
         if (shortRun !== undefined) results.push(versus(rawFreshShort, `${shortCalls} sequential calls, pooled fresh child that calls`, { name: `${shortCalls} sequential calls (pool ready)`, ...shortRun }));
         // Medians of the rounds' differences and ratios (jailed minus plain, jailed over plain).
         const jailCost = (rounds: RoundTimes, name: string, baseline: string): SubprocessBenchmarkResult => {
@@ -336,8 +369,10 @@ export function formatSubprocessBenchmarkReport(report: SubprocessBenchmarkRepor
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   const timeArgument = process.argv.find((argument) => argument.startsWith('--time-ms='));
+  const pauseArgument = process.argv.find((argument) => argument.startsWith('--idle-pause-ms='));
   const report = await runSubprocessBenchmarks({
     ...(timeArgument === undefined ? {} : { timeMs: Number(timeArgument.slice('--time-ms='.length)) }),
+    ...(pauseArgument === undefined ? {} : { idlePauseMs: Number(pauseArgument.slice('--idle-pause-ms='.length)) }),
     ...(process.argv.includes('--no-jail') ? { jail: false } : {}),
     onProgress: (line) => process.stderr.write(`… ${line}\n`),
   });
