@@ -186,7 +186,7 @@ async function main(rawArguments: readonly string[]): Promise<number> {
     { name: 'matrix', steps: runs, estimatedSeconds: runs * (live ? 20 : 0.8) },
     ...(calibrationWanted ? [{ name: 'calibration', steps: 1, estimatedSeconds: 4 }] : []),
     ...(breakEvenWanted ? [{ name: 'break-even', steps: breakEvenRuns(breakEvenAxes), estimatedSeconds: breakEvenRuns(breakEvenAxes) * 0.6 }] : []),
-    ...(microWanted ? [{ name: 'micro-benchmarks', steps: 1, estimatedSeconds: 185 * (microTimeMs / 200) }] : []),
+    ...(microWanted ? [{ name: 'micro-benchmarks', steps: 1, estimatedSeconds: 370 * (microTimeMs / 200) }] : []),
     ...(compactnessWanted ? [{ name: 'compactness', steps: 1, estimatedSeconds: quick ? 2 : 8 }] : []),
   ];
   const progress = new ProgressBar(phases);
