@@ -118,7 +118,10 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
   const idlePauseMs = options.idlePauseMs ?? 1_000;
   if (!Number.isFinite(idlePauseMs) || idlePauseMs < 0) throw new RangeError(`idlePauseMs must be a non-negative number, got ${String(idlePauseMs)}.`);
   const idleSamples = { samples: Math.max(5, Math.round(timeMs / 30)) };
-  const idleName = `warm start after ${idlePauseMs >= 1_000 ? `${idlePauseMs / 1_000} s` : `${idlePauseMs} ms`} idle`;
+  const idlePause = idlePauseMs >= 1_000 ? `${idlePauseMs / 1_000} s` : `${idlePauseMs} ms`;
+  const idleName = `warm start after ${idlePause} idle`;
+  // The raw pooled fresh child's row; short enough for the HTML report's chart labels.
+  const rawIdleName = `first round trip after ${idlePause} idle`;
   const progress = options.onProgress ?? (() => undefined);
   const results: SubprocessBenchmarkResult[] = [];
   const payload = makePayload();
@@ -175,7 +178,7 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
         { name: 'one round trip', subject: rawSubject, ...rawOne },
         { name: 'first round trip, pooled fresh child', subject: rawSubject, ...rawFresh },
         { name: `${shortCalls} sequential calls, pooled fresh child that calls`, subject: rawSubject, ...rawFreshShort },
-        ...(rawFreshIdle === undefined ? [] : [{ name: `first round trip, pooled fresh child, ${idleName}`, subject: rawSubject, ...rawFreshIdle }]),
+        ...(rawFreshIdle === undefined ? [] : [{ name: rawIdleName, subject: rawSubject, ...rawFreshIdle }]),
         { name: `${calls} sequential calls`, subject: rawSubject, ...rawSequential },
         { name: 'per sequential call', subject: rawSubject, medianMs: rawPerCall, p75Ms: rawSequential.p75Ms / calls, samples: 0 },
         { name: `${calls} parallel calls`, subject: rawSubject, ...rawParallel },
@@ -281,7 +284,7 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
             1,
           ),
         );
-        if (idleStart !== undefined && rawFreshIdle !== undefined) results.push(versus(rawFreshIdle, `first round trip, pooled fresh child, ${idleName}`, { name: idleName, ...idleStart }));
+        if (idleStart !== undefined && rawFreshIdle !== undefined) results.push(versus(rawFreshIdle, rawIdleName, { name: idleName, ...idleStart }));
         if (shortRun !== undefined) results.push(versus(rawFreshShort, `${shortCalls} sequential calls, pooled fresh child that calls`, { name: `${shortCalls} sequential calls (pool ready)`, ...shortRun }));
         // Medians of the rounds' differences and ratios (jailed minus plain, jailed over plain).
         const jailCost = (rounds: RoundTimes, name: string, baseline: string): SubprocessBenchmarkResult => {
