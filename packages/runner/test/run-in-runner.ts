@@ -19,6 +19,11 @@ export interface RunInRunnerOptions {
   readonly limits?: { readonly maxValueBytes: number; readonly maxOutputBytes: number };
   /** Answers each call, in the order they arrive: the result's fields, or a whole `result` line as text (without its newline). */
   readonly answer: (call: RunnerCall) => RunnerAnswer | string;
+  /**
+   * Writes the answer's line (newline included) to the runner; default: at once, in one write. A
+   * test that splits lines across reads passes its own (`write` may be called later, in pieces).
+   */
+  readonly deliver?: (call: RunnerCall, line: Buffer, write: (bytes: Buffer) => void) => void;
 }
 
 /**
@@ -47,7 +52,11 @@ export function runInRunner(runtime: 'node' | 'python', code: string, options: R
         } else if (message['t'] === 'call') {
           const call = { id: message['id'] as number, name: message['name'] as string, input: message['input'] as string | undefined };
           const answer = options.answer(call);
-          child.stdin.write(`${typeof answer === 'string' ? answer : JSON.stringify({ t: 'result', id: call.id, ...answer })}\n`);
+          const line = `${typeof answer === 'string' ? answer : JSON.stringify({ t: 'result', id: call.id, ...answer })}\n`;
+          if (options.deliver === undefined) child.stdin.write(line);
+          else options.deliver(call, Buffer.from(line), (bytes) => {
+            if (!ended) child.stdin.write(bytes);
+          });
         } else if (message['t'] === 'done' || message['t'] === 'error') {
           ended = true;
           child.kill('SIGKILL');
