@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import traceback
+from operator import itemgetter as _itemgetter
 
 PROTOCOL_VERSION = 1
 # The runner's own references: guest code shares this process's modules (json.dumps = …).
@@ -1018,9 +1019,6 @@ def _drain():
 # reuse is for trusted code.
 
 
-_missing = object()
-
-
 class _Baseline:
     def __init__(self):
         self.builtins = dict(vars(builtins))
@@ -1034,12 +1032,20 @@ class _Baseline:
         self.gc_callbacks = list(__import__("gc").callbacks)
         # The functions and classes of every loaded module (a run can patch json.dumps as easily as
         # a global). Module state is not put back (stdlib modules change their own data as they
-        # go); a replaced function or class retires the process instead.
+        # go); a replaced function or class retires the process instead. Per module: a getter of
+        # their current values (operator.itemgetter, which looks them all up in C) and the values
+        # as they were. Checking about 3,900 of them one by one in Python took 0.3 ms after each
+        # run, 0.9 ms when the run followed a pause, on the run's path (before `idle`).
         self.callables = []
         for name, module in list(sys.modules.items()):
             namespace = getattr(module, "__dict__", None)
-            if isinstance(namespace, dict):
-                self.callables.append((namespace, [(key, value) for key, value in namespace.items() if callable(value)]))
+            if not isinstance(namespace, dict):
+                continue
+            keys = [key for key, value in namespace.items() if callable(value)]
+            if keys:
+                # Two keys at least, so that the getter returns a tuple.
+                getter = _itemgetter(*keys, keys[0])
+                self.callables.append((namespace, getter, getter(namespace)))
 
 
 def _list_directory(path):
@@ -1105,10 +1111,16 @@ def _clean_up(loop, baseline):
     _restore_builtins(baseline)
     for name in set(sys.modules) - baseline.modules:
         del sys.modules[name]
-    for namespace, saved in baseline.callables:
-        for key, value in saved:
-            if namespace.get(key, _missing) is not value:
+    for namespace, getter, saved in baseline.callables:
+        try:
+            # Tuples compare item by item, identity first: a replaced function or class (which
+            # compare by identity) makes them differ; a removed one raises KeyError.
+            if getter(namespace) != saved:
                 clean = False
+                break
+        except Exception:  # noqa: BLE001 - a missing name, or a replacement whose __eq__ raises
+            clean = False
+            break
     if dict(os.environ) != baseline.environ:
         os.environ.clear()
         os.environ.update(baseline.environ)

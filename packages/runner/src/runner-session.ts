@@ -60,7 +60,9 @@ export interface RunnerSessionSettings {
   /**
    * How long the runner may take to end (one-shot: its process exits or its stream closes; reuse:
    * it reports `idle`) after its final message, in milliseconds. A runner still going after that is
-   * not trusted: the run ends as `SANDBOX_CRASHED`. Default 5,000 (an honest runner needs a few ms).
+   * not trusted: a one-shot run ends as `SANDBOX_CRASHED`; a reused runner's result stands (it
+   * counted at the final message) but the outcome is not clean. Default 5,000 (an honest runner
+   * needs a few ms).
    */
   readonly exitGraceMs?: number;
   /**
@@ -117,13 +119,23 @@ type Phase = 'starting' | 'running' | 'finishing' | 'settled';
  * message shape (`runnerMessageBounds`), call ids (1, 2, 3… per run; anything else ends the run),
  * tool names (only the run's tools), calls (`maxToolCalls` forwarded, a few more refused, then the
  * run ends), input, value and output sizes (counted here, never taken from the runner), and the
- * final message: its result counts only once the runner has ended (one-shot) or reported `idle`
- * (reuse) within `exitGraceMs`, or at once when the transport ends the runner itself on the final
- * message (`endRunner`, one-shot); what arrives after it is dropped and counted.
+ * final message: a one-shot runner's result counts only once the runner has ended within
+ * `exitGraceMs`, or at once when the transport ends the runner itself on the final message
+ * (`endRunner`); a reused runner's (trusted code, `reuse`) counts at once (`result`), and the
+ * runner serves another run only if it reports `idle` within `exitGraceMs` with nothing in
+ * between. What arrives after the final message is dropped and counted.
  */
 export class RunnerSession {
   /** Settles once with the run's outcome; never rejects. */
   readonly outcome: Promise<RunnerSessionOutcome>;
+  /**
+   * Settles once with the run's result as soon as it is decided, never later than `outcome`; never
+   * rejects. With `reuse` that is the runner's final message: the guest's value, error and output
+   * are fixed then (nothing it does afterwards is forwarded), while the runner still puts its
+   * process back in order; `outcome` follows when it reports `idle` (or fails to), with this same
+   * result, and says whether the runner may serve another run. Otherwise it settles with `outcome`.
+   */
+  readonly result: Promise<SandboxExecuteResultV1>;
   readonly #request: SandboxExecuteRequestV1;
   readonly #runtime: RunnerRuntime;
   readonly #write: (text: string) => void;
@@ -136,6 +148,9 @@ export class RunnerSession {
   readonly #stdout: string[] = [];
   readonly #stderr: string[] = [];
   #resolve!: (outcome: RunnerSessionOutcome) => void;
+  #resolveResult!: (result: SandboxExecuteResultV1) => void;
+  /** The result handed out at the final message (reuse), which `outcome` then carries too. */
+  #earlyResult: SandboxExecuteResultV1 | undefined;
   #phase: Phase = 'starting';
   #final: { type: 'success'; valueJson: string | undefined } | { type: 'error'; error: RunError } | undefined;
   #outputBytes = 0;
@@ -162,6 +177,9 @@ export class RunnerSession {
     this.#toolNames = new Set(settings.request.tools.map((tool) => tool.name));
     this.outcome = new Promise((resolve) => {
       this.#resolve = resolve;
+    });
+    this.result = new Promise((resolve) => {
+      this.#resolveResult = resolve;
     });
   }
 
@@ -269,9 +287,14 @@ export class RunnerSession {
     this.#phase = 'settled';
     clearTimeout(this.#timer);
     clearTimeout(this.#graceTimer);
-    const output = { stdout: this.#stdout.join(''), stderr: this.#stderr.join(''), outputTruncated: this.#outputTruncated };
-    const result: SandboxExecuteResultV1 = outcome.type === 'success' ? { type: 'success', valueJson: outcome.valueJson, ...output } : { type: 'error', error: outcome.error, ...output };
+    const result = this.#earlyResult ?? this.#assemble(outcome);
+    this.#resolveResult(result);
     this.#resolve({ result, clean, discardedBytes: this.#discardedBytes, forwardedCalls: this.#forwardedCalls, refusedCalls: this.#refusedCalls });
+  }
+
+  #assemble(outcome: { type: 'success'; valueJson: string | undefined } | { type: 'error'; error: RunError }): SandboxExecuteResultV1 {
+    const output = { stdout: this.#stdout.join(''), stderr: this.#stderr.join(''), outputTruncated: this.#outputTruncated };
+    return outcome.type === 'success' ? { type: 'success', valueJson: outcome.valueJson, ...output } : { type: 'error', error: outcome.error, ...output };
   }
 
   /** The final message arrived: stop answering, and wait for the runner to end (or go idle). */
@@ -283,6 +306,11 @@ export class RunnerSession {
       this.#endRunner();
       this.#settle(final, true);
       return;
+    }
+    if (this.#reuse) {
+      // The run is over for the guest; what follows decides only whether the runner is reused.
+      this.#earlyResult = this.#assemble(final);
+      this.#resolveResult(this.#earlyResult);
     }
     this.#graceTimer = setTimeout(() => {
       this.#violate(`reported its result but did not ${this.#reuse ? 'report idle' : 'exit'} within ${this.#exitGraceMs} ms`);

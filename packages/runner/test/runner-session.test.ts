@@ -58,8 +58,13 @@ describe('RunnerSession', () => {
 
   test('a "done" counts only once the runner ends; a runner that keeps going fails the run', async () => {
     const { session, say } = harness({}, { exitGraceMs: 20 });
+    let early: unknown;
+    void session.result.then((result) => (early = result));
     say({ t: 'done', value: '"forged"' });
+    await tick();
+    expect(early).toBeUndefined();
     expect(await session.outcome).toMatchObject({ clean: false, result: { type: 'error', error: { code: 'SANDBOX_CRASHED' } } });
+    expect(await session.result).toBe((await session.outcome).result);
   });
 
   test('with endRunner (one-shot), the final message ends the runner at once and counts; lines after it are dropped', async () => {
@@ -75,7 +80,7 @@ describe('RunnerSession', () => {
     expect(ended).toBe(1);
   });
 
-  test('endRunner is not used with reuse: the result waits for idle', async () => {
+  test('endRunner is not used with reuse: the runner is not ended, and the outcome waits for idle', async () => {
     let ended = 0;
     const { session, say } = harness({}, { reuse: true, endRunner: () => ended++ });
     say({ t: 'done', value: '1' });
@@ -85,12 +90,18 @@ describe('RunnerSession', () => {
     expect(ended).toBe(0);
   });
 
-  test('with reuse, the final message counts once the runner reports idle; late output is dropped and counted', async () => {
+  test('with reuse, the result is out at the final message and the outcome follows at idle; late output is dropped and counted', async () => {
     const reused = harness({}, { reuse: true });
     expect(JSON.parse(reused.written[0] ?? '')).toMatchObject({ reuse: true });
-    reused.say({ t: 'done' });
+    reused.say({ t: 'out', fd: 1, d: 'before' });
+    reused.say({ t: 'done', value: '3' });
+    const result = await reused.session.result;
+    expect(result).toMatchObject({ type: 'success', valueJson: '3', stdout: 'before' });
+    expect(reused.session.settled).toBe(false);
     reused.say({ t: 'idle' });
-    expect(await reused.session.outcome).toMatchObject({ clean: true, discardedBytes: 0, result: { type: 'success' } });
+    const reusedOutcome = await reused.session.outcome;
+    expect(reusedOutcome).toMatchObject({ clean: true, discardedBytes: 0 });
+    expect(reusedOutcome.result).toBe(result);
 
     const late = harness({}, { reuse: true });
     late.say({ t: 'done' });
@@ -99,6 +110,13 @@ describe('RunnerSession', () => {
     const outcome = await late.session.outcome;
     expect(outcome).toMatchObject({ clean: false, result: { stdout: '' } });
     expect(outcome.discardedBytes).toBeGreaterThan(0);
+  });
+
+  test('with reuse, a runner that does not report idle in time is not clean, and the result it gave stands', async () => {
+    const { session, say } = harness({}, { reuse: true, exitGraceMs: 20 });
+    say({ t: 'done', value: '4' });
+    expect(await session.result).toMatchObject({ type: 'success', valueJson: '4' });
+    expect(await session.outcome).toMatchObject({ clean: false, result: { type: 'success', valueJson: '4' } });
   });
 
   test.each([

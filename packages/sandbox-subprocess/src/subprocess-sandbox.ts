@@ -197,10 +197,23 @@ export class SubprocessSandbox implements SandboxV1 {
     if (request.abortSignal.aborted) return this.#aborted();
     await this.#interpreter(runtimeOf(request.language));
     const key = poolKey(request.language, request.limits.memoryLimitBytes);
-    const runner = this.#pool.take(key) ?? this.#spawnForKey(key, false);
+    let runner = this.#pool.take(key);
+    if (runner === undefined) {
+      // A reused runner that is cleaning up after its last run comes back sooner than a process
+      // starts: wait for it (`undefined` when it does not come back).
+      const returning = this.#pool.awaitReturning(key);
+      if (returning !== undefined) runner = await returning;
+      if (this.#disposed) {
+        runner?.kill();
+        return this.#aborted(`Sandbox ${this.sandboxId} was disposed before the code started.`);
+      }
+    }
+    runner ??= this.#spawnForKey(key, false);
     // A pooled runner still rehearsing ends its rehearsal after the current call.
     runner.claim();
     this.#active.add(runner);
+    // Settles when the runner is back in the pool or retired; until then it counts as active.
+    let returned: Promise<void> | undefined;
     try {
       try {
         await Promise.race([
@@ -220,12 +233,23 @@ export class SubprocessSandbox implements SandboxV1 {
         return this.#aborted(`Sandbox ${this.sandboxId} was disposed before the code started.`);
       }
       runner.runs++;
-      const result = await this.#run(runner, request);
-      if (result.clean && this.#poolSettings.maxReuse > 1 && !runner.hasStrayProcesses()) this.#pool.release(runner);
-      else this.#retire(runner);
-      return result.result;
+      const taken = runner;
+      const session = this.#run(taken, request);
+      returned = session.outcome.then((outcome) => {
+        if (outcome.clean && this.#poolSettings.maxReuse > 1 && !taken.hasStrayProcesses()) this.#pool.release(taken);
+        else {
+          this.#pool.abandon(taken);
+          this.#retire(taken);
+        }
+        this.#active.delete(taken);
+      });
+      // With reuse the result arrives at the runner's final message, and the runner cleans up
+      // (then reports idle) after the result is returned: it is finishing until `outcome`.
+      const result = await session.result;
+      if (!session.settled) this.#pool.finishing(taken);
+      return result;
     } finally {
-      this.#active.delete(runner);
+      if (returned === undefined) this.#active.delete(runner);
       // Refill after the run (see WorkerPool.take), in a later turn of the event loop.
       if (!this.#disposed) setImmediate(() => this.#pool.fill(key));
     }
@@ -375,7 +399,11 @@ export class SubprocessSandbox implements SandboxV1 {
     });
   }
 
-  #run(runner: RunnerProcess, request: SandboxExecuteRequestV1): Promise<{ result: SandboxExecuteResultV1; clean: boolean }> {
+  /**
+   * Runs `request` on `runner`: the session's `result` (at the final message with reuse) and its
+   * `outcome` (once the runner is idle or stopped; a runner that is not clean is killed by then).
+   */
+  #run(runner: RunnerProcess, request: SandboxExecuteRequestV1): { readonly result: Promise<SandboxExecuteResultV1>; readonly outcome: Promise<{ result: SandboxExecuteResultV1; clean: boolean }>; readonly settled: boolean } {
     const reuse = this.#poolSettings.maxReuse > 1 && runner.runs < this.#poolSettings.maxReuse;
     const session = new RunnerSession({
       request,
@@ -392,13 +420,20 @@ export class SubprocessSandbox implements SandboxV1 {
     runner.attach({ onData: (chunk) => session.receive(chunk), onExit: (exit) => session.end(exit) });
     if (runner.dead) session.stop({ code: 'SANDBOX_CRASHED', name: 'SandboxCrashedError', message: `The ${runtimeOf(request.language)} process ended before the run started.` });
     else session.start();
-    return session.outcome.then((outcome) => {
+    const outcome = session.outcome.then((settledOutcome) => {
       request.abortSignal.removeEventListener('abort', onAbort);
       this.#activeRuns.delete(onDispose);
       runner.attach(undefined);
-      if (!outcome.clean) runner.kill();
-      return outcome;
+      if (!settledOutcome.clean) runner.kill();
+      return settledOutcome;
     });
+    return {
+      result: session.result,
+      outcome,
+      get settled() {
+        return session.settled;
+      },
+    };
   }
 }
 

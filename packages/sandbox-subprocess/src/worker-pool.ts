@@ -51,6 +51,10 @@ export class WorkerPool {
   readonly #idle = new Map<string, RunnerProcess[]>();
   /** Runners handed out by `take` that may come back (`maxReuse` above 1), per key. */
   readonly #lent = new Map<string, Set<RunnerProcess>>();
+  /** Runners on loan whose run has its result and that clean up before they come back, per key. */
+  readonly #finishing = new Map<string, Set<RunnerProcess>>();
+  /** Runs waiting for a finishing runner, per key, oldest first. */
+  readonly #waiters = new Map<string, ((runner: RunnerProcess | undefined) => void)[]>();
   readonly #failures = new Map<string, number>();
   readonly #sweeper: NodeJS.Timeout | undefined;
   #disposed = false;
@@ -88,11 +92,57 @@ export class WorkerPool {
     return runner;
   }
 
+  /**
+   * A runner on loan has its run's result and cleans up before it comes back (`release`) or not
+   * (`abandon`): until then a run that finds no idle runner may wait for it (`awaitReturning`).
+   */
+  finishing(runner: RunnerProcess): void {
+    const set = this.#finishing.get(runner.key) ?? new Set();
+    set.add(runner);
+    this.#finishing.set(runner.key, set);
+    // It counts as returning (`fill`), also when the run started it rather than taking it.
+    const lent = this.#lent.get(runner.key) ?? new Set();
+    lent.add(runner);
+    this.#lent.set(runner.key, lent);
+  }
+
+  /**
+   * For a run that found no idle runner of `key` (`take`): a promise of a runner that is finishing
+   * a run, which comes back within a millisecond or so, sooner than a new process starts. It
+   * resolves with that runner (on loan to the caller) once it is back, or with `undefined` when it
+   * does not come back (the caller starts one). `undefined` when no finishing runner is left over
+   * for another waiter.
+   */
+  awaitReturning(key: string): Promise<RunnerProcess | undefined> | undefined {
+    const waiters = this.#waiters.get(key) ?? [];
+    if (this.#disposed || (this.#finishing.get(key)?.size ?? 0) <= waiters.length) return undefined;
+    return new Promise((resolve) => {
+      waiters.push(resolve);
+      this.#waiters.set(key, waiters);
+    });
+  }
+
+  /** A runner on loan will not come back (it is retired): it no longer counts as returning. */
+  abandon(runner: RunnerProcess): void {
+    this.#finishing.get(runner.key)?.delete(runner);
+    this.#lent.get(runner.key)?.delete(runner);
+    this.#dismissWaiters(runner.key);
+  }
+
   /** Puts a runner that finished cleanly back, if it may serve more runs. Otherwise kills it. */
   release(runner: RunnerProcess): void {
+    this.#finishing.get(runner.key)?.delete(runner);
+    const reusable = !this.#disposed && !runner.dead && runner.runs < this.#settings.maxReuse && this.#settings.size > 0;
+    // A run waiting for it takes it straight away (it stays on loan).
+    const waiter = reusable ? this.#waiters.get(runner.key)?.shift() : undefined;
+    if (waiter !== undefined) {
+      waiter(runner);
+      return;
+    }
     this.#lent.get(runner.key)?.delete(runner);
+    this.#dismissWaiters(runner.key);
     const list = this.#idle.get(runner.key) ?? [];
-    if (this.#disposed || runner.dead || runner.runs >= this.#settings.maxReuse || this.#settings.size === 0) {
+    if (!reusable) {
       runner.kill();
       return;
     }
@@ -149,9 +199,18 @@ export class WorkerPool {
     return (this.#idle.get(key) ?? []).filter((runner) => !runner.dead).length;
   }
 
+  /** Waiters beyond the runners still finishing get `undefined` (they start a runner). */
+  #dismissWaiters(key: string): void {
+    const waiters = this.#waiters.get(key);
+    const finishing = this.#finishing.get(key)?.size ?? 0;
+    while (waiters !== undefined && waiters.length > finishing) waiters.pop()?.(undefined);
+  }
+
   /** Kills every idle runner; the pool accepts nothing afterwards. */
   async dispose(): Promise<void> {
     this.#disposed = true;
+    for (const waiters of this.#waiters.values()) for (const waiter of waiters.splice(0)) waiter(undefined);
+    this.#finishing.clear();
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
     const runners = [...this.#idle.values()].flat();
     this.#idle.clear();
