@@ -94,7 +94,7 @@ function endBatch() {
 // lock's spinning is: a poll that ran out (a slow tool, or a busy machine where the host's answer
 // takes longer) or was preempted (another process wanted this CPU) makes the next polls skip, twice
 // as many each time up to MAX_SKIPPED_POLLS, so a slow tool or a loaded host costs the spinning of
-// about one call in that many. Measured in the runner's README ("Performance").
+// about one call in that many. Measured: the package README, "Inside the runners".
 const POLL_MS = 0.05;
 // A gap this long between two reads means the runner was not on a CPU.
 const PREEMPTED_MS = 0.02;
