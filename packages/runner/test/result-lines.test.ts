@@ -86,3 +86,22 @@ describe.each(['node', 'python'] as const)('%s runner: answers split across read
     expect(JSON.parse(String(final['value']))).toStrictEqual(Array.from({ length: splitCalls }, () => splitValue));
   });
 });
+
+describe('node runner: a guest that mocks fs.readSync', () => {
+  test('the runner keeps reading its stream with the real one', { timeout: 30_000 }, async () => {
+    const mockCode = [
+      "const fs = require('node:fs');",
+      // A mock that claims to have read bytes: the runner's poll must not be fed by it.
+      'fs.readSync = () => 10;',
+      'const out = [];',
+      'for (let i = 0; i < 50; i++) out.push(await echo({ i }));',
+      'return out;',
+    ].join('\n');
+    const final = await runInRunner('node', mockCode, {
+      tools: [{ name: 'echo', identifier: 'echo' }],
+      answer: (call) => ({ ok: true, output: String(JSON.parse(call.input ?? '{}').i) }),
+    });
+    expect(final).toMatchObject({ t: 'done' });
+    expect(JSON.parse(String(final['value']))).toStrictEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+});
