@@ -169,6 +169,16 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
       // A short program, the kind models write: the same pool of fresh children, of the kind that
       // makes the calls, each making `shortCalls` calls once.
       const rawFreshShort = await measurePooledFresh(() => startRawCallerChild(runtime, interpreters[runtime], warmUp), (child) => child.run(shortCalls), startSamples);
+      // The 1,000 sequential calls of the per-call rows, made by pooled fresh children of the kind
+      // that calls (each warmed up as a pooled runner is, used once): what a fresh process's first
+      // thousand calls cost without codecall (node's JIT is cold in any new process), beside which
+      // a one-shot runner's per-call figure is read.
+      const rawFreshCaller = await measurePooledFresh(
+        () => startRawCallerChild(runtime, interpreters[runtime], warmUp),
+        (child) => child.run(calls),
+        { samples: Math.max(9, Math.round(timeMs / 15)) },
+      );
+      const rawFreshCallerPerCall = rawFreshCaller.medianMs / calls;
       // The same first round trip after the pause between an agent's turns: on a VM whose idle
       // CPUs wake slowly, what a run after a model's turn pays on both sides of the pipe.
       const rawFreshIdle = idlePauseMs > 0 ? await measurePooledFresh(() => startRawEchoChild(runtime, interpreters[runtime], warmUp), (child) => child.roundTrip(1), idleSamples, idlePauseMs) : undefined;
@@ -185,6 +195,8 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
         { name: '1 MB tool result', subject: rawSubject, ...rawTransfer },
         { name: `${calls} sequential calls, child calls`, subject: rawSubject, ...rawCallerSequential },
         { name: 'per sequential call, child calls', subject: rawSubject, medianMs: rawCallerPerCall, p75Ms: rawCallerSequential.p75Ms / calls, samples: 0 },
+        { name: `${calls} sequential calls, pooled fresh child that calls`, subject: rawSubject, ...rawFreshCaller },
+        { name: 'per sequential call, pooled fresh child that calls', subject: rawSubject, medianMs: rawFreshCallerPerCall, p75Ms: rawFreshCaller.p75Ms / calls, samples: 0 },
       );
 
       // Default pool: one-shot runners (a run's result counts when its final message arrives; the
@@ -336,6 +348,11 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
               perCallRatio.noise,
             ),
             { name: 'per sequential call vs a child that calls', subject, medianMs: perCall, p75Ms: perCallP75, samples: 0, baseline: `${rawSubject}/per sequential call, child calls`, ratio: perCall / rawCallerPerCall },
+            // A one-shot runner is a fresh process like these children: the ratio leaves out what
+            // any fresh process pays (no target; a ratio of medians timed in separate phases).
+            ...(maxReuse === undefined
+              ? [{ name: 'per sequential call vs a fresh child that calls', subject, medianMs: perCall, p75Ms: perCallP75, samples: 0, baseline: `${rawSubject}/per sequential call, pooled fresh child that calls`, ratio: perCall / rawFreshCallerPerCall }]
+              : []),
             withTarget(
               versus(rawParallel, `${calls} parallel calls`, { name: `${calls} parallel calls`, ...parallel }),
               `<= 0.5x its own ${calls} sequential calls (not serialized)`,
