@@ -69,7 +69,7 @@ describe.each(['node', 'python'] as const)('%s runner: answers split across read
       limits: { maxValueBytes: 1 << 20, maxOutputBytes: 1 << 20 },
       answer: () => ({ ok: true, output: JSON.stringify(splitValue) }),
       deliver: (call, line, write) => {
-        // The first byte of the first '😀' is 4 bytes into the output's text: split after it.
+        // Split after the first byte of the first '😀' (four bytes in UTF-8).
         const cut = line.indexOf(Buffer.from('😀')) + 1;
         expect(cut).toBeGreaterThan(0);
         write(line.subarray(0, cut));
