@@ -58,6 +58,15 @@ export interface IsolatedVmSandboxSettings {
    * 1–1024, default 8 × the available CPU cores (at least 16).
    */
   readonly maxProcesses?: number;
+  /**
+   * `'supervised'` only: how long a child process beyond `poolSize` stays alive while idle, in
+   * milliseconds. Such a child starts when every child is busy (so that the next run finds one
+   * ready); while runs keep coming it serves them, and it exits after this long without one. The
+   * `poolSize` children stay while the sandbox lives. `0` stops it as soon as it is idle, which
+   * makes a sandbox whose runs keep every child busy (e.g. `isolatesPerProcess: 1`) start a
+   * process per run. Integer 0–3,600,000, default `10_000`.
+   */
+  readonly idleTimeoutMs?: number;
 }
 
 const capabilities: SandboxCapabilitiesV1 = Object.freeze({
@@ -73,6 +82,7 @@ const capabilities: SandboxCapabilitiesV1 = Object.freeze({
 const defaultPoolSize = 2;
 const defaultSupervisedPoolSize = 1;
 const defaultIsolatesPerProcess = 4;
+const defaultIdleTimeoutMs = 10_000;
 const defaultMaxProcesses = Math.max(16, 8 * availableParallelism());
 
 /** Whether this process runs with `--no-node-snapshot` (flag or `NODE_OPTIONS`), which isolated-vm needs on Node >= 20. */
@@ -122,6 +132,10 @@ export class IsolatedVmSandbox implements SandboxV1 {
     if (!Number.isSafeInteger(isolatesPerProcess) || isolatesPerProcess < 1 || isolatesPerProcess > 64) {
       throw new SandboxConfigurationError(`settings.isolatesPerProcess must be an integer from 1 to 64, got ${String(isolatesPerProcess)}.`);
     }
+    const idleTimeoutMs = settings.idleTimeoutMs ?? defaultIdleTimeoutMs;
+    if (!Number.isSafeInteger(idleTimeoutMs) || idleTimeoutMs < 0 || idleTimeoutMs > 3_600_000) {
+      throw new SandboxConfigurationError(`settings.idleTimeoutMs must be an integer from 0 to 3600000, got ${String(idleTimeoutMs)}.`);
+    }
     this.mode = mode;
     this.sandboxId = `${mode === 'supervised' ? 'isolated-vm-supervised' : 'isolated-vm'}:${randomUUID()}`;
     if (mode === 'in-process') {
@@ -140,7 +154,14 @@ export class IsolatedVmSandbox implements SandboxV1 {
         dispose: () => engine.dispose(),
       };
     } else {
-      const engine = new SupervisedEngine({ poolSize, maxProcesses, isolatesPerProcess, sandboxId: this.sandboxId, nodeExecutable: settings.nodeExecutable ?? process.execPath });
+      const engine = new SupervisedEngine({
+        poolSize,
+        maxProcesses,
+        isolatesPerProcess,
+        idleTimeoutMs,
+        sandboxId: this.sandboxId,
+        nodeExecutable: settings.nodeExecutable ?? process.execPath,
+      });
       this.#engine = { execute: (request, javascript) => engine.execute(request, javascript), ready: () => engine.ready(), dispose: () => engine.dispose() };
     }
   }

@@ -21,6 +21,8 @@ export interface SupervisedEngineSettings {
   readonly nodeExecutable: string;
   /** Program of the children; default the package's own `supervisor-child.js` (tests replace it by hostile ones). */
   readonly childScript?: string;
+  /** How long a child beyond `poolSize` stays alive while idle, in milliseconds; 0 stops it at once. */
+  readonly idleTimeoutMs: number;
 }
 
 interface Worker {
@@ -37,6 +39,8 @@ interface Worker {
   readonly runs: Map<number, SupervisedRun>;
   /** Bytes the runs in flight allow per message line (the largest of their bounds). */
   lineBound: number;
+  /** Stops this idle child if it is still beyond the pool when it fires (see #release). */
+  retireTimer: NodeJS.Timeout | undefined;
 }
 
 interface SupervisedRun {
@@ -269,6 +273,8 @@ export class SupervisedEngine {
 
   async #executeAdmitted(request: SandboxExecuteRequestV1, javascript: string): Promise<SandboxExecuteResultV1> {
     const worker = this.#pick();
+    clearTimeout(worker.retireTimer);
+    worker.retireTimer = undefined;
     const runId = ++this.#nextRunId;
     // Holds the place in the child while it starts; replaced by the run below.
     worker.runs.set(runId, placeholderRun(runId, request));
@@ -382,7 +388,19 @@ export class SupervisedEngine {
       failStart = reject;
     });
     ready.catch(() => undefined);
-    const worker: Worker = { process: child, input, output, ready, isReady: false, stderrTail: '', exited: false, killed: false, runs: new Map(), lineBound: idleLineBytes };
+    const worker: Worker = {
+      process: child,
+      input,
+      output,
+      ready,
+      isReady: false,
+      stderrTail: '',
+      exited: false,
+      killed: false,
+      runs: new Map(),
+      lineBound: idleLineBytes,
+      retireTimer: undefined,
+    };
     this.#all.add(worker);
     const startTimer = setTimeout(() => failStart(this.#startError('it did not report ready in time')), startTimeoutMs);
     startTimer.unref();
@@ -436,6 +454,7 @@ export class SupervisedEngine {
     });
     child.on('exit', (code, signal) => {
       clearTimeout(startTimer);
+      clearTimeout(worker.retireTimer);
       worker.exited = true;
       this.#all.delete(worker);
       failStart(this.#startError(`it exited with ${signal ?? `code ${String(code)}`}${worker.stderrTail === '' ? '' : `: ${worker.stderrTail.slice(-500)}`}`));
@@ -565,15 +584,36 @@ export class SupervisedEngine {
 
   #release(worker: Worker): void {
     if (worker.exited || worker.runs.size > 0) return;
-    // While runs wait for a place, a released child is kept for the next one (a cold start costs
-    // hundreds of milliseconds); otherwise only poolSize children stay alive while idle.
-    let idle = 0;
-    for (const other of this.#all) if (other !== worker && !other.killed && other.runs.size === 0) idle++;
-    if (this.#disposed || (idle >= this.#settings.poolSize && this.#queue.length === 0)) {
+    if (this.#disposed || this.#settings.poolSize === 0) {
       this.#kill(worker);
       return;
     }
     this.#ref(worker, false);
+    if (!this.#surplus(worker)) return;
+    // Beyond the pool: a child started for a run beyond it (#refill). Stopping it at once would
+    // make every run of a busy pool start a process (with one run per child, each run takes the
+    // only idle child, so a spare starts, and the run's own child was then killed at its end):
+    // it stays while runs keep coming, and goes after idleTimeoutMs without one.
+    const { idleTimeoutMs } = this.#settings;
+    if (idleTimeoutMs === 0) {
+      this.#kill(worker);
+      return;
+    }
+    clearTimeout(worker.retireTimer);
+    worker.retireTimer = setTimeout(() => {
+      worker.retireTimer = undefined;
+      if (!worker.exited && !worker.killed && worker.runs.size === 0 && this.#surplus(worker)) this.#kill(worker);
+    }, idleTimeoutMs);
+    worker.retireTimer.unref();
+  }
+
+  // Whether this idle child is beyond the pool: poolSize other children are idle too, and no run
+  // waits for a place (a released child is then kept for it: a cold start costs hundreds of ms).
+  #surplus(worker: Worker): boolean {
+    if (this.#queue.length > 0) return false;
+    let idle = 0;
+    for (const other of this.#all) if (other !== worker && !other.exited && !other.killed && other.runs.size === 0) idle++;
+    return idle >= this.#settings.poolSize;
   }
 
   // Keeps poolSize children alive, and one with room for a run started ahead of need while some are busy.
@@ -591,6 +631,8 @@ export class SupervisedEngine {
   }
 
   #kill(worker: Worker): void {
+    clearTimeout(worker.retireTimer);
+    worker.retireTimer = undefined;
     if (worker.exited) return;
     worker.killed = true;
     // Keep the host alive until the exit is observed, so dispose() can wait for it.

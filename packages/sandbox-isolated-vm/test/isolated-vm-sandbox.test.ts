@@ -59,6 +59,8 @@ describe('createIsolatedVmSandbox', () => {
     expect(() => createIsolatedVmSandbox({ poolSize: -1 })).toThrow(/poolSize/);
     expect(() => createIsolatedVmSandbox({ mode: 'elsewhere' as 'supervised' })).toThrow(/mode/);
     expect(() => createIsolatedVmSandbox({ maxProcesses: 0 })).toThrow(/maxProcesses/);
+    expect(() => createIsolatedVmSandbox({ idleTimeoutMs: -1 })).toThrow(/idleTimeoutMs/);
+    expect(() => createIsolatedVmSandbox({ idleTimeoutMs: 1.5 })).toThrow(/idleTimeoutMs/);
   });
 
   it('runs tool calls of one Promise.all concurrently', async () => {

@@ -57,7 +57,7 @@ async function runWith(engine: SupervisedEngine, limits: Limits = {}): Promise<S
 }
 
 function engineFor(childScript: string): SupervisedEngine {
-  return new SupervisedEngine({ poolSize: 1, sandboxId: 'hostile', nodeExecutable: process.execPath, childScript });
+  return new SupervisedEngine({ poolSize: 1, idleTimeoutMs: 10_000, sandboxId: 'hostile', nodeExecutable: process.execPath, childScript });
 }
 
 function expectProtocolError(result: SandboxExecuteResultV1): void {

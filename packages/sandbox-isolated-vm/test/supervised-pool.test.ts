@@ -80,6 +80,37 @@ describe('supervised pool', { timeout: 120_000 }, () => {
     }
   });
 
+  it('keeps a child started for a run beyond the pool while runs keep coming, and stops it once idle', async () => {
+    // One run per child: every run takes the only started child, so a spare starts for the next
+    // run. The run's own child is kept afterwards instead of killed, so back-to-back runs reuse
+    // the same two processes rather than start one each.
+    const before = new Set(childProcessIds());
+    const spawned = new Set<number>();
+    const sandbox = createIsolatedVmSandbox({ poolSize: 1, isolatesPerProcess: 1, idleTimeoutMs: 1_500 });
+    const track = (): number[] => {
+      const current = childProcessIds().filter((id) => !before.has(id));
+      for (const id of current) spawned.add(id);
+      return current;
+    };
+    try {
+      await sandbox.ready();
+      for (let index = 0; index < 6; index++) {
+        const result = await runCode({ sandbox, tools: [add], code: `return await add({ a: ${index}, b: 1 });` });
+        expect(result.type === 'success' && result.value).toBe(index + 1);
+        track();
+        // Let a spare that is still starting come up, as between an agent's turns.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        track();
+      }
+      expect(spawned.size).toBe(2);
+      // Idle past idleTimeoutMs: only poolSize children stay.
+      await waitFor(() => track().length === 1, 10_000);
+      expect(track()).toHaveLength(1);
+    } finally {
+      await sandbox.dispose();
+    }
+  });
+
   it('leaves no process behind after 200 sandboxes were created and disposed', { timeout: 300_000 }, async () => {
     const before = new Set(childProcessIds());
     for (let index = 0; index < 200; index++) {

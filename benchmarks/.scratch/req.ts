@@ -1,0 +1,10 @@
+import { defineTool, runCode } from '@codecall/core';
+import { createIsolatedVmSandbox } from '@codecall/sandbox-isolated-vm';
+import { z } from 'zod';
+const ping = defineTool({ name: 'ping', description: 'n', input: z.object({ i: z.number() }), execute: async ({ i }) => i });
+const sup = createIsolatedVmSandbox({ mode: 'supervised' });
+const orig = sup.execute.bind(sup);
+(sup as any).execute = (req: any) => { console.log(Object.keys(req), req.limits, req.tools); const cb = req.callTool; return orig({ ...req, callTool: async (c: any) => { const r = await cb(c); if (c.inputJson === '{"i":1}') console.log(c, r); return r; } }); };
+await sup.ready();
+await runCode({ sandbox: sup, code: 'for (let i = 0; i < 3; i++) await ping({ i });', tools: [ping] });
+await sup.dispose();
