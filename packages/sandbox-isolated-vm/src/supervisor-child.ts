@@ -1,7 +1,9 @@
 // Entry point of a supervised child process: hosts an IsolateEngine and talks to the parent in
 // JSON lines: requests on stdin, messages on fd 3 (see supervised-protocol.ts). Started with
 // --no-node-snapshot.
+import { readSync } from 'node:fs';
 import { Socket } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 import { Worker } from 'node:worker_threads';
 import type { SandboxToolResultV1 } from '@codecall/core';
 import { IsolateEngine, loadIsolatedVm } from './isolate-engine.js';
@@ -50,6 +52,7 @@ function onMessage(message: HostToChildMessage): void {
           const callId = ++nextCallId;
           pendingCalls.set(`${runId}:${callId}`, resolve);
           send({ type: 'tool-call', runId, callId, call: { name: call.name, inputJson: call.inputJson } });
+          schedulePoll();
         }),
       // Written to the channel as the guest writes, in order with its tool calls; bounded by the
       // run's maxOutputBytes, which the engine applies before reporting a chunk.
@@ -90,10 +93,14 @@ function onLine(line: string): void {
   onMessage(message);
 }
 
-// Lines end at "\n" only (readline would also split at U+2028/U+2029, which JSON leaves raw).
+// Lines end at "\n" only (readline would also split at U+2028/U+2029, which JSON leaves raw). One
+// decoder serves both readers of stdin, the stream's and the poll's (below), so a character split
+// between their reads still decodes.
+const decoder = new StringDecoder('utf8');
 let pendingText: string[] = [];
-process.stdin.setEncoding('utf8');
-process.stdin.on('data', (chunk: string) => {
+
+function receive(bytes: Buffer): void {
+  const chunk = decoder.write(bytes);
   let start = 0;
   for (let newline = chunk.indexOf('\n'); newline !== -1; newline = chunk.indexOf('\n', start)) {
     pendingText.push(chunk.slice(start, newline));
@@ -103,7 +110,78 @@ process.stdin.on('data', (chunk: string) => {
     onLine(line);
   }
   if (start < chunk.length) pendingText.push(chunk.slice(start));
-});
+}
+
+process.stdin.on('data', receive);
+
+// A tool's answer often arrives within tens of microseconds, and waking this process from its
+// event loop's sleep costs about as much on a VM. So while this child hosts a single run (whose
+// guest code runs on this thread), it reads stdin without blocking for up to pollMs after a tool
+// call went out, before it sleeps. Adaptive as a spin lock is: a poll that runs out (a slow tool,
+// a busy host) or is preempted (another process wanted this CPU) makes the next polls skip, twice
+// as many each time up to maxSkippedPolls. The poll runs in a check phase (setImmediate), after
+// the event loop has taken in what was ready, e.g. the other calls of a Promise.all.
+const pollMs = 0.05;
+const preemptedMs = 0.02;
+const maxSkippedPolls = 64;
+// net.Socket puts its descriptor in non-blocking mode; anything else could block a read.
+const canPoll = process.stdin instanceof Socket;
+const pollBuffer = Buffer.allocUnsafe(64 * 1024);
+let pollScheduled = false;
+let pollsToSkip = 0;
+let pollBackoff = 0;
+
+function schedulePoll(): void {
+  if (!canPoll || pollScheduled || aborts.size !== 1) return;
+  if (pollsToSkip > 0) {
+    pollsToSkip--;
+    return;
+  }
+  pollScheduled = true;
+  setImmediate(() => {
+    pollScheduled = false;
+    if (aborts.size !== 1 || pendingCalls.size === 0) return;
+    if (pollUntilAnswered()) {
+      pollBackoff = 0;
+      return;
+    }
+    pollBackoff = Math.min(maxSkippedPolls, pollBackoff * 2 || 1);
+    pollsToSkip = pollBackoff;
+  });
+}
+
+/** Reads stdin until a pending call was answered (true) or pollMs passed (false). */
+function pollUntilAnswered(): boolean {
+  const waiting = pendingCalls.size;
+  const deadline = performance.now() + pollMs;
+  // Every empty read throws (EAGAIN): without stack traces that costs about a microsecond.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    let previous = performance.now();
+    for (;;) {
+      let bytes = -1;
+      try {
+        bytes = readSync(0, pollBuffer, 0, pollBuffer.length, null);
+      } catch (error) {
+        const code = (error as { code?: unknown } | null)?.code;
+        if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK') return false;
+      }
+      // End of input: the stream's own reader sees it too, and handles it.
+      if (bytes === 0) return false;
+      if (bytes > 0) {
+        receive(pollBuffer.subarray(0, bytes));
+        if (pendingCalls.size < waiting) return true;
+      }
+      const time = performance.now();
+      if (time >= deadline || time - previous > preemptedMs) return false;
+      previous = time;
+    }
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
 // The host closed our stdin (it went away, or retires us): nothing left to serve.
 process.stdin.on('end', () => {
   void engine.dispose().finally(() => process.exit(0));

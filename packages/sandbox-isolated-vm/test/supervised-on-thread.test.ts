@@ -1,7 +1,11 @@
 // A run alone in its supervised process runs its code on that process's main thread between its
 // awaits (two thread hops fewer per tool call); with other runs in flight it stays on isolated-vm's
 // threads. Either way the results, the limits and abort behave as on isolated-vm's threads.
-import { defineTool, runCode } from '@codecall/core';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { defineTool, resolveLimits, runCode } from '@codecall/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createIsolatedVmSandbox } from '../src/index.js';
@@ -78,5 +82,44 @@ describe('supervised run alone in its process', { timeout: 120_000 }, () => {
       // Both in the one started process.
       expect(childProcessIds().filter((id) => !before.has(id))).toHaveLength(1);
     });
+  });
+
+  it('decodes answers split inside a multi-byte character between its two readers of stdin', async () => {
+    // The child reads stdin through its stream and, between tool calls, by polling it. This host
+    // speaks the channel itself and writes each answer in two parts, split inside a character:
+    // the first part at once (the child's poll often takes it), the rest a millisecond later (the
+    // stream takes it). Which reader gets which part depends on timing, so there are many calls.
+    const calls = 300;
+    const text = 'a€😀ß'.repeat(50);
+    const child = spawn(process.execPath, ['--no-node-snapshot', fileURLToPath(new URL('../dist/supervisor-child.js', import.meta.url))], {
+      env: { CODECALL_SANDBOX_ID: 'split-answers', CODECALL_ISOLATES: '1' },
+      stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const input = child.stdin as Writable;
+      const lines = createInterface({ input: child.stdio[3] as Readable });
+      const limits = resolveLimits({ timeoutMs: 60_000, maxToolCalls: calls });
+      const result = await new Promise<unknown>((resolve, reject) => {
+        child.once('exit', (code) => reject(new Error(`the child exited (${String(code)})`)));
+        lines.on('line', (line) => {
+          const message = JSON.parse(line) as { type: string; callId?: number; result?: unknown };
+          if (message.type === 'ready') {
+            const code = `let intact = 0;\nfor (let i = 0; i < ${calls}; i++) if ((await text({})) === ${JSON.stringify(text)}) intact++;\nreturn intact;`;
+            input.write(`${JSON.stringify({ type: 'run', runId: 1, code, tools: [{ name: 'text', identifier: 'text' }], limits })}\n`);
+          } else if (message.type === 'tool-call') {
+            const answer = Buffer.from(`${JSON.stringify({ type: 'tool-result', runId: 1, callId: message.callId, result: { type: 'success', outputJson: JSON.stringify(text) } })}\n`);
+            // Inside the first "€" of the text (three bytes in UTF-8): after its first byte.
+            const split = answer.indexOf('€') + 1;
+            input.write(answer.subarray(0, split));
+            setTimeout(() => input.write(answer.subarray(split)), 1);
+          } else if (message.type === 'result') {
+            resolve(message.result);
+          }
+        });
+      });
+      expect(result).toMatchObject({ type: 'success', valueJson: String(calls) });
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
