@@ -63,9 +63,10 @@ export function toJavaScript(language: SandboxLanguage, code: string, sandboxId:
 /**
  * The script one run evaluates: a single first line that hands the tools, the limits the guest
  * enforces and the program (as an async function) to the prelude, then the caller's code from
- * line 2 on. It is compiled with a line offset of -1, so stack traces carry the caller's lines.
+ * line 2 on, and whether this evaluation runs on the host's thread after it. It is compiled with a
+ * line offset of -1, so stack traces carry the caller's lines.
  */
-export function buildRunScript(code: string, tools: readonly SandboxToolV1[], limits: ResolvedLimitsV1): string {
+export function buildRunScript(code: string, tools: readonly SandboxToolV1[], limits: ResolvedLimitsV1, onThisThread: boolean): string {
   const toolPairs = JSON.stringify(tools.map((tool) => [String(tool.identifier), String(tool.name)]));
-  return `${startGlobalName}(${toolPairs}, ${limits.maxValueBytes}, ${limits.maxOutputBytes}, ${limits.maxToolCalls}, async function () {\n${code}\n});`;
+  return `${startGlobalName}(${toolPairs}, ${limits.maxValueBytes}, ${limits.maxOutputBytes}, ${limits.maxToolCalls}, async function () {\n${code}\n}, ${String(onThisThread)});`;
 }

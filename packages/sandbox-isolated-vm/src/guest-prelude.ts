@@ -20,9 +20,17 @@ export const postKind = {
 
 /**
  * Source of the script that prepares a fresh context before any guest code runs. It is evaluated
- * as a closure with `$0` = the host's fire-and-forget `post` callback and returns the `deliver`
- * function the host calls to settle a tool call: `deliver(callId, ok, a, b)` with `ok` true and
- * `a` = output JSON text, or `ok` false and `a` = ToolError code, `b` = message.
+ * as a closure with `$0` = the host's fire-and-forget `post` callback and `$1` = the same handler
+ * as a synchronous callback, and returns the `deliver` function the host calls to settle a tool
+ * call: `deliver(callId, ok, a, b, watch, onThisThread)` with `ok` true and `a` = output JSON
+ * text, or `ok` false and `a` = ToolError code, `b` = message.
+ *
+ * Each entry into the isolate (the run's start, each `deliver`) says whether it runs on the host's
+ * own thread (isolated-vm's synchronous calls). Posts made during such an entry go through the
+ * synchronous callback, which runs the host's handler at once instead of queueing it for the host's
+ * event loop (one wake-up fewer per tool call); posts of any other entry are fire-and-forget. The
+ * host says so only for runs whose every entry so far ran on its thread, so a run's posts keep the
+ * order the guest made them in.
  *
  * Everything the bridge needs (JSON, Reflect, Promise, Object helpers) is captured here, before
  * user code can replace it. Memory that escapes the isolate's heap limit (WebAssembly memories,
@@ -31,9 +39,11 @@ export const postKind = {
  */
 export const guestPreludeSource: string = String.raw`
 'use strict';
-const post = $0;
+const postQueued = $0;
+const postAtOnce = $1;
 const g = globalThis;
 delete g.__codecall_post;
+delete g.__codecall_post_sync;
 const JSONstringify = JSON.stringify;
 const JSONparse = JSON.parse;
 const ReflectApply = Reflect.apply;
@@ -52,6 +62,12 @@ const ArrayJoin = Array.prototype.join;
 const MathMin = Math.min;
 const ProxyCtor = Proxy;
 const lineRegExp = /codecall-guest\.js:(\d+):\d+/;
+// Whether the entry executing now runs on the host's thread (see above).
+let onHostThread = false;
+function post(kind, a, b, c) {
+  if (onHostThread) postAtOnce(kind, a, b, c);
+  else postQueued(kind, a, b, c);
+}
 
 // Memory that escapes the isolate's heap limit: a WebAssembly module can grow its own memory
 // without any JavaScript API, so WebAssembly goes entirely; resizable ArrayBuffers and growable
@@ -254,7 +270,8 @@ function makeTool(identifier, name) {
 // with { result: { promise: true } }, and learns from that one operation when the run has ended or
 // the isolate has died, so the deliveries after it need no answer of their own. Otherwise it
 // returns nothing (a promise would have to be refused on the way out, on every call).
-function deliver(callId, ok, a, b, watch) {
+function deliver(callId, ok, a, b, watch, onThisThread) {
+  onHostThread = onThisThread === true;
   if (callId === 0) {
     // A batch: a is a flat array [callId, ok, a, b, callId, ok, a, b, …].
     if (ArrayIsArray(a)) for (let i = 0; i + 3 < a.length; i += 4) deliverOne(a[i], a[i + 1], a[i + 2], a[i + 3]);
@@ -285,9 +302,10 @@ function deliverOne(callId, ok, a, b) {
 let started = false;
 // The promise of the run: settles once the program's outcome is posted (it never rejects).
 let ended;
-function start(tools, limitValueBytes, limitOutputBytes, limitToolCalls, main) {
+function start(tools, limitValueBytes, limitOutputBytes, limitToolCalls, main, onThisThread) {
   if (started) return undefined;
   started = true;
+  onHostThread = onThisThread === true;
   delete g.__codecall_start;
   ended = run(tools, limitValueBytes, limitOutputBytes, limitToolCalls, main);
   return ended;
@@ -329,5 +347,8 @@ return deliver;
 /** Global through which the cold path hands the post callback to `guestPreludeScript`. */
 export const postGlobalName = '__codecall_post';
 
-/** The prelude as a plain script (for a V8 code cache): takes the callback from a global, evaluates to `deliver`. */
-export const guestPreludeScript: string = `(function ($0) {${guestPreludeSource}})(globalThis.${postGlobalName})`;
+/** Global through which the cold path hands the synchronous post callback to `guestPreludeScript`. */
+export const postSyncGlobalName = '__codecall_post_sync';
+
+/** The prelude as a plain script (for a V8 code cache): takes the callbacks from globals, evaluates to `deliver`. */
+export const guestPreludeScript: string = `(function ($0, $1) {${guestPreludeSource}})(globalThis.${postGlobalName}, globalThis.${postSyncGlobalName})`;

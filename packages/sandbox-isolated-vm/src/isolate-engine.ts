@@ -12,10 +12,10 @@ import type {
 } from '@codecall/core';
 import { SandboxStartError } from '@codecall/core';
 import { buildRunScript } from './guest-code.js';
-import { guestFileName, guestPreludeScript, guestPreludeSource, postGlobalName, postKind } from './guest-prelude.js';
+import { guestFileName, guestPreludeScript, guestPreludeSource, postGlobalName, postKind, postSyncGlobalName } from './guest-prelude.js';
 
 type IsolatedVm = typeof IsolatedVmModule;
-type Deliver = (callId: number, ok: boolean, a: unknown, b: string | undefined, watch?: boolean) => unknown;
+type Deliver = (callId: number, ok: boolean, a: unknown, b: string | undefined, watch?: boolean, onThisThread?: boolean) => unknown;
 
 /** One run as the engine sees it: JavaScript source plus the transport-neutral parts of the request. */
 export interface EngineRequest {
@@ -89,6 +89,12 @@ interface ActiveRun {
   batchScheduled: boolean;
   /** Guest code run on this thread failed; the failure waits for what the guest posted before it (see #onThisThread). */
   drainingPosts: boolean;
+  /**
+   * Every entry into the isolate so far ran on this thread: the guest's posts then reach #onPost at
+   * once (a synchronous callback), not through the event loop. False for good after the first entry
+   * on isolated-vm's threads, whose posts are queued: a later one may not overtake them.
+   */
+  postsAtOnce: boolean;
   resolve: (result: SandboxExecuteResultV1) => void;
 }
 
@@ -270,6 +276,7 @@ export class IsolateEngine {
         batch: [],
         batchScheduled: false,
         drainingPosts: false,
+        postsAtOnce: false,
         resolve,
       };
       slot.run = run;
@@ -293,9 +300,11 @@ export class IsolateEngine {
         return;
       }
       slot.pendingOps++;
-      const script = buildRunScript(request.code, request.tools, request.limits);
+      const onThisThread = request.runOnThisThread?.() === true;
+      run.postsAtOnce = onThisThread;
+      const script = buildRunScript(request.code, request.tools, request.limits, onThisThread);
       const evalOptions = { timeout: Math.max(1, Math.ceil(remaining)), filename: guestFileName, lineOffset: -1 };
-      if (request.runOnThisThread?.() === true) {
+      if (onThisThread) {
         this.#onThisThread(slot, run, true, () => context.evalSync(script, evalOptions));
         return;
       }
@@ -426,12 +435,22 @@ export class IsolateEngine {
     const slot: Slot = { isolate, memoryLimitMb, runs: reuseRuns ?? 0, context: undefined, deliver: undefined, run: undefined, pendingOps: 0, tainted: false, killTimer: undefined };
     try {
       const context = synchronous ? isolate.createContextSync() : await isolate.createContext();
-      const post: Callback = new ivm.Callback(
+      const onPost = (kind: unknown, a: unknown, b: unknown, c: unknown): void => {
+        const run = slot.run;
+        if (run !== undefined && !run.finished) this.#onPost(run, kind, a, b, c);
+      };
+      const post: Callback = new ivm.Callback(onPost, { ignored: true });
+      // Called by guest code that runs on this thread (see ActiveRun.postsAtOnce): the handler runs
+      // inside that synchronous call, and nothing of it may reach the guest, not even an exception.
+      const postSync: Callback = new ivm.Callback(
         (kind: unknown, a: unknown, b: unknown, c: unknown) => {
-          const run = slot.run;
-          if (run !== undefined && !run.finished) this.#onPost(run, kind, a, b, c);
+          try {
+            onPost(kind, a, b, c);
+          } catch {
+            // #onPost does not throw; should it ever, the run goes on as with a lost post.
+          }
         },
-        { ignored: true },
+        { sync: true },
       );
       let deliver: Reference<Deliver>;
       if (synchronous) {
@@ -443,10 +462,11 @@ export class IsolateEngine {
         if (preludeCodeCache === undefined) preludeCodeCache = script.cachedData;
         else if (script.cachedDataRejected === true) preludeCodeCache = undefined;
         context.global.setSync(postGlobalName, post);
+        context.global.setSync(postSyncGlobalName, postSync);
         deliver = script.runSync(context, { reference: true, timeout: 5_000 }) as Reference<Deliver>;
         script.release();
       } else {
-        deliver = (await context.evalClosure(guestPreludeSource, [post], { result: { reference: true }, filename: 'codecall-prelude.js', timeout: 5_000 })) as Reference<Deliver>;
+        deliver = (await context.evalClosure(guestPreludeSource, [post, postSync], { result: { reference: true }, filename: 'codecall-prelude.js', timeout: 5_000 })) as Reference<Deliver>;
       }
       slot.context = context;
       slot.deliver = deliver;
@@ -540,11 +560,15 @@ export class IsolateEngine {
     const deliver = slot.deliver;
     if (run.request.runOnThisThread?.() === true) {
       slot.pendingOps++;
+      const entry: [number, boolean, unknown, string | undefined, boolean, boolean] = [...args, false, run.postsAtOnce];
       this.#onThisThread(slot, run, false, () =>
-        copy ? deliver.applySync(undefined, args, { timeout, arguments: { copy: true } }) : deliver.applySync(undefined, args as [number, boolean, string | undefined, string | undefined], { timeout }),
+        copy
+          ? deliver.applySync(undefined, entry, { timeout, arguments: { copy: true } })
+          : deliver.applySync(undefined, entry as [number, boolean, string | undefined, string | undefined, boolean, boolean], { timeout }),
       );
       return;
     }
+    run.postsAtOnce = false;
     if (run.watched) {
       // Unanswered: the watching delivery reports the isolate's death (memory limit), the
       // watchdog a timeout (isolated-vm's own timeout stops the guest silently here).

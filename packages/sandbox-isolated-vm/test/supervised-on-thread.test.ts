@@ -84,6 +84,107 @@ describe('supervised run alone in its process', { timeout: 120_000 }, () => {
     });
   });
 
+  it("keeps a run's output in order with its tool calls as its code moves between threads", async () => {
+    // Alone in its process, a run's code runs on the main thread and its posts reach the host at
+    // once; with a second run in flight it runs on isolated-vm's threads, and its posts are queued.
+    // Output and tool calls must reach the host in the order the guest made them either way,
+    // through both switches.
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const hold = defineTool({ name: 'hold', description: 'Waits.', input: z.object({}), execute: async () => released.then(() => 0) });
+    await withSandbox({ isolatesPerProcess: 4 }, async (sandbox) => {
+      const events: string[] = [];
+      // Output both before a call and after it, before the guest awaits the answer.
+      const code = 'for (let i = 0; i < 120; i++) { console.log("line " + i); const sum = add({ a: i, b: 0 }); console.log("sent " + i); await sum; }\nreturn "done";';
+      const first = runCode({
+        sandbox,
+        tools: [add],
+        code,
+        limits: { timeoutMs: 60_000, maxToolCalls: 500 },
+        onEvent: (event) => {
+          if (event.type === 'stdout') events.push(event.text.trim());
+          else if (event.type === 'tool-call-start') events.push('call');
+          // A second run joins while the first makes its calls, and leaves later.
+          if (events.length === 90) void runCode({ sandbox, tools: [hold], code: 'return await hold({});', limits: { timeoutMs: 60_000 } });
+          if (events.length === 240) release();
+        },
+      });
+      const result = await first;
+      release();
+      expect(result.type === 'success' && result.value).toBe('done');
+      expect(events).toEqual(Array.from({ length: 120 }, (_, i) => [`line ${i}`, 'call', `sent ${i}`]).flat());
+    });
+  });
+
+  it('never lets output from the main thread overtake output queued while the code ran on another thread', async () => {
+    // Run A starts beside run B, so its code runs on isolated-vm's threads and its posts queue up
+    // for this process's event loop. B ends and A's tool answer arrives while A still computes
+    // and prints: the answer's entry then runs on the main thread, which waits for the isolate,
+    // so A's queued posts are still unread when the entry runs. What the entry prints must come
+    // after them (it does when A, having run on another thread, posts through the queue for good).
+    let finishB: () => void = () => undefined;
+    const bHeld = new Promise<void>((resolve) => {
+      finishB = resolve;
+    });
+    let started: () => void = () => undefined;
+    const bStarted = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const hold = defineTool({
+      name: 'hold',
+      description: 'Waits until run A has called slow.',
+      input: z.object({}),
+      execute: async () => {
+        started();
+        await bHeld;
+        return 0;
+      },
+    });
+    await withSandbox({ isolatesPerProcess: 4 }, async (sandbox) => {
+      let runB: Promise<unknown> = Promise.resolve();
+      const slow = defineTool({
+        name: 'slow',
+        description: 'Answers once run B has ended.',
+        input: z.object({}),
+        execute: async () => {
+          finishB();
+          await runB;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          return 1;
+        },
+      });
+      runB = runCode({ sandbox, tools: [hold], code: 'return await hold({});', limits: { timeoutMs: 60_000 } });
+      await bStarted;
+      const events: string[] = [];
+      const code = [
+        'const answer = slow({});',
+        'const start = Date.now(); let last = start; let ticks = 0;',
+        'while (Date.now() - start < 600) { if (Date.now() - last >= 20) { last = Date.now(); console.log("tick " + ticks++); } }',
+        'console.log("computed");',
+        'await answer;',
+        'console.log("after");',
+        'return ticks;',
+      ].join('\n');
+      const result = await runCode({
+        sandbox,
+        tools: [slow],
+        code,
+        limits: { timeoutMs: 60_000 },
+        onEvent: (event) => {
+          if (event.type === 'stdout') events.push(event.text.trim());
+        },
+      });
+      expect(result.type).toBe('success');
+      const ticks = result.type === 'success' ? (result.value as number) : 0;
+      expect(ticks).toBeGreaterThan(5);
+      const expected = [...Array.from({ length: ticks }, (_, i) => `tick ${i}`), 'computed', 'after'];
+      expect(events).toEqual(expected);
+      expect(result.type === 'success' && result.stdout.trim().split('\n')).toEqual(expected);
+    });
+  });
+
   it('decodes answers split inside a multi-byte character between its two readers of stdin', async () => {
     // The child reads stdin through its stream and, between tool calls, by polling it. This host
     // speaks the channel itself and writes each answer in two parts, split inside a character:
