@@ -86,7 +86,7 @@ describe('supervised pool', { timeout: 120_000 }, () => {
     // the same two processes rather than start one each.
     const before = new Set(childProcessIds());
     const spawned = new Set<number>();
-    const sandbox = createIsolatedVmSandbox({ poolSize: 1, isolatesPerProcess: 1, idleTimeoutMs: 1_500 });
+    const sandbox = createIsolatedVmSandbox({ poolSize: 1, isolatesPerProcess: 1, idleTimeoutMs: 3_000 });
     const track = (): number[] => {
       const current = childProcessIds().filter((id) => !before.has(id));
       for (const id of current) spawned.add(id);
@@ -104,7 +104,7 @@ describe('supervised pool', { timeout: 120_000 }, () => {
       }
       expect(spawned.size).toBe(2);
       // Idle past idleTimeoutMs: only poolSize children stay.
-      await waitFor(() => track().length === 1, 10_000);
+      await waitFor(() => track().length === 1, 20_000);
       expect(track()).toHaveLength(1);
     } finally {
       await sandbox.dispose();
