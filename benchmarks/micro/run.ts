@@ -6,7 +6,7 @@
 // more than the run's own noise band.
 //
 //   pnpm bench:micro [--check] [--check-absolute] [--repeats=3] [--time-ms=150] [--quick]
-//                    [--suites=isolated-vm,subprocess,liveness] [--json] [--out=file.json]
+//                    [--suites=isolated-vm,subprocess,peers,liveness] [--json] [--out=file.json]
 //
 // A suite that cannot run (module missing, adapter not built, runtime absent) is reported as
 // skipped with the reason, never dropped.
@@ -19,11 +19,11 @@ export { formatCheckValue, formatIdlePenalty, formatLoad, formatMs, formatRowsTa
 export type { IdlePenalty, MachineInfo, MachineLoad, MicroBenchmarkRow, TargetCheck } from './micro-result.ts';
 
 /** A suite of micro-benchmarks. */
-export type MicroBenchmarkSuite = 'isolated-vm' | 'subprocess' | 'liveness';
+export type MicroBenchmarkSuite = 'isolated-vm' | 'subprocess' | 'peers' | 'liveness';
 
 /** The result of one suite (one sandbox). */
 export interface MicroBenchmarkSection {
-  /** `isolated-vm`, `subprocess` or `liveness`. */
+  /** `isolated-vm`, `subprocess`, `peers` or `liveness`. */
   readonly suite: string;
   /** `measured`, or `skipped`/`failed` with `reason`. */
   readonly status: 'measured' | 'skipped' | 'failed';
@@ -44,7 +44,7 @@ export interface MicroBenchmarkSection {
 export interface MicroBenchmarkOptions {
   /** Time budget of each measured task, in milliseconds. Default 300. */
   readonly timeMs?: number;
-  /** Suites to run. Default `isolated-vm` and `subprocess` (`liveness` takes minutes: ask for it). */
+  /** Suites to run. Default `isolated-vm`, `subprocess` and `peers` (`liveness` takes minutes: ask for it). */
   readonly suites?: readonly MicroBenchmarkSuite[];
   /** Times each timed suite runs; figures are the medians over them, the spread is the noise band. Default 1. */
   readonly repeats?: number;
@@ -95,6 +95,7 @@ type SuiteRunner = (options: Record<string, unknown>) => Promise<SuiteReport>;
 const suiteModules: Record<MicroBenchmarkSuite, [string, string]> = {
   'isolated-vm': ['./isolated-vm.ts', 'runIsolatedVmBenchmarks'],
   subprocess: ['./subprocess.ts', 'runSubprocessBenchmarks'],
+  peers: ['./peers.ts', 'runPeersBenchmarks'],
   liveness: ['./liveness.ts', 'runLivenessBenchmarks'],
 };
 
@@ -161,7 +162,7 @@ export function targetsOf(sections: readonly MicroBenchmarkSection[], checkAbsol
 export async function runMicroBenchmarks(options: MicroBenchmarkOptions = {}): Promise<MicroBenchmarkSection[]> {
   const sections: MicroBenchmarkSection[] = [];
   const repeats = Math.max(1, Math.floor(options.repeats ?? 1));
-  for (const suite of options.suites ?? ['isolated-vm', 'subprocess']) {
+  for (const suite of options.suites ?? ['isolated-vm', 'subprocess', 'peers']) {
     const started = performance.now();
     const runner = await loadRunner(suite);
     if (typeof runner === 'string') {
@@ -199,7 +200,7 @@ export async function runMicroBenchmarks(options: MicroBenchmarkOptions = {}): P
 export async function runMicroBenchmarkGuard(options: MicroBenchmarkOptions & { readonly checkAbsolute?: boolean } = {}): Promise<MicroBenchmarkReport> {
   const start = machineLoad();
   const repeats = Math.max(1, Math.floor(options.repeats ?? 3));
-  const sections = await runMicroBenchmarks({ ...options, repeats, suites: options.suites ?? ['isolated-vm', 'subprocess', 'liveness'] });
+  const sections = await runMicroBenchmarks({ ...options, repeats, suites: options.suites ?? ['isolated-vm', 'subprocess', 'peers', 'liveness'] });
   const targets = targetsOf(sections, options.checkAbsolute ?? false);
   const ok = targets.every((target) => !target.gated || target.verdict !== 'missed') && sections.every((section) => section.status !== 'failed');
   return { date: new Date().toISOString(), machine: machineInfo(), versions: { node: process.version, v8: process.versions.v8 }, load: { start, end: machineLoad() }, repeats, sections, targets, ok };

@@ -455,7 +455,13 @@ function microText(report: BenchReport): string[] {
     const loadText = load?.start?.loadAverage === undefined ? '' : `; machine load ${load.start.loadAverage.map((value) => value.toFixed(2)).join('/')} on ${String(load.start.cores)} cores at its start`;
     const idlePenalty = section.details?.['idlePenalty'] as IdlePenalty | undefined;
     const idleText = idlePenalty === undefined ? '' : `; ${formatIdlePenalty(idlePenalty)}`;
-    lines.push(`**${section.suite}** [measured, medians of tinybench samples; ratio = codecall / raw baseline of the same run${loadText}${idleText}]`, '');
+    const ratioText = section.suite === 'peers' ? 'ratio = subject / codecall in-process in the same rounds' : 'ratio = codecall / raw baseline of the same run';
+    lines.push(`**${section.suite}** [measured, medians of tinybench samples; ${ratioText}${loadText}${idleText}]`, '');
+    // The peers suite names what each subject is, or why it was not measured.
+    const subjects = section.details?.['subjects'] as readonly { subject: string; label: string; isolation: string; status: string; reason?: string }[] | undefined;
+    if (Array.isArray(subjects)) {
+      lines.push(...subjects.map((subject) => (subject.status === 'measured' ? `- **${subject.subject}**: ${subject.label}; ${subject.isolation}` : `- **${subject.subject}**: skipped, ${subject.reason ?? ''}`)), '');
+    }
     lines.push(
       table(
         ['subject', 'workload', 'median [measured]', 'p75 [measured]', 'samples [measured]', 'ratio to baseline [measured]', 'target'],
