@@ -308,3 +308,21 @@ export function roundStatistic(rounds: RoundTimes, ofRound: (times: readonly num
   const value = quantile(values, 0.5);
   return { value, noise: value !== 0 ? Math.abs((quantile(values, 0.75) - quantile(values, 0.25)) / 2 / value) : 0 };
 }
+
+/** A subject of the peers suite: what it is, or why it was not measured. */
+export interface PeerSubject {
+  /** Row subject: `raw isolated-vm`, `codecall in-process`, `codecall supervised`, or a peer's name. */
+  readonly subject: string;
+  /** Package and version. */
+  readonly label: string;
+  /** Where guest code runs and where the tool is answered. */
+  readonly isolation: string;
+  readonly status: 'measured' | 'skipped';
+  /** Why a peer was skipped. */
+  readonly reason?: string;
+}
+
+/** One line per subject: what it is and where its guest runs, or why it was skipped. */
+export function formatPeerSubjects(subjects: readonly PeerSubject[]): string[] {
+  return ['subjects:', ...subjects.map((subject) => (subject.status === 'measured' ? `  ${subject.subject}: ${subject.label} — ${subject.isolation}` : `  ${subject.subject}: skipped — ${subject.reason ?? ''}`))];
+}

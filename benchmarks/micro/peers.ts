@@ -15,11 +15,12 @@ import { createIsolatedVmSandbox } from '@codecall/sandbox-isolated-vm';
 import { z } from 'zod';
 import { defineTool } from '@codecall/core';
 import { createRawHarness } from './isolated-vm-raw.ts';
-import { formatRowsTable, machineInfo, measureRounds, roundMeasured, roundStatistic } from './micro-result.ts';
-import type { MachineInfo, MicroBenchmarkRow, RoundTask } from './micro-result.ts';
+import { formatPeerSubjects, formatRowsTable, machineInfo, measureRounds, roundMeasured, roundStatistic } from './micro-result.ts';
+import type { MachineInfo, MicroBenchmarkRow, PeerSubject, RoundTask } from './micro-result.ts';
 import type { CreatePeer, PeerHarness } from './peers/peer.ts';
 
 export type { PeerHarness } from './peers/peer.ts';
+export type { PeerSubject } from './micro-result.ts';
 
 /** The peers this suite knows, each a module under `./peers/` exporting `createPeer`. */
 export const peerNames = ['quickjs', 'utcp-code-mode', 'workerd-codemode'] as const;
@@ -35,19 +36,6 @@ export interface PeersBenchmarkOptions {
   readonly peers?: readonly PeerName[];
   /** Progress lines; default none. */
   readonly onProgress?: (line: string) => void;
-}
-
-/** A subject of the suite: what it is, or why it was not measured. */
-export interface PeerSubject {
-  /** Row subject: `raw isolated-vm`, `codecall in-process`, `codecall supervised`, or a peer's name. */
-  readonly subject: string;
-  /** Package and version. */
-  readonly label: string;
-  /** Where guest code runs and where the tool is answered. */
-  readonly isolation: string;
-  readonly status: 'measured' | 'skipped';
-  /** Why a peer was skipped. */
-  readonly reason?: string;
 }
 
 /** Everything the suite produced: the rows and the subjects behind them. */
@@ -186,12 +174,9 @@ export async function runPeersBenchmarks(options: PeersBenchmarkOptions = {}): P
   }
 }
 
-/** The subjects (with skip reasons) and the rows as text. */
+/** The rows and the subjects (with skip reasons) as text. */
 export function formatPeersBenchmarkReport(report: PeersBenchmarkReport): string {
-  const subjects = report.subjects.map((subject) =>
-    subject.status === 'measured' ? `  ${subject.subject}: ${subject.label} — ${subject.isolation}` : `  ${subject.subject}: skipped — ${subject.reason ?? ''}`,
-  );
-  return [formatRowsTable(`peers micro-benchmark — ${report.date} — ${report.machine.cpu} x${report.machine.cores}`, report.results), 'subjects:', ...subjects].join('\n');
+  return [formatRowsTable(`peers micro-benchmark — ${report.date} — ${report.machine.cpu} x${report.machine.cores}`, report.results), ...formatPeerSubjects(report.subjects)].join('\n');
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -12,11 +12,11 @@
 // skipped with the reason, never dropped.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { formatCheckValue, formatIdlePenalty, formatLoad, formatRowsTable, machineInfo, machineLoad, measureIdlePenalty } from './micro-result.ts';
-import type { IdlePenalty, MachineInfo, MachineLoad, MicroBenchmarkRow, TargetCheck } from './micro-result.ts';
+import { formatCheckValue, formatIdlePenalty, formatLoad, formatPeerSubjects, formatRowsTable, machineInfo, machineLoad, measureIdlePenalty } from './micro-result.ts';
+import type { IdlePenalty, MachineInfo, MachineLoad, MicroBenchmarkRow, PeerSubject, TargetCheck } from './micro-result.ts';
 
 export { formatCheckValue, formatIdlePenalty, formatLoad, formatMs, formatRowsTable, machineInfo, machineLoad, measureIdlePenalty } from './micro-result.ts';
-export type { IdlePenalty, MachineInfo, MachineLoad, MicroBenchmarkRow, TargetCheck } from './micro-result.ts';
+export type { IdlePenalty, MachineInfo, MachineLoad, MicroBenchmarkRow, PeerSubject, TargetCheck } from './micro-result.ts';
 
 /** A suite of micro-benchmarks. */
 export type MicroBenchmarkSuite = 'isolated-vm' | 'subprocess' | 'peers' | 'liveness';
@@ -223,7 +223,9 @@ export function formatMicroBenchmarks(sections: readonly MicroBenchmarkSection[]
       ...(load === undefined ? [] : [`${formatLoad(load.start)} → ${formatLoad(load.end)}`]),
       ...(idlePenalty === undefined ? [] : [formatIdlePenalty(idlePenalty)]),
     ];
-    blocks.push(formatRowsTable(title.join(' — '), section.rows));
+    const subjects = section.details?.['subjects'] as readonly PeerSubject[] | undefined;
+    const subjectLines = Array.isArray(subjects) ? formatPeerSubjects(subjects) : [];
+    blocks.push([formatRowsTable(title.join(' — '), section.rows), ...subjectLines].join('\n'));
   }
   return blocks.join('\n\n');
 }

@@ -38,7 +38,9 @@ const usage = `Usage: ./dev bench -- [options]    (or: pnpm bench [options])
 
 Runs every scenario in every mode (parallel, programmatic on each sandbox, native, and forced-serial
 sequential as an ablation) for each model preset through the Messages API simulator, then the
-break-even map, the micro-benchmarks and the declaration compactness measurement, and writes
+break-even map, the micro-benchmarks (each sandbox beside its raw baseline, and codecall beside
+QuickJS, @utcp/code-mode and Cloudflare codemode on workerd) and the declaration compactness
+measurement, and writes
 report.md, report.json and report.html. Every headline compares with parallel tool use, in dollars
 and seconds.
 
@@ -186,7 +188,7 @@ async function main(rawArguments: readonly string[]): Promise<number> {
     { name: 'matrix', steps: runs, estimatedSeconds: runs * (live ? 20 : 0.8) },
     ...(calibrationWanted ? [{ name: 'calibration', steps: 1, estimatedSeconds: 4 }] : []),
     ...(breakEvenWanted ? [{ name: 'break-even', steps: breakEvenRuns(breakEvenAxes), estimatedSeconds: breakEvenRuns(breakEvenAxes) * 0.6 }] : []),
-    ...(microWanted ? [{ name: 'micro-benchmarks', steps: 1, estimatedSeconds: 370 * (microTimeMs / 200) }] : []),
+    ...(microWanted ? [{ name: 'micro-benchmarks', steps: 1, estimatedSeconds: 400 * (microTimeMs / 200) }] : []),
     ...(compactnessWanted ? [{ name: 'compactness', steps: 1, estimatedSeconds: quick ? 2 : 8 }] : []),
   ];
   const progress = new ProgressBar(phases);

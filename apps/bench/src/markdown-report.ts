@@ -2,7 +2,7 @@ import type { BreakEvenMap } from './break-even.ts';
 import type { BenchReport, FigureLabel, ModeComparison, TokenSplit } from './bench-report.ts';
 import type { MatrixCell, MetricName } from './run-matrix.ts';
 import { formatIdlePenalty } from '@codecall/benchmarks/micro';
-import type { IdlePenalty } from '@codecall/benchmarks/micro';
+import type { IdlePenalty, PeerSubject } from '@codecall/benchmarks/micro';
 
 /** `1234567` → `1,234,567`. */
 export function formatInteger(value: number): string {
@@ -458,7 +458,7 @@ function microText(report: BenchReport): string[] {
     const ratioText = section.suite === 'peers' ? 'ratio = subject / codecall in-process in the same rounds' : 'ratio = codecall / raw baseline of the same run';
     lines.push(`**${section.suite}** [measured, medians of tinybench samples; ${ratioText}${loadText}${idleText}]`, '');
     // The peers suite names what each subject is, or why it was not measured.
-    const subjects = section.details?.['subjects'] as readonly { subject: string; label: string; isolation: string; status: string; reason?: string }[] | undefined;
+    const subjects = section.details?.['subjects'] as readonly PeerSubject[] | undefined;
     if (Array.isArray(subjects)) {
       lines.push(...subjects.map((subject) => (subject.status === 'measured' ? `- **${subject.subject}**: ${subject.label}; ${subject.isolation}` : `- **${subject.subject}**: skipped, ${subject.reason ?? ''}`)), '');
     }
