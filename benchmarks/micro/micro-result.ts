@@ -206,7 +206,9 @@ export function expectSuccess(result: RunResult): void {
 
 /** Milliseconds for a table: one decimal from 10 ms, three below, microseconds under 0.1 ms. */
 export function formatMs(ms: number): string {
-  return ms >= 10 ? ms.toFixed(1) : ms >= 0.1 ? ms.toFixed(3) : `${(ms * 1000).toFixed(1)}µs`;
+  // By magnitude: a difference of two figures (a jail's cost) may be negative within the noise.
+  const size = Math.abs(ms);
+  return size >= 10 ? ms.toFixed(1) : size >= 0.1 ? ms.toFixed(3) : `${(ms * 1000).toFixed(1)}µs`;
 }
 
 /** Renders rows as a fixed-width table under a title line. */

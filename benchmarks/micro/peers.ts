@@ -1,6 +1,7 @@
 // Peers suite: codecall beside other projects' sandboxes for model-written code, on the same
 // workloads in the same interleaved rounds: a trivial run, 1,000 sequential awaited calls of a tool
-// that answers at once, and 1,000 calls under Promise.all. The raw isolated-vm bridge is the floor
+// that answers at once, 1,000 calls under Promise.all, and guest work without tools (sorting and
+// filtering 10,000 records). The raw isolated-vm bridge is the floor
 // (nothing between guest and handler), and every figure is also given as a ratio to codecall's
 // in-process mode measured in the same rounds.
 //
@@ -48,11 +49,19 @@ export interface PeersBenchmarkReport {
 
 const calls = 1_000;
 
-/** The three workloads, as async function bodies calling `ping`, with the value each must return. */
+/** The workloads, as async function bodies (most calling `ping`), with the value each must return. */
 const workloads = [
   { name: 'warm run (return 1)', body: 'return 1;', expected: 1, calls: 0 },
   { name: `${calls} sequential calls`, body: `let sum = 0; for (let i = 0; i < ${calls}; i++) sum += await ping({ i }); return sum;`, expected: (calls * (calls - 1)) / 2, calls },
   { name: `${calls} parallel calls`, body: `const all = await Promise.all(Array.from({ length: ${calls} }, (_, i) => ping({ i }))); return all.length;`, expected: calls, calls },
+  // Guest work without tools: build 10,000 records, filter, sort and keep 100, as a program that
+  // trims a large tool result does. Its value was computed by Node running the same code.
+  {
+    name: 'compute: sort and filter 10,000 records',
+    body: "const rows = Array.from({ length: 10000 }, (_, i) => ({ id: i, score: (i * 7919) % 1000, name: 'item-' + i })); return rows.filter((row) => row.score > 500).sort((a, b) => b.score - a.score || a.id - b.id).slice(0, 100).reduce((sum, row) => sum + row.id, 0);",
+    expected: 506_550,
+    calls: 0,
+  },
 ] as const;
 
 interface Subject {
@@ -166,7 +175,7 @@ export async function runPeersBenchmarks(options: PeersBenchmarkOptions = {}): P
         { name: 'per sequential call', subject: subject.info.subject, medianMs: roundStatistic(rounds, (times) => perCall(times, s)).value, p75Ms: perCallTimes[Math.floor((perCallTimes.length - 1) * 0.75)] ?? 0, samples: 0 },
         (times) => perCall(times, s) / perCall(times, reference),
       );
-      return [rows[0], rows[1], perCallRow, rows[2]].filter((row): row is MicroBenchmarkRow => row !== undefined);
+      return [rows[0], rows[1], perCallRow, ...rows.slice(2)].filter((row): row is MicroBenchmarkRow => row !== undefined);
     });
     return { date: new Date().toISOString(), machine: machineInfo(), subjects: infos, results };
   } finally {
