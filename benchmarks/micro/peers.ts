@@ -10,13 +10,12 @@
 // These rows carry no targets: a peer is context, not a gate. A peer that cannot run here (not
 // installed, its runtime does not start, its answers are wrong) is reported with the reason.
 import { fileURLToPath } from 'node:url';
-import { runCode } from '@codecall/core';
+import { defineTool, runCode } from '@codecall/core';
 import type { Limits, SandboxV1 } from '@codecall/core';
 import { createIsolatedVmSandbox } from '@codecall/sandbox-isolated-vm';
 import { z } from 'zod';
-import { defineTool } from '@codecall/core';
 import { createRawHarness } from './isolated-vm-raw.ts';
-import { formatPeerSubjects, formatRowsTable, machineInfo, measureRounds, roundMeasured, roundStatistic } from './micro-result.ts';
+import { formatPeerSubjects, formatRowsTable, machineInfo, measureRounds, quantile, roundMeasured, roundStatistic } from './micro-result.ts';
 import type { MachineInfo, MicroBenchmarkRow, PeerSubject, RoundTask } from './micro-result.ts';
 import type { CreatePeer, PeerHarness } from './peers/peer.ts';
 
@@ -172,7 +171,7 @@ export async function runPeersBenchmarks(options: PeersBenchmarkOptions = {}): P
       );
       const perCallTimes = rounds.map((times) => perCall(times, s)).sort((a, b) => a - b);
       const perCallRow = versus(
-        { name: 'per sequential call', subject: subject.info.subject, medianMs: roundStatistic(rounds, (times) => perCall(times, s)).value, p75Ms: perCallTimes[Math.floor((perCallTimes.length - 1) * 0.75)] ?? 0, samples: 0 },
+        { name: 'per sequential call', subject: subject.info.subject, medianMs: roundStatistic(rounds, (times) => perCall(times, s)).value, p75Ms: quantile(perCallTimes, 0.75), samples: 0 },
         (times) => perCall(times, s) / perCall(times, reference),
       );
       return [rows[0], rows[1], perCallRow, ...rows.slice(2)].filter((row): row is MicroBenchmarkRow => row !== undefined);
@@ -194,6 +193,7 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
   const peers = peersText === undefined ? undefined : peersText.split(',');
   for (const peer of peers ?? []) if (!(peerNames as readonly string[]).includes(peer)) throw new Error(`--peers: unknown peer ${peer} (known: ${peerNames.join(', ')})`);
   const timeText = argument('time-ms');
+  if (timeText !== undefined && !(Number(timeText) > 0)) throw new Error(`--time-ms must be a number > 0, got ${timeText}`);
   const report = await runPeersBenchmarks({
     ...(timeText === undefined ? {} : { timeMs: Number(timeText) }),
     ...(peers === undefined ? {} : { peers: peers as PeerName[] }),
