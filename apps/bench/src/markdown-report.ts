@@ -455,8 +455,8 @@ function microText(report: BenchReport): string[] {
     const loadText = load?.start?.loadAverage === undefined ? '' : `; machine load ${load.start.loadAverage.map((value) => value.toFixed(2)).join('/')} on ${String(load.start.cores)} cores at its start`;
     const idlePenalty = section.details?.['idlePenalty'] as IdlePenalty | undefined;
     const idleText = idlePenalty === undefined ? '' : `; ${formatIdlePenalty(idlePenalty)}`;
-    const ratioText = section.suite === 'peers' ? 'ratio = subject / codecall in-process in the same rounds' : 'ratio = codecall / raw baseline of the same run';
-    lines.push(`**${section.suite}** [measured, medians of tinybench samples; ${ratioText}${loadText}${idleText}]`, '');
+    const methodText = section.suite === 'peers' ? 'medians over interleaved rounds; ratio = subject / codecall in-process in the same rounds' : 'medians of tinybench samples; ratio = codecall / raw baseline of the same run';
+    lines.push(`**${section.suite}** [measured, ${methodText}${loadText}${idleText}]`, '');
     // The peers suite names what each subject is, or why it was not measured.
     const subjects = section.details?.['subjects'] as readonly PeerSubject[] | undefined;
     if (Array.isArray(subjects)) {
