@@ -70,7 +70,12 @@ function listening(child: ChildProcess, output: () => string): Promise<number> {
       const lines = control.split('\n');
       control = lines.pop() ?? '';
       for (const line of lines) {
-        const event = JSON.parse(line) as { event?: string; socket?: string; port?: number };
+        let event: { event?: string; socket?: string; port?: number };
+        try {
+          event = JSON.parse(line) as typeof event;
+        } catch {
+          continue; // not an event line
+        }
         if (event.event === 'listen' && event.socket === 'http' && typeof event.port === 'number') {
           clearTimeout(timer);
           resolve(event.port);
