@@ -5,10 +5,11 @@ import ivm from 'isolated-vm';
 /** A prepared isolate + context with the minimal asynchronous bridge (fire-and-forget post + apply). */
 export interface RawHarness {
   /**
-   * Evaluates `code`, which must end by calling `finish()`; resolves when it does, after checking
-   * that the host saw `expectedCalls` calls (default 0).
+   * Evaluates `code`, which must end by calling `finish()` or `finish(value)`; resolves when it
+   * does, with the value (JSON-copied; undefined for `finish()`), after checking that the host saw
+   * `expectedCalls` calls (default 0).
    */
-  readonly run: (code: string, expectedCalls?: number) => Promise<void>;
+  readonly run: (code: string, expectedCalls?: number) => Promise<unknown>;
   /** Creates a fresh context for the next `run` (outside any timing). */
   readonly freshContext: () => Promise<void>;
   readonly dispose: () => void;
@@ -42,14 +43,14 @@ export async function createRawHarness(handler: (inputJson: string) => Promise<s
   const isolate = new ivm.Isolate({ memoryLimit: 128 });
   let context: ivm.Context | undefined;
   let resolver: ivm.Reference | undefined;
-  let finished: (() => void) | undefined;
+  let finished: ((valueJson: string) => void) | undefined;
   let runToken = 0;
   let callsSeen = 0;
   const post = new ivm.Callback(
     (kind: number, id: number, inputJson: string) => {
       if (kind === 1) {
         // Only the finish of the current run counts.
-        if (id === runToken) finished?.();
+        if (id === runToken) finished?.(inputJson);
         return;
       }
       callsSeen++;
@@ -69,7 +70,7 @@ export async function createRawHarness(handler: (inputJson: string) => Promise<s
     resolver = await context.evalClosure<{ result: { reference: true } }>(
       `const post = $0; const pending = {}; let next = 0;
        globalThis.call = (input) => new Promise((resolve) => { const id = ++next; pending[id] = resolve; post(0, id, JSON.stringify(input)); });
-       globalThis.finish = (token) => post(1, token, '');
+       globalThis.finish = (token, value) => post(1, token, value === undefined ? '' : JSON.stringify(value));
        return (id, json) => { const resolve = pending[id]; delete pending[id]; resolve(JSON.parse(json)); };`,
       [post],
       { result: { reference: true } },
@@ -78,11 +79,12 @@ export async function createRawHarness(handler: (inputJson: string) => Promise<s
   await freshContext();
   return {
     run: (code, expectedCalls = 0) =>
-      new Promise<void>((resolve, reject) => {
+      new Promise<unknown>((resolve, reject) => {
         const token = ++runToken;
         callsSeen = 0;
-        finished = () => (callsSeen === expectedCalls ? resolve() : reject(new Error(`raw run made ${callsSeen} host calls, expected ${expectedCalls}`)));
-        context?.eval(code.replaceAll('finish()', `finish(${token})`), { timeout: 10_000 }).catch(reject);
+        finished = (valueJson) => (callsSeen === expectedCalls ? resolve(valueJson === '' ? undefined : JSON.parse(valueJson)) : reject(new Error(`raw run made ${callsSeen} host calls, expected ${expectedCalls}`)));
+        // The run's token goes first: `finish()` → `finish(7, )`, `finish(value)` → `finish(7, value)`.
+        context?.eval(code.replaceAll('finish(', `finish(${token}, `), { timeout: 10_000 }).catch(reject);
       }),
     freshContext,
     dispose: () => isolate.dispose(),

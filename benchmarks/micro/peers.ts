@@ -102,7 +102,10 @@ async function rawSubject(): Promise<Subject> {
   const raw = await createRawHarness(async (inputJson) => JSON.stringify((JSON.parse(inputJson) as { i: number }).i), 'applyIgnored');
   return {
     info: { subject: 'raw isolated-vm', label: 'isolated-vm 6.2.0, bare bridge', isolation: 'one V8 isolate in the host process, reused context, no validation or limits', status: 'measured' },
-    run: async (workload) => raw.run(`(async () => { const ping = call; ${workload.body} })().then(() => finish())`, workload.calls),
+    run: async (workload) => {
+      const value = await raw.run(`(async () => { const ping = call; ${workload.body} })().then((value) => finish(value))`, workload.calls);
+      if (value !== workload.expected) throw new Error(`raw isolated-vm: ${workload.name} returned ${JSON.stringify(value)}, expected ${workload.expected}`);
+    },
     dispose: async () => raw.dispose(),
   };
 }
