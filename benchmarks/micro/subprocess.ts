@@ -51,6 +51,9 @@ export interface SubprocessBenchmarkReport {
 const calls = 1_000;
 // A short program's calls: what one run of a model's code usually makes.
 const shortCalls = 10;
+// `pool.keepWarmMs` of the kept-warm idle rows: the interval measured best on the development VM
+// (2026-12-05: 50 and 200 ms both helped after 1 s idle, 200 ms less steadily).
+const keepWarmMs = 50;
 
 /**
  * Times `use` on fresh children from a pool of two, as the sandbox's pool hands out one-shot
@@ -272,6 +275,21 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
             await sleep(idlePauseMs);
           })
           : undefined;
+        // The same pause with `pool.keepWarmMs` (one-shot runners): the pool writes its idle runners
+        // a line they ignore every `keepWarmMs`. Its own sandbox, measured after the row above, so
+        // that its runners' wake-ups do not reach the row it is compared with.
+        let keptIdleStart: Measured | undefined;
+        if (idleStart !== undefined && maxReuse === undefined) {
+          const kept = createSubprocessSandbox({ launcher, pool: { size: 2, keepWarmMs } });
+          const keptReady = async (): Promise<void> => kept.warmUp(language);
+          await keptReady();
+          await run(kept, trivial)();
+          keptIdleStart = await measure(run(kept, trivial), idleSamples, async () => {
+            await keptReady();
+            await sleep(idlePauseMs);
+          });
+          await kept.dispose();
+        }
         // A short program on the default (one-shot) pool: the first calls of a fresh process, which
         // the 1,000-call rows below average away.
         const shortRun = maxReuse === undefined && !jailed
@@ -297,6 +315,9 @@ export async function runSubprocessBenchmarks(options: SubprocessBenchmarkOption
           ),
         );
         if (idleStart !== undefined && rawFreshIdle !== undefined) results.push(versus(rawFreshIdle, rawIdleName, { name: idleName, ...idleStart }));
+        if (idleStart !== undefined && keptIdleStart !== undefined) {
+          results.push({ name: `${idleName}, pool.keepWarmMs ${keepWarmMs}`, subject, ...keptIdleStart, baseline: `${subject}/${idleName}`, ratio: keptIdleStart.medianMs / idleStart.medianMs });
+        }
         if (shortRun !== undefined) results.push(versus(rawFreshShort, `${shortCalls} sequential calls, pooled fresh child that calls`, { name: `${shortCalls} sequential calls (pool ready)`, ...shortRun }));
         // Medians of the rounds' differences and ratios (jailed minus plain, jailed over plain).
         const jailCost = (rounds: RoundTimes, name: string, baseline: string): SubprocessBenchmarkResult => {

@@ -278,6 +278,11 @@ export class RunnerProcess {
     this.#listener = listener;
   }
 
+  /** Writes the runner a line it ignores (see `SubprocessPoolSettings.keepWarmMs`). */
+  keepWarm(): void {
+    this.write(warmUpLine);
+  }
+
   /** Writes protocol bytes to the runner's input. */
   write(text: string): void {
     if (this.#dead) return;

@@ -25,6 +25,15 @@ export interface SubprocessPoolSettings {
    */
   readonly rehearsalCalls?: number;
   /**
+   * Every this many milliseconds, the pool writes each ready idle runner one line it ignores (an
+   * answer to call 0, runner protocol), so that a run after a pause finds the runner's process
+   * warm: on the development VM a pooled one-shot node run after 2 s idle took 2.02 ms with a
+   * line every 50 ms against 3.31 ms without, python 2.64 against 3.94 ms (see the README's Warm
+   * pool). It costs a wake-up of every idle runner and of the host per interval. `0` (the default)
+   * writes nothing; otherwise at least 10.
+   */
+  readonly keepWarmMs?: number;
+  /**
    * Languages to warm up when the sandbox is created, with the default memory limit. Default none:
    * a key's pool fills after its first run.
    */
@@ -37,6 +46,8 @@ export interface ResolvedPoolSettings {
   readonly idleTimeoutMs: number;
   readonly maxReuse: number;
   readonly rehearsalCalls: number;
+  /** 0: off. */
+  readonly keepWarmMs: number;
 }
 
 /**
@@ -57,6 +68,7 @@ export class WorkerPool {
   readonly #waiters = new Map<string, ((runner: RunnerProcess | undefined) => void)[]>();
   readonly #failures = new Map<string, number>();
   readonly #sweeper: NodeJS.Timeout | undefined;
+  readonly #keepWarm: NodeJS.Timeout | undefined;
   #disposed = false;
 
   constructor(settings: ResolvedPoolSettings, spawnRunner: (key: string) => RunnerProcess) {
@@ -65,6 +77,10 @@ export class WorkerPool {
     if (settings.size > 0) {
       this.#sweeper = setInterval(() => this.#sweep(), Math.max(250, Math.min(settings.idleTimeoutMs / 2, 10_000)));
       this.#sweeper.unref();
+      if (settings.keepWarmMs > 0) {
+        this.#keepWarm = setInterval(() => this.#nudgeIdle(), settings.keepWarmMs);
+        this.#keepWarm.unref();
+      }
     }
   }
 
@@ -212,11 +228,20 @@ export class WorkerPool {
     for (const waiters of this.#waiters.values()) for (const waiter of waiters.splice(0)) waiter(undefined);
     this.#finishing.clear();
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    if (this.#keepWarm !== undefined) clearInterval(this.#keepWarm);
     const runners = [...this.#idle.values()].flat();
     this.#idle.clear();
     this.#lent.clear();
     for (const runner of runners) runner.kill();
     await Promise.all(runners.map((runner) => runner.ended));
+  }
+
+  // Only runners that wait in the pool: one on loan belongs to its run, one still starting or
+  // rehearsing is busy anyway.
+  #nudgeIdle(): void {
+    for (const list of this.#idle.values()) {
+      for (const runner of list) if (runner.isReady && !runner.dead) runner.keepWarm();
+    }
   }
 
   #sweep(): void {

@@ -149,7 +149,45 @@ describe('warm pool', () => {
     expect(await eventually(() => hostProcessesWith(marker).length === 0)).toBe(true);
   });
 
+  test('keepWarmMs writes idle runners a line they ignore, every interval, and nothing when off', async () => {
+    // A stand-in runner that counts the ignored answers (call 0) it reads and returns the count.
+    const counter = [
+      'process.stdout.write(JSON.stringify({ t: "ready", v: 1, runtime: "node", version: "v0", pid: process.pid }) + "\\n");',
+      'let nudges = 0; let text = "";',
+      'process.stdin.on("data", (chunk) => { text += chunk; const lines = text.split("\\n"); text = lines.pop();',
+      '  for (const line of lines) { if (line === \'{"t":"result","id":0,"ok":true}\') nudges++; else if (line.includes(\'"t":"start"\')) process.stdout.write(JSON.stringify({ t: "done", value: String(nudges) }) + "\\n"); } });',
+    ].join('\n');
+    const nudgesAfter = async (keepWarmMs: number): Promise<unknown> => {
+      const sandbox = make({ languages: ['javascript'], pool: { size: 1, rehearsalCalls: 0, keepWarmMs }, launcher: () => ({ command: [process.execPath, '-e', counter] }) });
+      await sandbox.warmUp('javascript');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const result = await runCode({ sandbox, validation: false, code: 'return 1;' });
+      expect(result.type).toBe('success');
+      return (result as { value: unknown }).value;
+    };
+    // Off: only the one line every runner without a rehearsal gets once it is ready.
+    expect(await nudgesAfter(0)).toBe(1);
+    // Every 20 ms for 500 ms: about 25 lines; 3 leaves slack for a busy machine's late timers.
+    expect(await nudgesAfter(20)).toBeGreaterThanOrEqual(3);
+  });
+
+  test('real node and python runners, one-shot and reused, run correctly after being kept warm', async () => {
+    const sandbox = make({ pool: { size: 1, maxReuse: 2, keepWarmMs: 10 }, jail: false });
+    await sandbox.warmUp('javascript');
+    await sandbox.warmUp('python');
+    const pause = async (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 150));
+    for (let i = 0; i < 2; i++) {
+      await pause();
+      expect(await runCode({ sandbox, validation: false, code: `return ${i} + 40;` })).toMatchObject({ type: 'success', value: 40 + i });
+      await pause();
+      expect(await runCode({ sandbox, language: 'python', validation: false, code: `${i} + 40` })).toMatchObject({ type: 'success', value: 40 + i });
+    }
+  });
+
   test('pool settings are checked', () => {
+    expect(() => make({ pool: { keepWarmMs: 5 } })).toThrow('settings.pool.keepWarmMs must be 0 (off) or at least 10, got 5.');
+    expect(() => make({ pool: { keepWarmMs: -1 } })).toThrow('settings.pool.keepWarmMs must be a non-negative integer, got -1.');
+    expect(make({ pool: { keepWarmMs: 0 } }).capabilities.languages).toContain('python');
     expect(() => make({ pool: { rehearsalCalls: -1 } })).toThrow('settings.pool.rehearsalCalls must be a non-negative integer, got -1.');
     expect(() => make({ pool: { size: 1.5 } })).toThrow('settings.pool.size must be a non-negative integer');
     expect(() => make({ pool: { maxReuse: 0 } })).toThrow('settings.pool.maxReuse must be a positive integer');
