@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { ResourceCgroup } from './resource-cgroup.js';
+import { cgroupLayout, ResourceCgroup, runnerCpuWeight } from './resource-cgroup.js';
 
 // Real cgroups. The kill that ends a one-shot run lists the members right then: these pin that
 // the list is the current one read after read (cgroup v1 hands a file descriptor kept open the
@@ -76,5 +76,24 @@ describe.skipIf(probe === undefined)(`ResourceCgroup (skipped when ${why})`, () 
     expect(await exited(member)).toBe('SIGKILL');
     for (const directory of cgroup.directories) expect(existsSync(directory)).toBe(false);
     expect(cgroup.members()).toBeUndefined();
+  });
+
+  // Where the host may not create cpu cgroups (no cpu controller delegated to it), runners keep
+  // the default weight; the layout says which.
+  test.skipIf(cgroupLayout().cpu === null)('gives its members a tenth of the default CPU weight (skipped where no cpu controller is delegated)', async () => {
+    const cgroup = makeCgroup();
+    const member = await sleeper(cgroup);
+    // The member's own cpu cgroup, as the kernel reports it (v2: the one line `0::path`).
+    const lines = readFileSync(`/proc/${member.pid}/cgroup`, 'utf8').trim().split('\n').map((line) => line.split(':'));
+    const version = cgroupLayout().version;
+    const cpuLine = version === 2 ? lines.find(([, controllers]) => controllers === '') : lines.find(([, controllers]) => controllers?.split(',').includes('cpu'));
+    const cgroupPath = cpuLine?.[2] ?? '';
+    const file = version === 2 ? 'cpu.weight' : 'cpu.shares';
+    // cgroup v1: every controller's directory has the same name; the cpu one has the weight file.
+    const directory = cgroup.directories.find((candidate) => candidate.endsWith(cgroupPath) && existsSync(path.join(candidate, file)));
+    expect(cgroupPath).toContain('codecall-');
+    expect(directory).toBeDefined();
+    const weight = readFileSync(path.join(directory as string, file), 'utf8').trim();
+    expect(Number(weight)).toBe(version === 2 ? runnerCpuWeight.v2 : runnerCpuWeight.v1);
   });
 });

@@ -1,9 +1,11 @@
-import { realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
 import { runCode, SandboxDisposedError, SandboxStartError } from '@codecall/core';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createSubprocessSandbox, nodeRunnerPath, pythonRunnerPath, readRunnerSource, runnerDirectory } from '../src/index.js';
 import type { SubprocessSandbox, SubprocessSandboxSettings } from '../src/index.js';
 import { findExecutable } from '../src/interpreters.js';
+import { cgroupLayout, runnerCpuWeight } from '../src/resource-cgroup.js';
 import { eventually, hostProcessesWith, processRunning, slowEcho } from './helpers.js';
 
 // The adapter finds chrt the same way (on the host's PATH).
@@ -231,6 +233,25 @@ policies`,
         if (language === 'javascript') expect(policies.length).toBeGreaterThan(1);
         expect(new Set(policies), `${language}, ${jail ? 'jailed' : 'plain'}`).toStrictEqual(new Set([3]));
       }
+    }
+  });
+
+  // Where the host may not create cpu cgroups, runners keep the default weight.
+  test.skipIf(cgroupLayout().cpu === null)('runners sit in a cpu cgroup with a tenth of the default weight (skipped where no cpu controller is delegated)', async () => {
+    // Reused, so the runner is still alive when the host looks at it; plain, so its pid is the host's.
+    const sandbox = make({ jail: false, pool: { size: 1, maxReuse: 2 } });
+    const { version } = cgroupLayout();
+    const file = version === 2 ? 'cpu.weight' : 'cpu.shares';
+    for (const language of ['javascript', 'python'] as const) {
+      const result = await runCode({ sandbox, language, code: language === 'python' ? 'import os\nos.getpid()' : 'return process.pid;', validation: false });
+      expect(result).toMatchObject({ type: 'success' });
+      const pid = (result as { value: number }).value;
+      const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n').map((line) => line.split(':'));
+      const cpuPath = (version === 2 ? lines.find(([, controllers]) => controllers === '') : lines.find(([, controllers]) => controllers?.split(',').includes('cpu')))?.[2] ?? '';
+      expect(cpuPath, language).toContain('codecall-');
+      const root = version === 2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/cpu';
+      expect(existsSync(path.join(root, cpuPath, file)), language).toBe(true);
+      expect(Number(readFileSync(path.join(root, cpuPath, file), 'utf8')), language).toBe(version === 2 ? runnerCpuWeight.v2 : runnerCpuWeight.v1);
     }
   });
 
