@@ -11,12 +11,12 @@ interface CgroupLayout {
 
 /**
  * A runner's CPU weight, a tenth of the default (cgroup v2 `cpu.weight` 10 of 100, v1 `cpu.shares`
- * 102 of 1024). It matters only when the CPUs are contended: the host's thread then wins them back
- * from spinning guests at once. Without it, every runner sat in an autogroup of its own (it leads a
- * session, and the jail starts another), scheduled as an equal of the host's whole session: with
- * two jailed node guests spinning on the 2-core development VM, the host's 1 ms timer was late by
- * up to 38–47 ms (most of 508–622 ms of lateness over 6 s was time the host did not run at all),
- * against 11 ms (72–76 ms) with this weight.
+ * 102 of 1024). It matters only when the CPUs are contended: the host's thread then gets one back
+ * much sooner from spinning guests. Without it, every runner sat in an autogroup of its own (it
+ * leads a session, and the jail starts another), scheduled as an equal of the host's whole
+ * session: with two jailed node guests spinning on the 2-core development VM, the host's 1 ms
+ * timer was late by 555–630 ms in all over 6 s (worst 20–38 ms), mostly time the host did not run
+ * at all, against 120–136 ms (worst 12.5–25.7 ms) with this weight.
  */
 export const runnerCpuWeight = { v2: 10, v1: 102 } as const;
 

@@ -27,10 +27,11 @@ export interface SubprocessPoolSettings {
   /**
    * Every this many milliseconds, the pool writes each ready idle runner one line it ignores (an
    * answer to call 0, runner protocol), so that a run after a pause finds the runner's process
-   * warm: on the development VM a pooled one-shot node run after 2 s idle took 2.02 ms with a
-   * line every 50 ms against 3.31 ms without, python 2.64 against 3.94 ms (see the README's Warm
-   * pool). It costs a wake-up of every idle runner and of the host per interval. `0` (the default)
-   * writes nothing; otherwise at least 10.
+   * warm: on the development VM a pooled one-shot node run after 1 s idle took 1.59–1.62 ms with
+   * a line every 50 ms against 2.93–3.08 ms without, python 1.95–1.99 against 2.51–2.96 ms (see
+   * the README's Warm pool). It costs a wake-up of every idle runner and of the host per interval,
+   * about 2 % of one core for four idle runners at 50 ms. `0` (the default) writes nothing;
+   * otherwise at least 10.
    */
   readonly keepWarmMs?: number;
   /**
