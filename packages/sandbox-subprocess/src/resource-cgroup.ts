@@ -161,7 +161,13 @@ export class ResourceCgroup {
           }
           memoryDirectory = dir;
         }
-        if (layout.cpu !== null) writeFileSync(path.join(dir, 'cpu.weight'), String(runnerCpuWeight.v2));
+        if (layout.cpu !== null) {
+          try {
+            writeFileSync(path.join(dir, 'cpu.weight'), String(runnerCpuWeight.v2));
+          } catch {
+            // A preference, not a limit: the runner keeps its pids and memory limits without it.
+          }
+        }
       } else {
         if (layout.pids !== null) {
           const dir = path.join(layout.pids, name);
@@ -179,9 +185,14 @@ export class ResourceCgroup {
         // Last: the first directory is the one whose member list `kill` reads.
         if (layout.cpu !== null) {
           const dir = path.join(layout.cpu, name);
-          mkdirSync(dir);
-          directories.push(dir);
-          writeFileSync(path.join(dir, 'cpu.shares'), String(runnerCpuWeight.v1));
+          try {
+            mkdirSync(dir);
+            directories.push(dir);
+            writeFileSync(path.join(dir, 'cpu.shares'), String(runnerCpuWeight.v1));
+          } catch {
+            // A preference, not a limit: the runner keeps its pids and memory cgroups without it
+            // (a directory made but not weighted stays listed, so `destroy` removes it).
+          }
         }
       }
     } catch {
