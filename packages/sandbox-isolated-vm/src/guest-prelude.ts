@@ -50,6 +50,9 @@ const ReflectApply = Reflect.apply;
 const ReflectConstruct = Reflect.construct;
 const ObjectDefineProperty = Object.defineProperty;
 const ObjectFreeze = Object.freeze;
+const ObjectGetPrototypeOf = Object.getPrototypeOf;
+const ObjectKeys = Object.keys;
+const ObjectPrototype = Object.prototype;
 const ArrayIsArray = Array.isArray;
 const StringCtor = String;
 const PromiseCtor = Promise;
@@ -125,6 +128,46 @@ function stringifyWithin(value, budget) {
   }
   const text = JSONstringify(value, replacer);
   if (text !== undefined && text.length > budget / 3 && (text.length > budget || utf8Length(text) > budget)) throw tooLarge;
+  return text;
+}
+
+// JSON text of a tool input, with stringifyWithin's result and byte accounting. Most inputs are a
+// primitive or one flat object of primitives: such an object is read once (each getter runs once)
+// into a copy without a prototype, which JSON.stringify serializes without a replacer (calling one
+// costs a call from the serializer into JavaScript per value, microseconds per tool call). Anything
+// else (arrays, nested objects, toJSON, other prototypes) goes through stringifyWithin; so does an
+// object found not to be flat part-way, whose earlier getters then run a second time.
+function stringifyInput(value, budget) {
+  let used;
+  let text;
+  const kind = typeof value;
+  if (kind === 'string') {
+    used = value.length + 2;
+    if (used > budget) throw tooLarge;
+    text = JSONstringify(value);
+  } else if (kind === 'number' || kind === 'boolean' || value === null) {
+    text = JSONstringify(value);
+  } else {
+    if (kind !== 'object' || ArrayIsArray(value)) return stringifyWithin(value, budget);
+    const proto = ObjectGetPrototypeOf(value);
+    if ((proto !== ObjectPrototype && proto !== null) || value.toJSON !== undefined) return stringifyWithin(value, budget);
+    const keys = ObjectKeys(value);
+    const copy = { __proto__: null };
+    used = 1;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      const item = value[key];
+      const itemKind = typeof item;
+      if (itemKind === 'string') used += key.length + item.length + 5;
+      else if (itemKind === 'number' || itemKind === 'boolean' || item === null) used += key.length + 4;
+      else if (itemKind === 'undefined') used += 1;
+      else return stringifyWithin(value, budget);
+      if (used > budget) throw tooLarge;
+      if (itemKind !== 'undefined') copy[key] = item;
+    }
+    text = JSONstringify(copy);
+  }
+  if (text.length > budget / 3 && (text.length > budget || utf8Length(text) > budget)) throw tooLarge;
   return text;
 }
 
@@ -247,7 +290,7 @@ function makeTool(identifier, name) {
     let inputJson;
     if (args.length > 0 && args[0] !== undefined) {
       try {
-        inputJson = stringifyWithin(args[0], maxValueBytes);
+        inputJson = stringifyInput(args[0], maxValueBytes);
       } catch (error) {
         if (error === tooLarge) throw new ToolError('VALUE_TOO_LARGE', 'The input of ' + name + ' exceeds limits.maxValueBytes (' + maxValueBytes + ' bytes).', { toolName: name });
         throw new ToolError('INVALID_INPUT', 'The input of ' + name + ' cannot be expressed as JSON: ' + (error instanceof ErrorCtor ? safeString(error.message) : safeString(error)), { toolName: name });

@@ -87,6 +87,34 @@ describe('createIsolatedVmSandbox', () => {
     expect(returned.type === 'error' && returned.error.code).toBe('OUTPUT_LIMIT');
   });
 
+  it('serializes tool inputs as JSON.stringify does, running each getter of a flat input once', async () => {
+    const received: unknown[] = [];
+    const capture = defineTool({
+      name: 'capture',
+      description: 'Records its input.',
+      input: z.record(z.string(), z.unknown()),
+      execute: async (input) => {
+        received.push(input);
+        return true;
+      },
+    });
+    const code = [
+      'let reads = 0;',
+      'Object.defineProperty(Object.prototype, "k", { set() { throw new Error("setter"); }, configurable: true });',
+      'await capture({ get n() { reads++; return reads; }, s: "é" });',
+      'await capture({ u: undefined, z: null, nan: NaN, neg: -0, t: true, k: 1 });',
+      'const bare = Object.create(null); bare.x = "y"; await capture(bare);',
+      'await capture({ a: 1, toJSON() { return { b: 2 }; } });',
+      'await capture(new (class { constructor() { this.c = [1, { d: 2 }]; } })());',
+      'await capture({ b: 1, 2: "x", a: 2 });',
+      'return reads;',
+    ].join('\n');
+    const result = await runCode({ sandbox, code, tools: [capture], validation: false });
+    expect(success(result)).toBe(1);
+    expect(received).toStrictEqual([{ n: 1, s: 'é' }, { z: null, nan: null, neg: 0, t: true, k: 1 }, { x: 'y' }, { b: 2 }, { c: [1, { d: 2 }] }, { 2: 'x', b: 1, a: 2 }]);
+    expect(Object.keys(received[5] as object)).toStrictEqual(['2', 'b', 'a']);
+  });
+
   it('keeps its bridge working when guest code replaces the built-ins it uses', async () => {
     const code = [
       'JSON.stringify = () => "{\\"value\\":\\"forged\\"}";',
