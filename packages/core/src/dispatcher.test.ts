@@ -30,6 +30,24 @@ describe('createDispatcher', () => {
     expect(d.records[0]?.durationMs).toBeGreaterThanOrEqual(0);
   });
 
+  it('traces calls in the order they finished, plain successes and others alike, with the same record objects on every read', async () => {
+    const d = dispatcher([add], { maxToolCalls: 41 });
+    for (let i = 0; i < 40; i++) await d.callTool({ name: i % 3 === 2 ? 'nope' : 'math.add', inputJson: `{"a":${i},"b":1}` });
+    const early = d.records;
+    expect(early).toHaveLength(40);
+    expect(early.map((record) => record.id)).toEqual(Array.from({ length: 40 }, (_, i) => `call_${i + 1}`));
+    expect(early.map((record) => record.output ?? record.error?.code)).toEqual(Array.from({ length: 40 }, (_, i) => (i % 3 === 2 ? 'UNKNOWN_TOOL' : i + 1)));
+    expect(Object.keys(early[0] ?? {})).toEqual(['id', 'name', 'input', 'startedAt', 'offsetMs', 'durationMs', 'output']);
+    expect(early[0]?.startedAt).toBeGreaterThan(1.7e12);
+    expect(early[39]?.offsetMs).toBeGreaterThanOrEqual(early[0]?.offsetMs ?? Infinity);
+    await d.callTool({ name: 'math.add', inputJson: '{"a":1,"b":1}' });
+    const later = d.records;
+    expect(later).toHaveLength(41);
+    expect(later[0]).toBe(early[0]);
+    expect(later[40]).toMatchObject({ id: 'call_41', output: 2 });
+    expect(later[40]).toBe(d.records[40]);
+  });
+
   it('rejects invalid input with INVALID_INPUT without calling the handler', async () => {
     const execute = vi.fn(() => 1);
     const tool = defineTool({ name: 't', input: z.object({ a: z.number() }), execute });

@@ -1,5 +1,6 @@
 import { ToolError } from './errors.js';
 import type { ToolErrorCode } from './errors.js';
+import { CallTrace } from './call-trace.js';
 import { jsonNestsDeeperThan } from './json.js';
 import { maxValueDepth, toolCallPreviewBytes } from './limits.js';
 import type { ResolvedLimitsV1 } from './spec/resolved-limits-v1.js';
@@ -190,7 +191,7 @@ type MutableRecord = { -readonly [Key in keyof ToolCallRecord]: ToolCallRecord[K
  */
 export function createDispatcher(settings: DispatcherSettings): Dispatcher {
   const { tools, limits, executionId } = settings;
-  const records: ToolCallRecord[] = [];
+  const trace = new CallTrace();
   const startedAt = performance.now();
   // Resolved once: without a recording parent span, calls make no spans at all.
   const traceParent = recordingContext(settings.traceContext);
@@ -469,13 +470,18 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
   // Records the call and hands its result to the adapter.
   function settle(call: Call, success: SandboxToolResultV1 | undefined, failure: CallFailure | undefined, output: unknown): void {
     const result: SandboxToolResultV1 = failure === undefined ? (success as SandboxToolResultV1) : { type: 'error', code: failure.code, message: failure.message };
-    const traced = traceRecord(call, result, output, failure);
-    records.push(traced);
+    let traced: ToolCallRecord | undefined;
+    if (onToolCall === undefined && failure === undefined && result.type === 'success' && isPlainSuccess(call, result.outputJson)) {
+      trace.addPlain(call.id, call.toolName, call.input, call.startedAtEpoch, call.start - startedAt, performance.now() - call.start, output);
+    } else {
+      traced = traceRecord(call, result, output, failure);
+      trace.add(traced);
+    }
     if (call.span !== undefined) {
       if (call.approval !== undefined) call.span.setAttribute(codecallAttributes.approval, call.approval);
       endSpan(call.span, failure?.code, failure?.message);
     }
-    if (onToolCall !== undefined) {
+    if (onToolCall !== undefined && traced !== undefined) {
       try {
         onToolCall(traced);
       } catch {
@@ -485,14 +491,15 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
     call.resolve(result);
   }
 
+  // A success whose record shows its input and output as they are (no approval, no preview).
+  function isPlainSuccess(call: Call, outputJson: string | undefined): boolean {
+    const inputJson = call.inputJson;
+    return call.approval === undefined && (inputJson === undefined || !isLong(inputJson)) && (outputJson === undefined || !isLong(outputJson));
+  }
+
   function traceRecord(call: Call, result: SandboxToolResultV1, output: unknown, failure: CallFailure | undefined): ToolCallRecord {
     const inputJson = call.inputJson;
     const outputJson = result.type === 'success' ? result.outputJson : undefined;
-    // The common record (a plain success) is one literal, so V8 gives it one shape with its fields
-    // in the object: a run's records live as long as the run, and each scavenge copies them.
-    if (failure === undefined && call.approval === undefined && result.type === 'success' && (inputJson === undefined || !isLong(inputJson)) && (outputJson === undefined || !isLong(outputJson))) {
-      return { id: call.id, name: call.toolName, input: call.input, startedAt: call.startedAtEpoch, offsetMs: call.start - startedAt, durationMs: performance.now() - call.start, output };
-    }
     // Keys in the order the trace has always listed them.
     const record = { id: call.id, name: call.toolName, input: call.input } as MutableRecord;
     if (inputJson !== undefined && isLong(inputJson)) {
@@ -516,5 +523,11 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
     return record;
   }
 
-  return { callTool, records, close };
+  return {
+    callTool,
+    get records() {
+      return trace.records();
+    },
+    close,
+  };
 }
