@@ -280,8 +280,10 @@ export class IsolateEngine {
         resolve,
       };
       slot.run = run;
+      // Guest code behind an unanswered delivery has no isolated-vm timeout of its own (see
+      // #deliver): past the deadline nothing but disposing the isolate stops it.
       const watchdog = setTimeout(() => {
-        if (!run.drainingPosts) this.#stop(run, timeoutError(), killGraceMs);
+        if (!run.drainingPosts) this.#stop(run, timeoutError(), run.watched ? 0 : killGraceMs);
       }, Math.max(0, run.deadline - performance.now()));
       const onAbort = (): void => this.#stop(run, { code: 'ABORTED', name: 'AbortError', message: 'The run was aborted.' }, 0);
       run.resolve = (result) => {
@@ -571,9 +573,12 @@ export class IsolateEngine {
     run.postsAtOnce = false;
     if (run.watched) {
       // Unanswered: the watching delivery reports the isolate's death (memory limit), the
-      // watchdog a timeout (isolated-vm's own timeout stops the guest silently here).
-      if (copy) deliver.applyIgnored(undefined, args, { timeout, arguments: { copy: true } });
-      else deliver.applyIgnored(undefined, args as [number, boolean, string | undefined, string | undefined], { timeout });
+      // watchdog a timeout, and it disposes the isolate at once (see execute). No isolated-vm
+      // timeout here: each one's timer outlives its operation until its deadline (about 190 bytes
+      // per delivery held for up to the run's whole time limit), and it would only duplicate the
+      // watchdog.
+      if (copy) deliver.applyIgnored(undefined, args, { arguments: { copy: true } });
+      else deliver.applyIgnored(undefined, args as [number, boolean, string | undefined, string | undefined]);
       return;
     }
     slot.pendingOps++;
