@@ -67,7 +67,8 @@ export interface Dispatcher {
   /**
    * Trace of the calls so far, in the order they finished. Calls refused past `maxToolCalls` are
    * recorded once (the first refusal of the budget), so a guest that keeps calling costs no memory
-   * here.
+   * here. Every read returns the same array, grown by the calls finished since the last read
+   * (their records are built then; until then a plain success is kept in a compact form).
    */
   readonly records: readonly ToolCallRecord[];
   /** Ends the run: pending calls fail with `ABORTED`, later calls are refused. */
