@@ -80,7 +80,7 @@ describe.skipIf(probe === undefined)(`ResourceCgroup (skipped when ${why})`, () 
 
   // Where the host may not create cpu cgroups (no cpu controller delegated to it), runners keep
   // the default weight; the layout says which.
-  test.skipIf(cgroupLayout().cpu === null)('gives its members a tenth of the default CPU weight (skipped where no cpu controller is delegated)', async () => {
+  test.skipIf(cgroupLayout().cpu === null)('gives its members half the default CPU weight (skipped where no cpu controller is delegated)', async () => {
     const cgroup = makeCgroup();
     const member = await sleeper(cgroup);
     // The member's own cpu cgroup, as the kernel reports it (v2: the one line `0::path`).

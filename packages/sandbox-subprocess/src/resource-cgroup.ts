@@ -10,15 +10,18 @@ interface CgroupLayout {
 }
 
 /**
- * A runner's CPU weight, a tenth of the default (cgroup v2 `cpu.weight` 10 of 100, v1 `cpu.shares`
- * 102 of 1024). It matters only when the CPUs are contended: the host's thread then gets one back
- * much sooner from spinning guests. Without it, every runner sat in an autogroup of its own (it
- * leads a session, and the jail starts another), scheduled as an equal of the host's whole
- * session: with two jailed node guests spinning on the 2-core development VM, the host's 1 ms
- * timer was late by 555–630 ms in all over 6 s (worst 20–38 ms), mostly time the host did not run
- * at all, against 120–136 ms (worst 12.5–25.7 ms) with this weight.
+ * A runner's CPU weight, half the default (cgroup v2 `cpu.weight` 50 of 100, v1 `cpu.shares` 512
+ * of 1024). It matters only when the CPUs are contended. Without it, every runner sat in an
+ * autogroup of its own (it leads a session, and the jail starts another), scheduled as an equal of
+ * the host's whole session: with two jailed node guests spinning on the 2-core development VM, the
+ * host's 1 ms timer was late by 555–630 ms in all over 6 s (worst 20–38 ms), mostly time the host
+ * did not run at all. A tenth of the default (120–136 ms, worst 12.5–25.7 ms) starved runners
+ * under other load: with two unrelated processes spinning beside the test suite, a fresh runner
+ * took more than 5 s to become ready and a guest filling its memory ran past a 20 s limit. At half
+ * the default, the host's longest event-loop block while two guests spin was 13–39 ms in 8 rounds
+ * against 8–51 ms at a tenth in the same session.
  */
-export const runnerCpuWeight = { v2: 10, v1: 102 } as const;
+export const runnerCpuWeight = { v2: 50, v1: 512 } as const;
 
 let cachedLayout: CgroupLayout | undefined;
 let counter = 0;

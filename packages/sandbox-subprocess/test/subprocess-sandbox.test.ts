@@ -237,7 +237,7 @@ policies`,
   });
 
   // Where the host may not create cpu cgroups, runners keep the default weight.
-  test.skipIf(cgroupLayout().cpu === null)('runners sit in a cpu cgroup with a tenth of the default weight (skipped where no cpu controller is delegated)', async () => {
+  test.skipIf(cgroupLayout().cpu === null)('runners sit in a cpu cgroup with half the default weight (skipped where no cpu controller is delegated)', async () => {
     // Reused, so the runner is still alive when the host looks at it; plain, so its pid is the host's.
     const sandbox = make({ jail: false, pool: { size: 1, maxReuse: 2 } });
     const { version } = cgroupLayout();
