@@ -19,7 +19,7 @@ interface CgroupLayout {
  * under other load: with two unrelated processes spinning beside the test suite, a fresh runner
  * took more than 5 s to become ready and a guest filling its memory ran past a 20 s limit. At half
  * the default, the host's longest event-loop block while two guests spin was 13–39 ms in 8 rounds
- * against 8–51 ms at a tenth in the same session.
+ * against 8–51 ms at a tenth in the same session (both with two unrelated processes spinning).
  */
 export const runnerCpuWeight = { v2: 50, v1: 512 } as const;
 
