@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { cgroupLayout, ResourceCgroup, runnerCpuWeight } from './resource-cgroup.js';
+import { cgroupLayout, cpuSharesFor, defaultRunnerCpuWeight, ResourceCgroup } from './resource-cgroup.js';
 
 // Real cgroups. The kill that ends a one-shot run lists the members right then: these pin that
 // the list is the current one read after read (cgroup v1 hands a file descriptor kept open the
@@ -80,20 +80,52 @@ describe.skipIf(probe === undefined)(`ResourceCgroup (skipped when ${why})`, () 
 
   // Where the host may not create cpu cgroups (no cpu controller delegated to it), runners keep
   // the default weight; the layout says which.
-  test.skipIf(cgroupLayout().cpu === null)('gives its members half the default CPU weight (skipped where no cpu controller is delegated)', async () => {
-    const cgroup = makeCgroup();
-    const member = await sleeper(cgroup);
-    // The member's own cpu cgroup, as the kernel reports it (v2: the one line `0::path`).
-    const lines = readFileSync(`/proc/${member.pid}/cgroup`, 'utf8').trim().split('\n').map((line) => line.split(':'));
+  const cpuSkip = cgroupLayout().cpu === null;
+  /** The weight file of `member`'s own cpu cgroup, as the kernel reports it, and its value. */
+  const weightOf = (cgroup: ResourceCgroup, pid: number): { cgroupPath: string; directory: string | undefined; value: number } => {
+    // v2: the one line `0::path`; v1: the line listing the cpu controller.
+    const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n').map((line) => line.split(':'));
     const version = cgroupLayout().version;
     const cpuLine = version === 2 ? lines.find(([, controllers]) => controllers === '') : lines.find(([, controllers]) => controllers?.split(',').includes('cpu'));
     const cgroupPath = cpuLine?.[2] ?? '';
     const file = version === 2 ? 'cpu.weight' : 'cpu.shares';
     // cgroup v1: every controller's directory has the same name; the cpu one has the weight file.
     const directory = cgroup.directories.find((candidate) => candidate.endsWith(cgroupPath) && existsSync(path.join(candidate, file)));
-    expect(cgroupPath).toContain('codecall-');
-    expect(directory).toBeDefined();
-    const weight = readFileSync(path.join(directory as string, file), 'utf8').trim();
-    expect(Number(weight)).toBe(version === 2 ? runnerCpuWeight.v2 : runnerCpuWeight.v1);
+    return { cgroupPath, directory, value: directory === undefined ? Number.NaN : Number(readFileSync(path.join(directory, file), 'utf8')) };
+  };
+  const inKernelUnits = (weight: number): number => (cgroupLayout().version === 2 ? weight : cpuSharesFor(weight));
+
+  test.skipIf(cpuSkip)('keeps the default CPU weight until applyCpuWeight, then half the default (skipped where no cpu controller is delegated)', async () => {
+    const cgroup = makeCgroup();
+    const member = await sleeper(cgroup);
+    const before = weightOf(cgroup, member.pid);
+    expect(before.cgroupPath).toContain('codecall-');
+    expect(before.directory).toBeDefined();
+    expect(before.value).toBe(inKernelUnits(100));
+    cgroup.applyCpuWeight();
+    expect(weightOf(cgroup, member.pid).value).toBe(inKernelUnits(defaultRunnerCpuWeight));
+    expect(defaultRunnerCpuWeight).toBe(50);
   });
+
+  test.skipIf(cpuSkip)('applies the weight it was given, once (skipped where no cpu controller is delegated)', async () => {
+    const cgroup = ResourceCgroup.create({ maxProcesses: 64, memoryBytes: 256 << 20, cpuWeight: 30 });
+    if (cgroup === undefined) throw new Error('the probe made a cgroup, this call did not');
+    cgroups.push(cgroup);
+    const member = await sleeper(cgroup);
+    cgroup.applyCpuWeight();
+    const { directory, value } = weightOf(cgroup, member.pid);
+    expect(value).toBe(inKernelUnits(30));
+    // A later call writes nothing: a weight changed meanwhile stays.
+    const file = path.join(directory as string, cgroupLayout().version === 2 ? 'cpu.weight' : 'cpu.shares');
+    writeFileSync(file, String(inKernelUnits(70)));
+    cgroup.applyCpuWeight();
+    expect(weightOf(cgroup, member.pid).value).toBe(inKernelUnits(70));
+  });
+});
+
+test('cpuSharesFor maps cgroup v2 weights to v1 shares, within v1 bounds', () => {
+  expect(cpuSharesFor(100)).toBe(1024);
+  expect(cpuSharesFor(50)).toBe(512);
+  expect(cpuSharesFor(1)).toBe(10);
+  expect(cpuSharesFor(10_000)).toBe(102_400);
 });

@@ -10,18 +10,24 @@ interface CgroupLayout {
 }
 
 /**
- * A runner's CPU weight, half the default (cgroup v2 `cpu.weight` 50 of 100, v1 `cpu.shares` 512
- * of 1024). It matters only when the CPUs are contended. Without it, every runner sat in an
- * autogroup of its own (it leads a session, and the jail starts another), scheduled as an equal of
- * the host's whole session: with two jailed node guests spinning on the 2-core development VM, the
- * host's 1 ms timer was late by 555–630 ms in all over 6 s (worst 20–38 ms), mostly time the host
- * did not run at all. A tenth of the default (120–136 ms, worst 12.5–25.7 ms) starved runners
- * under other load: with two unrelated processes spinning beside the test suite, a fresh runner
- * took more than 5 s to become ready and a guest filling its memory ran past a 20 s limit. At half
- * the default, the host's longest event-loop block while two guests spin was 13–39 ms in 8 rounds
- * against 8–51 ms at a tenth in the same session (both with two unrelated processes spinning).
+ * A runner's CPU weight by default, on cgroup v2's scale (`cpu.weight`, 1–10,000, where the
+ * kernel's default is 100): half the default (`cpu.shares` 512 of 1024 on cgroup v1). It matters
+ * only when the CPUs are contended. Without it, every runner sat in an autogroup of its own (it
+ * leads a session, and the jail starts another), scheduled as an equal of the host's whole
+ * session: with two jailed node guests spinning on the 2-core development VM, the host's 1 ms timer
+ * was late by 555–630 ms in all over 6 s (worst 20–38 ms), mostly time the host did not run at
+ * all. A tenth of the default (120–136 ms, worst 12.5–25.7 ms) starved runners under other load:
+ * with two unrelated processes spinning beside the test suite, a fresh runner took more than 5 s to
+ * become ready and a guest filling its memory ran past a 20 s limit. At half the default, the
+ * host's longest event-loop block while two guests spin was 13–39 ms in 8 rounds against 8–51 ms
+ * at a tenth in the same session (both with two unrelated processes spinning).
  */
-export const runnerCpuWeight = { v2: 50, v1: 512 } as const;
+export const defaultRunnerCpuWeight = 50;
+
+/** cgroup v1's `cpu.shares` (default 1024, 2–262,144) for a cgroup v2 `cpu.weight` (default 100). */
+export function cpuSharesFor(weight: number): number {
+  return Math.min(262_144, Math.max(2, Math.round((weight * 1024) / 100)));
+}
 
 let cachedLayout: CgroupLayout | undefined;
 let counter = 0;
@@ -67,7 +73,7 @@ export function cgroupLayout(): CgroupLayout {
       version: 2,
       pids: controllers.includes('pids') && canCreate(own, 'pids.max', '64') ? own : null,
       memory: controllers.includes('memory') && canCreate(own, 'memory.max', String(64 << 20)) ? own : null,
-      cpu: controllers.includes('cpu') && canCreate(own, 'cpu.weight', String(runnerCpuWeight.v2)) ? own : null,
+      cpu: controllers.includes('cpu') && canCreate(own, 'cpu.weight', '100') ? own : null,
     };
   } catch {
     const pidsRoot = path.join('/sys/fs/cgroup/pids', ownCgroup('pids') ?? '/');
@@ -78,7 +84,7 @@ export function cgroupLayout(): CgroupLayout {
       version: 1,
       pids: existsSync(pidsRoot) && canCreate(pidsRoot, 'pids.max', '64') ? pidsRoot : null,
       memory: existsSync(memoryRoot) && canCreate(memoryRoot, 'memory.limit_in_bytes', String(64 << 20)) ? memoryRoot : null,
-      cpu: existsSync(cpuRoot) && canCreate(cpuRoot, 'cpu.shares', String(runnerCpuWeight.v1)) ? cpuRoot : null,
+      cpu: existsSync(cpuRoot) && canCreate(cpuRoot, 'cpu.shares', '1024') ? cpuRoot : null,
     };
   }
   cachedLayout = layout;
@@ -119,13 +125,18 @@ export interface ResourceCgroupLimits {
   readonly maxProcesses: number;
   /** Memory of every process in the group together, in bytes. */
   readonly memoryBytes: number;
+  /**
+   * The CPU weight `applyCpuWeight` gives the members, on cgroup v2's scale (1–10,000; 100 is the
+   * kernel's default). Default `defaultRunnerCpuWeight`.
+   */
+  readonly cpuWeight?: number;
 }
 
 /**
  * A cgroup (or, on cgroup v1, one per controller) holding one runner and everything it starts:
- * caps processes and memory, gives the runner a low CPU weight (`runnerCpuWeight`), tells whether
- * the kernel killed something for memory, and kills every member on `destroy` — also daemons that
- * left the process group.
+ * caps processes and memory, gives the runner a low CPU weight once it is ready (`applyCpuWeight`),
+ * tells whether the kernel killed something for memory, and kills every member on `destroy` — also
+ * daemons that left the process group.
  */
 export class ResourceCgroup {
   /** Directories to write the runner's pid into before it execs (`cgroup.procs` inside each). */
@@ -134,12 +145,15 @@ export class ResourceCgroup {
   readonly limitsMemory: boolean;
   readonly #memoryDirectory: string | null;
   readonly #version: 1 | 2;
+  // The file and value `applyCpuWeight` writes, until it has.
+  #cpuWeight: { readonly file: string; readonly value: string } | undefined;
 
-  private constructor(directories: string[], memoryDirectory: string | null, version: 1 | 2) {
+  private constructor(directories: string[], memoryDirectory: string | null, version: 1 | 2, cpuWeight?: { readonly file: string; readonly value: string }) {
     this.directories = directories;
     this.#memoryDirectory = memoryDirectory;
     this.limitsMemory = memoryDirectory !== null;
     this.#version = version;
+    this.#cpuWeight = cpuWeight;
   }
 
   /** Creates the cgroup(s), or returns `undefined` when this host does not let us. */
@@ -149,6 +163,8 @@ export class ResourceCgroup {
     const name = `codecall-${process.pid}-${++counter}`;
     const directories: string[] = [];
     let memoryDirectory: string | null = null;
+    const weight = limits.cpuWeight ?? defaultRunnerCpuWeight;
+    let cpuWeight: { file: string; value: string } | undefined;
     try {
       if (layout.version === 2) {
         const dir = path.join((layout.pids ?? layout.memory ?? layout.cpu) as string, name);
@@ -164,13 +180,7 @@ export class ResourceCgroup {
           }
           memoryDirectory = dir;
         }
-        if (layout.cpu !== null) {
-          try {
-            writeFileSync(path.join(dir, 'cpu.weight'), String(runnerCpuWeight.v2));
-          } catch {
-            // A preference, not a limit: the runner keeps its pids and memory limits without it.
-          }
-        }
+        if (layout.cpu !== null) cpuWeight = { file: path.join(dir, 'cpu.weight'), value: String(weight) };
       } else {
         if (layout.pids !== null) {
           const dir = path.join(layout.pids, name);
@@ -191,10 +201,9 @@ export class ResourceCgroup {
           try {
             mkdirSync(dir);
             directories.push(dir);
-            writeFileSync(path.join(dir, 'cpu.shares'), String(runnerCpuWeight.v1));
+            cpuWeight = { file: path.join(dir, 'cpu.shares'), value: String(cpuSharesFor(weight)) };
           } catch {
-            // A preference, not a limit: the runner keeps its pids and memory cgroups without it
-            // (a directory made but not weighted stays listed, so `destroy` removes it).
+            // A preference, not a limit: the runner keeps its pids and memory cgroups without it.
           }
         }
       }
@@ -202,7 +211,25 @@ export class ResourceCgroup {
       new ResourceCgroup(directories, null, layout.version).destroy();
       return undefined;
     }
-    return new ResourceCgroup(directories, memoryDirectory, layout.version);
+    return new ResourceCgroup(directories, memoryDirectory, layout.version, cpuWeight);
+  }
+
+  /**
+   * Gives the members the CPU weight of `ResourceCgroupLimits.cpuWeight`, once; later calls do
+   * nothing. Until then they have the kernel's default weight: a runner starts and rehearses as an
+   * equal of the host, so a busy machine does not hold up its start, and takes the lower weight
+   * once it is ready, before any guest code runs. A preference, not a limit: a host that refuses
+   * the write leaves the default weight.
+   */
+  applyCpuWeight(): void {
+    const weight = this.#cpuWeight;
+    if (weight === undefined) return;
+    this.#cpuWeight = undefined;
+    try {
+      writeFileSync(weight.file, weight.value);
+    } catch {
+      // See above.
+    }
   }
 
   /** Whether the kernel killed a member for exceeding the memory limit. */

@@ -26,7 +26,10 @@ export interface RunnerProcessOptions {
   readonly env: Readonly<Record<string, string>>;
   /** The private working directory; removed when the runner ends. */
   readonly workDirectory: string;
-  /** Cgroup capping the runner's processes; destroyed when the runner ends. */
+  /**
+   * Cgroup capping the runner's processes; it gets its CPU weight when the runner is ready
+   * (`ResourceCgroup.applyCpuWeight`) and is destroyed when the runner ends.
+   */
   readonly cgroup: ResourceCgroup | undefined;
   /** Longest protocol line accepted, in characters. */
   readonly maxLineLength: number;
@@ -128,6 +131,7 @@ export class RunnerProcess {
         if (clean && isRehearsalPassed(result)) {
           this.#isReady = true;
           clearTimeout(startTimer);
+          this.#cgroup?.applyCpuWeight();
           resolveReady(readyMessage);
           return;
         }
@@ -185,6 +189,7 @@ export class RunnerProcess {
             // the first time). Pay that now, while the runner waits in the pool: an answer to call 0,
             // which no run makes and every runner ignores (runner protocol, §2).
             this.write(warmUpLine);
+            this.#cgroup?.applyCpuWeight();
             resolveReady(message);
             continue;
           }

@@ -15,7 +15,7 @@ import { interpreterForJail, jailArgv, jailRunnerFiles, jailShellRedirect, plain
 import type { JailEnvironment, JailRunnerFiles } from './jail.js';
 import type { ResolvedInterpreter } from './interpreters.js';
 import type { SubprocessJailSettings, SubprocessLaunchSpec, SubprocessLauncher } from './launcher.js';
-import { ResourceCgroup } from './resource-cgroup.js';
+import { defaultRunnerCpuWeight, ResourceCgroup } from './resource-cgroup.js';
 import { RunnerSession, defaultRehearsalCalls, nodeRunnerPath, pythonRunnerPath, runnerDirectory, runnerRuntimeOf } from '@codecall/runner';
 import { RunnerProcess } from './runner-process.js';
 import { holdSpawnHelper } from './spawn-helper.js';
@@ -63,6 +63,17 @@ export interface SubprocessSandboxSettings {
    * Default 64.
    */
   readonly maxProcesses?: number;
+  /**
+   * The runners' CPU weight against the host and other processes when the CPUs are busy, on cgroup
+   * v2's scale: an integer from 1 to 10,000, where 100 is an ordinary process's weight (cgroup v1's
+   * `cpu.shares` get the same fraction of 1024). Applied where this host lets the adapter create
+   * cpu cgroups, once a runner is ready: it starts and rehearses at the default weight, so a busy
+   * machine does not hold up its start, and guest code always runs at this one. Lower keeps a
+   * spinning guest further from the host's event loop; higher gives guest code more of a busy
+   * machine. It changes nothing while a CPU is free. Default 50 (see the README's "CPU" limit for
+   * the measurements behind it).
+   */
+  readonly cpuWeight?: number;
   /** Largest file the guest may write, in bytes (`RLIMIT_FSIZE`). Default 256 MiB. */
   readonly maxFileBytes?: number;
   /** Parent directory of the per-run private working directories. Default the OS temp directory. */
@@ -144,6 +155,9 @@ export class SubprocessSandbox implements SandboxV1 {
       if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
         throw new SandboxConfigurationError(`settings.${name} must be a positive integer, got ${String(value)}.`, { sandboxId: this.sandboxId });
       }
+    }
+    if (settings.cpuWeight !== undefined && (!Number.isSafeInteger(settings.cpuWeight) || settings.cpuWeight < 1 || settings.cpuWeight > 10_000)) {
+      throw new SandboxConfigurationError(`settings.cpuWeight must be an integer from 1 to 10000, got ${String(settings.cpuWeight)}.`, { sandboxId: this.sandboxId });
     }
     const pool = settings.pool === false ? { size: 0 } : (settings.pool ?? {});
     this.#poolSettings = {
@@ -366,6 +380,7 @@ export class SubprocessSandbox implements SandboxV1 {
     const cgroup = ResourceCgroup.create({
       maxProcesses: maxProcesses + 8,
       memoryBytes: memoryLimitBytes + (runtime === 'node' ? nodeCgroupBaseBytes : pythonCgroupBaseBytes),
+      cpuWeight: this.#settings.cpuWeight ?? defaultRunnerCpuWeight,
     });
     // Built-in launchers pass the protocol on descriptors 3 (in) and 4 (out) and point 0 and 1 at
     // /dev/null, so nothing the guest writes to its stdio can reach the protocol stream. The shell

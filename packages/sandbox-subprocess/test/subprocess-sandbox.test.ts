@@ -1,11 +1,12 @@
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { runCode, SandboxDisposedError, SandboxStartError } from '@codecall/core';
+import { defineTool, runCode, SandboxDisposedError, SandboxStartError } from '@codecall/core';
 import { afterEach, describe, expect, test } from 'vitest';
+import { z } from 'zod';
 import { createSubprocessSandbox, nodeRunnerPath, pythonRunnerPath, readRunnerSource, runnerDirectory } from '../src/index.js';
 import type { SubprocessSandbox, SubprocessSandboxSettings } from '../src/index.js';
 import { findExecutable } from '../src/interpreters.js';
-import { cgroupLayout, runnerCpuWeight } from '../src/resource-cgroup.js';
+import { cgroupLayout, cpuSharesFor } from '../src/resource-cgroup.js';
 import { eventually, hostProcessesWith, processRunning, slowEcho } from './helpers.js';
 
 // The adapter finds chrt the same way (on the host's PATH).
@@ -237,22 +238,44 @@ policies`,
   });
 
   // Where the host may not create cpu cgroups, runners keep the default weight.
-  test.skipIf(cgroupLayout().cpu === null)('runners sit in a cpu cgroup with half the default weight (skipped where no cpu controller is delegated)', async () => {
-    // Reused, so the runner is still alive when the host looks at it; plain, so its pid is the host's.
-    const sandbox = make({ jail: false, pool: { size: 1, maxReuse: 2 } });
+  test.skipIf(cgroupLayout().cpu === null)('guest code runs in a cpu cgroup at half the default weight, or at settings.cpuWeight (skipped where no cpu controller is delegated)', async () => {
     const { version } = cgroupLayout();
     const file = version === 2 ? 'cpu.weight' : 'cpu.shares';
-    for (const language of ['javascript', 'python'] as const) {
-      const result = await runCode({ sandbox, language, code: language === 'python' ? 'import os\nos.getpid()' : 'return process.pid;', validation: false });
-      expect(result).toMatchObject({ type: 'success' });
-      const pid = (result as { value: number }).value;
-      const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n').map((line) => line.split(':'));
-      const cpuPath = (version === 2 ? lines.find(([, controllers]) => controllers === '') : lines.find(([, controllers]) => controllers?.split(',').includes('cpu')))?.[2] ?? '';
-      expect(cpuPath, language).toContain('codecall-');
-      const root = version === 2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/cpu';
-      expect(existsSync(path.join(root, cpuPath, file)), language).toBe(true);
-      expect(Number(readFileSync(path.join(root, cpuPath, file), 'utf8')), language).toBe(version === 2 ? runnerCpuWeight.v2 : runnerCpuWeight.v1);
+    const root = version === 2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/cpu';
+    // Asked from the host while the guest waits for it: the cpu cgroup and weight of the guest's
+    // process (a plain runner under root has a cgroup namespace of its own, so the guest cannot
+    // name its cgroup itself; it shares the host's pid namespace). Runners the pool is starting
+    // meanwhile still have the default weight, so only the guest's own process is asked about.
+    const cpuWeight = defineTool({
+      name: 'cpu_weight',
+      description: 'The cpu cgroup of a process and its weight.',
+      input: z.object({ pid: z.number().int() }),
+      execute: ({ pid }) => {
+        const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n').map((line) => line.split(':'));
+        const cpuPath = (version === 2 ? lines.find(([, controllers]) => controllers === '') : lines.find(([, controllers]) => controllers?.split(',').includes('cpu')))?.[2] ?? '';
+        return [cpuPath, Number(readFileSync(path.join(root, cpuPath, file), 'utf8'))];
+      },
+    });
+    const code = { javascript: 'return cpu_weight({ pid: process.pid })', python: 'import os\nreturn cpu_weight({"pid": os.getpid()})' };
+    // One-shot from the pool (its runners rehearsed at the default weight) and without a pool.
+    for (const [settings, weight] of [[{}, 50], [{ cpuWeight: 20 }, 20], [{ cpuWeight: 20, pool: false as const }, 20]] as const) {
+      const sandbox = make({ jail: false, ...settings });
+      for (const language of ['javascript', 'python'] as const) {
+        await sandbox.warmUp(language);
+        const result = await runCode({ sandbox, language, code: code[language], tools: [cpuWeight], validation: false });
+        expect(result, `${language}: ${JSON.stringify(result)}`).toMatchObject({ type: 'success' });
+        const [cpuPath, value] = (result as { value: [string, number] }).value;
+        expect(cpuPath, language).toContain('codecall-');
+        expect(value, `${language} ${JSON.stringify(settings)}`).toBe(version === 2 ? weight : cpuSharesFor(weight));
+      }
     }
+  });
+
+  test('settings.cpuWeight is checked', () => {
+    for (const bad of [0, 10_001, 2.5, Number.NaN]) {
+      expect(() => make({ cpuWeight: bad })).toThrow(`settings.cpuWeight must be an integer from 1 to 10000, got ${String(bad)}.`);
+    }
+    expect(make({ cpuWeight: 1 }).capabilities.languages).toContain('python');
   });
 
   test('a command launcher runs the runner through the given command (stdin/stdout only)', async () => {
