@@ -32,6 +32,12 @@ export const postKind = {
  * host says so only for runs whose every entry so far ran on its thread, so a run's posts keep the
  * order the guest made them in.
  *
+ * Every function a run calls is written as a parenthesized function expression, `const f =
+ * (function f() {…})`: V8 compiles those together with the script (its heuristic for functions
+ * called at once) instead of at their first call, so a fresh context's first run compiles none of
+ * them, and the cold path's code cache holds their bytecode too. Measured on 2026-12-05, a fresh
+ * isolate's prelude plus a `return 1` run: 0.52 → 0.38 ms.
+ *
  * Everything the bridge needs (JSON, Reflect, Promise, Object helpers) is captured here, before
  * user code can replace it. Memory that escapes the isolate's heap limit (WebAssembly memories,
  * resizable and growable buffers) is removed, and so is `FinalizationRegistry` (its callbacks run
@@ -67,10 +73,10 @@ const ProxyCtor = Proxy;
 const lineRegExp = /codecall-guest\.js:(\d+):\d+/;
 // Whether the entry executing now runs on the host's thread (see above).
 let onHostThread = false;
-function post(kind, a, b, c) {
+const post = (function post(kind, a, b, c) {
   if (onHostThread) postAtOnce(kind, a, b, c);
   else postQueued(kind, a, b, c);
-}
+});
 
 // Memory that escapes the isolate's heap limit: a WebAssembly module can grow its own memory
 // without any JavaScript API, so WebAssembly goes entirely; resizable ArrayBuffers and growable
@@ -97,7 +103,7 @@ delete g.FinalizationRegistry;
 class TooLarge {}
 const tooLarge = new TooLarge();
 
-function utf8Length(text) {
+const utf8Length = (function utf8Length(text) {
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {
     const unit = ReflectApply(StringCharCodeAt, text, [i]);
@@ -109,15 +115,15 @@ function utf8Length(text) {
     } else bytes += 3;
   }
   return bytes;
-}
+});
 
 // JSON text of value, or undefined when JSON drops it. The replacer keeps a lower bound of the
 // bytes written so far and throws as soon as it passes the budget, so a small graph of shared
 // references that expands exponentially fails after about budget bytes of work, not after it.
-function stringifyWithin(value, budget) {
+const stringifyWithin = (function stringifyWithin(value, budget) {
   let used = 0;
   let root = true;
-  function replacer(key, item) {
+  const replacer = (function replacer(key, item) {
     const kind = typeof item;
     if (root) root = false;
     else if (kind !== 'undefined' && kind !== 'function' && kind !== 'symbol' && !ArrayIsArray(this)) used += key.length + 3;
@@ -125,11 +131,11 @@ function stringifyWithin(value, budget) {
     else used += 1;
     if (used > budget) throw tooLarge;
     return item;
-  }
+  });
   const text = JSONstringify(value, replacer);
   if (text !== undefined && text.length > budget / 3 && (text.length > budget || utf8Length(text) > budget)) throw tooLarge;
   return text;
-}
+});
 
 // JSON text of a tool input, with stringifyWithin's result and byte accounting. Most inputs are a
 // primitive or one flat object of primitives: such an object is read once (each getter runs once)
@@ -137,7 +143,7 @@ function stringifyWithin(value, budget) {
 // costs a call from the serializer into JavaScript per value, microseconds per tool call). Anything
 // else (arrays, nested objects, toJSON, other prototypes) goes through stringifyWithin; so does an
 // object found not to be flat part-way, whose earlier getters then run a second time.
-function stringifyInput(value, budget) {
+const stringifyInput = (function stringifyInput(value, budget) {
   let used;
   let text;
   const kind = typeof value;
@@ -169,13 +175,13 @@ function stringifyInput(value, budget) {
   }
   if (text.length > budget / 3 && (text.length > budget || utf8Length(text) > budget)) throw tooLarge;
   return text;
-}
+});
 
-function safeString(value) {
+const safeString = (function safeString(value) {
   try { return StringCtor(value); } catch { return '[unprintable value]'; }
-}
+});
 
-function describeThrown(thrown) {
+const describeThrown = (function describeThrown(thrown) {
   const described = { code: 'RUNTIME_ERROR', name: 'Error', message: '' };
   try {
     if (thrown instanceof ToolError) {
@@ -208,7 +214,7 @@ function describeThrown(thrown) {
     // No line then.
   }
   return JSONstringify(described);
-}
+});
 
 class ToolError extends ErrorCtor {
   constructor(code, message, options) {
@@ -227,11 +233,11 @@ let outputLeft = 0;
 let outputTruncated = false;
 let maxToolCalls = 0;
 
-function markTruncated() {
+const markTruncated = (function markTruncated() {
   if (!outputTruncated) { outputTruncated = true; post(2); }
-}
+});
 
-function format(item) {
+const format = (function format(item) {
   if (typeof item === 'string') return item;
   if (item instanceof ErrorCtor) {
     let name = 'Error';
@@ -245,9 +251,9 @@ function format(item) {
     text = safeString(item);
   }
   return text === undefined ? 'undefined' : text;
-}
+});
 
-function write(stream, args) {
+const write = (function write(stream, args) {
   if (outputTruncated || outputLeft <= 0) { if (outputLeft <= 0) markTruncated(); return; }
   const parts = [];
   for (let i = 0; i < args.length; i++) parts[i] = format(args[i]);
@@ -264,7 +270,7 @@ function write(stream, args) {
   outputLeft = 0;
   if (prefix.length > 0) post(1, stream, prefix);
   markTruncated();
-}
+});
 
 const consoleObject = {
   log(...args) { write(1, args); },
@@ -279,8 +285,8 @@ const pending = { __proto__: null };
 let nextCallId = 0;
 let callsMade = 0;
 
-function makeTool(identifier, name) {
-  const tool = async function (...args) {
+const makeTool = (function makeTool(identifier, name) {
+  const tool = (async function (...args) {
     callsMade++;
     // Past the host's call limit the dispatcher refuses anyway; refusing here as well keeps a
     // runaway loop from queueing unbounded work on the host.
@@ -304,16 +310,16 @@ function makeTool(identifier, name) {
     });
     if (outcome.ok) return outcome.value;
     throw new ToolError(outcome.code, outcome.message, { toolName: name });
-  };
+  });
   ObjectDefineProperty(tool, 'name', { value: identifier });
   return tool;
-}
+});
 
 // With watch = true, returns the promise of the run (see start): the host applies deliver so once,
 // with { result: { promise: true } }, and learns from that one operation when the run has ended or
 // the isolate has died, so the deliveries after it need no answer of their own. Otherwise it
 // returns nothing (a promise would have to be refused on the way out, on every call).
-function deliver(callId, ok, a, b, watch, onThisThread) {
+const deliver = (function deliver(callId, ok, a, b, watch, onThisThread) {
   onHostThread = onThisThread === true;
   if (callId === 0) {
     // A batch: a is a flat array [callId, ok, a, b, callId, ok, a, b, …].
@@ -322,9 +328,9 @@ function deliver(callId, ok, a, b, watch, onThisThread) {
     deliverOne(callId, ok, a, b);
   }
   return watch === true ? ended : undefined;
-}
+});
 
-function deliverOne(callId, ok, a, b) {
+const deliverOne = (function deliverOne(callId, ok, a, b) {
   const resolve = pending[callId];
   if (resolve === undefined) return;
   delete pending[callId];
@@ -340,20 +346,20 @@ function deliverOne(callId, ok, a, b) {
   } else {
     resolve({ ok: false, code: typeof a === 'string' ? a : 'TOOL_FAILED', message: typeof b === 'string' ? b : 'The tool failed.' });
   }
-}
+});
 
 let started = false;
 // The promise of the run: settles once the program's outcome is posted (it never rejects).
 let ended;
-function start(tools, limitValueBytes, limitOutputBytes, limitToolCalls, main, onThisThread) {
+const start = (function start(tools, limitValueBytes, limitOutputBytes, limitToolCalls, main, onThisThread) {
   if (started) return undefined;
   started = true;
   onHostThread = onThisThread === true;
   delete g.__codecall_start;
   ended = run(tools, limitValueBytes, limitOutputBytes, limitToolCalls, main);
   return ended;
-}
-async function run(tools, limitValueBytes, limitOutputBytes, limitToolCalls, main) {
+});
+const run = (async function run(tools, limitValueBytes, limitOutputBytes, limitToolCalls, main) {
   maxValueBytes = limitValueBytes;
   outputLeft = limitOutputBytes;
   maxToolCalls = limitToolCalls;
@@ -382,7 +388,7 @@ async function run(tools, limitValueBytes, limitOutputBytes, limitToolCalls, mai
     return;
   }
   post(3, valueJson);
-}
+});
 ObjectDefineProperty(g, '__codecall_start', { value: start, writable: false, configurable: true, enumerable: false });
 return deliver;
 `;

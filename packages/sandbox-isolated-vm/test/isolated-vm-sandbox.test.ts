@@ -202,3 +202,15 @@ describe('createIsolatedVmSandbox', () => {
     }
   });
 });
+
+describe('the guest prelude', () => {
+  // A perf property without a timing: V8 compiles a parenthesized function expression with its
+  // script, so the cold path's code cache holds it; a function declaration would be compiled at its
+  // first call in every fresh isolate (see guestPreludeSource).
+  it('declares no function the lazy way, so a fresh isolate compiles none of them during its first run', async () => {
+    const { guestPreludeSource } = await import('../src/guest-prelude.js');
+    expect(guestPreludeSource).toMatch(/const stringifyWithin = \(function stringifyWithin\(/);
+    expect(guestPreludeSource.match(/^\s*(async\s+)?function\b/gm) ?? []).toEqual([]);
+    expect(guestPreludeSource.match(/=\s*(async\s+)?function\b/g) ?? []).toEqual([]);
+  });
+});
