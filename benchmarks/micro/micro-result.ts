@@ -212,13 +212,22 @@ export function formatMs(ms: number): string {
 }
 
 /** Renders rows as a fixed-width table under a title line. */
+/**
+ * Whether a row's median and p75 are times. A memory or leftover-count target (`check.kind`
+ * `bytes` or `count`) carries its figure in `check` and zeros in the time fields, which a table
+ * shows as `-`, not as a time.
+ */
+export function isTimedRow(row: MicroBenchmarkRow): boolean {
+  return row.check === undefined || row.check.kind === 'ratio' || row.check.kind === 'ms';
+}
+
 export function formatRowsTable(title: string, rows: readonly MicroBenchmarkRow[]): string {
   const header = ['subject', 'workload', 'median ms', 'p75 ms', 'n', 'ratio', 'target', 'measured', 'pass'];
   const cells = rows.map((row) => [
     row.subject,
     row.name,
-    formatMs(row.medianMs),
-    formatMs(row.p75Ms),
+    isTimedRow(row) ? formatMs(row.medianMs) : '-',
+    isTimedRow(row) ? formatMs(row.p75Ms) : '-',
     row.samples === 0 ? '-' : String(row.samples),
     row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}x ${row.baseline ?? ''}`,
     row.target ?? '',

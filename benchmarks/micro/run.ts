@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { formatCheckValue, formatIdlePenalty, formatLoad, formatPeerSubjects, formatRowsTable, machineInfo, machineLoad, measureIdlePenalty } from './micro-result.ts';
 import type { IdlePenalty, MachineInfo, MachineLoad, MicroBenchmarkRow, PeerSubject, TargetCheck } from './micro-result.ts';
 
-export { formatCheckValue, formatIdlePenalty, formatLoad, formatMs, formatRowsTable, machineInfo, machineLoad, measureIdlePenalty } from './micro-result.ts';
+export { formatCheckValue, formatIdlePenalty, formatLoad, formatMs, formatRowsTable, isTimedRow, machineInfo, machineLoad, measureIdlePenalty } from './micro-result.ts';
 export type { IdlePenalty, MachineInfo, MachineLoad, MicroBenchmarkRow, PeerSubject, TargetCheck } from './micro-result.ts';
 
 /** A suite of micro-benchmarks. */

@@ -2,6 +2,7 @@ import type { BreakEvenMap, BreakEvenPoint } from './break-even.ts';
 import type { BenchReport } from './bench-report.ts';
 import { cellLabel, formatBytes, formatInteger, formatMs, formatRatio, formatSeconds, formatUsd, markdownSections, referenceSandbox, reportLabels, summaryPreset } from './markdown-report.ts';
 import type { MatrixCell, MetricName } from './run-matrix.ts';
+import { isTimedRow } from '@codecall/benchmarks/micro';
 
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -324,8 +325,10 @@ function sandboxCharts(report: BenchReport, preset: string, colours: SeriesColou
   );
   for (const section of report.micro.sections) {
     if (section.status !== 'measured') continue;
-    const subjects = [...new Set(section.rows.map((row) => row.subject))];
-    const workloads = [...new Set(section.rows.map((row) => row.name))];
+    // Times only: a memory or leftover-count row has no time to chart.
+    const rows = section.rows.filter(isTimedRow);
+    const subjects = [...new Set(rows.map((row) => row.subject))];
+    const workloads = [...new Set(rows.map((row) => row.name))];
     charts.push(
       renderBarChart(
         {
@@ -333,7 +336,7 @@ function sandboxCharts(report: BenchReport, preset: string, colours: SeriesColou
           title: `${section.suite} micro-benchmarks: median time per workload`,
           label: 'measured',
           series: subjects,
-          groups: workloads.map((workload) => ({ label: workload, values: subjects.map((subject) => section.rows.find((row) => row.name === workload && row.subject === subject)?.medianMs) })),
+          groups: workloads.map((workload) => ({ label: workload, values: subjects.map((subject) => rows.find((row) => row.name === workload && row.subject === subject)?.medianMs) })),
           format: formatMs,
           log: true,
         },

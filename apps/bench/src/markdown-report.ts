@@ -1,7 +1,7 @@
 import type { BreakEvenMap } from './break-even.ts';
 import type { BenchReport, FigureLabel, ModeComparison, TokenSplit } from './bench-report.ts';
 import type { MatrixCell, MetricName } from './run-matrix.ts';
-import { formatIdlePenalty } from '@codecall/benchmarks/micro';
+import { formatIdlePenalty, isTimedRow } from '@codecall/benchmarks/micro';
 import type { IdlePenalty, PeerSubject } from '@codecall/benchmarks/micro';
 
 /** `1234567` → `1,234,567`. */
@@ -465,7 +465,7 @@ function microText(report: BenchReport): string[] {
     lines.push(
       table(
         ['subject', 'workload', 'median [measured]', 'p75 [measured]', 'samples [measured]', 'ratio to baseline [measured]', 'target'],
-        section.rows.map((row) => [row.subject, row.name, formatMs(row.medianMs), formatMs(row.p75Ms), row.samples === 0 ? 'derived' : String(row.samples), row.ratio === undefined ? 'baseline' : `${formatRatio(row.ratio)} of ${row.baseline ?? ''}`, row.target === undefined ? '' : `${row.target} ${row.pass === true ? '✔' : row.pass === false ? '✘' : ''}`]),
+        section.rows.map((row) => [row.subject, row.name, isTimedRow(row) ? formatMs(row.medianMs) : '-', isTimedRow(row) ? formatMs(row.p75Ms) : '-', row.samples === 0 ? 'derived' : String(row.samples), row.ratio === undefined ? 'baseline' : `${formatRatio(row.ratio)} of ${row.baseline ?? ''}`, row.target === undefined ? '' : `${row.target} ${row.pass === true ? '✔' : row.pass === false ? '✘' : ''}`]),
         ['l', 'l', 'r', 'r', 'r', 'l', 'l'],
       ),
       '',
