@@ -187,8 +187,10 @@ function parseGuestError(errorJson: unknown): RunError {
   return { code, name, message, ...(line === undefined ? {} : { line }), ...(toolErrorCode === undefined ? {} : { toolErrorCode }) };
 }
 
-// An evaluation was rejected: a syntax error, a limit, or a disposed isolate.
-function classifyRejection(slot: Slot, error: unknown, fromEvaluation: boolean): { error: RunError; taint: boolean } {
+// An evaluation was rejected: a syntax error, a limit, or a disposed isolate. `code` is the run's
+// program: a syntax error V8 finds only at the wrapper's closing line (a stray `}`) is reported at
+// the program's last line, the nearest line the caller wrote.
+function classifyRejection(slot: Slot, error: unknown, fromEvaluation: boolean, code: string): { error: RunError; taint: boolean } {
   const message = error instanceof Error ? String(error.message) : String(error);
   const name = error instanceof Error ? String(error.name) : 'Error';
   if (slot.isolate.isDisposed || /memory limit/i.test(message)) {
@@ -197,7 +199,7 @@ function classifyRejection(slot: Slot, error: unknown, fromEvaluation: boolean):
   if (message === timeoutMessage) return { error: timeoutError(), taint: true };
   const located = /^(.*) \[codecall-guest\.js:(\d+):\d+\]$/s.exec(message);
   if (fromEvaluation && name === 'SyntaxError') {
-    const line = located?.[2] === undefined ? undefined : Number(located[2]);
+    const line = located?.[2] === undefined ? undefined : Math.min(Number(located[2]), lineCount(code));
     return { error: { code: 'SYNTAX_ERROR', name: 'SyntaxError', message: located?.[1] ?? message, ...(line !== undefined && line > 0 ? { line } : {}) }, taint: false };
   }
   // Code outside the wrapper function (it closed the wrapper early) threw at the top level.
@@ -205,6 +207,12 @@ function classifyRejection(slot: Slot, error: unknown, fromEvaluation: boolean):
   const frame = /codecall-guest\.js:(\d+):\d+/.exec(stack);
   const line = frame?.[1] === undefined ? undefined : Number(frame[1]);
   return { error: { code: 'RUNTIME_ERROR', name: name.slice(0, 200), message: message.slice(0, 4_000), ...(line !== undefined && line > 0 ? { line } : {}) }, taint: true };
+}
+
+function lineCount(text: string): number {
+  let lines = 1;
+  for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) lines++;
+  return lines;
 }
 
 function timeoutError(): RunError {
@@ -653,7 +661,7 @@ export class IsolateEngine {
   }
 
   #opFailed(slot: Slot, run: ActiveRun, error: unknown, fromEvaluation: boolean): void {
-    const classified = classifyRejection(slot, error, fromEvaluation);
+    const classified = classifyRejection(slot, error, fromEvaluation, run.request.code);
     if (classified.taint) slot.tainted = true;
     if (!run.finished) this.#finish(run, errorResult(run, classified.error));
     this.#opSettled(slot);

@@ -203,6 +203,16 @@ describe('createIsolatedVmSandbox', () => {
   });
 });
 
+describe('syntax errors', () => {
+  // V8 finds an unbalanced program at the wrapper's closing line, one past the program's last.
+  it('report a line of the program, also when V8 finds the error only after its last line', async () => {
+    for (const [code, line] of [['const a = 1;\nconst b = ;\nreturn a;', 2], ['return 1;\n}', 2], ['const a = [1,\n2;', 2], ['return (', 1]] as const) {
+      const result = await run(code);
+      expect(result.type === 'error' && { code: result.error.code, line: result.error.line }, code).toEqual({ code: 'SYNTAX_ERROR', line });
+    }
+  });
+});
+
 describe('the guest prelude', () => {
   // A perf property without a timing: V8 compiles a parenthesized function expression with its
   // script, so the cold path's code cache holds it; a function declaration would be compiled at its
