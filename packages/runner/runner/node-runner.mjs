@@ -445,7 +445,12 @@ async function start(message, rehearsal = false) {
       importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
     });
   } catch (error) {
-    endRun({ t: 'error', error: describeError(error, 'SYNTAX_ERROR') });
+    const described = describeError(error, 'SYNTAX_ERROR');
+    // V8 finds an unbalanced program (an unclosed bracket, a stray `}`) at the wrapper's closing
+    // line, one past the program's last: report the program's last line, which its author wrote.
+    const lastLine = String(message.code).split('\n').length;
+    if (typeof described.line === 'number' && described.line > lastLine) described.line = lastLine;
+    endRun({ t: 'error', error: described });
     return;
   }
   let value;

@@ -48,7 +48,8 @@ export function toJavaScript(language: SandboxLanguage, code: string, sandboxId:
     // Node prefixes the stack with ":<line>" of the offending line of the wrapped code.
     const stack = error instanceof Error && typeof error.stack === 'string' ? error.stack : '';
     const match = /^[^\n]*:(\d+)\n/.exec(stack);
-    const line = match?.[1] === undefined ? undefined : Number(match[1]) - 1;
+    // An unbalanced program fails at the wrapper's closing line: its own last line, then.
+    const line = match?.[1] === undefined ? undefined : Math.min(Number(match[1]) - 1, code.split('\n').length);
     return {
       type: 'error',
       error: { code: 'SYNTAX_ERROR', name: 'SyntaxError', message, ...(line !== undefined && line >= 1 ? { line } : {}) },

@@ -18,6 +18,25 @@ const syntaxError = defineCase<string>({
   },
 });
 
+const syntaxErrorAtEnd = defineCase<readonly string[]>({
+  id: 'errors.syntax-error-at-end',
+  description:
+    'A program that is cut off (an unclosed bracket, a stray closing brace) fails with SYNTAX_ERROR and, when a line is given, one of its own lines: never a line of the wrapper around it.',
+  code: {
+    javascript: ['return (', lines('const a = [1,', '2;'), lines('const a = 1;', 'return a;', '}'), lines('const f = () => {', '  return 1;')],
+    python: ['x = (', lines('a = [1,', '2'), lines('def f():', '    return (1,'), lines('a = 1', 'return a', ')')],
+  },
+  run: async (context, programs) => {
+    for (const code of programs) {
+      const error = expectFailure(await context.run({ code }), 'SYNTAX_ERROR');
+      if (error.line !== undefined) {
+        expect(error.line, code).toBeGreaterThanOrEqual(1);
+        expect(error.line, code).toBeLessThanOrEqual(code.split('\n').length);
+      }
+    }
+  },
+});
+
 interface ThrowingProgram {
   readonly code: string;
   readonly name: string;
@@ -113,4 +132,4 @@ const guestProcessDies = defineCase<{ dies: string; scribbles: string }>({
 });
 
 /** Cases of the `errors` area: how guest failures are reported. */
-export const errorCases: readonly ConformanceCase[] = [syntaxError, runtimeError, guestProcessDies];
+export const errorCases: readonly ConformanceCase[] = [syntaxError, syntaxErrorAtEnd, runtimeError, guestProcessDies];
