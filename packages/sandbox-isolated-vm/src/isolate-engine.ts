@@ -199,7 +199,7 @@ function classifyRejection(slot: Slot, error: unknown, fromEvaluation: boolean, 
   if (message === timeoutMessage) return { error: timeoutError(), taint: true };
   const located = /^(.*) \[codecall-guest\.js:(\d+):\d+\]$/s.exec(message);
   if (fromEvaluation && name === 'SyntaxError') {
-    const line = located?.[2] === undefined ? undefined : Math.min(Number(located[2]), lineCount(code));
+    const line = located?.[2] === undefined ? undefined : Math.min(Number(located[2]), code.split('\n').length);
     return { error: { code: 'SYNTAX_ERROR', name: 'SyntaxError', message: located?.[1] ?? message, ...(line !== undefined && line > 0 ? { line } : {}) }, taint: false };
   }
   // Code outside the wrapper function (it closed the wrapper early) threw at the top level.
@@ -207,12 +207,6 @@ function classifyRejection(slot: Slot, error: unknown, fromEvaluation: boolean, 
   const frame = /codecall-guest\.js:(\d+):\d+/.exec(stack);
   const line = frame?.[1] === undefined ? undefined : Number(frame[1]);
   return { error: { code: 'RUNTIME_ERROR', name: name.slice(0, 200), message: message.slice(0, 4_000), ...(line !== undefined && line > 0 ? { line } : {}) }, taint: true };
-}
-
-function lineCount(text: string): number {
-  let lines = 1;
-  for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) lines++;
-  return lines;
 }
 
 function timeoutError(): RunError {
