@@ -539,9 +539,19 @@ def _validate(tree, policy):
 # sent and the runner reads the protocol stream itself until that call's answer arrives (answers to
 # other pending calls that arrive first resolve their futures), so the value is there when the
 # expression is. Which path a call site takes is decided when the code is compiled (_AsyncCalls).
+# An async call site whose consumers all take futures (asyncio.gather, wait, as_completed, wait_for,
+# shield, or an `await` of a name it was stored in) gets a future of the value, sent when the call is
+# made (__codecall_future__); one awaited where it is made, or handed to create_task and the like,
+# which need a coroutine, gets a coroutine (__codecall_async__).
 
 _ASYNC_CONSUMERS = frozenset(("gather", "wait", "create_task", "ensure_future", "shield", "wait_for", "as_completed", "run_coroutine_threadsafe"))
+# Consumers that take a future as they take a coroutine (asyncio.wait takes only futures and tasks).
+_FUTURE_CONSUMERS = frozenset(("gather", "wait", "shield", "wait_for", "as_completed"))
 _COLLECTION_METHODS = frozenset(("append", "add", "extend", "insert", "appendleft", "put_nowait", "setdefault"))
+# What an async call site needs: a future of the value will do, or a coroutine. A site or name that
+# needs both gets the stronger, a coroutine.
+_NEEDS_FUTURE = 1
+_NEEDS_COROUTINE = 2
 
 
 def _base_name(node):
@@ -550,98 +560,113 @@ def _base_name(node):
     return node.id if isinstance(node, ast.Name) else None
 
 
+def _need(table, key, need):
+    table[key] = max(table.get(key, 0), need)
+
+
 class _AsyncCalls:
     """Finds the calls whose result is awaited (directly, through asyncio.gather & co., or through a
-    name that is awaited later) and wraps their function in __codecall_async__; every other call of a
-    tool stays a plain call and takes the sync path."""
+    name that is awaited later) and wraps their function in __codecall_future__ or
+    __codecall_async__; every other call of a tool stays a plain call and takes the sync path."""
 
     def __init__(self, tree):
         self.tree = tree
-        self.awaited = set()
-        self.marked = set()
+        # Names whose value is awaited, and what they need; marked call sites (by id), likewise.
+        self.awaited = {}
+        self.marked = {}
 
     def run(self):
         nodes = list(ast.walk(self.tree))
         for node in nodes:
             if isinstance(node, ast.Await):
-                self.async_position(node.value, names_only=False)
+                # Awaited where it is made: a coroutine, which waits for its answer without the
+                # event loop's turns when nothing else can run (_Tool._call_async).
+                self.async_position(node.value, False, _NEEDS_COROUTINE if isinstance(node.value, ast.Call) else _NEEDS_FUTURE)
             elif isinstance(node, ast.Call) and self.is_consumer(node):
+                need = _NEEDS_FUTURE if self.consumer_name(node) in _FUTURE_CONSUMERS else _NEEDS_COROUTINE
                 for argument in node.args:
-                    self.async_position(argument, names_only=False)
+                    self.async_position(argument, False, need)
                 for keyword in node.keywords:
-                    self.async_position(keyword.value, names_only=False)
+                    self.async_position(keyword.value, False, need)
         # `for t in tasks: await t` and `[await t for t in tasks]`: tasks is awaited too.
         for _ in range(4):
-            before = len(self.awaited)
+            before = dict(self.awaited)
             for node in nodes:
-                if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)) and _base_name(node.target) in self.awaited:
+                if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+                    need = self.awaited.get(_base_name(node.target))
                     name = _base_name(node.iter)
-                    if name is not None:
-                        self.awaited.add(name)
-            if len(self.awaited) == before:
+                    if need is not None and name is not None:
+                        _need(self.awaited, name, need)
+            if self.awaited == before:
                 break
         for node in nodes:
             if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                if any(_base_name(target) in self.awaited for target in targets):
-                    self.async_position(node.value, names_only=False)
+                needs = [self.awaited[name] for name in map(_base_name, targets) if name in self.awaited]
+                if needs:
+                    self.async_position(node.value, False, max(needs))
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _COLLECTION_METHODS:
-                if _base_name(node.func.value) in self.awaited:
+                need = self.awaited.get(_base_name(node.func.value))
+                if need is not None:
                     for argument in node.args:
-                        self.async_position(argument, names_only=False)
+                        self.async_position(argument, False, need)
         return _AsyncWrapper(self.marked).visit(self.tree)
 
     @staticmethod
-    def is_consumer(call):
+    def consumer_name(call):
         function = call.func
-        name = function.id if isinstance(function, ast.Name) else (function.attr if isinstance(function, ast.Attribute) else None)
-        return name in _ASYNC_CONSUMERS
+        return function.id if isinstance(function, ast.Name) else (function.attr if isinstance(function, ast.Attribute) else None)
 
-    def async_position(self, node, names_only):
+    @staticmethod
+    def is_consumer(call):
+        return _AsyncCalls.consumer_name(call) in _ASYNC_CONSUMERS
+
+    def async_position(self, node, names_only, need):
         if isinstance(node, ast.Call):
             function = node.func
             if isinstance(function, ast.Name) and function.id == "map" and node.args:
-                self.marked.add(id(node.args[0]))
+                _need(self.marked, id(node.args[0]), need)
             elif isinstance(function, ast.Attribute) and function.attr in ("values", "items", "keys", "copy"):
                 name = _base_name(function.value)
                 if name is not None:
-                    self.awaited.add(name)
+                    _need(self.awaited, name, need)
             elif not names_only:
-                self.marked.add(id(node))
+                _need(self.marked, id(node), need)
         elif isinstance(node, ast.Starred):
-            self.async_position(node.value, names_only)
+            self.async_position(node.value, names_only, need)
         elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             for element in node.elts:
-                self.async_position(element, names_only)
+                self.async_position(element, names_only, need)
         elif isinstance(node, ast.Dict):
             for value in node.values:
-                self.async_position(value, names_only)
+                self.async_position(value, names_only, need)
         elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
-            self.async_position(node.elt, names_only)
+            self.async_position(node.elt, names_only, need)
         elif isinstance(node, ast.DictComp):
-            self.async_position(node.value, names_only)
+            self.async_position(node.value, names_only, need)
         elif isinstance(node, (ast.Name, ast.Subscript, ast.Attribute)):
             name = _base_name(node)
             if name is not None:
-                self.awaited.add(name)
+                _need(self.awaited, name, need)
 
 
 class _AsyncWrapper(ast.NodeTransformer):
     def __init__(self, marked):
         self.marked = marked
 
-    def wrap(self, node):
-        call = ast.Call(func=ast.Name(id="__codecall_async__", ctx=ast.Load()), args=[node], keywords=[])
+    def wrap(self, node, need):
+        wrapper = "__codecall_future__" if need == _NEEDS_FUTURE else "__codecall_async__"
+        call = ast.Call(func=ast.Name(id=wrapper, ctx=ast.Load()), args=[node], keywords=[])
         return ast.copy_location(call, node)
 
     def visit_Call(self, node):
-        marked_function = id(node) in self.marked
+        need = self.marked.get(id(node))
         # map(get_x, ids) inside gather: the function argument itself is marked.
-        node.args = [self.wrap(self.visit(argument)) if id(argument) in self.marked else self.visit(argument) for argument in node.args]
+        node.args = [self.wrap(self.visit(argument), self.marked[id(argument)]) if id(argument) in self.marked else self.visit(argument) for argument in node.args]
         node.keywords = [self.visit(keyword) for keyword in node.keywords]
         node.func = self.visit(node.func)
-        if marked_function:
-            node.func = self.wrap(node.func)
+        if need is not None:
+            node.func = self.wrap(node.func, need)
         return node
 
 
@@ -904,9 +929,65 @@ class _Tool:
         _send_soon(loop, message)
         return self._answer(await future)
 
+    def _call_future(self, *args, **kwargs):
+        """The call as a future of its value, for a call site whose consumer takes futures
+        (asyncio.gather & co., see _AsyncCalls): a coroutine there costs a Task and its steps per
+        call, about three times what the call itself costs the runner (1,000 calls gathered)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            # No event loop in this thread: a coroutine, which whatever runs it later can await.
+            return self._call_async(*args, **kwargs)
+        future = loop.create_future()
+        try:
+            run, call_id, message = self._send_call(args, kwargs)
+        except Exception as error:  # noqa: BLE001 - raised where the call is awaited, as a coroutine's would be
+            future.set_exception(error)
+            return future
+        run.pending[call_id] = _ValueCall(future, self)
+        _send_soon(loop, message)
+        return future
+
+
+class _ValueCall:
+    """A pending call made by _Tool._call_future: the answer settles its future with the value."""
+
+    __slots__ = ("future", "tool")
+
+    def __init__(self, future, tool):
+        self.future = future
+        self.tool = tool
+
+    def done(self):
+        return self.future.done()
+
+    def settle(self, message):
+        future = self.future
+        if future.done():
+            return
+        try:
+            future.set_result(self.tool._answer(message))
+        except Exception as error:  # noqa: BLE001 - a ToolError, or output that is not JSON
+            future.set_exception(error)
+            if message.get("code") == "ABORTED":
+                # The run has ended: no guest awaits it any more, and asyncio would log it as never retrieved.
+                future.exception()
+
+
+def _settle(pending, message):
+    """Resolves a pending call's future with the answer (coroutine calls) or its value (_ValueCall)."""
+    if type(pending) is _ValueCall:
+        pending.settle(message)
+    elif not pending.done():
+        pending.set_result(message)
+
 
 def _codecall_async(function):
     return function._call_async if isinstance(function, _Tool) else function
+
+
+def _codecall_future(function):
+    return function._call_future if isinstance(function, _Tool) else function
 
 
 class _TopLevel(ast.NodeTransformer):
@@ -974,7 +1055,7 @@ async def _execute(message):
     global _run
     run = _Run(message)
     _run = run
-    guest_globals = {"__name__": "__main__", "__builtins__": builtins, "ToolError": ToolError, "__codecall_return__": _Return, "__codecall_async__": _codecall_async}
+    guest_globals = {"__name__": "__main__", "__builtins__": builtins, "ToolError": ToolError, "__codecall_return__": _Return, "__codecall_async__": _codecall_async, "__codecall_future__": _codecall_future}
     for tool in message.get("tools") or []:
         parameters = tool.get("parameters")
         parameters = [p for p in parameters if isinstance(p, dict) and isinstance(p.get("name"), str)] if isinstance(parameters, list) else None
@@ -1025,9 +1106,9 @@ def _finish(final):
         pass
     if run is not None:
         run.finished = True
-        for future in run.pending.values():
-            if not future.done():
-                future.set_result({"ok": False, "code": "ABORTED", "message": "The run has ended."})
+        aborted = {"ok": False, "code": "ABORTED", "message": "The run has ended."}
+        for pending in run.pending.values():
+            _settle(pending, aborted)
     _run = None
     _send(final)
 
@@ -1036,9 +1117,9 @@ def _handle_result(message):
     run = _run
     if run is None:
         return
-    future = run.pending.pop(message.get("id"), None)
-    if future is not None and not future.done():
-        future.set_result(message)
+    pending = run.pending.pop(message.get("id"), None)
+    if pending is not None:
+        _settle(pending, message)
 
 
 def _parse(line):

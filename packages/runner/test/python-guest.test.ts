@@ -170,6 +170,48 @@ describe('python runner: an awaited call waits without the event loop only while
   });
 });
 
+describe('python runner: a call handed to asyncio.gather & co. is a future of its value', () => {
+  test('it is sent when it is made, like a JavaScript promise, before a later synchronous call', async () => {
+    const { calls, final } = await runAnswering(
+      ['import asyncio', 'later = [echo(i) for i in range(2)]', 'now = echo("sync")', 'return [now, await asyncio.gather(*later)]'].join('\n'),
+      (call) => call.input,
+    );
+    expect(calls.map((call) => call.input)).toEqual([{ value: 0 }, { value: 1 }, { value: 'sync' }]);
+    expect(final).toEqual({ t: 'done', value: '[{"value":"sync"},[{"value":0},{"value":1}]]' });
+  });
+
+  test('asyncio.wait takes tool calls (it refuses coroutines since Python 3.11), and so do wait_for and as_completed', async () => {
+    const { final } = await runAnswering(
+      [
+        'import asyncio',
+        'done, pending = await asyncio.wait([echo(1), echo(2)])',
+        'one = await asyncio.wait_for(echo(3), 5)',
+        'both = [await call for call in asyncio.as_completed([echo(4), echo(5)])]',
+        'return [sorted(t.result() for t in done), len(pending), one, sorted(both)]',
+      ].join('\n'),
+      (call) => (call.input as { value: number }).value,
+    );
+    expect(final).toEqual({ t: 'done', value: '[[1,2],0,3,[4,5]]' });
+  });
+
+  test('a call that cannot be sent fails where it is awaited, beside the calls that succeed', async () => {
+    const { calls, final } = await runAnswering(
+      ['import asyncio', 'out = await asyncio.gather(echo(1), echo(1, 2, 3), echo(2), return_exceptions=True)', 'return [type(x).__name__ if isinstance(x, Exception) else x for x in out]'].join('\n'),
+      (call) => (call.input as { value: number }).value,
+    );
+    expect(calls.map((call) => call.input)).toEqual([{ value: 1 }, { value: 2 }]);
+    expect(final).toEqual({ t: 'done', value: '[1,"TypeError",2]' });
+  });
+
+  test('a call that reaches create_task through a name stays a coroutine', async () => {
+    const { final } = await runAnswering(
+      ['import asyncio', 'made = [echo(i) for i in range(2)]', 'tasks = [asyncio.create_task(call) for call in made]', 'return [await task for task in tasks]'].join('\n'),
+      (call) => (call.input as { value: number }).value,
+    );
+    expect(final).toEqual({ t: 'done', value: '[0,1]' });
+  });
+});
+
 describe('python runner: arguments', () => {
   test.each([
     ['echo(1)', { value: 1 }],
