@@ -41,6 +41,14 @@ export interface RunnerStartMessage {
   /** When true the runner waits for another `start` after this run instead of exiting. Default false. */
   readonly reuse?: boolean;
   /**
+   * With `reuse`: the code is the host's own (a rehearsal), not a guest's, so the runner may write
+   * `idle` without undoing or checking what the run changed. The node runner then skips the
+   * baseline of its globals that reuse otherwise needs (reading every global's descriptor loads
+   * Node's lazy ones, about 20 ms of CPU in a fresh process) and takes it at the first run with
+   * `reuse` that is not trusted. Default false.
+   */
+  readonly trusted?: boolean;
+  /**
    * Python only: the validation rules (`SandboxValidationPolicyV1['python']`) the runner checks the
    * code against with `ast` before running any of it. Absent: no validation.
    */

@@ -90,6 +90,14 @@ describe('RunnerSession', () => {
     expect(ended).toBe(0);
   });
 
+  test('start says trusted only for a trusted run with reuse', () => {
+    const start = (settings: Partial<RunnerSessionSettings>): Record<string, unknown> => JSON.parse(harness({}, settings).written[0] ?? '') as Record<string, unknown>;
+    expect(start({ reuse: true, trusted: true })).toMatchObject({ reuse: true, trusted: true });
+    expect(start({ reuse: true })).not.toHaveProperty('trusted');
+    // Without reuse the runner exits after the run: there is nothing to skip.
+    expect(start({ trusted: true })).not.toHaveProperty('trusted');
+  });
+
   test('with reuse, the result is out at the final message and the outcome follows at idle; late output is dropped and counted', async () => {
     const reused = harness({}, { reuse: true });
     expect(JSON.parse(reused.written[0] ?? '')).toMatchObject({ reuse: true });

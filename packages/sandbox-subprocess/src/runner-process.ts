@@ -43,8 +43,11 @@ export interface RunnerProcessOptions {
    * A runner that waits in the pool first runs a rehearsal (`rehearsalRequest` of
    * `@codecall/runner`: tool calls, output and a result over its real protocol stream) in this
    * language, and counts as ready once it passed. Default none: ready at the runner's `ready`.
+   * `trusted` (for a runner that will serve one guest run only): the rehearsal is sent as the
+   * host's own code (`RunnerSessionSettings.trusted`), so the runner skips the baseline that only
+   * a further reused run needs.
    */
-  readonly rehearsal?: { readonly language: SandboxLanguage; readonly calls?: number } | undefined;
+  readonly rehearsal?: { readonly language: SandboxLanguage; readonly calls?: number; readonly trusted?: boolean } | undefined;
 }
 
 const stderrTailBytes = 4_096;
@@ -122,6 +125,7 @@ export class RunnerProcess {
         request: rehearsalRequest(rehearsal.language, { ...(rehearsal.calls === undefined ? {} : { calls: rehearsal.calls }), shouldStop: () => this.#claimed }),
         write: (text) => this.write(text),
         reuse: true,
+        trusted: rehearsal.trusted === true,
       });
       this.#listener = { onData: (chunk) => session.receive(chunk), onExit: (exit) => session.end(exit) };
       session.start();

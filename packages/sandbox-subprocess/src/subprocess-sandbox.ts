@@ -415,7 +415,8 @@ export class SubprocessSandbox implements SandboxV1 {
       startTimeoutMs: this.#settings.startTimeoutMs ?? 30_000,
       sandboxId: this.sandboxId,
       viaHelper: this.#settings.spawnHelper ?? true,
-      rehearsal: forPool && this.#poolSettings.rehearsalCalls > 0 ? { language, calls: this.#poolSettings.rehearsalCalls } : undefined,
+      // A one-shot runner serves one guest run after its rehearsal, which needs no undoing.
+      rehearsal: forPool && this.#poolSettings.rehearsalCalls > 0 ? { language, calls: this.#poolSettings.rehearsalCalls, trusted: this.#poolSettings.maxReuse === 1 } : undefined,
     });
   }
 

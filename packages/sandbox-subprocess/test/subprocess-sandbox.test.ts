@@ -152,6 +152,26 @@ describe('warm pool', () => {
     expect(await eventually(() => hostProcessesWith(marker).length === 0)).toBe(true);
   });
 
+  test('a one-shot pool sends the rehearsal as trusted (start.trusted), a reusing pool does not', async () => {
+    // A stand-in runner: it passes any rehearsal, and its next run returns the rehearsal's `trusted`.
+    const standIn = [
+      'process.stdout.write(JSON.stringify({ t: "ready", v: 1, runtime: "node", version: "v0", pid: process.pid }) + "\\n");',
+      'let text = ""; let rehearsal;',
+      'const send = (message) => process.stdout.write(JSON.stringify(message) + "\\n");',
+      'process.stdin.on("data", (chunk) => { text += chunk; const lines = text.split("\\n"); text = lines.pop();',
+      '  for (const line of lines) { const message = JSON.parse(line); if (message.t !== "start") continue;',
+      '    if (rehearsal === undefined) { rehearsal = message; send({ t: "out", fd: 1, d: "rehearsal\\n" }); send({ t: "done", value: JSON.stringify({ list: [1, "two", null], nested: { ok: true } }) }); send({ t: "idle" }); continue; }',
+      '    send({ t: "done", value: JSON.stringify([rehearsal.reuse ?? null, rehearsal.trusted ?? null]) }); if (message.reuse) send({ t: "idle" }); else process.exit(0); } });',
+    ].join('\n');
+    const launcher = () => ({ command: [process.execPath, '-e', standIn] });
+    const oneShot = make({ languages: ['javascript'], pool: { size: 1, rehearsalCalls: 1 }, launcher });
+    await oneShot.warmUp('javascript');
+    expect(await runCode({ sandbox: oneShot, code: 'return 0;' })).toMatchObject({ type: 'success', value: [true, true] });
+    const reusing = make({ languages: ['javascript'], pool: { size: 1, rehearsalCalls: 1, maxReuse: 5 }, launcher });
+    await reusing.warmUp('javascript');
+    expect(await runCode({ sandbox: reusing, code: 'return 0;' })).toMatchObject({ type: 'success', value: [true, null] });
+  });
+
   test('keepWarmMs writes idle runners a line they ignore, every interval, and nothing when off', async () => {
     // A stand-in runner that counts the ignored answers (call 0) it reads and returns the count.
     const counter = [
