@@ -183,8 +183,8 @@ function send(message) {
 // otherwise the first one tends to fall on that run's start (compiling its code), in a fresh
 // process at the same point every time. Measured through the subprocess sandbox (one-shot pooled
 // runs of 10 calls, runner files alternating in one process, 2026-12-05): from the host's
-// `runCode` to the guest's first statement 0.86 ms with a scavenge there, 0.58 ms with this one
-// before `idle`. `gc` comes from a context made while --expose-gc is briefly on; the runner's own
+// `runCode` to the guest's first statement 0.80–0.96 ms with a scavenge there, 0.57–0.59 ms with
+// this one before `idle`. `gc` comes from a context made while --expose-gc is briefly on; the runner's own
 // context, and every context made after, never has it. Without it (a Node that refuses the flag at
 // run time) nothing is collected ahead.
 const collectYoung = (() => {

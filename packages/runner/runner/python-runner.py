@@ -932,7 +932,8 @@ class _Tool:
     def _call_future(self, *args, **kwargs):
         """The call as a future of its value, for a call site whose consumer takes futures
         (asyncio.gather & co., see _AsyncCalls): a coroutine there costs a Task and its steps per
-        call, about three times what the call itself costs the runner (1,000 calls gathered)."""
+        call (a pure-Python model of 1,000 gathered calls: 4.7-5.4 us per call, against 1.6-1.9 us
+        with futures)."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
