@@ -184,9 +184,9 @@ function send(message) {
 // process at the same point every time. Measured through the subprocess sandbox (one-shot pooled
 // runs of 10 calls, runner files alternating in one process, 2026-12-05): from the host's
 // `runCode` to the guest's first statement 0.80–0.96 ms with a scavenge there, 0.57–0.59 ms with
-// this one before `idle`. `gc` comes from a context made while --expose-gc is briefly on; the runner's own
-// context, and every context made after, never has it. Without it (a Node that refuses the flag at
-// run time) nothing is collected ahead.
+// this one before `idle`. `gc` comes from a context made while --expose-gc is briefly on; the
+// runner's own context, and every context made after, never has it. Without it (a Node that
+// refuses the flag at run time) nothing is collected ahead.
 const collectYoung = (() => {
   try {
     v8.setFlagsFromString('--expose-gc');

@@ -959,9 +959,6 @@ class _ValueCall:
         self.future = future
         self.tool = tool
 
-    def done(self):
-        return self.future.done()
-
     def settle(self, message):
         future = self.future
         if future.done():
