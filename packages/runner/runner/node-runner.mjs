@@ -97,11 +97,18 @@ function endBatch() {
 // lock's spinning is: a poll that ran out (a slow tool, or a busy machine where the host's answer
 // takes longer) or was preempted (another process wanted this CPU) makes the next polls skip, twice
 // as many each time up to MAX_SKIPPED_POLLS, so a slow tool or a loaded host costs the spinning of
-// about one call in that many. Measured: the package README, "Inside the runners".
+// about one call in that many.
+// Where the runner shares a CPU with its host, which the scheduler chooses on its own, spinning only
+// keeps the host waiting for that CPU; the answer is there when the host had the CPU while the
+// runner wrote (the host preempted it). The sign is an answer already there at a poll's first read:
+// the runner then only peeks (one read, no spin) until an answer arrives while it spins again, which
+// every PROBE_EVERY-th unanswered peek tries (a probe that runs out backs off as any poll does).
+// Measured: the package README, "Inside the runners".
 const POLL_MS = 0.05;
 // A gap this long between two reads means the runner was not on a CPU.
 const PREEMPTED_MS = 0.02;
 const MAX_SKIPPED_POLLS = 64;
+const PROBE_EVERY = 8;
 const now = performance.now.bind(performance);
 const pollBuffer = Buffer.allocUnsafe(64 * 1024);
 // Only a non-blocking stream can be read here without blocking: net.Socket puts its descriptor in
@@ -109,6 +116,13 @@ const pollBuffer = Buffer.allocUnsafe(64 * 1024);
 const canPoll = input instanceof net.Socket;
 let pollsToSkip = 0;
 let pollBackoff = 0;
+let peeking = false;
+let unansweredPeeks = 0;
+
+// What pollUntilAnswered found.
+const UNANSWERED = 0;
+const ANSWERED_WHILE_POLLING = 1;
+const ANSWERED_AT_FIRST_READ = 2;
 
 function pollForResults() {
   const current = run;
@@ -117,32 +131,31 @@ function pollForResults() {
     pollsToSkip--;
     return;
   }
-  const answered = pollUntilAnswered(current);
-  // An answer that arrived while the runner spun is what polling is for: poll again next time. One
-  // that was already there at the first read came while the runner was off its CPU, which the host
-  // had (the two share a CPU): that says nothing for polling and leaves the back-off as it is.
-  // Resetting on it too kept a runner that shares the host's CPU polling until its next failed poll,
-  // spinning 50 µs while the host waited for the CPU (about one call in 14 on the development VM).
-  if (answered === ANSWERED_WHILE_POLLING) {
-    pollBackoff = 0;
+  if (peeking && unansweredPeeks < PROBE_EVERY) {
+    if (pollUntilAnswered(current, 0) === UNANSWERED) unansweredPeeks++;
     return;
   }
-  if (answered === ANSWERED_BEFORE_POLLING) return;
-  pollBackoff = Math.min(MAX_SKIPPED_POLLS, pollBackoff * 2 || 1);
-  pollsToSkip = pollBackoff;
+  unansweredPeeks = 0;
+  const answered = pollUntilAnswered(current, POLL_MS);
+  if (answered === ANSWERED_WHILE_POLLING) {
+    peeking = false;
+    pollBackoff = 0;
+  } else if (answered === ANSWERED_AT_FIRST_READ) {
+    peeking = true;
+  } else {
+    pollBackoff = Math.min(MAX_SKIPPED_POLLS, pollBackoff * 2 || 1);
+    pollsToSkip = pollBackoff;
+  }
 }
 
-const ANSWERED_WHILE_POLLING = 1;
-const ANSWERED_BEFORE_POLLING = 2;
-
 /**
- * Reads the protocol stream until an answer for `current` arrived (ANSWERED_WHILE_POLLING, or
- * ANSWERED_BEFORE_POLLING when the first read had it) or POLL_MS passed (0).
+ * Reads the protocol stream until an answer for `current` arrived or `pollMs` passed (0: one read).
+ * Returns UNANSWERED, ANSWERED_WHILE_POLLING, or ANSWERED_AT_FIRST_READ.
  */
-function pollUntilAnswered(current) {
+function pollUntilAnswered(current, pollMs) {
   const waiting = current.pending.size;
+  const deadline = now() + pollMs;
   let readEmpty = false;
-  const deadline = now() + POLL_MS;
   // Every empty read throws (EAGAIN): without stack traces that costs about a microsecond.
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
@@ -153,17 +166,17 @@ function pollUntilAnswered(current) {
       try {
         bytes = readSync(inFd, pollBuffer, 0, pollBuffer.length, null);
       } catch (error) {
-        if (error?.code !== 'EAGAIN' && error?.code !== 'EWOULDBLOCK') return 0;
+        if (error?.code !== 'EAGAIN' && error?.code !== 'EWOULDBLOCK') return UNANSWERED;
       }
       // End of stream: the stream's own reader sees it too (it is where the runner handles it).
-      if (bytes === 0) return 0;
+      if (bytes === 0) return UNANSWERED;
       if (bytes > 0) {
         receive(pollBuffer.subarray(0, bytes));
-        if (run !== current || current.pending.size < waiting) return readEmpty ? ANSWERED_WHILE_POLLING : ANSWERED_BEFORE_POLLING;
+        if (run !== current || current.pending.size < waiting) return readEmpty ? ANSWERED_WHILE_POLLING : ANSWERED_AT_FIRST_READ;
       }
       readEmpty = true;
       const time = now();
-      if (time >= deadline || time - previous > PREEMPTED_MS) return 0;
+      if (time >= deadline || time - previous > PREEMPTED_MS) return UNANSWERED;
       previous = time;
     }
   } finally {
