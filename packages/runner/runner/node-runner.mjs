@@ -155,7 +155,7 @@ function pollForResults() {
 function pollUntilAnswered(current, pollMs) {
   const waiting = current.pending.size;
   const deadline = now() + pollMs;
-  let readEmpty = false;
+  let unansweredRead = false;
   // Every empty read throws (EAGAIN): without stack traces that costs about a microsecond.
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
@@ -172,9 +172,9 @@ function pollUntilAnswered(current, pollMs) {
       if (bytes === 0) return UNANSWERED;
       if (bytes > 0) {
         receive(pollBuffer.subarray(0, bytes));
-        if (run !== current || current.pending.size < waiting) return readEmpty ? ANSWERED_WHILE_POLLING : ANSWERED_AT_FIRST_READ;
+        if (run !== current || current.pending.size < waiting) return unansweredRead ? ANSWERED_WHILE_POLLING : ANSWERED_AT_FIRST_READ;
       }
-      readEmpty = true;
+      unansweredRead = true;
       const time = now();
       if (time >= deadline || time - previous > PREEMPTED_MS) return UNANSWERED;
       previous = time;
