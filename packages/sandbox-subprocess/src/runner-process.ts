@@ -82,7 +82,12 @@ export class RunnerProcess {
     this.#cgroup = options.cgroup;
     this.#decoder = new JsonLinesDecoder({ maxLineBytes: options.maxLineLength });
     const [command, ...args] = options.argv;
-    this.#child = startRunnerChild(command as string, args, { cwd: options.workDirectory, env: options.env, viaHelper: options.viaHelper });
+    this.#child = startRunnerChild(command as string, args, {
+      cwd: options.workDirectory,
+      env: options.env,
+      viaHelper: options.viaHelper,
+      leftovers: { directories: [options.workDirectory], cgroups: options.cgroup?.directories ?? [] },
+    });
     const child = this.#child;
     let resolveReady!: (message: RunnerReadyMessage) => void;
     let rejectReady!: (error: Error) => void;

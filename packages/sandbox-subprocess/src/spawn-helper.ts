@@ -32,6 +32,12 @@ export interface RunnerChildOptions {
   readonly env: Readonly<Record<string, string>>;
   /** Start it from the shared spawn helper (`true`) or fork the host (`false`). */
   readonly viaHelper: boolean;
+  /**
+   * What the host removes after the command ended (its work directory, its cgroup directories).
+   * The spawn helper removes them itself if the host goes away first (killed, crashed, or exited
+   * without disposing); without the helper nothing does.
+   */
+  readonly leftovers?: { readonly directories: readonly string[]; readonly cgroups: readonly string[] };
 }
 
 /** Starts `file args` detached with three pipes, from the spawn helper or from the host itself. */
@@ -40,7 +46,7 @@ export function startRunnerChild(file: string, args: readonly string[], options:
     return spawn(file, [...args], { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true, windowsHide: true });
   }
   sharedHelper = sharedHelper?.alive === true ? sharedHelper : new SpawnHelper();
-  return sharedHelper.spawn(file, args, options.cwd, options.env);
+  return sharedHelper.spawn(file, args, options.cwd, options.env, options.leftovers);
 }
 
 let sharedHelper: SpawnHelper | undefined;
@@ -217,12 +223,12 @@ class SpawnHelper {
     return this.#process.pid;
   }
 
-  spawn(file: string, args: readonly string[], cwd: string, env: Readonly<Record<string, string>>): HelperChild {
+  spawn(file: string, args: readonly string[], cwd: string, env: Readonly<Record<string, string>>, leftovers?: RunnerChildOptions['leftovers']): HelperChild {
     const id = ++this.#nextId;
     const child = new HelperChild();
     this.#children.set(id, child);
     this.#holdLoop();
-    this.#process.send({ t: 'spawn', id, file, args, cwd, env }, undefined, {}, (error) => {
+    this.#process.send({ t: 'spawn', id, file, args, cwd, env, ...(leftovers === undefined ? {} : { leftovers }) }, undefined, {}, (error) => {
       if (error !== null && error !== undefined) this.#fail(id, child, `The spawn helper could not be reached: ${error.message}`, null);
     });
     return child;

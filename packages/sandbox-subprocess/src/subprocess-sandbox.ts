@@ -88,7 +88,8 @@ export interface SubprocessSandboxSettings {
    * holds the host's event loop while it copies the host's page tables (6 ms at 51 MB of RSS, 23 ms
    * at 890 MB on a 2-core VM). The helper costs one node process (60–67 MB of RSS, measured while
    * it served 1,000 runs) and an IPC round trip per spawn, which the pool hides; it dies with the
-   * host and kills what it started.
+   * host and kills what it started, then removes the runners' work directories and cgroups (a host
+   * killed before it disposed its sandboxes leaves none behind; with `false`, it leaves them).
    * It runs on the host's own `process.execPath` and needs Node's IPC handle passing: on another
    * JavaScript runtime, set `false`. `false` forks the host for each runner.
    * Default `true`.

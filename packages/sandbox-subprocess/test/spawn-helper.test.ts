@@ -1,11 +1,15 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import type { Dirent } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { runCode } from '@codecall/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSubprocessSandbox } from '../src/index.js';
 import type { SubprocessSandbox } from '../src/index.js';
+import { cgroupLayout } from '../src/resource-cgroup.js';
 import { holdSpawnHelper, setSpawnHelperIdleTimeout, spawnHelperPid, startRunnerChild } from '../src/spawn-helper.js';
 import type { RunnerChild } from '../src/spawn-helper.js';
 import { eventually } from './helpers.js';
@@ -221,5 +225,54 @@ describe('the spawn helper', () => {
     expect(isRunning(sleeper)).toBe(true);
     host.kill('SIGKILL');
     expect(await eventually(() => !isRunning(sleeper))).toBe(true);
+  });
+
+  it("a killed host's runners leave no work directory and no cgroup behind: the helper removes them", async () => {
+    const module = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    const temp = mkdtempSync(path.join(tmpdir(), 'codecall-leftovers-'));
+    const script = `
+      const { createSubprocessSandbox } = await import(${JSON.stringify(module)});
+      const sandbox = createSubprocessSandbox({ jail: false, languages: ['javascript'], pool: { size: 2 }, tempDirectory: ${JSON.stringify(temp)} });
+      await sandbox.warmUp('javascript');
+      console.log('ready');
+      setInterval(() => undefined, 1000);
+    `;
+    /** Cgroup directories named for `pid`'s runners (codecall-PID-N), anywhere in the first levels of /sys/fs/cgroup. */
+    const cgroupsOf = (pid: number): string[] => {
+      const found: string[] = [];
+      const walk = (directory: string, depth: number): void => {
+        let entries: Dirent[];
+        try {
+          entries = readdirSync(directory, { withFileTypes: true });
+        } catch {
+          return;
+        }
+        for (const entry of entries) {
+          if (!entry.isDirectory()) continue;
+          const child = path.join(directory, entry.name);
+          if (entry.name.startsWith(`codecall-${pid}-`)) found.push(child);
+          else if (depth < 4) walk(child, depth + 1);
+        }
+      };
+      walk('/sys/fs/cgroup', 0);
+      return found;
+    };
+    try {
+      const host = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const [line] = (await once(host.stdout, 'data')) as [Buffer];
+      expect(line.toString().trim()).toBe('ready');
+      const hostPid = host.pid as number;
+      // Two pooled runners, each with its work directory (and its cgroups where they can be made).
+      expect(readdirSync(temp)).toHaveLength(2);
+      const cgroups = cgroupsOf(hostPid);
+      host.kill('SIGKILL');
+      await once(host, 'exit');
+      expect(await eventually(() => readdirSync(temp).length === 0 && cgroupsOf(hostPid).length === 0)).toBe(true);
+      // Where this process can make cgroups, the host's runners had some, so their removal was checked too.
+      const layout = cgroupLayout();
+      if (layout.pids !== null || layout.memory !== null || layout.cpu !== null) expect(cgroups.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      rmSync(temp, { recursive: true, force: true });
+    }
   });
 });
