@@ -279,19 +279,27 @@ export class ResourceCgroup {
 
   /** Kills every member and removes the cgroup(s); returns whether they are gone. */
   destroy(): boolean {
-    let gone = true;
-    for (const dir of this.directories) {
-      for (let attempt = 0; attempt < 50; attempt++) {
-        const listed = killListed(dir);
-        if (listed === undefined || listed === 0) break;
-      }
-      try {
-        rmdirSync(dir);
-      } catch {
-        // Members are still being reaped; the caller retries.
-        if (existsSync(dir)) gone = false;
-      }
-    }
-    return gone;
+    return removeCgroups(this.directories);
   }
+}
+
+/**
+ * Kills every member of the cgroup directories `directories` and removes them; returns whether
+ * they are gone (members still being reaped keep a cgroup: the caller retries). The spawn helper
+ * uses it for the cgroups of a host that went away without removing them.
+ */
+export function removeCgroups(directories: readonly string[]): boolean {
+  let gone = true;
+  for (const dir of directories) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const listed = killListed(dir);
+      if (listed === undefined || listed === 0) break;
+    }
+    try {
+      rmdirSync(dir);
+    } catch {
+      if (existsSync(dir)) gone = false;
+    }
+  }
+  return gone;
 }

@@ -13,9 +13,10 @@
 // sandboxes), the helper kills what it started and removes those itself before it exits.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import { removeCgroups } from './resource-cgroup.js';
 
 interface Leftovers {
   readonly directories: readonly string[];
@@ -93,42 +94,13 @@ process.on('message', (message: unknown) => {
   if (typeof message === 'object' && message !== null && (message as { t?: unknown }).t === 'spawn') start(message as SpawnRequest);
 });
 
-function killMembers(cgroup: string): void {
-  let listed: string;
-  try {
-    listed = readFileSync(`${cgroup}/cgroup.procs`, 'utf8');
-  } catch {
-    return;
-  }
-  for (const pid of listed.split('\n')) {
-    if (pid.length === 0) continue;
-    try {
-      process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-}
-
 /** Removes what the host would have removed after its commands: cgroups (once empty), then directories. */
 async function removeLeftovers(): Promise<void> {
   const all = [...leftovers.values()];
+  const cgroups = all.flatMap((entry) => entry.cgroups);
+  // Members still being reaped keep a cgroup for a moment: retry until the deadline.
   const deadline = Date.now() + cgroupRemovalMs;
-  for (const { cgroups } of all) {
-    for (const cgroup of cgroups) {
-      for (;;) {
-        killMembers(cgroup);
-        try {
-          rmdirSync(cgroup);
-          break;
-        } catch (error) {
-          // Gone already (the host removed it), or members still being reaped: retry until the deadline.
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT' || Date.now() > deadline) break;
-          await new Promise((resolve) => setTimeout(resolve, 25));
-        }
-      }
-    }
-  }
+  while (!removeCgroups(cgroups) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
   for (const { directories } of all) {
     for (const directory of directories) {
       try {
