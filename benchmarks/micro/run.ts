@@ -222,6 +222,7 @@ export function formatMicroBenchmarks(sections: readonly MicroBenchmarkSection[]
       ...(typeof repeats === 'number' && repeats > 1 ? [`medians of ${repeats} repeats`] : []),
       ...(load === undefined ? [] : [`${formatLoad(load.start)} → ${formatLoad(load.end)}`]),
       ...(idlePenalty === undefined ? [] : [formatIdlePenalty(idlePenalty)]),
+      ...(section.details?.['placements'] === 'fixed' ? ['per-call rounds also on one CPU and on two (taskset)'] : []),
     ];
     const subjects = section.details?.['subjects'] as readonly PeerSubject[] | undefined;
     const subjectLines = Array.isArray(subjects) ? formatPeerSubjects(subjects) : [];
