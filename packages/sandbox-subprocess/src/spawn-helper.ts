@@ -203,6 +203,10 @@ class SpawnHelper {
       // The helper needs no environment; each request carries the runner's own.
       env: {},
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      // Its own session: a signal to the host's process group (Ctrl-C, `timeout`, `kill -- -PGID`)
+      // must not kill it along with the host, or nothing would remove what the runners leave
+      // behind. It ends when its channel to the host closes, however the host ends.
+      detached: true,
       windowsHide: true,
     });
     this.#process.on('message', (message: HelperMessage, handle: unknown) => this.#receive(message, handle));

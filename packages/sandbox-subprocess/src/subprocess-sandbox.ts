@@ -89,7 +89,8 @@ export interface SubprocessSandboxSettings {
    * at 890 MB on a 2-core VM). The helper costs one node process (60–67 MB of RSS, measured while
    * it served 1,000 runs) and an IPC round trip per spawn, which the pool hides; it dies with the
    * host and kills what it started, then removes the runners' work directories and cgroups (a host
-   * killed before it disposed its sandboxes leaves none behind; with `false`, it leaves them).
+   * killed before it disposed its sandboxes, alone or with its process group, leaves none behind
+   * unless the helper was killed too; with `false`, it leaves them).
    * It runs on the host's own `process.execPath` and needs Node's IPC handle passing: on another
    * JavaScript runtime, set `false`. `false` forks the host for each runner.
    * Default `true`.

@@ -65,6 +65,8 @@ export class WorkerPool {
   readonly #lent = new Map<string, Set<RunnerProcess>>();
   /** Runners on loan whose run has its result and that clean up before they come back, per key. */
   readonly #finishing = new Map<string, Set<RunnerProcess>>();
+  // Runners the pool killed (used up, surplus, idle too long), until reaped and cleaned up: `dispose` waits for them.
+  readonly #retiring = new Set<RunnerProcess>();
   /** Runs waiting for a finishing runner, per key, oldest first. */
   readonly #waiters = new Map<string, ((runner: RunnerProcess | undefined) => void)[]>();
   readonly #failures = new Map<string, number>();
@@ -160,11 +162,12 @@ export class WorkerPool {
     this.#dismissWaiters(runner.key);
     const list = this.#idle.get(runner.key) ?? [];
     if (!reusable) {
-      runner.kill();
+      this.#retire(runner);
       return;
     }
     // A runner that already served runs is preferred over a fresh spare, which makes room for it.
-    if (list.length >= this.#settings.size) list.pop()?.kill();
+    const surplus = list.length >= this.#settings.size ? list.pop() : undefined;
+    if (surplus !== undefined) this.#retire(surplus);
     runner.idleSince = performance.now();
     list.unshift(runner);
     this.#idle.set(runner.key, list);
@@ -223,7 +226,10 @@ export class WorkerPool {
     while (waiters !== undefined && waiters.length > finishing) waiters.pop()?.(undefined);
   }
 
-  /** Kills every idle runner; the pool accepts nothing afterwards. */
+  /**
+   * Kills every idle runner; the pool accepts nothing afterwards. Resolves once those and every
+   * runner the pool killed before are reaped and cleaned up.
+   */
   async dispose(): Promise<void> {
     this.#disposed = true;
     for (const waiters of this.#waiters.values()) for (const waiter of waiters.splice(0)) waiter(undefined);
@@ -234,7 +240,14 @@ export class WorkerPool {
     this.#idle.clear();
     this.#lent.clear();
     for (const runner of runners) runner.kill();
-    await Promise.all(runners.map((runner) => runner.ended));
+    await Promise.all([...runners, ...this.#retiring].map((runner) => runner.ended));
+  }
+
+  /** Kills `runner`; `dispose` waits until it is reaped and its directory and cgroup are removed. */
+  #retire(runner: RunnerProcess): void {
+    runner.kill();
+    this.#retiring.add(runner);
+    void runner.ended.then(() => this.#retiring.delete(runner));
   }
 
   // Only runners that wait in the pool: one on loan belongs to its run, one still starting or
@@ -251,7 +264,7 @@ export class WorkerPool {
       for (const runner of [...list]) {
         if (runner.isReady && now - runner.idleSince > this.#settings.idleTimeoutMs) {
           list.splice(list.indexOf(runner), 1);
-          runner.kill();
+          this.#retire(runner);
         }
       }
     }

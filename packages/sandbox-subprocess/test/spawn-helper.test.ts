@@ -227,7 +227,13 @@ describe('the spawn helper', () => {
     expect(await eventually(() => !isRunning(sleeper))).toBe(true);
   });
 
-  it("a killed host's runners leave no work directory and no cgroup behind: the helper removes them", async () => {
+  // SIGKILL to the host alone; SIGTERM and SIGINT to its whole process group, as Ctrl-C or
+  // `timeout` send them, which reached the helper too while it shared the host's group.
+  it.each([
+    { how: 'SIGKILL to the host', signal: 'SIGKILL' as const, group: false },
+    { how: "SIGTERM to the host's process group", signal: 'SIGTERM' as const, group: true },
+    { how: "SIGINT to the host's process group", signal: 'SIGINT' as const, group: true },
+  ])("a killed host's runners leave no work directory and no cgroup behind: the helper removes them ($how)", async ({ signal, group }) => {
     const module = fileURLToPath(new URL('../dist/index.js', import.meta.url));
     const temp = mkdtempSync(path.join(tmpdir(), 'codecall-leftovers-'));
     const script = `
@@ -258,15 +264,18 @@ describe('the spawn helper', () => {
       return found;
     };
     try {
-      const host = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      // Detached: the host leads a process group of its own, which the test can signal as a whole.
+      const host = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
       const [line] = (await once(host.stdout, 'data')) as [Buffer];
       expect(line.toString().trim()).toBe('ready');
       const hostPid = host.pid as number;
       // Two pooled runners, each with its work directory (and its cgroups where they can be made).
       expect(readdirSync(temp)).toHaveLength(2);
       const cgroups = cgroupsOf(hostPid);
-      host.kill('SIGKILL');
-      await once(host, 'exit');
+      const exited = once(host, 'exit');
+      if (group) process.kill(-hostPid, signal);
+      else host.kill(signal);
+      await exited;
       expect(await eventually(() => readdirSync(temp).length === 0 && cgroupsOf(hostPid).length === 0)).toBe(true);
       // Where this process can make cgroups, the host's runners had some, so their removal was checked too.
       const layout = cgroupLayout();

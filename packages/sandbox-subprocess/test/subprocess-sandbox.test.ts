@@ -1,4 +1,5 @@
-import { readFileSync, realpathSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defineTool, runCode, SandboxDisposedError, SandboxStartError } from '@codecall/core';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -101,6 +102,29 @@ describe('warm pool', () => {
     expect(await runCode({ sandbox, code: 'return 5;' })).toMatchObject({ type: 'success', value: 5 });
     expect(await eventually(() => hostProcessesWith(marker).length === 0)).toBe(true);
     expect(await runCode({ sandbox, code: 'return 6;' })).toMatchObject({ type: 'success', value: 6 });
+  });
+
+  test('dispose waits for the runners the pool stopped itself: their work directories are gone when it resolves', async () => {
+    const temp = mkdtempSync(path.join(tmpdir(), 'codecall-retired-'));
+    try {
+      const sandbox = make({ pool: { size: 2, idleTimeoutMs: 1 }, jail: false, tempDirectory: temp });
+      // The pool's idle sweep runs every 250 ms (its shortest period). A timer of the same period,
+      // made after it, fires right after each sweep, while the runners it stopped are being reaped.
+      let warm = false;
+      const left = new Promise<number>((resolve, reject) => {
+        const timer = setInterval(() => {
+          if (!warm) return;
+          clearInterval(timer);
+          sandbox.dispose().then(() => resolve(readdirSync(temp).length), reject);
+        }, 250);
+      });
+      await sandbox.warmUp('javascript');
+      expect(readdirSync(temp)).toHaveLength(2);
+      warm = true;
+      expect(await left).toBe(0);
+    } finally {
+      rmSync(temp, { recursive: true, force: true });
+    }
   });
 
   test('a warm run uses the runner the pool started before it (not a new spawn)', async () => {
