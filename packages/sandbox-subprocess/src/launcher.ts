@@ -68,10 +68,12 @@ export interface SubprocessJailSettings {
   readonly uid?: number;
   /**
    * Host user id jailed runners run as when the host runs as root: the switch happens before
-   * bubblewrap makes its namespaces, so the jail is never host root. The interpreters, the runner
-   * programs and `tempDirectory` must be readable by this user (a python under `/root` is not: the
-   * jail then falls back to `/usr/bin/python3`). Ignored when the host is not root (the runner
-   * keeps the host's uid). Default 65534 (nobody).
+   * bubblewrap makes its namespaces, so the jail is never host root. What this user cannot read is
+   * made up for where possible: the runner programs are copied to a world-readable directory, a
+   * default node is replaced by a world-readable copy of the host's binary, a default python by the
+   * system's (`/usr/local/bin/python3`, then `/usr/bin/python3`); a configured interpreter it cannot
+   * read fails the run, and `tempDirectory` must be reachable by it. Ignored when the host is not
+   * root (the runner keeps the host's uid). Default 65534 (nobody).
    */
   readonly hostUid?: number;
   /** Host group id jailed runners run as when the host runs as root. Default `hostUid`. */
