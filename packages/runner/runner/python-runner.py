@@ -85,6 +85,19 @@ else:
     except OSError:
         _in_fd, _out_fd = 0, 1
 
+# Non-blocking, so that a wait for an answer can try a read first (_await_answer): when the answer
+# is already there, as it is whenever the host answered while the runner was off the CPU, that is
+# one system call instead of select() and read(). Reused runner, 1,000 awaited calls, the runner
+# before and after in alternating rounds through the sandbox (2026-12-05, four passes): host and
+# runner on one CPU 0.93-0.96x the time per call, on two 0.97-1.00x. Between runs the runner waits
+# for its next message in select() (_next_line_blocking). Where the descriptor cannot be made
+# non-blocking, the waits stay as they were.
+try:
+    os.set_blocking(_in_fd, False)
+    _in_nonblocking = True
+except OSError:
+    _in_nonblocking = False
+
 _write_lock = threading.Lock()
 # Calls queued by _send_soon; every _send writes them first, so messages keep their order.
 _outgoing = []
@@ -177,6 +190,11 @@ def _next_line_blocking():
     while not _lines:
         if _eof:
             return None
+        if _in_nonblocking:
+            try:
+                select.select([_in_fd], [], [])
+            except InterruptedError:
+                pass
         _read_available()
     return _lines.popleft()
 
@@ -839,13 +857,24 @@ def _await_answer(call_id, wake_fd=None):
             _handle_result(message)
         if _eof:
             return {"ok": False, "code": "ABORTED", "message": "The host closed the connection."}
+        if _in_nonblocking:
+            # The poll reads instead of asking select(0), so an answer it finds is read at once. A
+            # wake-up of the event loop (wake_fd) is noticed once nothing came, within _POLL_SECONDS.
+            if _poll(_read_some):
+                continue
         try:
-            readable = _poll(lambda: select.select(watched, [], [], 0)[0]) or select.select(watched, [], [])[0]
+            readable = select.select(watched, [], [])[0] if _in_nonblocking else (_poll(lambda: select.select(watched, [], [], 0)[0]) or select.select(watched, [], [])[0])
         except InterruptedError:
             readable = ()
         if wake_fd is not None and wake_fd in readable:
             return None
         _read_available()
+
+
+def _read_some():
+    """Reads what the protocol stream has (non-blocking); true when a line or its end came."""
+    _read_available()
+    return bool(_lines) or _eof
 
 
 def _loop_is_quiet(loop, run):
