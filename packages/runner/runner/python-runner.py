@@ -89,7 +89,7 @@ else:
 # is already there, as it is whenever the host answered while the runner was off the CPU, that is
 # one system call instead of select() and read(). Reused runner, 1,000 awaited calls, the runner
 # before and after in alternating rounds through the sandbox (2026-12-05, four passes): host and
-# runner on one CPU 0.93-0.96x the time per call, on two 0.97-1.00x. Between runs the runner waits
+# runner on one CPU 0.93-0.96x the time per call, on two 0.97-0.99x. Between runs the runner waits
 # for its next message in select() (_next_line_blocking). Where the descriptor cannot be made
 # non-blocking, the waits stay as they were.
 try:
