@@ -263,9 +263,9 @@ describe('the spawn helper', () => {
       walk('/sys/fs/cgroup', 0);
       return found;
     };
+    // Detached: the host leads a process group of its own, which the test can signal as a whole.
+    const host = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
     try {
-      // Detached: the host leads a process group of its own, which the test can signal as a whole.
-      const host = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
       const [line] = (await once(host.stdout, 'data')) as [Buffer];
       expect(line.toString().trim()).toBe('ready');
       const hostPid = host.pid as number;
@@ -281,6 +281,8 @@ describe('the spawn helper', () => {
       const layout = cgroupLayout();
       if (layout.pids !== null || layout.memory !== null || layout.cpu !== null) expect(cgroups.length).toBeGreaterThanOrEqual(2);
     } finally {
+      // A detached host outlives a failed assertion: it must not outlive the test.
+      if (host.exitCode === null && host.signalCode === null) host.kill('SIGKILL');
       rmSync(temp, { recursive: true, force: true });
     }
   });
