@@ -48,6 +48,9 @@ def _compact_encoder(allow_nan):
 _dumps_compact = _compact_encoder(True)
 _dumps_value = _compact_encoder(False)
 _scan_once = json.JSONDecoder().scan_once
+# A str as a JSON string (ensure_ascii=False, as _dumps_compact encodes one): the C function where
+# there is one, without the encoder's generator around it.
+_quote = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
 
 
 def _loads(text):
@@ -106,6 +109,9 @@ _MAX_QUEUED_CALLS = 256
 
 
 def _encode(message):
+    """The line of a message: a dict, or bytes already encoded as a line (a call, _Tool._send_call)."""
+    if type(message) is bytes:
+        return message
     text = _dumps_compact(message) + "\n"
     try:
         return text.encode("utf-8")
@@ -127,10 +133,12 @@ def _send(message=None):
             return
         else:
             data = _encode(message)
-        view = memoryview(data)
-        while view:
-            written = os.write(_out_fd, view)
-            view = view[written:]
+        written = os.write(_out_fd, data)
+        if written < len(data):
+            view = memoryview(data)[written:]
+            while view:
+                written = os.write(_out_fd, view)
+                view = view[written:]
 
 
 def _send_soon(loop, message):
@@ -175,8 +183,14 @@ def _read_available():
     if not chunk:
         _eof = True
         return
-    if b"\n" not in chunk:
+    end = chunk.find(b"\n")
+    if end < 0:
         _parts.append(chunk)
+        return
+    if end == len(chunk) - 1 and not _parts:
+        # One whole line, the usual answer to a call.
+        if end:
+            _lines.append(chunk[:end])
         return
     data = b"".join(_parts) + chunk if _parts else chunk
     *complete, rest = data.split(b"\n")
@@ -716,8 +730,13 @@ def _bind_arguments(signature, args, kwargs):
         if kwargs:
             value = {**(value or {}), **kwargs}
         return value
-    if not args and not kwargs:
-        return None
+    if not kwargs:
+        if not args:
+            return None
+        # The usual call, one dict of parameter names: that dict is the input (the caller encodes
+        # it at once, so it needs no copy).
+        if len(args) == 1 and type(args[0]) is dict and signature.known.issuperset(args[0]):
+            return args[0]
     known = signature.known
     required = signature.required
     expected = signature.expected
@@ -846,7 +865,6 @@ class _PollingSelector(selectors.DefaultSelector):
 def _await_answer(call_id, wake_fd=None):
     """Reads the protocol stream until the answer to call_id arrives. With wake_fd (the event loop's
     wake-up descriptor), returns None as soon as that becomes readable instead."""
-    watched = [_in_fd] if wake_fd is None else [_in_fd, wake_fd]
     while True:
         while _lines:
             message = _parse(_lines.popleft())
@@ -858,10 +876,18 @@ def _await_answer(call_id, wake_fd=None):
         if _eof:
             return {"ok": False, "code": "ABORTED", "message": "The host closed the connection."}
         if _in_nonblocking:
-            # The poll reads instead of asking select(0), so an answer it finds is read at once. A
-            # wake-up of the event loop (wake_fd) is noticed once nothing came, within _POLL_SECONDS.
-            if _poll(_read_some):
+            # The poll (_poll, written out) reads instead of asking select(0), so an answer it
+            # finds is read at once. A wake-up of the event loop (wake_fd) is noticed once nothing
+            # came, within _POLL_SECONDS.
+            polls = _may_poll()
+            _read_available()
+            if polls and not (_lines or _eof):
+                deadline = _perf_counter() + _POLL_SECONDS
+                while not (_lines or _eof) and _perf_counter() < deadline:
+                    _read_available()
+            if _lines or _eof:
                 continue
+        watched = [_in_fd] if wake_fd is None else [_in_fd, wake_fd]
         try:
             readable = select.select(watched, [], [])[0] if _in_nonblocking else (_poll(lambda: select.select(watched, [], [], 0)[0]) or select.select(watched, [], [])[0])
         except InterruptedError:
@@ -871,20 +897,25 @@ def _await_answer(call_id, wake_fd=None):
         _read_available()
 
 
-def _read_some():
-    """Reads what the protocol stream has (non-blocking); true when a line or its end came."""
-    _read_available()
-    return bool(_lines) or _eof
+def _thread_count():
+    """threading.active_count() without its lock, where threading's registries are as expected."""
+    return len(_threads_running) + len(_threads_starting)
+
+
+_threads_running = getattr(threading, "_active", None)
+_threads_starting = getattr(threading, "_limbo", None)
+if type(_threads_running) is not dict or type(_threads_starting) is not dict:
+    _thread_count = threading.active_count  # noqa: F811 - another threading module: its public count
 
 
 def _loop_is_quiet(loop, run):
     """True when only the protocol stream can give the event loop anything to run: no callback is
     ready or timed, no other tool call is outstanding, no other descriptor is watched and no other
     thread runs. Relies on the selector event loop's internals; any other loop is never quiet."""
-    if run.pending or threading.active_count() != 1:
+    if run.pending or _thread_count() != 1:
         return False
     try:
-        return not loop._ready and not loop._scheduled and len(loop._selector.get_map()) <= 2 and loop._ssock is not None
+        return not loop._ready and not loop._scheduled and len(loop._selector._fd_to_key) <= 2 and loop._ssock is not None
     except AttributeError:
         return False
 
@@ -892,10 +923,12 @@ def _loop_is_quiet(loop, run):
 class _Tool:
     """A tool as guest code sees it: call it to get the value, or await it."""
 
-    __slots__ = ("_name", "_identifier", "_signature", "__name__", "__qualname__")
+    __slots__ = ("_name", "_name_json", "_identifier", "_signature", "__name__", "__qualname__")
 
     def __init__(self, name, identifier, parameters):
         self._name = name
+        # The name as its call lines spell it, encoded once rather than per call.
+        self._name_json = _encode(name)[:-1]
         self._identifier = identifier
         self._signature = _Signature(identifier, parameters)
         self.__name__ = identifier
@@ -920,10 +953,20 @@ class _Tool:
                 raise ToolError("INVALID_INPUT", f"The input of {name} cannot be expressed as JSON: {detail}", name)
         run.next_call_id += 1
         call_id = run.next_call_id
-        _flush_output()
-        message = {"t": "call", "id": call_id, "name": name}
-        if input_json is not None:
-            message["input"] = input_json
+        buffers = run.buffers
+        if buffers[1] or buffers[2]:
+            _flush_output()
+        # The line itself, in the key order of the host's fast path for calls (parseRunnerMessage):
+        # a dict for _encode would cost a second encoder pass over the input's JSON text.
+        if input_json is None:
+            message = b'{"t":"call","id":%d,"name":%s}\n' % (call_id, self._name_json)
+        else:
+            quoted = _quote(input_json)
+            try:
+                data = quoted.encode("utf-8")
+            except UnicodeEncodeError:
+                data = _encode(input_json)[:-1]  # a lone surrogate: _encode's escaped form
+            message = b'{"t":"call","id":%d,"name":%s,"input":%s}\n' % (call_id, self._name_json, data)
         return run, call_id, message
 
     def _answer(self, result):
