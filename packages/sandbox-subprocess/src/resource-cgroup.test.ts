@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { cgroupLayout, cpuSharesFor, defaultRunnerCpuWeight, ResourceCgroup } from './resource-cgroup.js';
+import { cgroupLayout, cpuSharesFor, defaultRunnerCpuWeight, lingeringRemovals, removeLater, ResourceCgroup } from './resource-cgroup.js';
 
 // Real cgroups. The kill that ends a one-shot run lists the members right then: these pin that
 // the list is the current one read after read (cgroup v1 hands a file descriptor kept open the
@@ -77,6 +77,28 @@ describe.skipIf(probe === undefined)(`ResourceCgroup (skipped when ${why})`, () 
     for (const directory of cgroup.directories) expect(existsSync(directory)).toBe(false);
     expect(cgroup.members()).toBeUndefined();
   });
+
+  test('removeLater() keeps trying to remove a cgroup that cannot go yet, and removes it once it can', async () => {
+    const cgroup = makeCgroup();
+    const [first] = cgroup.directories;
+    if (first === undefined) throw new Error('a cgroup without directories');
+    // A child cgroup keeps its parent from being removed (EBUSY), as members still exiting would.
+    const child = path.join(first, 'held');
+    mkdirSync(child);
+    try {
+      expect(cgroup.destroy()).toBe(false);
+      expect(existsSync(first)).toBe(true);
+      const before = lingeringRemovals();
+      removeLater(cgroup);
+      expect(lingeringRemovals()).toBe(before + 1);
+    } finally {
+      rmdirSync(child);
+    }
+    // The first retry comes after 1 s; the bound leaves generous slack for a busy machine.
+    for (let waited = 0; waited < 30_000 && existsSync(first); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const directory of cgroup.directories) expect(existsSync(directory)).toBe(false);
+    expect(lingeringRemovals()).toBe(0);
+  }, 40_000);
 
   // Where the host may not create cpu cgroups (no cpu controller delegated to it), runners keep
   // the default weight; the layout says which.

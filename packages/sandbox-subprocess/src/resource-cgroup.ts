@@ -303,3 +303,54 @@ export function removeCgroups(directories: readonly string[]): boolean {
   }
   return gone;
 }
+
+/** Something whose removal may fail for now and be retried: `destroy` returns whether it is gone. */
+export interface Removable {
+  destroy(): boolean;
+}
+
+const firstRetryMs = 1_000;
+const longestRetryMs = 60_000;
+const lingering = new Set<Removable>();
+let retryTimer: NodeJS.Timeout | undefined;
+let retryMs = firstRetryMs;
+let exitHookInstalled = false;
+
+function retryLingering(): void {
+  retryTimer = undefined;
+  for (const item of lingering) if (item.destroy()) lingering.delete(item);
+  if (lingering.size === 0) {
+    retryMs = firstRetryMs;
+    return;
+  }
+  retryMs = Math.min(longestRetryMs, retryMs * 2);
+  scheduleRetry();
+}
+
+function scheduleRetry(): void {
+  if (retryTimer !== undefined) return;
+  // Unreferenced: a lingering cgroup does not keep the host alive. The exit hook tries once more.
+  retryTimer = setTimeout(retryLingering, retryMs).unref();
+}
+
+/**
+ * Keeps trying to remove `item` (a cgroup whose members were still going when its runner's
+ * clean-up gave up) while this process lives: after 1 s, then after pauses that double up to a
+ * minute, and once more when the process exits. A host that goes away first leaves it to the spawn
+ * helper, which removes the cgroups of hosts that are gone.
+ */
+export function removeLater(item: Removable): void {
+  lingering.add(item);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const pending of lingering) pending.destroy();
+    });
+  }
+  scheduleRetry();
+}
+
+/** How many items `removeLater` is still trying to remove (for tests and diagnostics). */
+export function lingeringRemovals(): number {
+  return lingering.size;
+}

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { SandboxStartError } from '@codecall/core';
-import type { ResourceCgroup } from './resource-cgroup.js';
+import { removeLater, type ResourceCgroup } from './resource-cgroup.js';
 import { startRunnerChild } from './spawn-helper.js';
 import type { RunnerChild } from './spawn-helper.js';
 import { JsonLinesDecoder, RunnerSession, isRehearsalPassed, parseRunnerMessage, rehearsalRequest, runnerProtocolVersion } from '@codecall/runner';
@@ -335,9 +335,13 @@ export class RunnerProcess {
     this.#child.stderr?.destroy();
     if (this.#cgroup !== undefined) {
       // Daemons that left the process group are still in the cgroup.
-      for (let attempt = 0; attempt < 40 && !this.#cgroup.destroy(); attempt++) {
+      let gone = this.#cgroup.destroy();
+      for (let attempt = 1; attempt < 40 && !gone; attempt++) {
         await new Promise((resolve) => setTimeout(resolve, 25));
+        gone = this.#cgroup.destroy();
       }
+      // Members that take longer than a second to go: removed later, while the host lives.
+      if (!gone) removeLater(this.#cgroup);
     }
     await rm(workDirectory, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
   }
