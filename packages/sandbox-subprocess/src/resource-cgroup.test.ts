@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { cgroupLayout, cpuSharesFor, defaultRunnerCpuWeight, lingeringRemovals, removeLater, ResourceCgroup } from './resource-cgroup.js';
 
 // Real cgroups. The kill that ends a one-shot run lists the members right then: these pin that
@@ -78,27 +78,26 @@ describe.skipIf(probe === undefined)(`ResourceCgroup (skipped when ${why})`, () 
     expect(cgroup.members()).toBeUndefined();
   });
 
-  test('removeLater() keeps trying to remove a cgroup that cannot go yet, and removes it once it can', async () => {
+  test('destroy() kills the members of cgroups a member made below its own, and removes those too', async () => {
     const cgroup = makeCgroup();
     const [first] = cgroup.directories;
     if (first === undefined) throw new Error('a cgroup without directories');
-    // A child cgroup keeps its parent from being removed (EBUSY), as members still exiting would.
-    const child = path.join(first, 'held');
+    const member = await sleeper(cgroup, true);
+    // What a runner that can write its cgroup's directory may do: a child cgroup, a process in it.
+    const child = path.join(first, 'nested');
     mkdirSync(child);
-    try {
-      expect(cgroup.destroy()).toBe(false);
-      expect(existsSync(first)).toBe(true);
-      const before = lingeringRemovals();
-      removeLater(cgroup);
-      expect(lingeringRemovals()).toBe(before + 1);
-    } finally {
-      rmdirSync(child);
+    writeFileSync(path.join(child, 'cgroup.procs'), String(member.pid));
+    expect(cgroup.members()).toEqual([]);
+    let gone = false;
+    for (let attempt = 0; attempt < 40 && !gone; attempt++) {
+      gone = cgroup.destroy();
+      if (!gone) await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    // The first retry comes after 1 s; the bound leaves generous slack for a busy machine.
-    for (let waited = 0; waited < 30_000 && existsSync(first); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(gone).toBe(true);
+    expect(await exited(member)).toBe('SIGKILL');
+    expect(existsSync(child)).toBe(false);
     for (const directory of cgroup.directories) expect(existsSync(directory)).toBe(false);
-    expect(lingeringRemovals()).toBe(0);
-  }, 40_000);
+  });
 
   // Where the host may not create cpu cgroups (no cpu controller delegated to it), runners keep
   // the default weight; the layout says which.
@@ -150,4 +149,55 @@ test('cpuSharesFor maps cgroup v2 weights to v1 shares, within v1 bounds', () =>
   expect(cpuSharesFor(50)).toBe(512);
   expect(cpuSharesFor(1)).toBe(10);
   expect(cpuSharesFor(10_000)).toBe(102_400);
+});
+
+describe('removeLater', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A stand-in for a cgroup that cannot be removed until `failures` tries have failed. */
+  const stuck = (failures: number): { destroy: () => boolean; triedAt: number[]; failures: number } => {
+    const item = {
+      triedAt: [] as number[],
+      failures,
+      destroy: () => {
+        item.triedAt.push(Date.now());
+        return item.triedAt.length > item.failures;
+      },
+    };
+    return item;
+  };
+
+  test('tries again after 1 s, then after pauses that double, until the item is gone', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const before = lingeringRemovals();
+    const item = stuck(3);
+    removeLater(item);
+    removeLater(item); // Once only.
+    expect(lingeringRemovals()).toBe(before + 1);
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(item.triedAt).toEqual([1_000, 3_000, 7_000, 15_000]);
+    expect(lingeringRemovals()).toBe(before);
+  });
+
+  test('an item added while another waits out a long pause gets its own first try after 1 s', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const before = lingeringRemovals();
+    const forever = stuck(Number.POSITIVE_INFINITY);
+    removeLater(forever);
+    await vi.advanceTimersByTimeAsync(7_500); // Tried at 1, 3 and 7 s; next at 15 s.
+    const late = stuck(0);
+    removeLater(late);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(late.triedAt).toEqual([8_500]);
+    expect(forever.triedAt).toEqual([1_000, 3_000, 7_000]);
+    // The pause stops doubling at a minute.
+    await vi.advanceTimersByTimeAsync(180_000);
+    expect(forever.triedAt).toEqual([1_000, 3_000, 7_000, 15_000, 31_000, 63_000, 123_000, 183_000]);
+    expect(lingeringRemovals()).toBe(before + 1);
+    forever.failures = 0;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(lingeringRemovals()).toBe(before);
+  });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** Where this process may create child cgroups: cgroup v2 (one tree) or v1 (one tree per controller). */
@@ -283,22 +283,52 @@ export class ResourceCgroup {
   }
 }
 
+// Most child cgroups one removal looks at below a runner's cgroup; the rest wait for the next try.
+const maxChildCgroups = 256;
+
 /**
- * Kills every member of the cgroup directories `directories` and removes them; returns whether
- * they are gone (members still being reaped keep a cgroup: the caller retries). The spawn helper
- * uses it for the cgroups of a host that went away without removing them.
+ * The cgroups below `dir`, children before their parents, at most `budget.left` of them. A member
+ * that can write its cgroup's directory (a runner of the plain launcher, as the host's user) may
+ * create them, and may move processes into them: those are listed there, not in `dir`.
+ */
+function childCgroups(dir: string, budget: { left: number }, found: string[] = []): string[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return found;
+  }
+  for (const entry of entries) {
+    if (!entry.isDirectory() || budget.left <= 0) continue;
+    budget.left--;
+    const child = path.join(dir, entry.name);
+    childCgroups(child, budget, found);
+    found.push(child);
+  }
+  return found;
+}
+
+/**
+ * Kills every member of the cgroup directories `directories` and of the cgroups below them, and
+ * removes them all, children first; returns whether they are gone (members still being reaped keep
+ * a cgroup: the caller retries). The spawn helper uses it for the cgroups of a host that went away
+ * without removing them.
  */
 export function removeCgroups(directories: readonly string[]): boolean {
   let gone = true;
   for (const dir of directories) {
+    const all = [...childCgroups(dir, { left: maxChildCgroups }), dir];
     for (let attempt = 0; attempt < 50; attempt++) {
-      const listed = killListed(dir);
-      if (listed === undefined || listed === 0) break;
+      let listed = 0;
+      for (const each of all) listed += killListed(each) ?? 0;
+      if (listed === 0) break;
     }
-    try {
-      rmdirSync(dir);
-    } catch {
-      if (existsSync(dir)) gone = false;
+    for (const each of all) {
+      try {
+        rmdirSync(each);
+      } catch {
+        if (existsSync(each)) gone = false;
+      }
     }
   }
   return gone;
@@ -311,40 +341,49 @@ export interface Removable {
 
 const firstRetryMs = 1_000;
 const longestRetryMs = 60_000;
-const lingering = new Set<Removable>();
+// Each item's pause before its next try, and when that is due.
+const lingering = new Map<Removable, { pauseMs: number; dueAt: number }>();
 let retryTimer: NodeJS.Timeout | undefined;
-let retryMs = firstRetryMs;
 let exitHookInstalled = false;
 
-function retryLingering(): void {
+function retryDue(): void {
   retryTimer = undefined;
-  for (const item of lingering) if (item.destroy()) lingering.delete(item);
-  if (lingering.size === 0) {
-    retryMs = firstRetryMs;
-    return;
+  const now = Date.now();
+  for (const [item, schedule] of lingering) {
+    if (schedule.dueAt > now) continue;
+    if (item.destroy()) {
+      lingering.delete(item);
+      continue;
+    }
+    schedule.pauseMs = Math.min(longestRetryMs, schedule.pauseMs * 2);
+    schedule.dueAt = now + schedule.pauseMs;
   }
-  retryMs = Math.min(longestRetryMs, retryMs * 2);
   scheduleRetry();
 }
 
 function scheduleRetry(): void {
-  if (retryTimer !== undefined) return;
+  if (retryTimer !== undefined) clearTimeout(retryTimer);
+  retryTimer = undefined;
+  let next = Number.POSITIVE_INFINITY;
+  for (const schedule of lingering.values()) next = Math.min(next, schedule.dueAt);
+  if (next === Number.POSITIVE_INFINITY) return;
   // Unreferenced: a lingering cgroup does not keep the host alive. The exit hook tries once more.
-  retryTimer = setTimeout(retryLingering, retryMs).unref();
+  retryTimer = setTimeout(retryDue, Math.max(0, next - Date.now())).unref();
 }
 
 /**
  * Keeps trying to remove `item` (a cgroup whose members were still going when its runner's
- * clean-up gave up) while this process lives: after 1 s, then after pauses that double up to a
+ * clean-up gave up) while this process lives: 1 s later, then after pauses that double up to a
  * minute, and once more when the process exits. A host that goes away first leaves it to the spawn
  * helper, which removes the cgroups of hosts that are gone.
  */
 export function removeLater(item: Removable): void {
-  lingering.add(item);
+  if (lingering.has(item)) return;
+  lingering.set(item, { pauseMs: firstRetryMs, dueAt: Date.now() + firstRetryMs });
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.once('exit', () => {
-      for (const pending of lingering) pending.destroy();
+      for (const pending of lingering.keys()) pending.destroy();
     });
   }
   scheduleRetry();
