@@ -3,7 +3,7 @@
 // generic, parameterized layer applied by the harness to every scenario (external files included);
 // every parameter has a cited source or is labelled an assumption, and all are listed in
 // `behaviourParameters` for the report's Methods table.
-import { countTokens, latencyPresets } from '@codecall/anthropic/simulator';
+import { countTokens, defaultNestedCallBatchWindowMs, latencyPresets, messageOverheadTokens } from '@codecall/anthropic/simulator';
 
 /** The behaviour layer's settings. Every field has a default in `defaultBehaviour` (see `behaviourParameters` for sources). */
 export interface BehaviourSettings {
@@ -122,8 +122,8 @@ function row(name: keyof BehaviourSettings, unit: string, kind: BehaviourParamet
 /** Every parameter of the simulated model, with value, unit, source and kind: the Methods table. */
 export const behaviourParameters: readonly BehaviourParameter[] = [
   row('textPerTurnTokens', 'tokens/turn', 'measured-source', `${cookbook}: request 1 wrote 85 output tokens for a sentence and one call, request 2 497 for a sentence and 8 calls. With the replica's calls (8 and 15 o200k tokens of name and JSON input) the two equations give 43 tokens of call syntax per call and 85 - 8 - 43 = 34 tokens of text per turn.`),
-  row('toolUseOverheadTokens', 'tokens/call', 'measured-source', `${cookbook}: requests 1 and 2: (497 - 85 - 8 x 15 + 8) / 7 = 43 tokens per tool_use block beyond its name and JSON input. Request 3 then checks it: 34 + 40 (data-dependent) + 4 x (10 + 43) = 286 against 290 published.`),
-  row('dataDependentReasoningTokens', 'tokens/step', 'assumption', 'ASSUMPTION: two sentences naming what the model found before it chooses the next calls or writes the next program.'),
+  row('toolUseOverheadTokens', 'tokens/call', 'measured-source', `${cookbook}: requests 1 and 2: (497 - 85 - 8 x 15 + 8) / 7 = 43 tokens per tool_use block beyond its name and JSON input. Request 3 is consistent with it (34 + 40 + 4 x (10 + 43) = 286 against 290 published), but not an independent check: its 40 tokens of data-dependent reasoning are an assumption, and its 4 calls are inferred from the same arithmetic.`),
+  row('dataDependentReasoningTokens', 'tokens/step', 'assumption', `ASSUMPTION: two sentences naming what the model found before it chooses the next calls or writes the next program. Close to what request 3 of ${cookbook} leaves with 4 calls (290 - 34 - 4 x 53 = 44), so request 3 does not check it independently.`),
   row('programCommentaryTokens', 'tokens/program', 'measured-source', `${cookbook}: the two programs were 539 and 679 output tokens. Minus the text per turn (34), the call syntax (43), the reasoning before the second (40) and the replica's scripts as sent with their json.loads wrappers (333 and 471 o200k tokens), 129 and 91 tokens remain: about 110 tokens of comments, names and prints per program.`),
   row('finalAnswerTokens', 'tokens', 'measured-source', `${cookbook}: the PTC run's final answer was 205 output tokens.`),
   row('finalAnswerTokensPerDirectResult', 'tokens/result', 'measured-source', `${cookbook}: the classic run's final answer was 992 tokens after reading 13 tool results (1 team, 8 expense lists, 4 budgets: request 3 had (290 - 34 - 40) / 53 = 4 calls): (992 - 205) / 13 = 60 per result. The linear form is an assumption.`),
@@ -152,6 +152,8 @@ export const behaviourParameters: readonly BehaviourParameter[] = [
   { name: 'cache.sonnet.minCacheableTokens', value: 1_024, unit: 'tokens', source: 'Anthropic docs, "Prompt caching": 1,024 tokens for Claude Sonnet 4.5 and 4.6.', kind: 'measured-source' },
   { name: 'cache.opus.minCacheableTokens', value: 4_096, unit: 'tokens', source: 'Anthropic docs, "Prompt caching": 4,096 tokens for Claude Opus 4.5.', kind: 'measured-source' },
   { name: 'toolUseSystemPromptTokens', value: 346, unit: 'tokens/request', source: 'Anthropic docs, tool-use pricing: 346 tokens of tool-use system prompt for Claude 4-class models with tool_choice auto.', kind: 'measured-source' },
+  { name: 'messageOverheadTokens', value: messageOverheadTokens, unit: 'tokens/message', source: 'ASSUMPTION: role markers around each message; Anthropic does not publish its framing, so the simulator takes the 3 tokens per message that OpenAI documents for its chat format (OpenAI cookbook, "How to count tokens with tiktoken"), with the o200k tokenizer below.', kind: 'assumption' },
+  { name: 'nestedCallBatchWindowMs', value: defaultNestedCallBatchWindowMs, unit: 'ms', source: 'ASSUMPTION (emulation of hosted code execution): nested calls a program starts within this quiet time of each other go back to the client in one response, a call started later in the next; how the API batches them is not published. Decides native mode\'s continuation round trips when a program starts calls at different moments; not part of the modelled latency.', kind: 'assumption' },
   { name: 'tokenizer', value: 'o200k_base', unit: '', source: 'ASSUMPTION: o200k (gpt-tokenizer) stands in for Claude\'s tokenizer, which is not public; absolute counts differ, ratios between modes hold.', kind: 'assumption' },
 ];
 

@@ -4,6 +4,8 @@ import { defaultBehaviour } from './behaviour-model.ts';
 import { calibrationReport, publishedRuns } from './calibration.ts';
 import type { CalibrationReport } from './calibration.ts';
 import { detectSandboxes } from './sandbox-targets.ts';
+import { uniformOf } from '@codecall/bench-scenarios';
+import { scenario as cookbookReplica } from '@codecall/benchmarks/cookbook-replica';
 
 const sandboxes = await detectSandboxes(['subprocess-python']);
 const hasPython = sandboxes.available.some((target) => target.language === 'python');
@@ -47,6 +49,16 @@ describe.skipIf(!hasPython)('calibration against the published cookbook runs (so
     // The published native run's second response carried nested calls only: 0 input, 0 output.
     const continuation = report.rows.filter((row) => row.run === 'native' && row.request === '2');
     expect(continuation.map((row) => row.simulated)).toEqual([0, 0]);
+  });
+
+  it('draws no failed program in the replica, whatever the seed (the published run had none)', async () => {
+    // A seed under which the replica's first program would fail at the default failure rate.
+    const seed = Array.from({ length: 200 }, (_, index) => `probe-${index}`).find((candidate) => uniformOf(`${candidate}:${cookbookReplica.id}:program-0`) < defaultBehaviour.programFailureRate);
+    expect(seed).toBeDefined();
+    const probed = await calibrationReport({ sandboxes, behaviour: { seed: seed! } });
+    const requests = probed.rows.filter((row) => row.run === 'native' && row.request !== 'total' && row.metric === 'input tokens');
+    expect(requests).toHaveLength(publishedRuns.native.requests.length);
+    expect(probed.rows).toEqual(report.rows);
   });
 
   it('meets the token targets: totals within ±20% in parallel and native mode', () => {

@@ -16,4 +16,6 @@ export type {
 export { decodeMs, latencyPresets, prefillMs, responseLatencyMs } from './latency-model.js';
 export type { LatencyInput, LatencyModel, LatencyPresetName } from './latency-model.js';
 export { countTokens, PromptCache, simulatorTokenizer } from './token-accounting.js';
+export { defaultNestedCallBatchWindowMs } from './messages-simulator.js';
+export { messageOverheadTokens } from './request-view.js';
 export type { InputUsage, PromptCacheSettings, PromptSegment } from './token-accounting.js';

@@ -61,7 +61,7 @@ export const latencyPresets: Readonly<Record<LatencyPresetName, LatencyModel>> =
     inputTokensPerSecond: 20_000,
     cachedInputTokensPerSecond: 200_000,
     outputTokensPerSecond: 83,
-    source: `TTFT 1.80 s for claude-sonnet-4-5: ${aaSonnetOpus}. Output speed CALIBRATED to ${cookbookRun}: its classic run took 35.38 s for 4 requests, 108,609 input and 1,864 output tokens; less 4 x 1.80 s to first token, 108,609 tokens of prefill at the assumed rate (5.43 s) and 3 waves of tool calls at 100 ms, 22.45 s remain for 1,864 tokens: 83 tokens/s (the same third-party source measured 63 tokens/s, which cannot fit the run: at 63 tokens/s its output alone takes 29.6 s, leaving 5.8 s for four first tokens and ~109,000 tokens of prefill). ${prefillAssumption}`,
+    source: `TTFT 1.80 s for claude-sonnet-4-5: ${aaSonnetOpus}. ASSUMPTION: claude-sonnet-4-6, which the benchmark's sonnet preset sends, runs at Sonnet 4.5's speed. Output speed CALIBRATED to ${cookbookRun}: its classic run took 35.38 s for 4 requests, 108,609 input and 1,864 output tokens; less 4 x 1.80 s to first token, 108,609 tokens of prefill at the assumed rate (5.43 s) and 3 waves of tool calls at 100 ms, 22.45 s remain for 1,864 tokens: 83 tokens/s (the same third-party source measured 63 tokens/s, which cannot fit the run: at 63 tokens/s its output alone takes 29.6 s, leaving 5.8 s for four first tokens and ~109,000 tokens of prefill). ${prefillAssumption}`,
   },
   /** Opus-class (measured on claude-opus-4-1). */
   opus: {

@@ -19,6 +19,9 @@ import type { PromptCacheSettings } from './token-accounting.js';
 /** Header in which the simulator reports the modelled latency of a response, in milliseconds. */
 export const simulatedTimeHeader = 'codecall-simulated-ms';
 
+/** Default of `MessagesSimulatorSettings.nestedCallBatchWindowMs` (an assumption; see there). */
+export const defaultNestedCallBatchWindowMs = 50;
+
 /** An error the simulator returns for one request, e.g. to exercise the client's retries. */
 export interface SimulatorFault {
   /** 1-based index of the `POST /v1/messages` request to fail (counting every attempt, retries included). */
@@ -51,7 +54,13 @@ export interface MessagesSimulatorSettings {
   readonly nativeLanguage?: SandboxLanguage;
   /** Time limit of one emulated hosted code run, client round trips included, in milliseconds. Default 120,000. */
   readonly nativeTimeoutMs?: number;
-  /** Quiet time after a nested call before the batch of calls is returned, in milliseconds. Default 50 (enough for calls started together on a loaded machine; each batch adds it to the response time). */
+  /**
+   * Quiet time after a nested call before the batch of calls is returned, in milliseconds. Default
+   * 50 (enough for calls started together on a loaded machine; each batch adds it to the response's
+   * wall time, not to its modelled latency). ASSUMPTION: Anthropic does not publish how hosted code's
+   * nested calls are batched; here calls a program starts together go back in one response, and a
+   * call started later than this after the previous one in the next.
+   */
   readonly nestedCallBatchWindowMs?: number;
   /** Lifetime of an emulated container, in milliseconds. Default 30 minutes. */
   readonly containerLifetimeMs?: number;
@@ -348,7 +357,7 @@ export async function createMessagesSimulator(settings: MessagesSimulatorSetting
             code: block.code,
             tools: callable,
             timeoutMs: settings.nativeTimeoutMs ?? 120_000,
-            batchWindowMs: settings.nestedCallBatchWindowMs ?? 50,
+            batchWindowMs: settings.nestedCallBatchWindowMs ?? defaultNestedCallBatchWindowMs,
           });
           container.runs.set(run.id, run);
           content.push({ type: 'server_tool_use', id: run.id, name: 'code_execution', input: { code: block.code }, caller: { type: 'direct' } });

@@ -210,7 +210,13 @@ export function blockText(block: JsonRecord): string {
   }
 }
 
-/** Tokens of a whole message beyond its blocks (role markers), as the simulator models them. */
+/**
+ * Tokens of a whole message beyond its blocks (role markers), as the simulator models them.
+ * ASSUMPTION: Anthropic does not publish its per-message framing; 3 is the count OpenAI documents
+ * for its chat format (`tokens_per_message = 3`, OpenAI cookbook "How to count tokens with
+ * tiktoken"), kept with the o200k tokenizer that stands in for Claude's. Listed in the benchmark's
+ * Methods table.
+ */
 export const messageOverheadTokens = 3;
 
 /** How `promptSegments` counts what the API adds to a request. */
