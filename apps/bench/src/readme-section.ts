@@ -61,6 +61,7 @@ export function renderReadmeSection(report: BenchReport, reportDirectory: string
     `Cost: tokens at list prices by class (uncached input, cache writes 1.25×, cache reads 0.1×, output) plus sandbox billing [${labels.tokens} + ${labels.sandboxCost}]. Latency: ${report.parameters.live ? 'measured' : 'simulated model time plus measured execution'} [${labels.model}]. Bold ratios: code wins.`,
     '',
   );
+  if (!report.parameters.live) lines.push(failedProgramsLine(report, preset, sandbox), '');
   const calibration = report.calibration;
   if (calibration === null || calibration.status !== 'measured') {
     lines.push(`**Calibration:** not run with this report${calibration?.reason === undefined ? '' : ` (${calibration.reason})`}.`);
@@ -81,6 +82,22 @@ export function renderReadmeSection(report: BenchReport, reportDirectory: string
   }
   lines.push('', readmeMarkers.end);
   return lines.join('\n');
+}
+
+/**
+ * Which scenarios' programmatic figures include a failed program: the behaviour layer draws
+ * failures per scenario and program from a seed, the same draw in every repetition, so a scenario
+ * either carries a failure's cost in every run or never does. Said beside the table, so that no
+ * scenario's ratio is read as the expected value at the failure rate (the break-even map's is).
+ */
+function failedProgramsLine(report: BenchReport, preset: string, sandbox: string | undefined): string {
+  const rate = report.behaviour.find((parameter) => parameter.name === 'programFailureRate')?.value;
+  const failing = report.scenarios
+    .map((scenario) => ({ id: scenario.id, failed: median(headlineCells(report, scenario.id, preset, sandbox).programmatic, 'failedPrograms') }))
+    .filter((entry) => entry.failed > 0);
+  const drawn = `Failed programs [simulated]: at the behaviour layer's failure rate (${String(rate)}), drawn per scenario and program from a seed and the same in every repetition,`;
+  if (failing.length === 0) return `${drawn} the programmatic runs above include no failed program; the break-even map uses the expected value instead.`;
+  return `${drawn} the programmatic runs above include a failed and rewritten program in ${failing.map((entry) => `${entry.id} (${entry.failed})`).join(', ')}, and in none of the other scenarios. Those ratios carry a failure's cost (its output, an error round trip, the rewrite), the others none; the break-even map uses the expected value instead.`;
 }
 
 /** Replaces the generated part of `readme` (between the markers) with `section`. */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { BenchReport } from '../src/bench-report.ts';
+import { headlineCells, referenceSandbox, summaryPreset } from '../src/markdown-report.ts';
 import { readmeMarkers, renderReadmeSection, replaceReadmeSection } from '../src/readme-section.ts';
 import { checkLayout } from './html-layout.ts';
 
@@ -40,6 +41,25 @@ describe('the README benchmark section', () => {
     expect(findings.overflowing).toEqual([]);
     expect(findings.pageOverflowPx).toBe(0);
     expect(findings.inconsistentSeries).toEqual([]);
+  });
+
+  it('names the scenarios whose programmatic runs include a failed program, as the report has them', async () => {
+    const readme = await readFile(join(root, 'README.md'), 'utf8');
+    const directory = /Committed run: \[`([^`]+)`\]/.exec(readme)?.[1];
+    const report = JSON.parse(await readFile(join(root, directory!, 'report.json'), 'utf8')) as BenchReport;
+    const failedLine = (from: BenchReport): string => renderReadmeSection(from, directory!).split('\n').find((line) => line.startsWith('Failed programs')) ?? '';
+    const preset = summaryPreset(report);
+    const sandbox = referenceSandbox(report);
+    const programmatic = (scenario: string) => headlineCells(report, scenario, preset, sandbox).programmatic;
+    const failing = report.scenarios.filter((scenario) => (programmatic(scenario.id)?.stats.failedPrograms?.median ?? 0) > 0).map((scenario) => scenario.id);
+    const line = failedLine(report);
+    for (const scenario of report.scenarios) expect(line.includes(`${scenario.id} (`), scenario.id).toBe(failing.includes(scenario.id));
+    // It follows the data: with no failed program anywhere, it names none.
+    for (const scenario of failing) {
+      const stats = programmatic(scenario)!.stats.failedPrograms!;
+      (stats as { median: number }).median = 0;
+    }
+    expect(failedLine(report)).toMatch(/include no failed program;/);
   });
 
   it('replaces only the text between the markers', () => {
