@@ -15,11 +15,18 @@ const why = 'this host lets no process create cgroups (not Linux, or no writable
 const children: ChildProcess[] = [];
 const cgroups: ResourceCgroup[] = [];
 
+/** Destroys `cgroup`, retrying for up to a second while its members are reaped; whether it went. */
+async function destroyed(cgroup: ResourceCgroup): Promise<boolean> {
+  for (let attempt = 0; attempt < 40; attempt++) {
+    if (cgroup.destroy()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return cgroup.destroy();
+}
+
 afterEach(async () => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
-  for (const cgroup of cgroups.splice(0)) {
-    for (let attempt = 0; attempt < 40 && !cgroup.destroy(); attempt++) await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  for (const cgroup of cgroups.splice(0)) await destroyed(cgroup);
 });
 
 function makeCgroup(): ResourceCgroup {
@@ -67,12 +74,7 @@ describe.skipIf(probe === undefined)(`ResourceCgroup (skipped when ${why})`, () 
   test('destroy() kills the members and removes the directories', async () => {
     const cgroup = makeCgroup();
     const member = await sleeper(cgroup, true);
-    let gone = false;
-    for (let attempt = 0; attempt < 40 && !gone; attempt++) {
-      gone = cgroup.destroy();
-      if (!gone) await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    expect(gone).toBe(true);
+    expect(await destroyed(cgroup)).toBe(true);
     expect(await exited(member)).toBe('SIGKILL');
     for (const directory of cgroup.directories) expect(existsSync(directory)).toBe(false);
     expect(cgroup.members()).toBeUndefined();
@@ -88,12 +90,7 @@ describe.skipIf(probe === undefined)(`ResourceCgroup (skipped when ${why})`, () 
     mkdirSync(child);
     writeFileSync(path.join(child, 'cgroup.procs'), String(member.pid));
     expect(cgroup.members()).toEqual([]);
-    let gone = false;
-    for (let attempt = 0; attempt < 40 && !gone; attempt++) {
-      gone = cgroup.destroy();
-      if (!gone) await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    expect(gone).toBe(true);
+    expect(await destroyed(cgroup)).toBe(true);
     expect(await exited(member)).toBe('SIGKILL');
     expect(existsSync(child)).toBe(false);
     for (const directory of cgroup.directories) expect(existsSync(directory)).toBe(false);
