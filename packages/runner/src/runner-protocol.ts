@@ -395,7 +395,9 @@ const decoder = new TextDecoder('utf-8');
  */
 export class JsonLinesDecoder {
   readonly #maxLineBytes: number;
-  #pending: Uint8Array[] = [];
+  // The unfinished line's bytes so far, in one buffer grown by doubling: a chunk per byte (a
+  // writer that sends a line a byte at a time) then costs its byte, not a buffer of its own.
+  #pending: Uint8Array = new Uint8Array(0);
   #pendingBytes = 0;
   #failed = false;
 
@@ -416,21 +418,22 @@ export class JsonLinesDecoder {
     while (end >= 0) {
       const pieceBytes = end - start;
       if (this.#pendingBytes + pieceBytes > this.#maxLineBytes) this.#fail();
-      if (this.#pendingBytes + pieceBytes > 0) {
-        const piece = bytes.subarray(start, end);
-        lines.push(decoder.decode(this.#pending.length === 0 ? piece : concat([...this.#pending, piece], this.#pendingBytes + pieceBytes)));
+      if (this.#pendingBytes === 0) {
+        if (pieceBytes > 0) lines.push(decoder.decode(bytes.subarray(start, end)));
+      } else {
+        this.#append(bytes.subarray(start, end));
+        lines.push(decoder.decode(this.#pending.subarray(0, this.#pendingBytes)));
+        this.#pendingBytes = 0;
+        // A buffer grown for a long line is not kept for the short ones after it.
+        if (this.#pending.length > keptBufferBytes) this.#pending = new Uint8Array(0);
       }
-      this.#pending = [];
-      this.#pendingBytes = 0;
       start = end + 1;
       end = bytes.indexOf(newline, start);
     }
     if (start < bytes.length) {
-      const rest = bytes.length - start;
-      if (this.#pendingBytes + rest > this.#maxLineBytes) this.#fail();
+      if (this.#pendingBytes + (bytes.length - start) > this.#maxLineBytes) this.#fail();
       // A copy: the transport may reuse its buffer.
-      this.#pending.push(bytes.slice(start));
-      this.#pendingBytes += rest;
+      this.#append(bytes.subarray(start));
     }
     return lines;
   }
@@ -440,20 +443,24 @@ export class JsonLinesDecoder {
     return this.#pendingBytes;
   }
 
+  #append(piece: Uint8Array): void {
+    const needed = this.#pendingBytes + piece.length;
+    if (needed > this.#pending.length) {
+      const grown = new Uint8Array(Math.min(this.#maxLineBytes, Math.max(needed, this.#pending.length * 2, 1024)));
+      grown.set(this.#pending.subarray(0, this.#pendingBytes));
+      this.#pending = grown;
+    }
+    this.#pending.set(piece, this.#pendingBytes);
+    this.#pendingBytes = needed;
+  }
+
   #fail(): never {
     this.#failed = true;
-    this.#pending = [];
+    this.#pending = new Uint8Array(0);
     this.#pendingBytes = 0;
     throw new RunnerLineTooLongError(this.#maxLineBytes);
   }
 }
 
-function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
-  const joined = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
-}
+// Largest buffer of an unfinished line that is kept once its line is complete.
+const keptBufferBytes = 1024 * 1024;

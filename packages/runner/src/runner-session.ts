@@ -103,8 +103,9 @@ export interface RunnerSessionOutcome {
   readonly refusedCalls: number;
 }
 
-// Calls refused past `maxToolCalls` before the run is ended: a guest that keeps calling after the
-// limit is looping, and every call costs the host a parse and an answer.
+// Calls refused (past `maxToolCalls`, or with an input over `maxValueBytes`) before the run is
+// ended: a guest that keeps making them is looping, and every call costs the host a parse and an
+// answer (an oversized one, up to the line bound, about a quarter of a second of the host's thread).
 const maxRefusedCalls = 100;
 
 /** Largest line a runner may write for a run with these limits, in bytes. */
@@ -251,9 +252,9 @@ export class RunnerSession {
         this.#violate(`broke the protocol: it wrote ${message.violation}`);
         return;
       }
-      if (message.t === 'out' && this.#outputBytes >= this.#request.limits.maxOutputBytes) {
-        // An honest runner stops forwarding output at the budget; one that keeps sending makes the
-        // host parse for nothing.
+      if (message.t === 'out' && (this.#outputBytes >= this.#request.limits.maxOutputBytes || (message.d.length === 0 && message.truncated !== true))) {
+        // An honest runner stops forwarding output at the budget, and never sends an empty `out`
+        // but to mark it truncated; one that keeps sending makes the host parse for nothing.
         this.#ignoredOutputBytes += line.length;
         if (this.#ignoredOutputBytes > Math.max(1024 * 1024, this.#request.limits.maxOutputBytes * 16)) {
           this.#violate('kept sending output long after limits.maxOutputBytes was reached');
@@ -348,7 +349,7 @@ export class RunnerSession {
       this.#outputTruncated = true;
       return;
     }
-    const bytes = text.length * 3 <= room ? text.length : Buffer.byteLength(text);
+    const bytes = Buffer.byteLength(text);
     let kept = text;
     if (bytes > room) {
       kept = Buffer.from(text).subarray(0, room).toString('utf8').replace(/\uFFFD$/, '');
@@ -372,21 +373,21 @@ export class RunnerSession {
       this.#violate(`broke the protocol: it called a tool the run did not install (${JSON.stringify(name.slice(0, 60))})`);
       return;
     }
-    const refuse = (code: 'TOOL_CALL_LIMIT' | 'VALUE_TOO_LARGE', message: string): void => {
+    const refuse = (code: 'TOOL_CALL_LIMIT' | 'VALUE_TOO_LARGE', message: string, stopped: string): void => {
+      if (this.#refusedCalls >= maxRefusedCalls) {
+        this.#settle({ type: 'error', error: { code: 'TOOL_ERROR', name: 'ToolError', message: stopped, toolErrorCode: code } }, false);
+        return;
+      }
       this.#refusedCalls++;
       this.#send({ t: 'result', id, ok: false, code, message });
     };
     // One call past the limit goes to the host, which refuses it and traces it; the rest are refused here.
     if (this.#forwardedCalls > limits.maxToolCalls) {
-      if (this.#refusedCalls >= maxRefusedCalls) {
-        this.#settle({ type: 'error', error: { code: 'TOOL_ERROR', name: 'ToolError', message: `The code kept calling tools after limits.maxToolCalls (${limits.maxToolCalls}) was reached and was stopped.`, toolErrorCode: 'TOOL_CALL_LIMIT' } }, false);
-        return;
-      }
-      refuse('TOOL_CALL_LIMIT', `Tool call limit reached: a run may make at most ${limits.maxToolCalls} calls (limits.maxToolCalls).`);
+      refuse('TOOL_CALL_LIMIT', `Tool call limit reached: a run may make at most ${limits.maxToolCalls} calls (limits.maxToolCalls).`, `The code kept calling tools after limits.maxToolCalls (${limits.maxToolCalls}) was reached and was stopped.`);
       return;
     }
     if (input !== undefined && (input.length > limits.maxValueBytes || Buffer.byteLength(input) > limits.maxValueBytes)) {
-      refuse('VALUE_TOO_LARGE', `The input of ${name} exceeds limits.maxValueBytes (${limits.maxValueBytes} bytes).`);
+      refuse('VALUE_TOO_LARGE', `The input of ${name} exceeds limits.maxValueBytes (${limits.maxValueBytes} bytes).`, `The code kept calling tools with inputs over limits.maxValueBytes (${limits.maxValueBytes} bytes) after ${maxRefusedCalls} were refused, and was stopped.`);
       return;
     }
     this.#forwardedCalls++;

@@ -29,6 +29,24 @@ describe('JsonLinesDecoder', () => {
     expect(decoder.pendingBytes).toBe(0);
   });
 
+  test('keeps an unfinished line sent a byte at a time in memory proportional to its bytes', () => {
+    // Before, each chunk was kept as a buffer of its own: about 100 bytes of heap per byte of line,
+    // which a runner writing a never-ending line a byte at a time grew without limit.
+    const decoder = new JsonLinesDecoder({ maxLineBytes: 8 * 1024 * 1024 });
+    const chunk = Uint8Array.of(0x61); // The transport may reuse its buffer: one for every push.
+    const bytes = 2_000_000;
+    const before = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+    for (let index = 0; index < bytes; index++) decoder.push(chunk);
+    const grown = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers - before;
+    expect(decoder.pendingBytes).toBe(bytes);
+    // The line's 2 MB in a buffer at most twice its size, plus the garbage of the pushes not yet
+    // collected; before, about 200 MB.
+    expect(grown).toBeLessThan(80 * 1024 * 1024);
+    const [line] = decoder.push('\n');
+    expect(line).toBe('a'.repeat(bytes));
+    expect(decoder.pendingBytes).toBe(0);
+  });
+
   test('refuses a line longer than maxLineLength, even before its newline arrives', () => {
     const decoder = new JsonLinesDecoder({ maxLineBytes: 100 });
     expect(() => decoder.push('x'.repeat(60))).not.toThrow();

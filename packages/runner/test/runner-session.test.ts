@@ -179,6 +179,32 @@ describe('RunnerSession', () => {
     expect(await honest.session.outcome).toMatchObject({ result: { type: 'success', outputTruncated: true } });
   });
 
+  test('a runner that floods empty output messages is stopped', async () => {
+    // Empty `out`s spend no output budget; before, the host parsed them without end.
+    const flood = harness({ maxOutputBytes: 100 });
+    for (let index = 0; index < 200_000 && !flood.session.settled; index++) flood.say({ t: 'out', fd: 1, d: '' });
+    expect(await flood.session.outcome).toMatchObject({ result: { type: 'error', error: { code: 'SANDBOX_CRASHED' } } });
+  });
+
+  test('counts output in UTF-8 bytes: multi-byte text does not pass maxOutputBytes', async () => {
+    const { session, say } = harness({ maxOutputBytes: 1_000 });
+    for (let index = 0; index < 10; index++) say({ t: 'out', fd: 1, d: '€'.repeat(300) });
+    say({ t: 'done' });
+    session.end(exit);
+    const { result } = await session.outcome;
+    expect(Buffer.byteLength(result.stdout)).toBeLessThanOrEqual(1_000);
+    expect(result.outputTruncated).toBe(true);
+  });
+
+  test('calls refused for oversized inputs count toward the refusals that stop a looping guest', async () => {
+    const { session, say, calls, written } = harness({ maxValueBytes: 10 });
+    for (let id = 1; id <= 1_000 && !session.settled; id++) say({ t: 'call', id, name: 'echo', input: JSON.stringify({ s: 'x'.repeat(20) }) });
+    await tick();
+    expect(calls).toHaveLength(0);
+    expect(written.filter((line) => line.includes('"VALUE_TOO_LARGE"'))).toHaveLength(100);
+    expect(await session.outcome).toMatchObject({ refusedCalls: 100, result: { type: 'error', error: { code: 'TOOL_ERROR', toolErrorCode: 'VALUE_TOO_LARGE' } } });
+  });
+
   test('a line past runnerMaxLineBytes ends the run while it is still arriving', async () => {
     const limits = { maxValueBytes: 1_000, maxOutputBytes: 1_000 };
     const { session } = harness(limits);
