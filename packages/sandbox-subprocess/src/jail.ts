@@ -20,7 +20,7 @@ export interface HostIdentity {
 
 /** What the probe found out about this host's jail, once per settings. */
 export type JailProbe =
-  | { readonly ok: true; readonly bwrapPath: string; readonly setprivPath: string | undefined; readonly bashPath: string | undefined; readonly identity: HostIdentity | undefined; readonly disableUserns: boolean; readonly seccompPath: string | undefined }
+  | { readonly ok: true; readonly bwrapPath: string; readonly setprivPath: string | undefined; readonly bashPath: string | undefined; readonly identity: HostIdentity | undefined; readonly disableUserns: boolean; readonly sizedTmp: boolean; readonly seccompPath: string | undefined }
   | { readonly ok: false; readonly reason: string };
 
 const defaultHostId = 65534;
@@ -205,6 +205,7 @@ function runProbe(settings: SubprocessJailSettings, identity: HostIdentity | und
   }
   const [major, minor] = bubblewrapVersion(bwrapPath);
   const disableUserns = major > 0 || minor >= 8;
+  const sizedTmp = major > 0 || minor >= 6;
   const seccompPath = seccomp ? seccompFilterPath() : undefined;
   const workDirectory = mkdtempSync(path.join(tmpdir(), 'codecall-probe-'));
   const spec: SubprocessLaunchSpec = {
@@ -218,7 +219,7 @@ function runProbe(settings: SubprocessJailSettings, identity: HostIdentity | und
     interpreterMountPaths: [],
   };
   const bashPath = findExecutable('/bin/bash');
-  const argv = jailArgv(spec, settings, { bwrapPath, setprivPath, bashPath, identity, disableUserns, seccompPath });
+  const argv = jailArgv(spec, settings, { bwrapPath, setprivPath, bashPath, identity, disableUserns, sizedTmp, seccompPath });
   const descriptor = seccompPath === undefined ? undefined : openSync(seccompPath, 'r');
   try {
     if (identity !== undefined) chownSync(workDirectory, identity.uid, identity.gid);
@@ -227,7 +228,7 @@ function runProbe(settings: SubprocessJailSettings, identity: HostIdentity | und
       timeout: 20_000,
       env: { PATH: '/usr/bin:/bin' },
     });
-    return { ok: true, bwrapPath, setprivPath, bashPath, identity, disableUserns, seccompPath };
+    return { ok: true, bwrapPath, setprivPath, bashPath, identity, disableUserns, sizedTmp, seccompPath };
   } catch (error) {
     const stderr = (error as { stderr?: Buffer }).stderr?.toString('utf8').trim();
     return { ok: false, reason: `bubblewrap cannot make the jail here${identity === undefined ? '' : ` as uid ${identity.uid}`}: ${stderr !== undefined && stderr !== '' ? stderr : (error instanceof Error ? error.message : String(error))} (user namespaces may be disabled: sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0, or an AppArmor profile for bwrap)` };
@@ -254,6 +255,8 @@ export interface JailEnvironment {
   readonly identity: HostIdentity | undefined;
   /** Whether bubblewrap supports `--disable-userns` (0.8+). */
   readonly disableUserns: boolean;
+  /** Whether bubblewrap sizes a tmpfs (`--size`, 0.6+): the jail's `/tmp` is then one of `tmpBytes`. */
+  readonly sizedTmp: boolean;
   /** The seccomp program's file, opened on descriptor 5 by the caller; `undefined` for none. */
   readonly seccompPath: string | undefined;
 }
@@ -266,6 +269,7 @@ export function jailArgv(spec: SubprocessLaunchSpec, settings: SubprocessJailSet
   const bwrap = [environment.bwrapPath, ...bubblewrapArgs(spec, settings, {
     ...(environment.seccompPath === undefined ? {} : { seccompDescriptor }),
     disableUserns: environment.disableUserns,
+    sizedTmp: environment.sizedTmp,
   })];
   // bubblewrap passes every open descriptor into the jail. Node opens its own close-on-exec, but
   // a host started with stray descriptors (a parent's pipe, an open directory) would hand them to
@@ -313,6 +317,10 @@ export function resolveLauncher(launcher: SubprocessLauncher | undefined, jail: 
     }
     // The whole point of the switch: the jail must never run as host root.
     if (value === 0 && name !== 'uid') throw new SandboxConfigurationError(`settings.jail.${name} must not be 0: the jail never runs as host root.`, { sandboxId });
+  }
+  const tmpBytes = jailSettings.tmpBytes;
+  if (tmpBytes !== undefined && (!Number.isSafeInteger(tmpBytes) || tmpBytes < 1024 * 1024)) {
+    throw new SandboxConfigurationError(`settings.jail.tmpBytes must be a whole number of bytes, at least 1 MiB (1048576), got ${String(tmpBytes)}.`, { sandboxId });
   }
   const chosen = launcher ?? (jail === false ? 'plain' : 'jail');
   if (chosen !== 'jail') return { launcher: chosen, jail: undefined, jailSettings };

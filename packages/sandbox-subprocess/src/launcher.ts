@@ -48,7 +48,8 @@ export interface SubprocessCommandLauncher {
  * How runner processes are started:
  * - `'plain'`: spawned directly, with a scrubbed environment in a private working directory;
  * - `'jail'`: inside bubblewrap (`bwrap`): own user, PID, network, IPC and UTS namespaces, a
- *   read-only view of the system, the working directory as a private `/tmp`, no host home;
+ *   read-only view of the system, a private `/tmp` (a tmpfs of `jail.tmpBytes`; the working directory
+ *   with bubblewrap older than 0.6), no host home;
  * - `{ command }`: any command that gives the runner its stdio (see `SubprocessCommandLauncher`);
  * - a function returning the full command for each launch.
  */
@@ -79,6 +80,13 @@ export interface SubprocessJailSettings {
   /** Host group id jailed runners run as when the host runs as root. Default `hostUid`. */
   readonly hostGid?: number;
   /**
+   * Size of the jail's private `/tmp`, in bytes: a tmpfs of its own (bubblewrap 0.6+), gone with
+   * the runner. Its pages are memory, counted in the runner's memory cgroup where the host lets the
+   * adapter create one. Default 64 MiB. With an older bubblewrap, `/tmp` is the run's working
+   * directory on the host's disk instead, and only `maxFileBytes` bounds each file.
+   */
+  readonly tmpBytes?: number;
+  /**
    * Whether to load the jail's seccomp filter (refuses mount, namespaces, keyrings, bpf, ptrace,
    * kernel modules, …; x64 and arm64 only). Default `true`; `false` only on another architecture.
    */
@@ -91,7 +99,12 @@ export interface BubblewrapOptions {
   readonly seccompDescriptor?: number;
   /** Add `--disable-userns` (bubblewrap 0.8+): no nested user namespaces. Default `false`. */
   readonly disableUserns?: boolean;
+  /** Make `/tmp` a tmpfs of `tmpBytes` (`--size`, bubblewrap 0.6+) instead of binding the working directory. Default `false`. */
+  readonly sizedTmp?: boolean;
 }
+
+/** Default of `SubprocessJailSettings.tmpBytes`. */
+export const defaultJailTmpBytes = 64 * 1024 * 1024;
 
 const systemDirectories = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 
@@ -137,7 +150,9 @@ export function bubblewrapArgs(spec: SubprocessLaunchSpec, settings: SubprocessJ
     '--symlink', '/proc/self/fd/1', '/dev/stdout',
     '--symlink', '/proc/self/fd/2', '/dev/stderr',
     '--remount-ro', '/dev',
-    '--bind', spec.workDirectory, '/tmp',
+    // A tmpfs of a fixed size: a guest cannot fill the host's disk through it (a directory of the
+    // host's took 4.25 GB in 2.4 s from a guest in a review).
+    ...(options.sizedTmp === true ? ['--perms', '1777', '--size', String(settings.tmpBytes ?? defaultJailTmpBytes), '--tmpfs', '/tmp'] : ['--bind', spec.workDirectory, '/tmp']),
   );
   const mounts = [...spec.interpreterMountPaths, spec.runnerDirectory, ...(settings.readOnlyPaths ?? [])]
     .map((entry) => path.resolve(entry))

@@ -172,6 +172,60 @@ describe.each(['javascript', 'python'] as const)('jailed %s', (language) => {
   });
 });
 
+// The jail's /tmp: a tmpfs of `jail.tmpBytes` where bubblewrap can size one (0.6+).
+const fillTmp = {
+  javascript: `
+const fs = require('node:fs');
+let written = 0; let error = null;
+const chunk = Buffer.alloc(1024 * 1024, 120);
+try { for (let i = 0; i < 8; i++) { fs.appendFileSync('/tmp/fill', chunk); written += chunk.length; } } catch (e) { error = e.code; }
+const fsType = fs.readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\\n').map((line) => line.split(' ')).filter((f) => f[4] === '/tmp').map((f) => f[f.indexOf('-') + 1]);
+return { written, error, fsType };`,
+  python: `
+import os
+written, error = 0, None
+try:
+    with open("/tmp/fill", "ab", buffering=0) as f:
+        for _ in range(8):
+            f.write(b"x" * 1048576)
+            written += 1048576
+except OSError as e:
+    error = e.errno
+fs_type = [f[f.index("-") + 1] for f in (line.split() for line in open("/proc/self/mountinfo")) if f[4] == "/tmp"]
+return {"written": written, "error": "ENOSPC" if error == 28 else error, "fsType": fs_type}`,
+} as const;
+
+const sizedTmp = probeJail().ok && (probeJail() as { sizedTmp: boolean }).sizedTmp;
+describe.skipIf(!sizedTmp).each(['javascript', 'python'] as const)('jailed %s, /tmp (skipped where bubblewrap is older than 0.6)', (language) => {
+  test('is a tmpfs of jail.tmpBytes: writing past it fails with ENOSPC, and nothing lands in the host directory', async () => {
+    const base = mkdtempSync(path.join(tmpdir(), 'codecall-tmp-test-'));
+    const identity = probeJail().ok ? jailHostIdentity() : undefined;
+    if (identity !== undefined) chownSync(base, identity.uid, identity.gid);
+    const sandbox = createSubprocessSandbox({ launcher: 'jail', jail: { tmpBytes: 4 * 1024 * 1024 }, languages: [language], pool: false, tempDirectory: base });
+    try {
+      const result = await run(sandbox, language, fillTmp[language]);
+      expect(result).toMatchObject({ type: 'success', value: { error: 'ENOSPC', fsType: ['tmpfs'] } });
+      const { written } = (result as { value: { written: number } }).value;
+      expect(written).toBeLessThanOrEqual(4 * 1024 * 1024);
+      // The run's directory on the host holds nothing the guest wrote (it is removed after the run).
+      expect(hostFiles(base)).toEqual([]);
+    } finally {
+      await sandbox.dispose();
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Every file below `directory`. */
+function hostFiles(directory: string): string[] {
+  return execFileSync('find', [directory, '-type', 'f'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+}
+
+test('settings.jail.tmpBytes below 1 MiB is a SandboxConfigurationError', () => {
+  expect(() => createSubprocessSandbox({ jail: { tmpBytes: 1000 } })).toThrow(SandboxConfigurationError);
+  expect(() => createSubprocessSandbox({ jail: { tmpBytes: 2 ** 20 + 0.5 } })).toThrow(/tmpBytes/);
+});
+
 describe('safe by default', () => {
   test('no settings means jailed', async () => {
     const sandbox = createSubprocessSandbox({ pool: false, languages: ['python'] });
