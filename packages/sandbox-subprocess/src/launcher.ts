@@ -104,7 +104,7 @@ export interface BubblewrapOptions {
 }
 
 /** Default of `SubprocessJailSettings.tmpBytes`. */
-export const defaultJailTmpBytes = 64 * 1024 * 1024;
+export const defaultJailTmpBytes: number = 64 * 1024 * 1024;
 
 const systemDirectories = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { SandboxStartError } from '@codecall/core';
+import { limitSmallChunks, runnerSmallChunkLimit } from './chunk-rate-limit.js';
 import { removeLater, type ResourceCgroup } from './resource-cgroup.js';
 import { startRunnerChild } from './spawn-helper.js';
 import type { RunnerChild } from './spawn-helper.js';
@@ -152,11 +153,15 @@ export class RunnerProcess {
 
     const wire = (stdin: Writable, stdout: Readable, stderr: Readable): void => {
       stdin.on('error', () => undefined);
+      const limitStderr = limitSmallChunks(stderr, runnerSmallChunkLimit);
       stderr.on('data', (chunk: Buffer) => {
+        limitStderr(chunk);
         this.#stderrTail = (this.#stderrTail + chunk.toString('utf8')).slice(-stderrTailBytes);
       });
       stderr.on('error', () => undefined);
+      const limitStdout = limitSmallChunks(stdout, runnerSmallChunkLimit);
       stdout.on('data', (chunk: Buffer) => {
+        limitStdout(chunk);
         const owner = this.#listener;
         if (owner !== undefined) {
           owner.onData(chunk);

@@ -165,6 +165,21 @@ describe.each(['plain', 'jail'] as const)('%s launcher: protocol abuse', (launch
   });
 });
 
+test.each(['javascript', 'python'] as const)('%s: a runner that floods the protocol stream and stderr a byte at a time still gets its result through', async (language) => {
+  // The host reads such streams at a bounded rate (pausing them once a window's small chunks are
+  // used up), and resumes them: the run is slowed, not stuck.
+  const sandbox = createSubprocessSandbox({ pool: false });
+  try {
+    const code = language === 'python'
+      ? 'import os\nfor _ in range(30000):\n    os.write(4, b"\\n")\n    os.write(2, b"e")\n42'
+      // The node runner's protocol descriptor is non-blocking: a write to a full pipe fails with EAGAIN, and a flood retries.
+      : 'const fs = require("node:fs");\nconst put = (fd, text) => { for (;;) { try { fs.writeSync(fd, text); return; } catch (e) { if (e.code !== "EAGAIN") throw e; } } };\nfor (let i = 0; i < 30000; i++) { put(4, "\\n"); put(2, "e"); }\nreturn 42;';
+    expect(await run(sandbox, language, code, 60_000)).toMatchObject({ type: 'success', value: 42 });
+  } finally {
+    await sandbox.dispose();
+  }
+});
+
 test('working directories are removed after the runs', async () => {
   const sandbox = createSubprocessSandbox({ pool: false, tempDirectory: tmpdir(), jail: false });
   const result = await runCode({ sandbox, code: 'return process.cwd();', validation: false });

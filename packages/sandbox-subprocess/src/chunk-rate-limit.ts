@@ -1,0 +1,70 @@
+import type { Readable } from 'node:stream';
+
+/** Settings of `limitSmallChunks`. */
+export interface SmallChunkLimit {
+  /** Small chunks a stream may deliver per window before it is paused for the rest of the window. */
+  readonly maxPerWindow: number;
+  /** Length of a window, in milliseconds. */
+  readonly windowMs: number;
+}
+
+/**
+ * Each chunk a pipe delivers costs the host's thread a few microseconds whatever its size, so a
+ * runner that writes a byte at a time (or empty lines) makes the host spend about as much CPU
+ * reading as it spends writing. An honest runner writes whole lines, each in one write, and the
+ * kernel hands them over whole (or in pieces of the pipe's capacity): its chunks are lines of at
+ * least 16 bytes, or large. Any other chunk counts as small; once a stream has delivered
+ * `maxPerWindow` of them in one window, it is paused until the window ends, which bounds what such
+ * a writer costs the host (the writer blocks on the full pipe meanwhile).
+ *
+ * Returns the function to call with every chunk the stream delivers.
+ */
+export function limitSmallChunks(stream: Pick<Readable, 'pause' | 'resume'>, limit: SmallChunkLimit, now: () => number = () => performance.now()): (chunk: Uint8Array) => void {
+  let windowStart = now();
+  let small = 0;
+  let paused = false;
+  return (chunk) => {
+    if (!isSmallChunk(chunk) || paused) return;
+    const time = now();
+    if (time - windowStart >= limit.windowMs) {
+      windowStart = time;
+      small = 0;
+    }
+    if (++small < limit.maxPerWindow) return;
+    paused = true;
+    stream.pause();
+    stopReading(stream);
+    setTimeout(() => {
+      paused = false;
+      windowStart = now();
+      small = 0;
+      stream.resume();
+    }, Math.max(1, limit.windowMs - (time - windowStart)));
+  };
+}
+
+/**
+ * A paused stream keeps reading into its buffer up to its high-water mark (64 KiB, so 65,536 more
+ * reads of a byte each): stop the pipe's own reads too, as `net.Socket` does for itself when it
+ * reads into a fixed buffer. The stream starts them again when it wants data after `resume()`
+ * (`net.Socket`'s `_read` calls `readStart` on a handle that is not reading). Anything without
+ * such a handle is only paused.
+ */
+function stopReading(stream: object): void {
+  const handle = (stream as { _handle?: { reading?: boolean; readStop?: () => number } })._handle;
+  if (handle === undefined || handle === null || typeof handle.readStop !== 'function' || handle.reading !== true) return;
+  handle.reading = false;
+  handle.readStop();
+}
+
+/** A chunk shorter than 16 bytes, or shorter than 512 bytes and not ending a line. */
+export function isSmallChunk(chunk: Uint8Array): boolean {
+  const length = chunk.length;
+  return length < 16 || (length < 512 && chunk[length - 1] !== 0x0a);
+}
+
+/**
+ * The limit on the runner's protocol stream and stderr: 2,000 small chunks per 100 ms, about
+ * 20,000 per second, a few percent of one core for the host (no honest runner comes near it).
+ */
+export const runnerSmallChunkLimit: SmallChunkLimit = Object.freeze({ maxPerWindow: 2_000, windowMs: 100 });
