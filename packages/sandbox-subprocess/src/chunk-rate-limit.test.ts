@@ -48,13 +48,18 @@ describe('limitSmallChunks', () => {
     expect(stream.pause).not.toHaveBeenCalled();
   });
 
-  test('stops the reads of a stream with a reading handle, and leaves restarting them to the stream', () => {
+  test('stops the reads of a stream with a reading handle, and starts them again when the window ends', () => {
     vi.useFakeTimers({ now: 0 });
-    const handle = { reading: true, readStop: vi.fn(() => 0) };
+    const handle = { reading: true, readStop: vi.fn(() => 0), readStart: vi.fn(() => 0) };
     const stream = { pause: vi.fn(), resume: vi.fn(), _handle: handle };
     const onChunk = limitSmallChunks(stream, { maxPerWindow: 1, windowMs: 100 }, () => 0);
     onChunk(bytes('a'));
     expect(handle.readStop).toHaveBeenCalledTimes(1);
     expect(handle.reading).toBe(false);
+    vi.advanceTimersByTime(100);
+    // Not left to resume(): a stream that asked for data before it was paused does not ask again.
+    expect(stream.resume).toHaveBeenCalledTimes(1);
+    expect(handle.readStart).toHaveBeenCalledTimes(1);
+    expect(handle.reading).toBe(true);
   });
 });

@@ -33,28 +33,52 @@ export function limitSmallChunks(stream: Pick<Readable, 'pause' | 'resume'>, lim
     if (++small < limit.maxPerWindow) return;
     paused = true;
     stream.pause();
-    stopReading(stream);
+    const stopped = stopReading(stream);
     setTimeout(() => {
       paused = false;
       windowStart = now();
       small = 0;
       stream.resume();
+      if (stopped) startReading(stream);
     }, Math.max(1, limit.windowMs - (time - windowStart)));
   };
 }
 
+interface StreamHandle {
+  reading?: boolean;
+  readStop?: () => number;
+  readStart?: () => number;
+}
+
+const handleOf = (stream: object): StreamHandle | undefined => {
+  const handle = (stream as { _handle?: StreamHandle | null })._handle;
+  return handle === null || typeof handle !== 'object' ? undefined : handle;
+};
+
 /**
  * A paused stream keeps reading into its buffer up to its high-water mark (64 KiB, so 65,536 more
  * reads of a byte each): stop the pipe's own reads too, as `net.Socket` does for itself when it
- * reads into a fixed buffer. The stream starts them again when it wants data after `resume()`
- * (`net.Socket`'s `_read` calls `readStart` on a handle that is not reading). Anything without
- * such a handle is only paused.
+ * reads into a fixed buffer. Returns whether it stopped them. Anything without such a handle is
+ * only paused.
  */
-function stopReading(stream: object): void {
-  const handle = (stream as { _handle?: { reading?: boolean; readStop?: () => number } })._handle;
-  if (handle === undefined || handle === null || typeof handle.readStop !== 'function' || handle.reading !== true) return;
+function stopReading(stream: object): boolean {
+  const handle = handleOf(stream);
+  if (handle === undefined || typeof handle.readStop !== 'function' || typeof handle.readStart !== 'function' || handle.reading !== true) return false;
   handle.reading = false;
   handle.readStop();
+  return true;
+}
+
+/**
+ * Starts the pipe's reads again, as `net.Socket` does (`tryReadStart`). `resume()` alone does not
+ * always: a stream that had asked for data before it was paused does not ask again, and its
+ * handle would stay stopped for good.
+ */
+function startReading(stream: object): void {
+  const handle = handleOf(stream);
+  if (handle === undefined || handle.reading !== false || typeof handle.readStart !== 'function') return;
+  handle.reading = true;
+  handle.readStart();
 }
 
 /** A chunk shorter than 16 bytes, or shorter than 512 bytes and not ending a line. */
