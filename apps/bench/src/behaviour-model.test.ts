@@ -118,6 +118,15 @@ describe.skipIf(javascript.length === 0)('the layer on an external scenario file
     expect(failing.failedPrograms).toBe(1);
     expect(failing.codeRuns).toBe(3);
     expect(failing.roundTrips).toBe(4);
+    // Between the two, a code mode's figures are the expected values at the rate, not a draw.
+    const rate = 0.25;
+    const expected = run((await runMatrix({ ...settings, modes: [...settings.modes], behaviour: { programFailureRate: rate } })).cells, 'programmatic');
+    expect(expected.failedPrograms).toBeCloseTo(rate * failing.failedPrograms, 9);
+    expect(expected.codeRuns).toBeCloseTo((1 - rate) * clean.codeRuns + rate * failing.codeRuns, 9);
+    expect(expected.roundTrips).toBeCloseTo((1 - rate) * clean.roundTrips + rate * failing.roundTrips, 9);
+    expect(expected.outputTokens).toBeCloseTo((1 - rate) * clean.outputTokens + rate * failing.outputTokens, 6);
+    expect(expected.simulatedLatencyMs).toBeCloseTo((1 - rate) * clean.simulatedLatencyMs + rate * failing.simulatedLatencyMs, 3);
+    expect(expected.correct).toBe(1);
   });
 
   it('is deterministic: two reruns give identical tokens, cost (tokens and sandbox) and simulated latency', async () => {

@@ -143,6 +143,13 @@ export interface BenchReport {
     readonly presets: readonly ModelPreset[];
     readonly sandboxes: readonly string[];
     readonly command: string;
+    /**
+     * How failed programs enter the code-mode cells: `expected`, each figure the expected value at
+     * the behaviour layer's failure rate (a run without and a run with failures, mixed); `drawn`,
+     * failures drawn per scenario and program from a seed (reports before 2026-12-05); `live`, as
+     * the real model's programs failed. Absent in reports before the field existed (`drawn`).
+     */
+    readonly failureModel?: 'expected' | 'drawn' | 'live';
   };
   readonly methods: {
     readonly tokenCounting: string;

@@ -276,6 +276,7 @@ async function main(rawArguments: readonly string[]): Promise<number> {
       presets,
       sandboxes: sandboxIds,
       command: `./dev bench -- ${argv.join(' ')}`.trim(),
+      failureModel: live ? 'live' : 'expected',
     },
     methods: {
       tokenCounting: live
@@ -288,7 +289,8 @@ async function main(rawArguments: readonly string[]): Promise<number> {
       sandboxPricing: sandboxPricing.source,
       nativeEmulation: matrix.nativeEmulation,
       cells:
-        "sequential and parallel modes run no code (sandbox 'none'); programmatic runs in each available sandbox in its language (JavaScript on isolated-vm and subprocess-node, Python on subprocess-python); native runs the Python program in hosted code execution ('hosted', emulated locally by the simulator unless --live). Unavailable sandboxes appear as skipped cells with the reason. Tool state and the simulator (prompt cache, containers) are reset before every run, so each run starts cold.",
+        "sequential and parallel modes run no code (sandbox 'none'); programmatic runs in each available sandbox in its language (JavaScript on isolated-vm and subprocess-node, Python on subprocess-python); native runs the Python program in hosted code execution ('hosted', emulated locally by the simulator unless --live). Unavailable sandboxes appear as skipped cells with the reason. Tool state and the simulator (prompt cache, containers) are reset before every run, so each run starts cold." +
+        (live ? '' : " Code-mode cells (programmatic, native) are expected values at the behaviour layer's program failure rate p: each repetition runs once without a failed program and once with every program failing once before its rewrite, and reports (1 - p) x the first + p x the second for every metric (correct only when both were)."),
       metrics: metricInfo(live),
     },
     sandboxes: {

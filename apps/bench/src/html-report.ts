@@ -1,6 +1,6 @@
 import type { BreakEvenMap, BreakEvenPoint } from './break-even.ts';
 import type { BenchReport } from './bench-report.ts';
-import { cellLabel, formatBytes, formatInteger, formatMs, formatRatio, formatSeconds, formatUsd, markdownSections, referenceSandbox, reportLabels, summaryPreset } from './markdown-report.ts';
+import { cellLabel, formatBytes, formatCount, formatInteger, formatMs, formatRatio, formatSeconds, formatUsd, markdownSections, referenceSandbox, reportLabels, summaryPreset } from './markdown-report.ts';
 import type { MatrixCell, MetricName } from './run-matrix.ts';
 import { isTimedRow } from '@codecall/benchmarks/micro';
 
@@ -288,7 +288,7 @@ function headlineCharts(report: BenchReport, preset: string, colours: SeriesColo
       },
       colours,
     ),
-    renderBarChart({ id: 'round-trips', title: `Model round trips per task (${preset})`, label: labels.model, series, groups: groupsOf((cell) => median(cell, 'roundTrips')), format: formatInteger }, colours),
+    renderBarChart({ id: 'round-trips', title: `Model round trips per task (${preset})`, label: labels.model, series, groups: groupsOf((cell) => median(cell, 'roundTrips')), format: formatCount }, colours),
   ];
 }
 

@@ -9,6 +9,12 @@ export function formatInteger(value: number): string {
   return Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '–';
 }
 
+/** A count that may be an expected value (a code-mode cell's round trips at a failure rate): whole, or to one decimal. */
+export function formatCount(value: number): string {
+  if (!Number.isFinite(value)) return '–';
+  return Number.isInteger(value) ? value.toLocaleString('en-US') : value.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+}
+
 /** Milliseconds, human scale. */
 export function formatMs(value: number): string {
   if (!Number.isFinite(value)) return '–';
@@ -226,7 +232,7 @@ function tokenTable(report: BenchReport, preset: string): string[] {
   const rows: string[][] = [];
   for (const scenario of report.scenarios) {
     for (const cell of report.cells.filter((candidate) => candidate.scenario === scenario.id && candidate.preset === preset && candidate.status === 'measured' && (candidate.mode !== 'programmatic' || candidate.sandbox === sandbox))) {
-      rows.push([scenario.id, cellLabel(cell), ...splitText({ uncachedInput: median(cell, 'inputTokens'), cacheWrite: median(cell, 'cacheCreationInputTokens'), cacheRead: median(cell, 'cacheReadInputTokens'), output: median(cell, 'outputTokens') }), formatInteger(median(cell, 'toolResultTokens')), formatInteger(median(cell, 'roundTrips'))]);
+      rows.push([scenario.id, cellLabel(cell), ...splitText({ uncachedInput: median(cell, 'inputTokens'), cacheWrite: median(cell, 'cacheCreationInputTokens'), cacheRead: median(cell, 'cacheReadInputTokens'), output: median(cell, 'outputTokens') }), formatInteger(median(cell, 'toolResultTokens')), formatCount(median(cell, 'roundTrips'))]);
     }
   }
   return [
@@ -351,7 +357,7 @@ function matrixTables(report: BenchReport): string[] {
           ? [cellLabel(cell), `**${cell.status}**: ${cell.reason ?? ''}`, '', '', '', '', '', '', '', '', '', '']
           : [
               cellLabel(cell),
-              spreadText(cell, 'roundTrips', formatInteger),
+              spreadText(cell, 'roundTrips', formatCount),
               formatInteger(median(cell, 'inputTokens')),
               formatInteger(median(cell, 'cacheCreationInputTokens')),
               formatInteger(median(cell, 'cacheReadInputTokens')),

@@ -85,13 +85,16 @@ export function renderReadmeSection(report: BenchReport, reportDirectory: string
 }
 
 /**
- * Which scenarios' programmatic figures include a failed program: the behaviour layer draws
- * failures per scenario and program from a seed, the same draw in every repetition, so a scenario
- * either carries a failure's cost in every run or never does. Said beside the table, so that no
- * scenario's ratio is read as the expected value at the failure rate (the break-even map's is).
+ * How the code-mode figures include failed programs. Reports made since 2026-12-05 hold expected
+ * values at the failure rate. Before, the behaviour layer drew failures per scenario and program
+ * from a seed, the same draw in every repetition, so a scenario either carried a failure's cost in
+ * every run or never did: such a report's line names the scenarios whose figures include one.
  */
 function failedProgramsLine(report: BenchReport, preset: string, sandbox: string | undefined): string {
   const rate = report.behaviour.find((parameter) => parameter.name === 'programFailureRate')?.value;
+  if (report.parameters.failureModel === 'expected') {
+    return `Failed programs [simulated]: every code-mode figure above is an expected value at the behaviour layer's failure rate p = ${String(rate)}: (1 - p) × a run in which no program fails + p × a run in which every program fails once and is rewritten (its output, an error round trip, the rewrite), as in the break-even map.`;
+  }
   const failing = report.scenarios
     .map((scenario) => ({ id: scenario.id, failed: median(headlineCells(report, scenario.id, preset, sandbox).programmatic, 'failedPrograms') }))
     .filter((entry) => entry.failed > 0);

@@ -295,6 +295,17 @@ function toRunMetrics(metrics: AgentMetrics, preset: ModelPreset, correct: boole
   };
 }
 
+/**
+ * The expected metrics of a run at failure rate `rate`: `(1 - rate) x clean + rate x failing` for
+ * every metric, and `correct` only when both runs were correct.
+ */
+export function mixRuns(clean: RunMetrics, failing: RunMetrics, rate: number): RunMetrics {
+  const mixed = {} as Record<MetricName, number>;
+  for (const name of Object.keys(clean) as MetricName[]) mixed[name] = (1 - rate) * clean[name] + rate * failing[name];
+  mixed.correct = Math.min(clean.correct, failing.correct);
+  return mixed as RunMetrics;
+}
+
 function statsOf(runs: readonly RunMetrics[]): Partial<Record<MetricName, Spread>> {
   if (runs.length === 0) return {};
   const stats: Partial<Record<MetricName, Spread>> = {};
@@ -365,7 +376,18 @@ export async function runMatrix(settings: RunMatrixSettings): Promise<{ cells: M
       const client = settings.liveClient ?? simulator!.createClient({ maxRetries: 0 });
       try {
         for (const scenario of settings.scenarios) {
-          simulator?.setPolicy(scenarioPolicy(scenario, behaviour));
+          const drawn = scenarioPolicy(scenario, behaviour);
+          // A code mode's figures at a failure rate p are expected values: (1 - p) x a run in which no
+          // program fails + p x a run in which every program fails once and is rewritten (the
+          // behaviour layer's failures are at most one per program), as the break-even map computes
+          // them. A draw per program would put a whole failure into some scenarios' every run and
+          // none into the others'.
+          const failureRate = behaviour.programFailureRate;
+          const expected = live || failureRate <= 0 || failureRate >= 1 ? undefined : {
+            clean: scenarioPolicy(scenario, { ...behaviour, programFailureRate: 0 }),
+            failing: scenarioPolicy(scenario, { ...behaviour, programFailureRate: 1 }),
+          };
+          simulator?.setPolicy(drawn);
           const plans: CellPlan[] = [];
           for (const mode of settings.modes) {
             if (mode === 'programmatic') for (const target of settings.sandboxes.available) plans.push({ mode, sandbox: target.id, target });
@@ -382,63 +404,75 @@ export async function runMatrix(settings: RunMatrixSettings): Promise<{ cells: M
             const errors: string[] = [];
             let answer: string | undefined;
             let requests: RequestRecord[] | undefined;
-            for (let repetition = 0; repetition < settings.repetitions; repetition++) {
+            const attempt = async (): Promise<RunMetrics> => {
               await scenario.reset?.();
               simulator?.reset();
               if (nativeSandbox !== undefined) nativeSandbox.elapsedMs = 0;
               counter.reset();
               let failedPrograms = 0;
+              const sandbox = plan.target === undefined ? undefined : sandboxes.get(plan.target.id);
+              const { tools, callers } = toolsets.get(scenario.id)!;
+              const result = await runAgent({
+                client,
+                model: preset.model,
+                tools,
+                callers,
+                mode: plan.mode,
+                prompt: scenario.task,
+                ...(system === undefined ? {} : { system }),
+                promptCaching: settings.promptCaching ?? true,
+                onEvent: (event) => {
+                  if (event.type === 'code-result' && event.isError) failedPrograms++;
+                },
+                ...(sandbox === undefined ? {} : { sandbox, language: plan.target!.language }),
+                maxTurns: 100,
+                maxToolResultBytes: 2_000_000,
+                limits: { timeoutMs: 60_000, maxToolCalls: 2_000 },
+                abortSignal: AbortSignal.timeout(live ? 600_000 : 180_000),
+              });
+              const correct = result.status === 'completed' && checkAnswer(scenario, result.text);
+              answer ??= result.text;
+              requests ??= simulator?.exchanges.map((exchange) => {
+                const usage = exchange.message?.usage;
+                return {
+                  inputTokens: (usage?.input_tokens ?? 0) + (usage?.cache_creation_input_tokens ?? 0) + (usage?.cache_read_input_tokens ?? 0),
+                  outputTokens: usage?.output_tokens ?? 0,
+                  simulatedMs: exchange.simulatedMs,
+                  modelTurn: exchange.policyCalls > 0,
+                };
+              });
+              const hosted = plan.mode === 'native';
+              const hostedOverheadMs = hosted && !live ? result.metrics.toolCalls.codeRuns * behaviour.hostedProgramStartMs : 0;
+              // Local sandbox time is measured (minus the wave counter's holding, which happens inside code runs);
+              // hosted container time is the simulated overhead plus the modelled tool waves it waited on.
+              const toolLatencyMs = live ? 0 : counter.waves * behaviour.toolLatencyMs;
+              const sandboxTimeMs = hosted ? (live ? 0 : hostedOverheadMs + toolLatencyMs) : Math.max(0, result.metrics.sandboxTimeMs - (plan.target === undefined ? 0 : counter.holdMs));
+              const pricing = hosted ? 'hosted' : plan.target === undefined ? 'none' : plan.target.pricing;
+              return toRunMetrics(result.metrics, preset, correct, {
+                sandboxTimeMs,
+                pricing,
+                toolLatencyMs,
+                hostedOverheadMs,
+                holdMs: counter.holdMs,
+                toolWaves: counter.waves,
+                failedPrograms,
+              });
+            };
+            const mixes = expected !== undefined && (plan.mode === 'programmatic' || plan.mode === 'native');
+            for (let repetition = 0; repetition < settings.repetitions; repetition++) {
               try {
-                const sandbox = plan.target === undefined ? undefined : sandboxes.get(plan.target.id);
-                const { tools, callers } = toolsets.get(scenario.id)!;
-                const result = await runAgent({
-                  client,
-                  model: preset.model,
-                  tools,
-                  callers,
-                  mode: plan.mode,
-                  prompt: scenario.task,
-                  ...(system === undefined ? {} : { system }),
-                  promptCaching: settings.promptCaching ?? true,
-                  onEvent: (event) => {
-                    if (event.type === 'code-result' && event.isError) failedPrograms++;
-                  },
-                  ...(sandbox === undefined ? {} : { sandbox, language: plan.target!.language }),
-                  maxTurns: 100,
-                  maxToolResultBytes: 2_000_000,
-                  limits: { timeoutMs: 60_000, maxToolCalls: 2_000 },
-                  abortSignal: AbortSignal.timeout(live ? 600_000 : 180_000),
-                });
-                const correct = result.status === 'completed' && checkAnswer(scenario, result.text);
-                answer ??= result.text;
-                requests ??= simulator?.exchanges.map((exchange) => {
-                  const usage = exchange.message?.usage;
-                  return {
-                    inputTokens: (usage?.input_tokens ?? 0) + (usage?.cache_creation_input_tokens ?? 0) + (usage?.cache_read_input_tokens ?? 0),
-                    outputTokens: usage?.output_tokens ?? 0,
-                    simulatedMs: exchange.simulatedMs,
-                    modelTurn: exchange.policyCalls > 0,
-                  };
-                });
-                const hosted = plan.mode === 'native';
-                const hostedOverheadMs = hosted && !live ? result.metrics.toolCalls.codeRuns * behaviour.hostedProgramStartMs : 0;
-                // Local sandbox time is measured (minus the wave counter's holding, which happens inside code runs);
-                // hosted container time is the simulated overhead plus the modelled tool waves it waited on.
-                const toolLatencyMs = live ? 0 : counter.waves * behaviour.toolLatencyMs;
-                const sandboxTimeMs = hosted ? (live ? 0 : hostedOverheadMs + toolLatencyMs) : Math.max(0, result.metrics.sandboxTimeMs - (plan.target === undefined ? 0 : counter.holdMs));
-                const pricing = hosted ? 'hosted' : plan.target === undefined ? 'none' : plan.target.pricing;
-                runs.push(
-                  toRunMetrics(result.metrics, preset, correct, {
-                    sandboxTimeMs,
-                    pricing,
-                    toolLatencyMs,
-                    hostedOverheadMs,
-                    holdMs: counter.holdMs,
-                    toolWaves: counter.waves,
-                    failedPrograms,
-                  }),
-                );
+                if (mixes) {
+                  simulator?.setPolicy(expected.clean);
+                  const clean = await attempt();
+                  simulator?.setPolicy(expected.failing);
+                  const failing = await attempt();
+                  simulator?.setPolicy(drawn);
+                  runs.push(mixRuns(clean, failing, failureRate));
+                } else {
+                  runs.push(await attempt());
+                }
               } catch (error) {
+                simulator?.setPolicy(drawn);
                 errors.push(errorText(error));
               }
               settings.onRun?.(label);

@@ -43,23 +43,28 @@ describe('the README benchmark section', () => {
     expect(findings.inconsistentSeries).toEqual([]);
   });
 
-  it('names the scenarios whose programmatic runs include a failed program, as the report has them', async () => {
+  it('says how failed programs enter the code-mode figures: expected values, or (older reports) the scenarios whose draws failed', async () => {
     const readme = await readFile(join(root, 'README.md'), 'utf8');
     const directory = /Committed run: \[`([^`]+)`\]/.exec(readme)?.[1];
-    const report = JSON.parse(await readFile(join(root, directory!, 'report.json'), 'utf8')) as BenchReport;
+    const committed = JSON.parse(await readFile(join(root, directory!, 'report.json'), 'utf8')) as BenchReport;
     const failedLine = (from: BenchReport): string => renderReadmeSection(from, directory!).split('\n').find((line) => line.startsWith('Failed programs')) ?? '';
-    const preset = summaryPreset(report);
-    const sandbox = referenceSandbox(report);
-    const programmatic = (scenario: string) => headlineCells(report, scenario, preset, sandbox).programmatic;
-    const failing = report.scenarios.filter((scenario) => (programmatic(scenario.id)?.stats.failedPrograms?.median ?? 0) > 0).map((scenario) => scenario.id);
-    const line = failedLine(report);
-    for (const scenario of report.scenarios) expect(line.includes(`${scenario.id} (`), scenario.id).toBe(failing.includes(scenario.id));
-    // It follows the data: with no failed program anywhere, it names none.
-    for (const scenario of failing) {
-      const stats = programmatic(scenario)!.stats.failedPrograms!;
-      (stats as { median: number }).median = 0;
+    const withModel = (failureModel: 'expected' | 'drawn'): BenchReport => structuredClone({ ...committed, parameters: { ...committed.parameters, failureModel } });
+    expect(failedLine(withModel('expected'))).toMatch(/every code-mode figure above is an expected value at the behaviour layer's failure rate p = 0\.1/);
+
+    const drawn = withModel('drawn');
+    const preset = summaryPreset(drawn);
+    const sandbox = referenceSandbox(drawn);
+    const programmatic = (scenario: string) => headlineCells(drawn, scenario, preset, sandbox).programmatic;
+    // A drawn report: as if two scenarios' draws had failed once and the others' not.
+    const failing = drawn.scenarios.slice(0, 2).map((scenario) => scenario.id);
+    for (const scenario of drawn.scenarios) {
+      const stats = programmatic(scenario.id)?.stats.failedPrograms as { median: number } | undefined;
+      if (stats !== undefined) stats.median = failing.includes(scenario.id) ? 1 : 0;
     }
-    expect(failedLine(report)).toMatch(/include no failed program;/);
+    const line = failedLine(drawn);
+    for (const scenario of drawn.scenarios) expect(line.includes(`${scenario.id} (1)`), scenario.id).toBe(failing.includes(scenario.id));
+    for (const scenario of failing) (programmatic(scenario)!.stats.failedPrograms as { median: number }).median = 0;
+    expect(failedLine(drawn)).toMatch(/include no failed program;/);
   });
 
   it('replaces only the text between the markers', () => {
