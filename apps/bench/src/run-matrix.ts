@@ -303,7 +303,7 @@ export function mixRuns(clean: RunMetrics, failing: RunMetrics, rate: number): R
   const mixed = {} as Record<MetricName, number>;
   for (const name of Object.keys(clean) as MetricName[]) mixed[name] = (1 - rate) * clean[name] + rate * failing[name];
   mixed.correct = Math.min(clean.correct, failing.correct);
-  return mixed as RunMetrics;
+  return mixed;
 }
 
 function statsOf(runs: readonly RunMetrics[]): Partial<Record<MetricName, Spread>> {
