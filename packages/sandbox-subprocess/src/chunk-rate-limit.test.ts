@@ -15,6 +15,22 @@ describe('isSmallChunk', () => {
 });
 
 describe('limitSmallChunks', () => {
+  test('release() resumes a paused stream at once and ends the limit', () => {
+    vi.useFakeTimers({ now: 0 });
+    const handle = { reading: true, readStop: vi.fn(() => 0), readStart: vi.fn(() => 0) };
+    const stream = { pause: vi.fn(), resume: vi.fn(), _handle: handle };
+    const { onChunk, release } = limitSmallChunks(stream, { maxPerWindow: 1, windowMs: 100 }, () => 0);
+    onChunk(bytes('a'));
+    expect(stream.pause).toHaveBeenCalledTimes(1);
+    release();
+    expect(stream.resume).toHaveBeenCalledTimes(1);
+    expect(handle.readStart).toHaveBeenCalledTimes(1);
+    for (let index = 0; index < 10; index++) onChunk(bytes('a'));
+    vi.advanceTimersByTime(1_000);
+    expect(stream.pause).toHaveBeenCalledTimes(1);
+    expect(stream.resume).toHaveBeenCalledTimes(1);
+  });
+
   afterEach(() => {
     vi.useRealTimers();
   });
@@ -23,7 +39,7 @@ describe('limitSmallChunks', () => {
     vi.useFakeTimers({ now: 0 });
     const stream = { pause: vi.fn(), resume: vi.fn() };
     let now = 0;
-    const onChunk = limitSmallChunks(stream, { maxPerWindow: 3, windowMs: 100 }, () => now);
+    const { onChunk } = limitSmallChunks(stream, { maxPerWindow: 3, windowMs: 100 }, () => now);
     onChunk(bytes('a'));
     onChunk(bytes('{"t":"call","id":1,"name":"ping"}\n')); // Not small: not counted.
     onChunk(bytes('b'));
@@ -40,7 +56,7 @@ describe('limitSmallChunks', () => {
   test('counts per window: small chunks spread over windows never pause the stream', () => {
     const stream = { pause: vi.fn(), resume: vi.fn() };
     let now = 0;
-    const onChunk = limitSmallChunks(stream, { maxPerWindow: 3, windowMs: 100 }, () => now);
+    const { onChunk } = limitSmallChunks(stream, { maxPerWindow: 3, windowMs: 100 }, () => now);
     for (let index = 0; index < 30; index++) {
       now = index * 60;
       onChunk(bytes('x'));
@@ -52,7 +68,7 @@ describe('limitSmallChunks', () => {
     vi.useFakeTimers({ now: 0 });
     const handle = { reading: true, readStop: vi.fn(() => 0), readStart: vi.fn(() => 0) };
     const stream = { pause: vi.fn(), resume: vi.fn(), _handle: handle };
-    const onChunk = limitSmallChunks(stream, { maxPerWindow: 1, windowMs: 100 }, () => 0);
+    const { onChunk } = limitSmallChunks(stream, { maxPerWindow: 1, windowMs: 100 }, () => 0);
     onChunk(bytes('a'));
     expect(handle.readStop).toHaveBeenCalledTimes(1);
     expect(handle.reading).toBe(false);

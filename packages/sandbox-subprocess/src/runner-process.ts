@@ -151,17 +151,22 @@ export class RunnerProcess {
       });
     };
 
+    // The small-chunk limits of the runner's streams: released when it exits, so that what it wrote
+    // last is read before its exit is taken as the end of the run.
+    const releaseLimits: (() => void)[] = [];
     const wire = (stdin: Writable, stdout: Readable, stderr: Readable): void => {
       stdin.on('error', () => undefined);
       const limitStderr = limitSmallChunks(stderr, runnerSmallChunkLimit);
+      releaseLimits.push(limitStderr.release);
       stderr.on('data', (chunk: Buffer) => {
-        limitStderr(chunk);
+        limitStderr.onChunk(chunk);
         this.#stderrTail = (this.#stderrTail + chunk.toString('utf8')).slice(-stderrTailBytes);
       });
       stderr.on('error', () => undefined);
       const limitStdout = limitSmallChunks(stdout, runnerSmallChunkLimit);
+      releaseLimits.push(limitStdout.release);
       stdout.on('data', (chunk: Buffer) => {
-        limitStdout(chunk);
+        limitStdout.onChunk(chunk);
         const owner = this.#listener;
         if (owner !== undefined) {
           owner.onData(chunk);
@@ -244,6 +249,7 @@ export class RunnerProcess {
     });
     child.on('exit', () => {
       exited = true;
+      for (const release of releaseLimits) release();
       // Killed before its streams arrived (the spawn helper died): there is no stream to drain.
       if (child.stdout === null) stdoutEnded = true;
       if (stdoutEnded) settle();
