@@ -58,6 +58,7 @@ export const scenario = defineScenario({
   title: 'Budget compliance over 20 employees',
   description: 'Team -> expenses per person (20 independent calls, 16 line items each) -> who exceeded the travel limit. Fan-out: code keeps the line items out of the context.',
   expectation: 'wins',
+  workload: 'analysis',
   tools: [
     {
       name: 'get_team_members',

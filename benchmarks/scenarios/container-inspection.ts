@@ -114,6 +114,7 @@ export const scenario = defineScenario({
   title: 'Container inspection',
   description: 'list_containers, inspect_container, container_stats, container_logs over 16 simulated containers: find the unhealthy running ones (restarts > 3 or memory > 90%) and quote their last error line from 200 lines of logs.',
   expectation: 'wins',
+  workload: 'analysis',
   tools: [
     {
       name: 'list_containers',

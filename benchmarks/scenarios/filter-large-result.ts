@@ -43,6 +43,7 @@ export const scenario = defineScenario({
   title: 'Filter 100 items out of one large result',
   description: 'One call returns 1,200 inventory items (~110 KB of JSON); the task needs the ~100 low-stock electronics. Direct modes read the whole result; code reads two numbers.',
   expectation: 'fewer-tokens',
+  workload: 'analysis',
   tools: [
     {
       name: 'get_inventory',

@@ -54,6 +54,7 @@ export const scenario = defineScenario({
   title: '10 independent lookups',
   description: 'Ten independent weather lookups, then a small aggregate. Parallel tool use already needs only two round trips; code saves the results entering the context.',
   expectation: 'wins',
+  workload: 'analysis',
   tools: [
     {
       name: 'get_weather',

@@ -93,6 +93,7 @@ export const scenario = defineScenario({
   title: '20-iteration loop with a data-dependent stop',
   description: `Walk an audit log page by page (opaque cursors) until the running total of refunds exceeds $${threshold}: ${expected.page} dependent calls. Code runs the loop without a model round trip per page.`,
   expectation: 'wins',
+  workload: 'analysis',
   tools: [
     {
       name: 'get_audit_log_page',

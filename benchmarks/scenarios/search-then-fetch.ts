@@ -70,6 +70,7 @@ export const scenario = defineScenario({
   title: 'Search then fetch over a large document set',
   description: `Search 60 postmortems, fetch the ${hits.length} hits (~2 KB each) and compare one figure in each. Direct modes read every document.`,
   expectation: 'wins',
+  workload: 'analysis',
   tools: [
     {
       name: 'search_documents',

@@ -34,6 +34,7 @@ export const scenario = defineScenario({
   title: 'Strictly sequential two-step chain (code should not win)',
   description: "Read the customer's latest message, then cancel the order it names. The second call depends on understanding free text, so every mode needs the model between the two calls; code adds overhead and saves nothing.",
   expectation: 'loses',
+  workload: 'sequential',
   reset: () => cancelled.clear(),
   tools: [
     {

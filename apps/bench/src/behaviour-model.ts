@@ -52,12 +52,15 @@ export interface BehaviourSettings {
 }
 
 /**
- * Where a parameter's value comes from: a cited measurement or document (`measured-source`), a fit
- * of the generic layer to a published real run whose arithmetic the source states (`calibrated`; the
- * calibration check is then partly circular for that run, and every other scenario is out of
- * sample), or a stated assumption.
+ * Where a parameter's value comes from: a cited measurement or document independent of the
+ * calibration run (`measured-source`); a decomposition of that run's per-request figures into the
+ * generic layer's parts (`decomposed`: taken from the very run the calibration compares against, so
+ * in sample for it); a fit of a total of that run (`calibrated`: the residual the other parameters
+ * leave, a match by construction); or a stated assumption. For the `decomposed` and `calibrated`
+ * ones the calibration is partly circular, and the published figures of other runs are the
+ * out-of-sample check.
  */
-export type BehaviourParameterKind = 'measured-source' | 'calibrated' | 'assumption';
+export type BehaviourParameterKind = 'measured-source' | 'decomposed' | 'calibrated' | 'assumption';
 
 /** One parameter of the behaviour layer as the report's Methods table lists it. */
 export interface BehaviourParameter {
@@ -69,7 +72,7 @@ export interface BehaviourParameter {
   readonly unit: string;
   /** Where the value comes from (document, calibration figure and the arithmetic), or why it is assumed. */
   readonly source: string;
-  /** `measured-source`: taken or derived from a cited measurement/document; `calibrated`: fitted to a published run, arithmetic in `source`; `assumption`: chosen, stated as such. */
+  /** `measured-source`: from a cited measurement/document other than the calibration run; `decomposed`: split out of the calibration run's per-request figures, arithmetic in `source`; `calibrated`: fitted to a total of that run, arithmetic in `source`; `assumption`: chosen, stated as such. */
   readonly kind: BehaviourParameterKind;
 }
 
@@ -121,18 +124,18 @@ function row(name: keyof BehaviourSettings, unit: string, kind: BehaviourParamet
 
 /** Every parameter of the simulated model, with value, unit, source and kind: the Methods table. */
 export const behaviourParameters: readonly BehaviourParameter[] = [
-  row('textPerTurnTokens', 'tokens/turn', 'measured-source', `${cookbook}: request 1 wrote 85 output tokens for a sentence and one call, request 2 497 for a sentence and 8 calls. With the replica's calls (8 and 15 o200k tokens of name and JSON input) the two equations give 43 tokens of call syntax per call and 85 - 8 - 43 = 34 tokens of text per turn.`),
-  row('toolUseOverheadTokens', 'tokens/call', 'measured-source', `${cookbook}: requests 1 and 2: (497 - 85 - 8 x 15 + 8) / 7 = 43 tokens per tool_use block beyond its name and JSON input. Request 3 is consistent with it (34 + 40 + 4 x (10 + 43) = 286 against 290 published), but not an independent check: its 40 tokens of data-dependent reasoning are an assumption, and its 4 calls are inferred from the same arithmetic.`),
+  row('textPerTurnTokens', 'tokens/turn', 'decomposed', `${cookbook}: request 1 wrote 85 output tokens for a sentence and one call, request 2 497 for a sentence and 8 calls. With the replica's calls (8 and 15 o200k tokens of name and JSON input) the two equations give 43 tokens of call syntax per call and 85 - 8 - 43 = 34 tokens of text per turn.`),
+  row('toolUseOverheadTokens', 'tokens/call', 'decomposed', `${cookbook}: requests 1 and 2: (497 - 85 - 8 x 15 + 8) / 7 = 43 tokens per tool_use block beyond its name and JSON input. Request 3 is consistent with it (34 + 40 + 4 x (10 + 43) = 286 against 290 published), but not an independent check: its 40 tokens of data-dependent reasoning are an assumption, and its 4 calls are inferred from the same arithmetic.`),
   row('dataDependentReasoningTokens', 'tokens/step', 'assumption', `ASSUMPTION: two sentences naming what the model found before it chooses the next calls or writes the next program. Close to what request 3 of ${cookbook} leaves with 4 calls (290 - 34 - 4 x 53 = 44), so request 3 does not check it independently.`),
-  row('programCommentaryTokens', 'tokens/program', 'measured-source', `${cookbook}: the two programs were 539 and 679 output tokens. Minus the text per turn (34), the call syntax (43), the reasoning before the second (40) and the replica's scripts as sent with their json.loads wrappers (333 and 471 o200k tokens), 129 and 91 tokens remain: about 110 tokens of comments, names and prints per program.`),
-  row('finalAnswerTokens', 'tokens', 'measured-source', `${cookbook}: the PTC run's final answer was 205 output tokens.`),
-  row('finalAnswerTokensPerDirectResult', 'tokens/result', 'measured-source', `${cookbook}: the classic run's final answer was 992 tokens after reading 13 tool results (1 team, 8 expense lists, 4 budgets: request 3 had (290 - 34 - 40) / 53 = 4 calls): (992 - 205) / 13 = 60 per result. The linear form is an assumption.`),
+  row('programCommentaryTokens', 'tokens/program', 'decomposed', `${cookbook}: the two programs were 539 and 679 output tokens. Minus the text per turn (34), the call syntax (43), the reasoning before the second (40) and the replica's scripts as sent with their json.loads wrappers (333 and 471 o200k tokens), 129 and 91 tokens remain: about 110 tokens of comments, names and prints per program.`),
+  row('finalAnswerTokens', 'tokens', 'decomposed', `${cookbook}: the PTC run's final answer was 205 output tokens.`),
+  row('finalAnswerTokensPerDirectResult', 'tokens/result', 'decomposed', `${cookbook}: the classic run's final answer was 992 tokens after reading 13 tool results (1 team, 8 expense lists, 4 budgets: request 3 had (290 - 34 - 40) / 53 = 4 calls): (992 - 205) / 13 = 60 per result. The linear form is an assumption.`),
   row('explorationProgramTokens', 'tokens/program', 'assumption', 'ASSUMPTION: a short program that calls each undeclared tool once and prints a slice of the result, with a comment or two.'),
   row('explorationSampleChars', 'characters', 'assumption', 'ASSUMPTION: the model prints about a screenful of each result (json.dumps(result)[:1200]).'),
   row('explorationMaxCalls', 'calls', 'assumption', 'ASSUMPTION: the model explores the tools of its first step (at most two), never tools with side effects.'),
   row('programFailureRate', 'probability', 'assumption', 'ASSUMPTION: one program in ten fails on the first attempt (wrong shape, a name error) and is rewritten after the error; no public per-program failure rate exists. The cookbook run had none. The matrix reports code-mode cells as expected values at this rate (a run without and a run with failures, mixed), as the break-even map does.'),
   row('seed', '', 'assumption', 'Seed of the failure draws of scenarioPolicy at a rate between 0 and 1 (per scenario and program index). The matrix does not draw: its code-mode cells are expected values at the rate.'),
-  row('codeExecutionToolTokens', 'tokens/request', 'measured-source', `${cookbook}: the first request was 4,134 input tokens with the code-execution tool and 1,859 without, same message and tools: about 2,275 tokens per request.`),
+  row('codeExecutionToolTokens', 'tokens/request', 'decomposed', `${cookbook}: the first request was 4,134 input tokens with the code-execution tool and 1,859 without, same message and tools: about 2,275 tokens per request.`),
   row('continuationRoundTripMs', 'ms/round trip', 'assumption', `ASSUMPTION: a response that only carries nested calls of hosted code (0 input and 0 output tokens in ${cookbook}) still costs a round trip: about 1 s of request handling, container resume and network.`),
   row('hostedProgramStartMs', 'ms/program', 'calibrated', `CALIBRATED to ${cookbook}: the PTC run took 34.88 s. Less 3 model turns at 1.80 s to first token, 14,496 tokens of prefill at 20,000 tokens/s (0.72 s), 1,423 output tokens at 83 tokens/s (17.14 s), one continuation round trip (1.00 s) and 3 waves of tool calls at 100 ms, 10.31 s remain for its 2 hosted programs: 5.15 s each (container and interpreter start, program run, result upload). Anthropic publishes no per-program figure; this is the residual of one run.`),
   row('toolLatencyMs', 'ms/call', 'assumption', 'ASSUMPTION: each tool is an internal HTTP or database request of about 100 ms; concurrent calls (one parallel turn, one asyncio.gather) pay it once, serial calls each time.'),

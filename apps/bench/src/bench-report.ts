@@ -7,6 +7,7 @@ import type { Scenario } from './scenario.ts';
 import type { BreakEvenMap } from './break-even.ts';
 import type { BehaviourParameter } from './behaviour-model.ts';
 import type { CalibrationReport } from './calibration.ts';
+import type { PublishedFigureComparison } from './published-figures.ts';
 
 /**
  * How a figure was obtained: `measured` (timed or counted on this machine, or returned by the real
@@ -161,7 +162,7 @@ export interface BenchReport {
     readonly metrics: Record<MetricName, MetricInfo>;
   };
   readonly sandboxes: { readonly available: readonly { readonly id: string; readonly description: string; readonly language: string }[]; readonly skipped: SandboxAvailability['skipped'] };
-  readonly scenarios: readonly { readonly id: string; readonly title: string; readonly description: string; readonly expectation: string; readonly expected: string; readonly tools: number; readonly task: string }[];
+  readonly scenarios: readonly { readonly id: string; readonly title: string; readonly description: string; readonly expectation: string; readonly workload?: string; readonly expected: string; readonly tools: number; readonly task: string }[];
   readonly cells: readonly MatrixCell[];
   /** Every code cell against parallel tool use (the headline baseline). */
   readonly comparisons: readonly ModeComparison[];
@@ -171,6 +172,12 @@ export interface BenchReport {
   readonly breakEven: BreakEvenMap | { readonly status: 'skipped'; readonly reason: string };
   /** The cookbook replica simulated against the published real runs (`null` when not run, e.g. `--live` or `--no-calibration`). */
   readonly calibration: CalibrationReport | null;
+  /**
+   * Out-of-sample check: published real-world figures of programmatic calling (none of them sets a
+   * parameter) beside the run's scenarios of the same kind of work (sonnet, or the first preset).
+   * Absent in reports before 2026-12-05 22:00.
+   */
+  readonly publishedFigures?: readonly PublishedFigureComparison[];
   /** The behaviour layer's parameters with the values this run applied, their units, sources and kinds. */
   readonly behaviour: readonly BehaviourParameter[];
   readonly micro: { readonly status: 'measured' | 'skipped'; readonly reason?: string; readonly sections: readonly MicroBenchmarkSection[] };

@@ -1,6 +1,8 @@
 import type { BreakEvenMap } from './break-even.ts';
 import type { BenchReport, FigureLabel, ModeComparison, TokenSplit } from './bench-report.ts';
+import type { BehaviourParameter } from './behaviour-model.ts';
 import type { MatrixCell, MetricName } from './run-matrix.ts';
+import { changeText, publishedFiguresText, simulatedContext } from './published-figures.ts';
 import { formatIdlePenalty, isTimedRow } from '@codecall/benchmarks/micro';
 import type { IdlePenalty, PeerSubject } from '@codecall/benchmarks/micro';
 
@@ -151,6 +153,11 @@ function verdictLines(report: BenchReport, preset: string): string[] {
   } else {
     lines.push(`- **Calibration:** not run${report.calibration?.reason === undefined ? '' : ` (${report.calibration.reason})`}: these figures are not checked against a published real run.`);
   }
+  const compared = (report.publishedFigures ?? []).filter((comparison) => comparison.verdict !== 'no-scenario');
+  if (compared.length > 0) {
+    const outside = compared.filter((comparison) => comparison.verdict === 'outside');
+    lines.push(`- **Published figures the model was not fitted to** (${compared[0]!.preset}): ${compared.length - outside.length} of ${compared.length} consistent${outside.length === 0 ? '' : `; outside: ${outside.map((comparison) => `${comparison.figure.id} (simulated ${changeText(comparison.median)}, published ${comparison.figure.published})`).join(', ')}`} — see Published figures.`);
+  }
   const unexpected = report.comparisons.filter((comparison) => comparison.preset === preset && comparison.asExpected === false);
   if (unexpected.length > 0) lines.push(`- **Not as the scenario expected** (relative to parallel): ${unexpected.map((comparison) => `${comparison.scenario} on ${comparison.sandbox} (${comparison.expectation})`).join(', ')}.`);
   const native = report.comparisons.filter((comparison) => comparison.preset === preset && comparison.mode === 'native');
@@ -295,6 +302,20 @@ function breakEvenText(report: BenchReport): string[] {
   ];
 }
 
+/** How the Methods table names a parameter's kind (reports before 'decomposed' existed call those 'measured-source'). */
+function kindText(kind: BehaviourParameter['kind']): string {
+  switch (kind) {
+    case 'assumption':
+      return '**assumption**';
+    case 'calibrated':
+      return '**calibrated** (fitted to a total of the calibration run)';
+    case 'decomposed':
+      return '**decomposed** from the calibration run (in sample for it)';
+    case 'measured-source':
+      return 'from a cited source';
+  }
+}
+
 function calibrationText(report: BenchReport): string[] {
   const calibration = report.calibration;
   if (calibration === null) return ['Not run (`--live` or `--no-calibration`).'];
@@ -432,7 +453,7 @@ function methodsText(report: BenchReport): string[] {
     '',
     ...(report.behaviour.length === 0
       ? ['**Behaviour model:** none recorded in this report.', '']
-      : ['**Behaviour model** (what the simulated model writes and does, applied to every scenario; values as this run applied them):', '', table(['parameter', 'value', 'unit', 'kind', 'source'], report.behaviour.map((row) => [row.name, valueText(row.value), row.unit, row.kind === 'assumption' ? '**assumption**' : row.kind === 'calibrated' ? '**calibrated** (fitted to a published run)' : 'from a cited source', row.source]), ['l', 'r', 'l', 'l', 'l']), '']),
+      : ['**Behaviour model** (what the simulated model writes and does, applied to every scenario; values as this run applied them):', '', table(['parameter', 'value', 'unit', 'kind', 'source'], report.behaviour.map((row) => [row.name, valueText(row.value), row.unit, kindText(row.kind), row.source]), ['l', 'r', 'l', 'l', 'l']), '']),
     '**Metrics:**',
     '',
     table(['metric', 'unit', 'label', 'meaning'], metrics.map(([name, info]) => [name, info.unit, info.label, info.meaning])),
@@ -526,6 +547,10 @@ export function markdownSections(report: BenchReport): { title: string[]; verdic
     '## Calibration',
     '',
     ...calibrationText(report),
+    '',
+    '## Published figures (out of sample)',
+    '',
+    ...publishedFiguresText(report.publishedFigures ?? [], simulatedContext(report.parameters.bare)),
     '',
     `## Which sandbox should I pick? (${preset})`,
     '',

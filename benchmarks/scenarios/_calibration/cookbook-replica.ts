@@ -249,6 +249,7 @@ export const scenario = defineScenario({
   description:
     'Team -> rich, pretty-printed expense items per engineer (8 calls, 20-50 items each) -> custom budgets only for those over the standard $5,000 (data-dependent) -> who exceeded. Same shapes and sizes as the published cookbook run.',
   expectation: 'wins',
+  workload: 'analysis',
   tools: [
     {
       name: 'get_team_members',

@@ -66,5 +66,7 @@ describe('scenario helpers', () => {
     expect(() => assertScenario({ ...scenario, id: 'Bad Id' }, 'x.ts')).toThrow(/x\.ts: `id` must be a kebab-case string/);
     expect(() => assertScenario({ ...scenario, declaredOutputs: 'get_a' }, 'x.ts')).toThrow(/declaredOutputs/);
     expect(() => assertScenario({ ...scenario, direct: undefined }, 'x.ts')).toThrow(/`direct` must be a function/);
+    expect(() => assertScenario({ ...scenario, workload: 'research' }, 'x.ts')).toThrow(/`workload` must be 'analysis', 'sequential' or 'code-writing'/);
+    expect(() => assertScenario({ ...scenario, workload: 'sequential' }, 'x.ts')).not.toThrow();
   });
 });

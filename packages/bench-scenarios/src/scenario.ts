@@ -108,6 +108,9 @@ export interface CodeState {
   readonly failure: string | undefined;
 }
 
+/** Kind of work a scenario is, as the published figures classify tasks (see `Scenario.workload`). */
+export type ScenarioWorkload = 'analysis' | 'sequential' | 'code-writing';
+
 /**
  * A benchmark scenario: a toolset with deterministic backing data, a task, how a competent model
  * behaves in each mode, and a checker of the final answer. See `benchmarks/scenarios/README.md`.
@@ -127,6 +130,14 @@ export interface Scenario {
    * `'neutral'`. The report checks the expectation against the figures. Default `'neutral'`.
    */
   readonly expectation?: 'wins' | 'fewer-tokens' | 'loses' | 'neutral';
+  /**
+   * The kind of work, for the report's comparison with published real-world figures (which give
+   * token changes by kind of task): `'analysis'` (gathering, filtering or aggregating data over many
+   * tool calls: analysis and research), `'sequential'` (each call needs the model's reading of the
+   * previous result), `'code-writing'` (reading and editing code). Leave it out and the scenario is
+   * in no such comparison.
+   */
+  readonly workload?: ScenarioWorkload;
   /**
    * The tools: plain JSON Schema definitions (`{ name, description, inputSchema, execute }`, no
    * import needed; inputs are validated against `inputSchema` before `execute` runs). Tools made
@@ -244,4 +255,6 @@ export function assertScenario(value: unknown, where: string): asserts value is 
   if (scenario['sideEffectTools'] !== undefined && !isStringList(scenario['sideEffectTools'])) fail('`sideEffectTools` must be an array of tool names');
   const expectation = scenario['expectation'];
   if (expectation !== undefined && !['wins', 'fewer-tokens', 'loses', 'neutral'].includes(expectation as string)) fail("`expectation` must be 'wins', 'fewer-tokens', 'loses' or 'neutral'");
+  const workload = scenario['workload'];
+  if (workload !== undefined && !['analysis', 'sequential', 'code-writing'].includes(workload as string)) fail("`workload` must be 'analysis', 'sequential' or 'code-writing'");
 }

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import type { ModeComparison, TokenSplit } from './bench-report.ts';
+import { loadScenarios } from './load-scenarios.ts';
+import { assumptionVariants, comparePublishedFigures, publishedFigures, publishedFiguresText, simulatedContext, withSensitivity } from './published-figures.ts';
+import { fileURLToPath } from 'node:url';
+
+const split = (total: number): TokenSplit => ({ uncachedInput: 0, cacheWrite: total / 2, cacheRead: total / 4, output: total / 4 });
+
+function comparison(scenario: string, mode: 'programmatic' | 'native', tokens: [number, number], costRatio = 1, preset = 'sonnet'): ModeComparison {
+  return {
+    scenario,
+    preset,
+    expectation: 'neutral',
+    baseline: 'parallel',
+    mode,
+    sandbox: mode === 'native' ? 'hosted' : 'isolated-vm',
+    baselineCostUsd: 1,
+    codeCostUsd: costRatio,
+    codeSandboxCostUsd: 0,
+    costRatio,
+    baselineLatencyMs: 1,
+    codeLatencyMs: 1,
+    latencyRatio: 1,
+    baselineTokens: split(tokens[0]),
+    codeTokens: split(tokens[1]),
+    baselineRoundTrips: 2,
+    codeRoundTrips: 2,
+    cheaper: false,
+    faster: false,
+    asExpected: null,
+  };
+}
+
+describe('comparePublishedFigures', () => {
+  const scenarios = [
+    { id: 'a', workload: 'analysis' as const },
+    { id: 'b', workload: 'analysis' as const },
+    { id: 'c', workload: 'analysis' as const },
+    { id: 's', workload: 'sequential' as const },
+    { id: 'x' },
+  ];
+  const comparisons = [
+    // programmatic: a -50 %, b -30 %, c +40 % (median -30 %); native: a -40 %, b -20 %, c -10 % (median -20 %)
+    comparison('a', 'programmatic', [1000, 500]),
+    comparison('b', 'programmatic', [1000, 700]),
+    comparison('c', 'programmatic', [1000, 1400]),
+    comparison('a', 'native', [1000, 600]),
+    comparison('b', 'native', [1000, 800]),
+    comparison('c', 'native', [1000, 900]),
+    // the sequential one: tokens +60 %, cost +36 %
+    comparison('s', 'programmatic', [1000, 1600], 1.36),
+    // another preset and an unclassified scenario never enter
+    comparison('a', 'programmatic', [1000, 100], 1, 'haiku'),
+    comparison('x', 'programmatic', [1000, 100]),
+  ];
+  const result = comparePublishedFigures(comparisons, scenarios, 'sonnet');
+  const byId = (id: string) => result.find((entry) => entry.figure.id === id)!;
+
+  it('takes the median change of the workload\'s scenarios in the figure\'s mode, preset and metric', () => {
+    expect(byId('anthropic-research').sandbox).toBe('hosted');
+    expect(byId('anthropic-research').scenarios.map((entry) => entry.scenario)).toEqual(['a', 'b', 'c']);
+    expect(byId('anthropic-research').median).toBeCloseTo(-0.2, 9);
+    expect(byId('claude-code-analysis').median).toBeCloseTo(-0.3, 9);
+    // cost, not tokens, for the sequential figure ("costs about 8 % more")
+    expect(byId('tau2-sequential').scenarios).toEqual([{ scenario: 's', change: expect.closeTo(0.36, 9) }]);
+  });
+
+  it('calls a median within the tolerance of the published range consistent, and says by how much it is off', () => {
+    // -20 % against -37 %: 17 points off, over the 15-point tolerance
+    expect(byId('anthropic-research')).toMatchObject({ verdict: 'outside', distance: expect.closeTo(0.1737, 3) });
+    // -30 % against 40-65 % fewer: 10 points off
+    expect(byId('claude-code-analysis')).toMatchObject({ verdict: 'consistent', distance: expect.closeTo(0.1, 9) });
+    // +36 % against +8 %
+    expect(byId('tau2-sequential')).toMatchObject({ verdict: 'outside', distance: expect.closeTo(0.28, 9) });
+    expect(byId('claude-code-code-writing')).toMatchObject({ verdict: 'no-scenario', scenarios: [] });
+    expect(Number.isNaN(byId('claude-code-code-writing').median)).toBe(true);
+  });
+
+  it('renders every figure with its verdict, and names those outside', () => {
+    const text = publishedFiguresText(result, simulatedContext(false)).join('\n');
+    expect(text).toContain('**outside** by 28 points');
+    expect(text).toContain('consistent (10 points outside)');
+    expect(text).toContain('no scenario of this kind in the run');
+    expect(text).toMatch(/Outside: anthropic-research \(simulated -20%.*tau2-sequential \(simulated \+36%/);
+  });
+});
+
+describe('withSensitivity', () => {
+  it('reruns only the figures outside their range, once per assumption, and reports the median each gives', async () => {
+    const scenarios = [{ id: 's', workload: 'sequential' as const }, { id: 'a', workload: 'analysis' as const }];
+    const base = comparePublishedFigures([comparison('s', 'programmatic', [1000, 1600], 1.36), comparison('a', 'programmatic', [1000, 500]), comparison('a', 'native', [1000, 600])], scenarios, 'sonnet');
+    const reruns: { ids: readonly string[]; mode: string; behaviour: object }[] = [];
+    const result = await withSensitivity(base, scenarios, async (ids, mode, behaviour) => {
+      reruns.push({ ids, mode, behaviour });
+      // Without exploration the chain costs +10 %, otherwise as before.
+      return [comparison('s', 'programmatic', [1000, 1600], 'explorationMaxCalls' in behaviour ? 1.1 : 1.36)];
+    });
+    expect(reruns.map((entry) => entry.behaviour)).toEqual(assumptionVariants.map((variant) => variant.behaviour));
+    expect(new Set(reruns.map((entry) => `${entry.ids.join()} ${entry.mode}`))).toEqual(new Set(['s programmatic']));
+    const sequential = result.find((entry) => entry.figure.id === 'tau2-sequential')!;
+    expect(sequential.sensitivity!.map((entry) => [entry.variant, Math.round(entry.median * 100)])).toEqual(assumptionVariants.map((variant) => [variant.variant, variant.variant === 'no exploration program' ? 10 : 36]));
+    expect(result.filter((entry) => entry.sensitivity !== undefined).map((entry) => entry.figure.id)).toEqual(['tau2-sequential']);
+    expect(publishedFiguresText(result, simulatedContext(false)).join('\n')).toContain('no exploration program +10%');
+    expect(publishedFiguresText(result, simulatedContext(false)).join('\n')).toContain('Closest: no exploration program (consistent)');
+  });
+});
+
+describe('the published figures', () => {
+  it('cite a source and a range for every figure, and the shipped scenarios cover every kind but code-writing', async () => {
+    for (const figure of publishedFigures) {
+      expect(figure.source.length, figure.id).toBeGreaterThan(30);
+      expect(figure.low, figure.id).toBeLessThanOrEqual(figure.high);
+    }
+    const shipped = await loadScenarios([fileURLToPath(new URL('../../../benchmarks/scenarios', import.meta.url))]);
+    const workloads = new Set(shipped.map((scenario) => scenario.workload));
+    expect([...workloads].filter((workload) => workload !== undefined).sort()).toEqual(['analysis', 'sequential']);
+  });
+});
