@@ -99,19 +99,26 @@ export interface RunnerSessionOutcome {
   readonly discardedBytes: number;
   /** Tool calls the session forwarded to `request.callTool`. */
   readonly forwardedCalls: number;
-  /** Tool calls the session refused itself (past `maxToolCalls`, oversized input). */
+  /** Tool calls the session refused itself (past `maxToolCalls`). */
   readonly refusedCalls: number;
 }
 
-// Calls refused (past `maxToolCalls`, or with an input over `maxValueBytes`) before the run is
-// ended: a guest that keeps making them is looping, and every call costs the host a parse and an
-// answer (an oversized one, up to the line bound, about a quarter of a second of the host's thread).
+// Calls refused past `maxToolCalls` before the run is ended: a guest that keeps making them is
+// looping, and every call costs the host a parse and an answer. (A call with an input over
+// `maxValueBytes` is never refused: a runner refuses those itself, so one on the stream is forged,
+// and it ends the run. Each could hold the host's thread for the parse of a line near the bound.)
 const maxRefusedCalls = 100;
 
-/** Largest line a runner may write for a run with these limits, in bytes. */
+/**
+ * Largest line a runner may write for a run with these limits, in bytes: the largest line an honest
+ * runner writes, and so the longest parse a guest can make the host do.
+ */
 export function runnerMaxLineBytes(limits: { readonly maxValueBytes: number; readonly maxOutputBytes: number }): number {
-  // A value travels as JSON text inside a JSON string: escaping grows it at most 6-fold (\u0000).
-  return Math.max(limits.maxValueBytes, limits.maxOutputBytes) * 6 + 64 * 1024;
+  // A value (an input, a return value) travels as JSON text of at most maxValueBytes inside a JSON
+  // string. That text holds no control characters, so quoting at most triples it: `"` and `\` take
+  // two bytes, and a runner that escapes non-ASCII to \uXXXX writes six for a two-byte character
+  // (twelve for a four-byte one). Output text is any text: a control character takes six (\u0001).
+  return Math.max(limits.maxValueBytes * 3, limits.maxOutputBytes * 6) + 64 * 1024;
 }
 
 type Phase = 'starting' | 'running' | 'finishing' | 'settled';
@@ -373,7 +380,7 @@ export class RunnerSession {
       this.#violate(`broke the protocol: it called a tool the run did not install (${JSON.stringify(name.slice(0, 60))})`);
       return;
     }
-    const refuse = (code: 'TOOL_CALL_LIMIT' | 'VALUE_TOO_LARGE', message: string, stopped: string): void => {
+    const refuse = (code: 'TOOL_CALL_LIMIT', message: string, stopped: string): void => {
       if (this.#refusedCalls >= maxRefusedCalls) {
         this.#settle({ type: 'error', error: { code: 'TOOL_ERROR', name: 'ToolError', message: stopped, toolErrorCode: code } }, false);
         return;
@@ -387,7 +394,8 @@ export class RunnerSession {
       return;
     }
     if (input !== undefined && (input.length > limits.maxValueBytes || Buffer.byteLength(input) > limits.maxValueBytes)) {
-      refuse('VALUE_TOO_LARGE', `The input of ${name} exceeds limits.maxValueBytes (${limits.maxValueBytes} bytes).`, `The code kept calling tools with inputs over limits.maxValueBytes (${limits.maxValueBytes} bytes) after ${maxRefusedCalls} were refused, and was stopped.`);
+      // The runner measures an input as this does and refuses it in the guest (protocol §3.3).
+      this.#violate(`broke the protocol: it wrote a call of ${JSON.stringify(name.slice(0, 60))} whose input exceeds limits.maxValueBytes (${limits.maxValueBytes} bytes), which a runner refuses itself`);
       return;
     }
     this.#forwardedCalls++;

@@ -155,13 +155,13 @@ describe('RunnerSession', () => {
     expect(await session.outcome).toMatchObject({ forwardedCalls: 4, result: { type: 'error', error: { code: 'TOOL_ERROR', toolErrorCode: 'TOOL_CALL_LIMIT' } } });
   });
 
-  test('inputs, values and output are measured by the host', async () => {
+  test('values and output are measured by the host (inputs: below)', async () => {
     const { session, say, calls } = harness({ maxValueBytes: 100, maxOutputBytes: 10 });
-    say({ t: 'call', id: 1, name: 'echo', input: JSON.stringify('x'.repeat(200)) });
+    say({ t: 'call', id: 1, name: 'echo', input: JSON.stringify('x'.repeat(90)) });
     say({ t: 'out', fd: 1, d: 'é'.repeat(20) });
     say({ t: 'done', value: JSON.stringify('v'.repeat(200)) });
     session.end(exit);
-    expect(calls).toHaveLength(0);
+    expect(calls).toHaveLength(1);
     const { result } = await session.outcome;
     expect(result).toMatchObject({ type: 'error', error: { code: 'OUTPUT_LIMIT' }, outputTruncated: true });
     expect(Buffer.byteLength(result.stdout)).toBeLessThanOrEqual(10);
@@ -196,13 +196,20 @@ describe('RunnerSession', () => {
     expect(result.outputTruncated).toBe(true);
   });
 
-  test('calls refused for oversized inputs count toward the refusals that stop a looping guest', async () => {
+  test('the first call with an input over maxValueBytes ends the run: the runner refuses those itself', async () => {
     const { session, say, calls, written } = harness({ maxValueBytes: 10 });
     for (let id = 1; id <= 1_000 && !session.settled; id++) say({ t: 'call', id, name: 'echo', input: JSON.stringify({ s: 'x'.repeat(20) }) });
     await tick();
     expect(calls).toHaveLength(0);
-    expect(written.filter((line) => line.includes('"VALUE_TOO_LARGE"'))).toHaveLength(100);
-    expect(await session.outcome).toMatchObject({ refusedCalls: 100, result: { type: 'error', error: { code: 'TOOL_ERROR', toolErrorCode: 'VALUE_TOO_LARGE' } } });
+    expect(written.filter((line) => line.includes('"result"'))).toHaveLength(0);
+    const outcome = await session.outcome;
+    expect(outcome).toMatchObject({ refusedCalls: 0, result: { type: 'error', error: { code: 'SANDBOX_CRASHED' } } });
+    if (outcome.result.type === 'error') expect(outcome.result.error.message).toMatch(/input exceeds limits\.maxValueBytes \(10 bytes\)/);
+  });
+
+  test('the line bound is three times maxValueBytes (or six times maxOutputBytes) plus 64 KiB', () => {
+    expect(runnerMaxLineBytes({ maxValueBytes: 1_000, maxOutputBytes: 100 })).toBe(3_000 + 65_536);
+    expect(runnerMaxLineBytes({ maxValueBytes: 1_000, maxOutputBytes: 1_000 })).toBe(6_000 + 65_536);
   });
 
   test('a line past runnerMaxLineBytes ends the run while it is still arriving', async () => {

@@ -406,14 +406,15 @@ export class SubprocessSandbox implements SandboxV1 {
       if (value !== undefined) env[name] = value;
     }
     Object.assign(env, this.#settings.env ?? {});
-    const maxValueBytes = defaultLimits.maxValueBytes;
     return RunnerProcess.spawn({
       key,
       argv: command,
       env,
       workDirectory,
       cgroup,
-      maxLineLength: Math.max(maxValueBytes, 1 * mebibyte) * 8 + 64 * 1024,
+      // Lines outside a run (`ready`, `fatal`) are small: an error message is at most 16 KiB. A run's
+      // own lines go to its session, bounded by runnerMaxLineBytes of the run's limits.
+      maxLineLength: 1 * mebibyte,
       startTimeoutMs: this.#settings.startTimeoutMs ?? 30_000,
       sandboxId: this.sandboxId,
       viaHelper: this.#settings.spawnHelper ?? true,

@@ -168,6 +168,32 @@ export function describeRunnerSuite(options: RunnerSuiteOptions): void {
         expect(result.outputTruncated).toBe(true);
       });
 
+      test('a forged call with an input larger than maxValueBytes ends the run without reaching the host', async () => {
+        // A runner refuses such an input in the guest, so one on the stream is forged; refusing it and
+        // going on would let a guest make the host parse a line near the bound again and again.
+        const call = json({ t: 'call', id: 1, name: 'echo', input: json({ s: 'z'.repeat(20_000) }) });
+        const { result, calls } = await run(`${forge(call)}\n${language === 'python' ? '__time.sleep(1)' : 'await __sleep(1000);'}`, { maxValueBytes: 1_000 });
+        expect(result).toMatchObject({ type: 'error', error: { code: 'SANDBOX_CRASHED' } });
+        if (result.type === 'error') expect(result.error.message).toMatch(/exceeds limits\.maxValueBytes/);
+        expect(calls).toHaveLength(0);
+      });
+
+      test('honest values just under maxValueBytes, of the characters whose escaping grows most, fit the line bound', async () => {
+        // The bound is three times maxValueBytes for values: quotes and backslashes double, and a
+        // runner that escapes a string to ASCII (python, for a lone surrogate) writes 6 bytes for
+        // each 2-byte character. Here both, as a tool input and as the return value.
+        const maxValueBytes = 200_000;
+        const body = language === 'python'
+          ? 's = "\\u00e9" * 49000 + "\\"\\\\" * 24000 + "\\ud800"\nr = await echo({"s": s})\nreturn r["s"]'
+          : 'const s = "\\u00e9".repeat(49000) + "\\"\\\\".repeat(24000) + "\\ud800";\nconst r = await echo({ s });\nreturn r.s;';
+        const { result, calls } = await run(body, { maxValueBytes, timeoutMs: 20_000 });
+        const expected = `${'\u00e9'.repeat(49_000)}${'"\\'.repeat(24_000)}\ud800`;
+        expect(result).toMatchObject({ type: 'success' });
+        if (result.type === 'success') expect(JSON.parse(result.valueJson ?? 'null') as string).toBe(expected);
+        expect(calls).toHaveLength(1);
+        expect(JSON.parse(calls[0]!.inputJson!)).toEqual({ s: expected });
+      });
+
       test('a forged value larger than maxValueBytes is refused by the host', async () => {
         const { result } = await run(`${forge(json({ t: 'done', value: json('z'.repeat(20_000)) }))}\n${exitNow[language]}`, { maxValueBytes: 1_000 });
         expect(result).toMatchObject({ type: 'error', error: { code: 'OUTPUT_LIMIT' } });
