@@ -550,7 +550,7 @@ export function markdownSections(report: BenchReport): { title: string[]; verdic
     '',
     '## Published figures (out of sample)',
     '',
-    ...publishedFiguresText(report.publishedFigures ?? [], simulatedContext(report.parameters.bare)),
+    ...publishedFiguresText(report.publishedFigures ?? [], simulatedContext(report.parameters.bare), report.parameters.live),
     '',
     `## Which sandbox should I pick? (${preset})`,
     '',

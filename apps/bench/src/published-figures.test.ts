@@ -79,7 +79,7 @@ describe('comparePublishedFigures', () => {
   it('renders every figure with its verdict, and names those outside', () => {
     const text = publishedFiguresText(result, simulatedContext(false)).join('\n');
     expect(text).toContain('**outside** by 28 points');
-    expect(text).toContain('consistent (10 points outside)');
+    expect(text).toContain('consistent (10 points off)');
     expect(text).toContain('no scenario of this kind in the run');
     expect(text).toMatch(/Outside: anthropic-research \(simulated -20%.*tau2-sequential \(simulated \+36%/);
   });

@@ -235,10 +235,11 @@ export function simulatedContext(bare: boolean): string {
 const modeName = (figure: PublishedFigure): string => (figure.mode === 'native' ? 'native (hosted)' : 'programmatic');
 
 /**
- * The comparison as Markdown: a table (published figure, simulated median and range per scenario,
- * verdict) and what it means. `context` says which context the simulated runs had.
+ * The comparison as Markdown: a table (published figure, the median and each scenario's change,
+ * verdict) and what it means. `context` says which context the runs had; `live`, that the figures
+ * were measured against the real API rather than simulated.
  */
-export function publishedFiguresText(comparisons: readonly PublishedFigureComparison[], context: string): string[] {
+export function publishedFiguresText(comparisons: readonly PublishedFigureComparison[], context: string, live = false): string[] {
   if (comparisons.length === 0) return ['Not in this report (reports before 2026-12-05 22:00, or no preset ran).'];
   const preset = comparisons[0]!.preset;
   const rows = comparisons.map((comparison) => {
@@ -246,14 +247,14 @@ export function publishedFiguresText(comparisons: readonly PublishedFigureCompar
     const simulated = comparison.scenarios.length === 0
       ? 'no scenario of this kind in the run'
       : `median ${changeText(comparison.median)} (${comparison.scenarios.map((entry) => `${entry.scenario} ${changeText(entry.change)}`).join(', ')})`;
-    const verdict = comparison.verdict === 'no-scenario' ? '–' : comparison.verdict === 'consistent' ? `consistent${comparison.distance > 0 ? ` (${Math.round(comparison.distance * 100)} points outside)` : ' (inside)'}` : `**outside** by ${Math.round(comparison.distance * 100)} points`;
+    const verdict = comparison.verdict === 'no-scenario' ? '–' : comparison.verdict === 'consistent' ? `consistent${comparison.distance > 0 ? ` (${Math.round(comparison.distance * 100)} points off)` : ' (inside)'}` : `**outside** by ${Math.round(comparison.distance * 100)} points`;
     return `| ${figure.source} | ${figure.workload} | ${modeName(figure)} vs parallel, ${figure.metric} | ${figure.published} | ${simulated} | ${verdict} |`;
   });
   const outside = comparisons.filter((comparison) => comparison.verdict === 'outside');
   return [
-    `Published changes from programmatic calling in real runs that set no parameter of the model, beside the simulated change of this run's scenarios of the same kind of work (each scenario's \`workload\`; ${preset}, ${context}, against parallel tool use). A figure is consistent when the scenarios' median lies within ${Math.round(publishedFigureTolerance * 100)} points of it: the published figures average task mixes the scenarios only resemble.`,
+    `Published changes from programmatic calling in real runs that set no parameter of the model, beside the ${live ? 'measured' : 'simulated'} change of this run's scenarios of the same kind of work (each scenario's \`workload\`; ${preset}, ${context}, against parallel tool use). A figure is consistent when the scenarios' median lies within ${Math.round(publishedFigureTolerance * 100)} points of it: the published figures average task mixes the scenarios only resemble.`,
     '',
-    '| published figure | work | compared | published | simulated [token-proxy] | verdict |',
+    `| published figure | work | compared | published | ${live ? 'this run [measured]' : 'simulated [token-proxy]'} | verdict |`,
     '| --- | --- | --- | ---: | --- | --- |',
     ...rows,
     '',

@@ -82,7 +82,7 @@ export function renderReadmeSection(report: BenchReport, reportDirectory: string
     );
   }
   const published = report.publishedFigures ?? [];
-  if (published.length > 0) lines.push('', `**Published figures the model was not fitted to** (out of sample; from the report's "Published figures"):`, '', ...publishedFiguresText(published, simulatedContext(report.parameters.bare)));
+  if (published.length > 0) lines.push('', `**Published figures the model was not fitted to** (out of sample; from the report's "Published figures"):`, '', ...publishedFiguresText(published, simulatedContext(report.parameters.bare), report.parameters.live));
   lines.push('', readmeMarkers.end);
   return lines.join('\n');
 }
