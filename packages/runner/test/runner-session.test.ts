@@ -1,7 +1,7 @@
 import { defaultLimits } from '@codecall/core';
 import type { ResolvedLimitsV1, SandboxExecuteRequestV1, SandboxToolCallV1 } from '@codecall/core';
 import { describe, expect, test } from 'vitest';
-import { RunnerSession, checkRunnerMessageShape, encodeRunnerMessage, runnerMaxLineBytes, runnerProtocolVersion } from '../src/index.js';
+import { RunnerSession, checkRunnerMessageShape, encodeRunnerMessage, runnerMaxLineBytes, runnerMessageBounds, runnerProtocolVersion } from '../src/index.js';
 import type { RunnerSessionSettings, RunnerToHostMessage } from '../src/index.js';
 
 // The session against a scripted runner: no process, every byte chosen by the test.
@@ -248,5 +248,69 @@ describe('checkRunnerMessageShape', () => {
     expect(checkRunnerMessageShape(JSON.stringify({ t: 'out', fd: 1, d: '[[[[[[{{{{{"\\"'.repeat(1_000) }))).toBeUndefined();
     expect(checkRunnerMessageShape('{"a":[[[[1]]]]}')).toMatchObject({ violation: expect.stringContaining('nested') as unknown });
     expect(checkRunnerMessageShape('{"a":"unterminated')).toMatchObject({ violation: expect.stringContaining('unterminated') as unknown });
+  });
+
+  test('agrees with a character-by-character reading on random lines, dense escapes and cut lines included', () => {
+    // The reference reads every character; the check under test jumps between quotes and switches
+    // to reading characters once escaped quotes come densely. Both must see the same structure.
+    const kind = (line: string): string => {
+      let depth = 0;
+      let containers = 0;
+      let members = 0;
+      for (let index = 0; index < line.length; index++) {
+        const code = line.charCodeAt(index);
+        if (code === 0x22) {
+          for (index++; index < line.length && line.charCodeAt(index) !== 0x22; index++) if (line.charCodeAt(index) === 0x5c) index++;
+          if (index >= line.length) return 'unterminated';
+        } else if (code === 0x7b || code === 0x5b) {
+          depth++;
+          containers++;
+          if (depth > runnerMessageBounds.maxDepth) return 'nested';
+          if (containers > runnerMessageBounds.maxContainers) return 'objects and arrays';
+        } else if (code === 0x7d || code === 0x5d) {
+          depth--;
+        } else if (code === 0x2c || code === 0x3a) {
+          members++;
+          if (members > runnerMessageBounds.maxMembers * 2) return 'members';
+        }
+      }
+      return 'ok';
+    };
+    const kindOf = (line: string): string => {
+      const violation = checkRunnerMessageShape(line)?.violation;
+      if (violation === undefined) return 'ok';
+      return ['unterminated', 'nested', 'objects and arrays', 'members'].find((word) => violation.includes(word)) ?? violation;
+    };
+    let seed = 7;
+    const random = (below: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return Math.floor((seed / 2_147_483_648) * below); // the high bits: an LCG's low bits cycle
+    };
+    const alphabet = ['"', '\\', '{', '[', '}', ']', ',', ':', 'a', 'é', '\n', '\u0001', '\\"', '\\\\'];
+    const text = (): string => {
+      const length = [5, 50, 500, 5_000][random(4)]!;
+      // A few characters dominate each string, so some are dense with quotes or backslashes.
+      const favourites = [alphabet[random(alphabet.length)]!, alphabet[random(alphabet.length)]!];
+      let result = '';
+      for (let index = 0; index < length; index++) result += random(4) === 0 ? alphabet[random(alphabet.length)]! : favourites[random(2)]!;
+      return result;
+    };
+    let checked = 0;
+    for (let round = 0; round < 400; round++) {
+      const inner = JSON.stringify({ k: text(), list: [text(), { n: text() }] });
+      const candidates = [
+        JSON.stringify({ t: 'done', value: inner }),
+        JSON.stringify({ t: 'out', fd: 1, d: text() }),
+        JSON.stringify({ t: 'done', value: JSON.stringify(inner) }),
+        JSON.stringify({ t: 'x', a: [[[[text()]]]] }),
+      ];
+      for (const line of candidates) {
+        for (const cut of [line, line.slice(0, random(line.length + 1)), line.slice(random(line.length + 1))]) {
+          expect(kindOf(cut), cut.slice(0, 200)).toBe(kind(cut));
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(400 * 4 * 3);
   });
 });
