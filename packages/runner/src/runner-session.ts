@@ -380,17 +380,15 @@ export class RunnerSession {
       this.#violate(`broke the protocol: it called a tool the run did not install (${JSON.stringify(name.slice(0, 60))})`);
       return;
     }
-    const refuse = (code: 'TOOL_CALL_LIMIT', message: string, stopped: string): void => {
+    // One call past the limit goes to the host, which refuses it and traces it; the rest are refused here.
+    if (this.#forwardedCalls > limits.maxToolCalls) {
       if (this.#refusedCalls >= maxRefusedCalls) {
-        this.#settle({ type: 'error', error: { code: 'TOOL_ERROR', name: 'ToolError', message: stopped, toolErrorCode: code } }, false);
+        const message = `The code kept calling tools after limits.maxToolCalls (${limits.maxToolCalls}) was reached and was stopped.`;
+        this.#settle({ type: 'error', error: { code: 'TOOL_ERROR', name: 'ToolError', message, toolErrorCode: 'TOOL_CALL_LIMIT' } }, false);
         return;
       }
       this.#refusedCalls++;
-      this.#send({ t: 'result', id, ok: false, code, message });
-    };
-    // One call past the limit goes to the host, which refuses it and traces it; the rest are refused here.
-    if (this.#forwardedCalls > limits.maxToolCalls) {
-      refuse('TOOL_CALL_LIMIT', `Tool call limit reached: a run may make at most ${limits.maxToolCalls} calls (limits.maxToolCalls).`, `The code kept calling tools after limits.maxToolCalls (${limits.maxToolCalls}) was reached and was stopped.`);
+      this.#send({ t: 'result', id, ok: false, code: 'TOOL_CALL_LIMIT', message: `Tool call limit reached: a run may make at most ${limits.maxToolCalls} calls (limits.maxToolCalls).` });
       return;
     }
     if (input !== undefined && (input.length > limits.maxValueBytes || Buffer.byteLength(input) > limits.maxValueBytes)) {
