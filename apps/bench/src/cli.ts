@@ -249,17 +249,17 @@ async function main(rawArguments: readonly string[]): Promise<number> {
 
   const anthropicRoot = join(repositoryRoot, 'packages/anthropic');
   const comparisons = compareModes(matrix.cells, scenarios, 'parallel');
-  // Published figures beside the scenarios of their kind; those the model misses are rerun with one
-  // assumption changed at a time (simulated runs only: a live rerun would cost real tokens).
-  const figurePreset = breakEvenPreset;
+  // Published figures beside the scenarios of their kind (in the break-even map's preset); those the
+  // model misses are rerun with one assumption changed at a time (simulated runs only: a live rerun
+  // would cost real tokens).
   const measuredSandboxes = matrix.cells.filter((cell) => cell.mode === 'programmatic' && cell.status === 'measured').map((cell) => cell.sandbox as string);
   const figureSandbox = measuredSandboxes.includes('isolated-vm') ? 'isolated-vm' : (measuredSandboxes[0] ?? 'isolated-vm');
-  let publishedFigures: PublishedFigureComparison[] = figurePreset === undefined ? [] : comparePublishedFigures(comparisons, scenarios, figurePreset.id, figureSandbox);
-  if (!live && figurePreset !== undefined) {
+  let publishedFigures: PublishedFigureComparison[] = breakEvenPreset === undefined ? [] : comparePublishedFigures(comparisons, scenarios, breakEvenPreset.id, figureSandbox);
+  if (!live && breakEvenPreset !== undefined) {
     publishedFigures = await withSensitivity(publishedFigures, scenarios, async (ids, mode, behaviour) => {
       const subset = scenarios.filter((scenario) => ids.includes(scenario.id));
       const available = sandboxes.available.filter((target) => (mode === 'native' ? target.language === 'python' : target.id === figureSandbox));
-      const rerun = await runMatrix({ scenarios: subset, modes: ['parallel', mode], presets: [figurePreset], sandboxes: { available, skipped: [] }, repetitions: 1, timeScale: 0, bare: values.bare, behaviour });
+      const rerun = await runMatrix({ scenarios: subset, modes: ['parallel', mode], presets: [breakEvenPreset], sandboxes: { available, skipped: [] }, repetitions: 1, timeScale: 0, bare: values.bare, behaviour });
       return compareModes(rerun.cells, subset, 'parallel');
     });
   }
