@@ -44,11 +44,12 @@ async function playDirect(scenario: Scenario, parallel: boolean): Promise<{ answ
 }
 
 describe('the scenario suite', () => {
-  it('has the eight scenarios of the issue, with unique ids', () => {
+  it('has the nine shipped scenarios, with unique ids', () => {
     expect(scenarios.map((scenario) => scenario.id).sort()).toEqual([
       'budget-compliance',
       'container-inspection',
       'filter-large-result',
+      'fix-failing-test',
       'independent-lookups',
       'paginated-loop',
       'search-then-fetch',
