@@ -44,7 +44,7 @@ Options:
   --simulate <module>    play the model with the policy exported (as \`policy\`) by <module>, on the loopback simulator
   --latency <preset>     simulator latency: ${Object.keys(latencyPresets).join(' | ')}  [default: instant]
   --system <text>        system prompt
-  --max-turns <n>        most model round trips  [default: 20]
+  --max-turns <n>        most model turns (native continuations do not count)  [default: 20]
   --stream               stream responses (SSE)
   --json                 print one JSON document (result, metrics, events) instead of the table
   --approve-all          approve every call that needs approval, without asking
@@ -127,12 +127,9 @@ async function createSandbox(name: string, language: SandboxLanguage | undefined
   }
   const factory = module[name === 'isolated-vm' ? 'createIsolatedVmSandbox' : 'createSubprocessSandbox'];
   if (typeof factory !== 'function') throw new UsageError(`${specifier} does not export its factory.`);
-  let settings: object = {};
-  if (name === 'subprocess' && language === 'python') settings = { languages: ['python'] };
-  if (name === 'isolated-vm' && typeof module.hasNoNodeSnapshotFlag === 'function' && !(module.hasNoNodeSnapshotFlag as () => boolean)()) {
-    // In-process isolates need node --no-node-snapshot; without it, host them in a supervised child process.
-    settings = { mode: 'supervised' };
-  }
+  // isolated-vm: the adapter's default mode, supervised (isolates in a child process, so a guest's
+  // fatal V8 OOM cannot end the CLI).
+  const settings: object = name === 'subprocess' && language === 'python' ? { languages: ['python'] } : {};
   return (factory as (settings: object) => SandboxV1)(settings);
 }
 

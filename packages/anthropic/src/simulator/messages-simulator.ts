@@ -76,7 +76,7 @@ export interface MessagesSimulatorSettings {
   /**
    * Tokens a tool call block (`tool_use`, `server_tool_use`) costs beyond its name and JSON input:
    * the call syntax the model writes, counted in output when generated and in input when read
-   * back. Default 0 (the block's text only). The benchmark derives 44 from Anthropic's cookbook run
+   * back. Default 0 (the block's text only). The benchmark derives 43 from Anthropic's cookbook run
    * (see apps/bench/src/behaviour-model.ts).
    */
   readonly toolUseOverheadTokens?: number;

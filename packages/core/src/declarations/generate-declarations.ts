@@ -67,7 +67,7 @@ import type { AnyTool, JsonSchemaToolDefinition } from '../tool.js';
 export interface GenerateDeclarationsOptions {
   /**
    * The language the model writes code in: `'typescript'` gives `declare function` signatures
-   * (also what to show for `'javascript'` code), `'python'` gives `TypedDict`s and `async def` stubs.
+   * (also what to show for `'javascript'` code), `'python'` gives `TypedDict`s and `def` stubs.
    */
   readonly language: 'typescript' | 'python';
 }

@@ -1,6 +1,7 @@
 /**
  * The limits of one run, fully resolved by `runCode` (defaults applied, values validated) before
- * they reach the adapter. Every field is a positive finite number.
+ * they reach the adapter. Every field is a finite integer: `maxToolCalls` and `maxOutputBytes` may be
+ * 0, every other field is at least 1 (`memoryLimitBytes` at least 8 MiB, `maxValueBytes` at least 16).
  */
 export interface ResolvedLimitsV1 {
   /** Wall-clock limit of the whole run in milliseconds, tool calls included. */
