@@ -73,9 +73,14 @@ describe('the parameter list', () => {
     for (const parameter of behaviourParameters.filter((candidate) => /^(CALIBRATED to )?Anthropic cookbook "Programmatic tool calling"/.test(candidate.source))) {
       expect(['decomposed', 'calibrated'], parameter.name).toContain(parameter.kind);
     }
+    // An assumption may mention the run for context, never as the arithmetic its value comes from.
+    for (const parameter of behaviourParameters.filter((candidate) => candidate.kind === 'assumption')) {
+      expect(parameter.source, parameter.name).not.toMatch(/\d+ - \d+|residual|request \d+ of|leaves/);
+    }
     expect(behaviourParameters.filter((parameter) => parameter.kind === 'decomposed').map((parameter) => parameter.name)).toEqual([
       'textPerTurnTokens',
       'toolUseOverheadTokens',
+      'dataDependentReasoningTokens',
       'programCommentaryTokens',
       'finalAnswerTokens',
       'finalAnswerTokensPerDirectResult',

@@ -31,7 +31,12 @@ export interface BehaviourSettings {
   readonly explorationSampleChars: number;
   /** Most tools one exploration program calls. */
   readonly explorationMaxCalls: number;
-  /** Probability that a program fails on its first attempt and is rewritten after reading the error (0–1); drawn per scenario program from `seed`. */
+  /**
+   * Probability that a program fails on its first attempt and is rewritten after reading the error
+   * (0–1). The matrix and the break-even map report expected values at this rate (a run without
+   * failures and one where every program fails once, mixed); `scenarioPolicy` on its own draws
+   * failures per scenario program from `seed` when the rate is between 0 and 1.
+   */
   readonly programFailureRate: number;
   /** Seed of the deterministic failure draws. */
   readonly seed: string;
@@ -103,6 +108,12 @@ export const defaultBehaviour: BehaviourSettings = {
   extraToolTokens: 150,
 };
 
+/**
+ * Quiet time that closes a wave of tool calls in the matrix, in milliseconds: calls started within
+ * it of each other are one wave (concurrent), and pay `toolLatencyMs` once.
+ */
+export const toolWaveWindowMs = 20;
+
 /** Settings with `bare` context: no system prompt, no extra tools (as in the cookbook run). */
 export function bareBehaviour(settings: BehaviourSettings): BehaviourSettings {
   return { ...settings, systemPromptTokens: 0, extraTools: 0 };
@@ -125,8 +136,8 @@ function row(name: keyof BehaviourSettings, unit: string, kind: BehaviourParamet
 /** Every parameter of the simulated model, with value, unit, source and kind: the Methods table. */
 export const behaviourParameters: readonly BehaviourParameter[] = [
   row('textPerTurnTokens', 'tokens/turn', 'decomposed', `${cookbook}: request 1 wrote 85 output tokens for a sentence and one call, request 2 497 for a sentence and 8 calls. With the replica's calls (8 and 15 o200k tokens of name and JSON input) the two equations give 43 tokens of call syntax per call and 85 - 8 - 43 = 34 tokens of text per turn.`),
-  row('toolUseOverheadTokens', 'tokens/call', 'decomposed', `${cookbook}: requests 1 and 2: (497 - 85 - 8 x 15 + 8) / 7 = 43 tokens per tool_use block beyond its name and JSON input. Request 3 is consistent with it (34 + 40 + 4 x (10 + 43) = 286 against 290 published), but not an independent check: its 40 tokens of data-dependent reasoning are an assumption, and its 4 calls are inferred from the same arithmetic.`),
-  row('dataDependentReasoningTokens', 'tokens/step', 'assumption', `ASSUMPTION: two sentences naming what the model found before it chooses the next calls or writes the next program. Close to what request 3 of ${cookbook} leaves with 4 calls (290 - 34 - 4 x 53 = 44), so request 3 does not check it independently.`),
+  row('toolUseOverheadTokens', 'tokens/call', 'decomposed', `${cookbook}: requests 1 and 2: (497 - 85 - 8 x 15 + 8) / 7 = 43 tokens per tool_use block beyond its name and JSON input. Request 3 is consistent with it (34 + 40 + 4 x (10 + 43) = 286 against 290 published), but not an independent check: its 40 tokens of data-dependent reasoning and its 4 calls are split out of that same request.`),
+  row('dataDependentReasoningTokens', 'tokens/step', 'decomposed', `${cookbook}: request 3 wrote 290 output tokens for its text, its reasoning over the expense lists and the custom-budget calls. With 34 tokens of text per turn and 4 calls at 10 + 43 tokens each, 290 - 34 - 4 x 53 = 44 remain; the layer uses 40 (two sentences naming what the model found) before every step that needs reasoning over results read so far. The 4 calls are not published: they are inferred from this same request with this same figure (see finalAnswerTokensPerDirectResult), so the two are circular and request 3 checks neither.`),
   row('programCommentaryTokens', 'tokens/program', 'decomposed', `${cookbook}: the two programs were 539 and 679 output tokens. Minus the text per turn (34), the call syntax (43), the reasoning before the second (40) and the replica's scripts as sent with their json.loads wrappers (333 and 471 o200k tokens), 129 and 91 tokens remain: about 110 tokens of comments, names and prints per program.`),
   row('finalAnswerTokens', 'tokens', 'decomposed', `${cookbook}: the PTC run's final answer was 205 output tokens.`),
   row('finalAnswerTokensPerDirectResult', 'tokens/result', 'decomposed', `${cookbook}: the classic run's final answer was 992 tokens after reading 13 tool results (1 team, 8 expense lists, 4 budgets: request 3 had (290 - 34 - 40) / 53 = 4 calls): (992 - 205) / 13 = 60 per result. The linear form is an assumption.`),
@@ -157,6 +168,7 @@ export const behaviourParameters: readonly BehaviourParameter[] = [
   { name: 'toolUseSystemPromptTokens', value: 346, unit: 'tokens/request', source: 'Anthropic docs, tool-use pricing: 346 tokens of tool-use system prompt for Claude 4-class models with tool_choice auto.', kind: 'measured-source' },
   { name: 'messageOverheadTokens', value: messageOverheadTokens, unit: 'tokens/message', source: 'ASSUMPTION: role markers around each message; Anthropic does not publish its framing, so the simulator takes the 3 tokens per message that OpenAI documents for its chat format (OpenAI cookbook, "How to count tokens with tiktoken"), with the o200k tokenizer below.', kind: 'assumption' },
   { name: 'nestedCallBatchWindowMs', value: defaultNestedCallBatchWindowMs, unit: 'ms', source: 'ASSUMPTION (emulation of hosted code execution): nested calls a program starts within this quiet time of each other go back to the client in one response, a call started later in the next; how the API batches them is not published. Decides native mode\'s continuation round trips when a program starts calls at different moments; not part of the modelled latency.', kind: 'assumption' },
+  { name: 'toolWaveWindowMs', value: toolWaveWindowMs, unit: 'ms', source: 'ASSUMPTION (benchmark device): tool calls that start within this quiet time of each other count as one wave of concurrent calls, which pays toolLatencyMs once; the matrix holds each call until the wave is complete, and that holding is taken out of the measured times. Decides toolWaves and so the modelled tool latency.', kind: 'assumption' },
   { name: 'tokenizer', value: 'o200k_base', unit: '', source: 'ASSUMPTION: o200k (gpt-tokenizer) stands in for Claude\'s tokenizer, which is not public; absolute counts differ, ratios between modes hold.', kind: 'assumption' },
 ];
 

@@ -271,7 +271,7 @@ function headlineCharts(report: BenchReport, preset: string, colours: SeriesColo
     }));
   return [
     renderBarChart({ id: 'cost', title: `Cost per task, tokens + sandbox, US dollars (${preset})`, label: `${labels.tokens} + ${labels.sandboxCost}`, series: headlineSeries, groups: headlineGroups((cell) => median(cell, 'totalCostUsd')), format: formatUsd }, colours),
-    renderBarChart({ id: 'latency', title: `End-to-end latency per task, seconds (${preset})`, label: report.parameters.live ? 'measured' : 'simulated model time + measured execution', series: headlineSeries, groups: headlineGroups((cell) => median(cell, 'latencyMs')), format: formatSeconds }, colours),
+    renderBarChart({ id: 'latency', title: `End-to-end latency per task, seconds (${preset})`, label: report.parameters.live ? 'measured' : 'simulated model time, tool latency and hosted start + measured execution', series: headlineSeries, groups: headlineGroups((cell) => median(cell, 'latencyMs')), format: formatSeconds }, colours),
     renderBarChart(
       {
         id: 'tokens',
@@ -311,7 +311,7 @@ function sandboxCharts(report: BenchReport, preset: string, colours: SeriesColou
       {
         id: 'sandbox-time',
         title: `Sandbox time per task (${preset})`,
-        label: 'measured',
+        label: report.parameters.live ? 'measured' : 'measured; native: simulated',
         series,
         groups: report.scenarios.map((scenario) => ({
           label: scenario.id,

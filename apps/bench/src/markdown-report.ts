@@ -3,6 +3,7 @@ import type { BenchReport, FigureLabel, ModeComparison, TokenSplit } from './ben
 import type { BehaviourParameter } from './behaviour-model.ts';
 import type { MatrixCell, MetricName } from './run-matrix.ts';
 import { changeText, publishedFiguresText, simulatedContext } from './published-figures.ts';
+import { spreadOf } from './stats.ts';
 import { formatIdlePenalty, isTimedRow } from '@codecall/benchmarks/micro';
 import type { IdlePenalty, PeerSubject } from '@codecall/benchmarks/micro';
 
@@ -227,7 +228,7 @@ function headlineTable(report: BenchReport, preset: string): string[] {
       ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
     '',
-    `Cost: tokens at list prices (uncached input, cache writes 1.25x, cache reads 0.1x, output at the output price) plus sandbox billing (see Sandbox pricing in Methods), shown in brackets when it is at least 1% of the total. Latency: ${report.parameters.live ? 'measured' : 'simulated model time + measured execution'}. Correct: ${labels.correct === 'scripted' ? 'the scripted policy reached an answer the checker accepts (it shows the tool path works, not that a model would)' : 'the checker accepted the real model\'s answer'}.`,
+    `Cost: tokens at list prices (uncached input, cache writes 1.25x, cache reads 0.1x, output at the output price) plus sandbox billing (see Sandbox pricing in Methods), shown in brackets when it is at least 1% of the total. Latency: ${report.parameters.live ? 'measured' : 'simulated model time, tool latency (once per wave of calls) and hosted program start (native), plus measured execution'}. Correct: ${labels.correct === 'scripted' ? 'the scripted policy reached an answer the checker accepts (it shows the tool path works, not that a model would)' : 'the checker accepted the real model\'s answer'}.`,
   ];
 }
 
@@ -343,20 +344,21 @@ function sandboxText(report: BenchReport, preset: string): string[] {
   for (const sandbox of report.sandboxes.available) {
     const cells = report.cells.filter((cell) => cell.preset === preset && cell.mode === 'programmatic' && cell.sandbox === sandbox.id && cell.status === 'measured');
     if (cells.length === 0) continue;
-    const times = cells.map((cell) => median(cell, 'sandboxTimeMs')).sort((a, b) => a - b);
+    const times = spreadOf(cells.map((cell) => median(cell, 'sandboxTimeMs')));
     const correct = cells.filter((cell) => median(cell, 'correct') === 1).length;
-    rows.push([sandbox.id, sandbox.language, formatMs(times[Math.floor(times.length / 2)] ?? Number.NaN), `${formatMs(times[0] ?? Number.NaN)}–${formatMs(times.at(-1) ?? Number.NaN)}`, `${correct}/${cells.length}`, sandbox.description]);
+    rows.push([sandbox.id, sandbox.language, formatMs(times.median), `${formatMs(times.min)}–${formatMs(times.max)}`, `${correct}/${cells.length}`, sandbox.description]);
   }
   const native = report.cells.filter((cell) => cell.preset === preset && cell.mode === 'native' && cell.status === 'measured');
   if (native.length > 0) {
-    const times = native.map((cell) => median(cell, 'sandboxTimeMs')).sort((a, b) => a - b);
-    rows.push(['hosted (native)', native[0]?.language ?? 'python', formatMs(times[Math.floor(times.length / 2)] ?? Number.NaN), `${formatMs(times[0] ?? Number.NaN)}–${formatMs(times.at(-1) ?? Number.NaN)}`, `${native.filter((cell) => median(cell, 'correct') === 1).length}/${native.length}`, report.methods.nativeEmulation]);
+    const times = spreadOf(native.map((cell) => median(cell, 'sandboxTimeMs')));
+    const label = report.parameters.live ? '' : ' [simulated]';
+    rows.push(['hosted (native)', native[0]?.language ?? 'python', `${formatMs(times.median)}${label}`, `${formatMs(times.min)}–${formatMs(times.max)}${label}`, `${native.filter((cell) => median(cell, 'correct') === 1).length}/${native.length}`, report.methods.nativeEmulation]);
   }
   for (const skipped of report.sandboxes.skipped) rows.push([skipped.id, '–', '–', '–', '–', `**skipped:** ${skipped.reason}`]);
-  lines.push(table(['sandbox', 'language', 'median sandbox time per task [measured]', 'range over scenarios [measured]', `correct [${labels.correct}]`, 'configuration'], rows, ['l', 'l', 'r', 'r', 'r', 'l']));
+  lines.push(table(['sandbox', 'language', 'median sandbox time per task [measured unless marked]', 'range over scenarios [measured unless marked]', `correct [${labels.correct}]`, 'configuration'], rows, ['l', 'l', 'r', 'r', 'r', 'l']));
   lines.push('');
   lines.push(
-    '- Local sandbox time is milliseconds against seconds of model time: the choice between local sandboxes is about isolation, language and operations more than speed. Hosted time (native) is the measured run of the local emulation of hosted code execution, including its waits for nested-call batches.',
+    `- Local sandbox time is milliseconds against seconds of model time: the choice between local sandboxes is about isolation, language and operations more than speed. ${report.parameters.live ? 'Hosted time (native) is not measured in a live run (0).' : 'Hosted time (native) is simulated, not measured: the behaviour layer\'s hosted program start per program (hostedProgramStartMs) plus the modelled tool latency of the waves of nested calls it waited on.'}`,
     '- **isolated-vm**: the fastest (warm isolates, no process per run); JavaScript only; supervised mode (the default) keeps a fatal V8 OOM out of the host.',
     '- **subprocess (node / python)**: an OS process per run from a warm pool; the only local choice for Python; jailed with bubblewrap it adds namespaces and no network.',
     "- **E2B**: a microVM per sandbox in E2B's cloud, for when one host is not enough; adds a network round trip per run.",

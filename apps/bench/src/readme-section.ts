@@ -59,7 +59,7 @@ export function renderReadmeSection(report: BenchReport, reportDirectory: string
     '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
-    `Cost: tokens at list prices by class (uncached input, cache writes 1.25×, cache reads 0.1×, output) plus sandbox billing [${labels.tokens} + ${labels.sandboxCost}]. Latency: ${report.parameters.live ? 'measured' : 'simulated model time plus measured execution'} [${labels.model}]. Bold ratios: code wins.`,
+    `Cost: tokens at list prices by class (uncached input, cache writes 1.25×, cache reads 0.1×, output) plus sandbox billing [${labels.tokens} + ${labels.sandboxCost}]. Latency: ${report.parameters.live ? 'measured' : 'simulated model time, tool latency and hosted program start, plus measured execution'} [${labels.model}]. Bold ratios: code wins.`,
     '',
   );
   if (!report.parameters.live) lines.push(failedProgramsLine(report, preset, sandbox), '');
@@ -96,7 +96,7 @@ export function renderReadmeSection(report: BenchReport, reportDirectory: string
 function failedProgramsLine(report: BenchReport, preset: string, sandbox: string | undefined): string {
   const rate = report.behaviour.find((parameter) => parameter.name === 'programFailureRate')?.value;
   if (report.parameters.failureModel === 'expected') {
-    return `Failed programs [simulated]: every code-mode figure above is an expected value at the behaviour layer's failure rate p = ${String(rate)}: (1 - p) × a run in which no program fails + p × a run in which every program fails once and is rewritten (its output, an error round trip, the rewrite), as in the break-even map.`;
+    return `Failed programs [simulated]: every code-mode figure above is an expected value at the behaviour layer's failure rate p = ${String(rate)}: (1 - p) × a run in which no program fails + p × a run in which every program fails once and is rewritten (its output, the error read back, the rewrite; an extra round trip in programmatic mode, none in native mode, where the hosted loop hands the error to the model inside the same response, the prompt billed once as in the cookbook run's request 3), as in the break-even map.`;
   }
   const failing = report.scenarios
     .map((scenario) => ({ id: scenario.id, failed: median(headlineCells(report, scenario.id, preset, sandbox).programmatic, 'failedPrograms') }))

@@ -6,7 +6,7 @@ import type { MessagesSimulator } from '@codecall/anthropic/simulator';
 import { createToolset } from '@codecall/core';
 import type { JsonSchemaToolDefinition, SandboxExecuteRequestV1, SandboxExecuteResultV1, SandboxV1 } from '@codecall/core';
 import { extraToolsOf, systemPromptOf } from './agent-context.ts';
-import { bareBehaviour, resolveBehaviour } from './behaviour-model.ts';
+import { bareBehaviour, resolveBehaviour, toolWaveWindowMs } from './behaviour-model.ts';
 import type { BehaviourSettings } from './behaviour-model.ts';
 import { sandboxCostUsd, tokenCostUsd } from './model-presets.ts';
 import type { ModelPreset } from './model-presets.ts';
@@ -333,7 +333,7 @@ export async function runMatrix(settings: RunMatrixSettings): Promise<{ cells: M
   const sandboxes = new Map<SandboxId, SandboxV1>();
   const live = settings.liveClient !== undefined;
   // Live runs measure their real tool time: no holding, no modelled waves.
-  const counter = new WaveCounter(live ? 0 : 20);
+  const counter = new WaveCounter(live ? 0 : toolWaveWindowMs);
   const wantsNative = settings.modes.includes('native');
   let nativeSandbox: TimedSandbox | undefined;
   let nativeEmulation = live ? 'Anthropic hosted code execution (live API)' : 'not run';

@@ -70,7 +70,7 @@ export const latencyPresets: Readonly<Record<LatencyPresetName, LatencyModel>> =
     inputTokensPerSecond: 10_000,
     cachedInputTokensPerSecond: 100_000,
     outputTokensPerSecond: 45,
-    source: `TTFT 2.67 s and 45 output tokens/s for claude-opus-4-1 (Opus 4.5 was not yet measured there): ${aaSonnetOpus}. ${prefillAssumption}`,
+    source: `TTFT 2.67 s and 45 output tokens/s for claude-opus-4-1 (Opus 4.5 was not yet measured there): ${aaSonnetOpus}. ASSUMPTION: claude-opus-4-5, which the benchmark's opus preset sends, runs at Opus 4.1's speed. ${prefillAssumption}`,
   },
 };
 
