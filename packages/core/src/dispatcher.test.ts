@@ -164,6 +164,57 @@ describe('createDispatcher', () => {
     expect(await d.callTool({ name: 'hang', inputJson: '{}' })).toMatchObject({ code: 'ABORTED' });
   });
 
+  describe('large values', () => {
+    // 256 Ki UTF-16 units is the threshold (largeValueUnits); these inputs and outputs cross it.
+    const big = 'x'.repeat(300_000);
+    const echo = defineTool({ name: 'echo', input: z.object({ s: z.string() }), execute: ({ s }) => s });
+    const steps: string[] = [];
+    // Records when the host's timers got to run, relative to the call's own steps.
+    const timerTick = (label: string): void => void setTimeout(() => steps.push(label), 0);
+
+    it('lets the event loop run between receiving a large call, running its handler and handing on its output', async () => {
+      steps.length = 0;
+      const traced = defineTool({ name: 'echo', input: z.object({ s: z.string() }), execute: ({ s }) => (steps.push('handler'), timerTick('timer after the handler'), s) });
+      const d = dispatcher([traced]);
+      const pending = d.callTool({ name: 'echo', inputJson: JSON.stringify({ s: big }) }).then((result) => (steps.push('result'), result));
+      timerTick('timer after the call');
+      const result = await pending;
+      expect(result).toEqual({ type: 'success', outputJson: JSON.stringify(big) });
+      // Synchronous end to end before: handler and result came before any timer.
+      expect(steps).toEqual(['timer after the call', 'handler', 'timer after the handler', 'result']);
+      expect(d.records[0]).toMatchObject({ name: 'echo', inputTruncated: true, outputTruncated: true });
+    });
+
+    it('keeps small values on the synchronous path', async () => {
+      steps.length = 0;
+      const traced = defineTool({ name: 'echo', input: z.object({ s: z.string() }), execute: ({ s }) => (steps.push('handler'), s) });
+      const d = dispatcher([traced]);
+      const pending = d.callTool({ name: 'echo', inputJson: JSON.stringify({ s: 'x'.repeat(1_000) }) }).then(() => steps.push('result'));
+      timerTick('timer');
+      expect(steps).toEqual(['handler']);
+      await pending;
+      expect(steps).toEqual(['handler', 'result']);
+    });
+
+    it('refuses a large call whose run ends before its input is parsed, without running the handler', async () => {
+      const execute = vi.fn(({ s }: { s: string }) => s);
+      const d = dispatcher([defineTool({ name: 'echo', input: z.object({ s: z.string() }), execute })]);
+      const pending = d.callTool({ name: 'echo', inputJson: JSON.stringify({ s: big }) });
+      d.close();
+      expect(await pending).toMatchObject({ type: 'error', code: 'ABORTED' });
+      expect(execute).not.toHaveBeenCalled();
+      expect(d.records).toHaveLength(1);
+    });
+
+    it('still refuses large inputs that are invalid, too deep or over maxValueBytes', async () => {
+      const d = dispatcher([echo], { maxValueBytes: 400_000 });
+      expect(await d.callTool({ name: 'echo', inputJson: JSON.stringify({ s: 1, pad: big }) })).toMatchObject({ code: 'INVALID_INPUT' });
+      expect(await d.callTool({ name: 'echo', inputJson: `{"s":"${big}"` })).toMatchObject({ code: 'INVALID_INPUT' });
+      expect(await d.callTool({ name: 'echo', inputJson: `${'['.repeat(200)}${' '.repeat(300_000)}${']'.repeat(200)}` })).toMatchObject({ code: 'INVALID_INPUT' });
+      expect(await d.callTool({ name: 'echo', inputJson: JSON.stringify({ s: big + big }) })).toMatchObject({ code: 'VALUE_TOO_LARGE' });
+    });
+  });
+
   it('asks for approval and records the answer; no callback means denied', async () => {
     const transfer = defineTool({
       name: 'transfer',
