@@ -510,7 +510,7 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
       fail(call, error);
       return;
     }
-    const data = checked.data;
+    const data: unknown = checked.data;
     // Hand a large output to the adapter (which encodes and sends it) in a task of its own.
     if (outputJson !== undefined && outputJson.length >= largeValueUnits) setTimeout(() => settle(call, { type: 'success', outputJson }, undefined, data), 0);
     else settle(call, { type: 'success', outputJson }, undefined, data);
