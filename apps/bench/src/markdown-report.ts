@@ -2,7 +2,7 @@ import type { BreakEvenMap } from './break-even.ts';
 import type { BenchReport, FigureLabel, ModeComparison, TokenSplit } from './bench-report.ts';
 import type { BehaviourParameter } from './behaviour-model.ts';
 import type { MatrixCell, MetricName } from './run-matrix.ts';
-import { changeText, publishedFiguresText, simulatedContext } from './published-figures.ts';
+import { changeText, publishedCaveat, publishedFiguresText, simulatedContext } from './published-figures.ts';
 import { spreadOf } from './stats.ts';
 import { formatIdlePenalty, isTimedRow } from '@codecall/benchmarks/micro';
 import type { IdlePenalty, PeerSubject } from '@codecall/benchmarks/micro';
@@ -135,13 +135,18 @@ function verdictLines(report: BenchReport, preset: string): string[] {
     '',
   );
   if (loses.length === 0) lines.push('- **Where code loses:** no scenario of this suite; see the break-even map for the small tasks where it would.');
+  const published = report.publishedFigures ?? [];
+  const disputed = (scenario: string): string => {
+    const text = publishedCaveat(scenario, published);
+    return text === undefined ? '' : ` Real runs of this kind of work disagree with ${scenario}'s figures (${text}; see Published figures).`;
+  };
   for (const comparison of loses) {
     const what = !comparison.cheaper && !comparison.faster ? 'costs more and is slower' : !comparison.cheaper ? 'costs more' : 'is slower';
-    lines.push(`- **Code loses — ${comparison.scenario}:** programmatic ${what}: ${comparisonText(comparison)}.`);
+    lines.push(`- **Code loses — ${comparison.scenario}:** programmatic ${what}: ${comparisonText(comparison)}.${disputed(comparison.scenario)}`);
   }
   if (wins.length > 0) {
     lines.push(
-      `- **Code pays — ${wins.map((comparison) => comparison.scenario).join(', ')}:** cheaper (${ratioRange(wins.map((comparison) => comparison.costRatio))} of parallel's cost) and faster (${ratioRange(wins.map((comparison) => comparison.latencyRatio))} of its latency).`,
+      `- **Code pays — ${wins.map((comparison) => comparison.scenario).join(', ')}:** cheaper (${ratioRange(wins.map((comparison) => comparison.costRatio))} of parallel's cost) and faster (${ratioRange(wins.map((comparison) => comparison.latencyRatio))} of its latency).${wins.map((comparison) => disputed(comparison.scenario)).join('')}`,
     );
   }
   if (report.breakEven.status === 'measured') {

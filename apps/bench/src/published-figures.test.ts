@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModeComparison, TokenSplit } from './bench-report.ts';
 import { loadScenarios } from './load-scenarios.ts';
-import { assumptionVariants, comparePublishedFigures, publishedFigures, publishedFiguresText, simulatedContext, withSensitivity } from './published-figures.ts';
+import { assumptionVariants, comparePublishedFigures, publishedCaveat, publishedFigures, publishedFiguresText, simulatedContext, withSensitivity } from './published-figures.ts';
 import { fileURLToPath } from 'node:url';
 
 const split = (total: number): TokenSplit => ({ uncachedInput: 0, cacheWrite: total / 2, cacheRead: total / 4, output: total / 4 });
@@ -74,6 +74,13 @@ describe('comparePublishedFigures', () => {
     expect(byId('tau2-sequential')).toMatchObject({ verdict: 'outside', distance: expect.closeTo(0.28, 9) });
     expect(byId('claude-code-code-writing')).toMatchObject({ verdict: 'no-scenario', scenarios: [] });
     expect(Number.isNaN(byId('claude-code-code-writing').median)).toBe(true);
+  });
+
+  it('names, for a scenario counted in a figure outside its range, what real runs say against it', () => {
+    expect(publishedCaveat('s', result)).toBe('sequential work, programmatic vs parallel: about 8% more cost in real runs, +36% simulated');
+    // a is in the research figure (outside) and the Claude Code analysis figure (consistent): only the first
+    expect(publishedCaveat('a', result)).toBe('analysis work, native (hosted) vs parallel: 43,588 -> 27,297 tokens on average (-37%) in real runs, -20% simulated');
+    expect(publishedCaveat('x', result)).toBeUndefined();
   });
 
   it('renders every figure with its verdict, and names those outside', () => {

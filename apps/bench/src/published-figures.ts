@@ -236,6 +236,17 @@ export function simulatedContext(bare: boolean): string {
 const modeName = (figure: PublishedFigure): string => (figure.mode === 'native' ? 'native (hosted)' : 'programmatic');
 
 /**
+ * What real runs say against a scenario's simulated figures: for each published figure `outside`
+ * whose comparison counts the scenario, the figure beside the simulated median, so a headline that
+ * names the scenario can say that real runs of its kind of work disagree. `undefined` when none.
+ */
+export function publishedCaveat(scenario: string, comparisons: readonly PublishedFigureComparison[]): string | undefined {
+  const against = comparisons.filter((comparison) => comparison.verdict === 'outside' && comparison.scenarios.some((entry) => entry.scenario === scenario));
+  if (against.length === 0) return undefined;
+  return against.map((comparison) => `${comparison.figure.workload} work, ${modeName(comparison.figure)} vs parallel: ${comparison.figure.published}${/tokens|cost/.test(comparison.figure.published) ? '' : ` ${comparison.figure.metric}`} in real runs, ${changeText(comparison.median)} simulated`).join('; ');
+}
+
+/**
  * The comparison as Markdown: a table (published figure, the median and each scenario's change,
  * verdict) and what it means. `context` says which context the runs had; `live`, that the figures
  * were measured against the real API rather than simulated.
