@@ -196,13 +196,31 @@ describe('createDispatcher', () => {
       expect(steps).toEqual(['handler', 'result']);
     });
 
-    it('refuses a large call whose run ends before its input is parsed, without running the handler', async () => {
+    it('refuses a large call whose run ends before its input is parsed, recorded by the time close returns', async () => {
       const execute = vi.fn(({ s }: { s: string }) => s);
       const d = dispatcher([defineTool({ name: 'echo', input: z.object({ s: z.string() }), execute })]);
       const pending = d.callTool({ name: 'echo', inputJson: JSON.stringify({ s: big }) });
       d.close();
+      // runCode reads the trace right after close: the call must be in it already.
+      expect(d.records).toMatchObject([{ name: 'echo', error: { code: 'ABORTED', message: 'The run ended before the call started.' } }]);
       expect(await pending).toMatchObject({ type: 'error', code: 'ABORTED' });
+      await new Promise((resolve) => setTimeout(resolve, 5));
       expect(execute).not.toHaveBeenCalled();
+      expect(d.records).toHaveLength(1);
+    });
+
+    it('records a large output whose run ends before it is handed on, as the success it was', async () => {
+      let handled!: () => void;
+      const ran = new Promise<void>((resolve) => (handled = resolve));
+      const traced = defineTool({ name: 'echo', input: z.object({ s: z.string() }), execute: ({ s }) => (handled(), s) });
+      const d = dispatcher([traced]);
+      const pending = d.callTool({ name: 'echo', inputJson: JSON.stringify({ s: big }) });
+      await ran;
+      await Promise.resolve();
+      d.close();
+      expect(d.records).toMatchObject([{ name: 'echo', outputTruncated: true }]);
+      expect(await pending).toEqual({ type: 'success', outputJson: JSON.stringify(big) });
+      await new Promise((resolve) => setTimeout(resolve, 5));
       expect(d.records).toHaveLength(1);
     });
 

@@ -211,6 +211,16 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
   const onToolCall = settings.onToolCall;
   let callCount = 0;
   let closed = false;
+  // Calls between the steps of a large value (see largeValueUnits): each step's timer, and what
+  // close() does for the call instead, so that no call outlives the run unrecorded.
+  const deferred = new Map<Call, { readonly timer: NodeJS.Timeout; readonly onClose: () => void }>();
+  function defer(call: Call, step: () => void, onClose: () => void): void {
+    const timer = setTimeout(() => {
+      deferred.delete(call);
+      step();
+    }, 0);
+    deferred.set(call, { timer, onClose });
+  }
 
   // Handlers still running, oldest first; the timer watches the oldest one's deadline.
   let oldest: Call | undefined;
@@ -277,6 +287,11 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
     clearTimeout(deadlineTimer);
     deadlineTimer = undefined;
     while (oldest !== undefined) endCall(oldest, new CallFailure('ABORTED', 'The run ended before the call finished.'), undefined);
+    for (const [call, { timer, onClose }] of [...deferred]) {
+      clearTimeout(timer);
+      deferred.delete(call);
+      onClose();
+    }
     for (const wake of [...waiting]) wake();
   }
 
@@ -378,21 +393,23 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
       return;
     }
     // A large input: parse it, then check it and run the handler, each in a task of its own (see
-    // largeValueUnits). A run that ends in between refuses the call.
+    // largeValueUnits). A run that ends in between refuses the call at once.
     const text = rawJson;
-    const later = (step: () => void): void => {
-      setTimeout(() => (closed ? fail(call, new CallFailure('ABORTED', 'The run has ended; no more tool calls are accepted.')) : step()), 0);
-    };
-    later(() => {
-      try {
-        call.input = parseRawInput(known, text);
-        call.inputJson = text;
-      } catch (error) {
-        fail(call, error);
-        return;
-      }
-      later(() => acceptInput(call, known));
-    });
+    const refuse = (): void => fail(call, new CallFailure('ABORTED', 'The run ended before the call started.'));
+    defer(
+      call,
+      () => {
+        try {
+          call.input = parseRawInput(known, text);
+          call.inputJson = text;
+        } catch (error) {
+          fail(call, error);
+          return;
+        }
+        defer(call, () => acceptInput(call, known), refuse);
+      },
+      refuse,
+    );
   }
 
   // Parses a call's input, then checks it (acceptInput).
@@ -511,9 +528,11 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
       return;
     }
     const data: unknown = checked.data;
-    // Hand a large output to the adapter (which encodes and sends it) in a task of its own.
-    if (outputJson !== undefined && outputJson.length >= largeValueUnits) setTimeout(() => settle(call, { type: 'success', outputJson }, undefined, data), 0);
-    else settle(call, { type: 'success', outputJson }, undefined, data);
+    const success = (): void => settle(call, { type: 'success', outputJson }, undefined, data);
+    // Hand a large output to the adapter (which encodes and sends it) in a task of its own; the
+    // handler has finished, so a run that ends first records the call as it is.
+    if (outputJson !== undefined && outputJson.length >= largeValueUnits) defer(call, success, success);
+    else success();
   }
 
   function fail(call: Call, error: unknown): void {
