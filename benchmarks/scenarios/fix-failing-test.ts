@@ -229,11 +229,21 @@ const initialFiles = (): Map<string, string> =>
   ]);
 let files = initialFiles();
 
-/** The factor of each unit in `toMilliseconds` as the file now reads (`undefined` where it cannot be read). */
+/**
+ * The factor of each unit in `toMilliseconds` as the file now reads: each `case '<unit>':` and the
+ * `return` after it, which may be `value`, `value * N` or `N * value` with a numeric literal N
+ * (`1000`, `1_000`, `1e3`). A unit whose return is anything else has no factor, and its tests fail.
+ * (The edited code is read, never run: in a live run a real model writes it.)
+ */
 function factorsOf(source: string): Partial<Record<string, number>> {
   const factors: Partial<Record<string, number>> = {};
-  for (const match of source.matchAll(/case '(ms|s|m|h|d)':\s*\n\s*return value(?: \* ([\d_]+))?;/g)) {
-    factors[match[1]!] = match[2] === undefined ? 1 : Number(match[2].replaceAll('_', ''));
+  const literal = String.raw`(\d[\d_]*(?:\.\d[\d_]*)?(?:e\d+)?)`;
+  const product = new RegExp(String.raw`^(?:value|value\s*\*\s*${literal}|${literal}\s*\*\s*value)$`);
+  for (const match of source.matchAll(/case '(ms|s|m|h|d)':\s*return\s+([^;\n]+);/g)) {
+    const parts = product.exec(match[2]!.trim());
+    if (parts === null) continue;
+    const digits = parts[1] ?? parts[2];
+    factors[match[1]!] = digits === undefined ? 1 : Number(digits.replaceAll('_', ''));
   }
   return factors;
 }
@@ -260,7 +270,7 @@ function parseWith(factors: Partial<Record<string, number>>, input: string): num
     if (rank[unit]! >= previous) throw new Error('DurationError: out of order');
     previous = rank[unit]!;
     const factor = factors[unit];
-    if (factor === undefined) throw new TypeError(`toMilliseconds returned undefined for "${unit}"`);
+    if (factor === undefined) throw new Error(`the test runner cannot evaluate toMilliseconds for "${unit}" (it reads returns of the form value * <number>)`);
     total += Number(match[1]) * factor;
     position = part.lastIndex;
   }
@@ -434,7 +444,11 @@ export const scenario = defineScenario({
   sideEffectTools: ['edit_file'],
   task: 'The test suite of this repository fails. Find the bug, fix it, and make sure all tests pass. Tell me what was wrong.',
   expected: `src/duration.ts: seconds multiplied by 100 instead of 1,000; all ${allPass} tests pass`,
-  check: (text) => text.includes('src/duration.ts') && text.includes('1,000') && text.includes(`All ${allPass} tests pass`),
+  // The file, the right factor (1000 in any spelling) and every test passing, in any wording and case.
+  check: (text) => {
+    const lower = text.toLowerCase();
+    return lower.includes('src/duration.ts') && /\b1[,_]?000\b/.test(lower) && new RegExp(`\\b${allPass}\\b[^.]*\\bpass`).test(lower);
+  },
   direct: (state) => {
     const reports = state.results.filter((result) => result.tool === 'run_tests' && !result.isError).map((result) => result.value as TestReport);
     const before = reports[0];
