@@ -137,7 +137,7 @@ function verdictLines(report: BenchReport, preset: string): string[] {
   if (loses.length === 0) lines.push('- **Where code loses:** no scenario of this suite; see the break-even map for the small tasks where it would.');
   const published = report.publishedFigures ?? [];
   const disputed = (scenario: string): string => {
-    const text = publishedCaveat(scenario, published);
+    const text = publishedCaveat(scenario, 'programmatic', published);
     return text === undefined ? '' : ` Real runs of this kind of work disagree with ${scenario}'s figures (${text}; see Published figures).`;
   };
   for (const comparison of loses) {

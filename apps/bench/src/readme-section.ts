@@ -35,7 +35,7 @@ export function renderReadmeSection(report: BenchReport, reportDirectory: string
   if (loses.length === 0) lines.push('- No scenario of this suite; the break-even map below shows the small tasks where it would.');
   const published = report.publishedFigures ?? [];
   const caveat = (scenario: string): string => {
-    const text = publishedCaveat(scenario, published);
+    const text = publishedCaveat(scenario, 'programmatic', published);
     return text === undefined ? '' : ` Real runs of this kind of work disagree (${text}; see the published figures below).`;
   };
   for (const comparison of loses) {
@@ -49,12 +49,12 @@ export function renderReadmeSection(report: BenchReport, reportDirectory: string
   if (report.breakEven.status === 'measured') {
     lines.push('', `**Break-even** against parallel (synthetic fan-out tasks, ${report.breakEven.preset}):`, '', ...breakEvenAnswer(report.breakEven));
   }
-  const disputed = wins.filter((comparison) => publishedCaveat(comparison.scenario, published) !== undefined);
+  const disputed = wins.filter((comparison) => publishedCaveat(comparison.scenario, 'programmatic', published) !== undefined);
   lines.push(
     '',
     '**Where code pays:** ' +
       (wins.length === 0 ? 'no scenario of this suite.' : `${wins.map((comparison) => comparison.scenario).join(', ')} — cheaper and faster than parallel.`) +
-      disputed.map((comparison) => ` For ${comparison.scenario}, real runs of this kind of work disagree (${publishedCaveat(comparison.scenario, published)!}; see the published figures below).`).join(''),
+      disputed.map((comparison) => ` For ${comparison.scenario}, real runs of this kind of work disagree (${publishedCaveat(comparison.scenario, 'programmatic', published)!}; see the published figures below).`).join(''),
     '',
   );
   const rows: string[] = [];
