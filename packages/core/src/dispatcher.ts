@@ -71,7 +71,11 @@ export interface Dispatcher {
    * (their records are built then; until then a plain success is kept in a compact form).
    */
   readonly records: readonly ToolCallRecord[];
-  /** Ends the run: pending calls fail with `ABORTED`, later calls are refused. */
+  /**
+   * Ends the run: pending calls fail with `ABORTED`, later calls are refused. Every call received so
+   * far is in `records` when it returns (a large value's call whose handler already finished is
+   * recorded as its success).
+   */
   readonly close: () => void;
 }
 
