@@ -393,7 +393,7 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
     }
     const known = entry;
     if (typeof rawJson !== 'string' || rawJson.length < largeValueUnits) {
-      receiveInput(call, known, rawJson);
+      if (parseInput(call, known, rawJson)) acceptInput(call, known);
       return;
     }
     // A large input: parse it, then check it and run the handler, each in a task of its own (see
@@ -403,29 +403,22 @@ export function createDispatcher(settings: DispatcherSettings): Dispatcher {
     defer(
       call,
       () => {
-        try {
-          call.input = parseRawInput(known, text);
-          call.inputJson = text;
-        } catch (error) {
-          fail(call, error);
-          return;
-        }
-        defer(call, () => acceptInput(call, known), refuse);
+        if (parseInput(call, known, text)) defer(call, () => acceptInput(call, known), refuse);
       },
       refuse,
     );
   }
 
-  // Parses a call's input, then checks it (acceptInput).
-  function receiveInput(call: Call, entry: ToolsetEntry, rawJson: unknown): void {
+  // Parses a call's input into `call.input`; false (the call failed) when it is not acceptable JSON.
+  function parseInput(call: Call, entry: ToolsetEntry, rawJson: unknown): boolean {
     try {
       call.input = parseRawInput(entry, rawJson);
       call.inputJson = rawJson as string | undefined;
+      return true;
     } catch (error) {
       fail(call, error);
-      return;
+      return false;
     }
-    acceptInput(call, entry);
   }
 
   // Validates the parsed input (`call.input`) against the tool's schema, then asks for approval or runs the handler.
