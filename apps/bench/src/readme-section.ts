@@ -34,13 +34,14 @@ export function renderReadmeSection(report: BenchReport, reportDirectory: string
   ];
   if (loses.length === 0) lines.push('- No scenario of this suite; the break-even map below shows the small tasks where it would.');
   const published = report.publishedFigures ?? [];
-  const caveat = (scenario: string): string => {
+  // What real runs of the scenario's kind of work say against it, as a sentence to append ('' when nothing).
+  const caveat = (scenario: string, lead: string): string => {
     const text = publishedCaveat(scenario, 'programmatic', published);
-    return text === undefined ? '' : ` Real runs of this kind of work disagree (${text}; see the published figures below).`;
+    return text === undefined ? '' : ` ${lead === '' ? 'Real' : `${lead} real`} runs of this kind of work disagree (${text}; see the published figures below).`;
   };
   for (const comparison of loses) {
     const what = !comparison.cheaper && !comparison.faster ? 'costs more and is slower' : !comparison.cheaper ? 'costs more' : 'is slower';
-    lines.push(`- **${comparison.scenario}**: programmatic calling ${what} than parallel — ${formatUsd(comparison.codeCostUsd)} vs ${formatUsd(comparison.baselineCostUsd)} (${formatRatio(comparison.costRatio)}), ${formatSeconds(comparison.codeLatencyMs)} vs ${formatSeconds(comparison.baselineLatencyMs)} (${formatRatio(comparison.latencyRatio)}).${caveat(comparison.scenario)}`);
+    lines.push(`- **${comparison.scenario}**: programmatic calling ${what} than parallel — ${formatUsd(comparison.codeCostUsd)} vs ${formatUsd(comparison.baselineCostUsd)} (${formatRatio(comparison.costRatio)}), ${formatSeconds(comparison.codeLatencyMs)} vs ${formatSeconds(comparison.baselineLatencyMs)} (${formatRatio(comparison.latencyRatio)}).${caveat(comparison.scenario, '')}`);
   }
   const nativeLoses = report.comparisons.filter((comparison) => comparison.preset === preset && comparison.mode === 'native' && (!comparison.cheaper || !comparison.faster));
   if (nativeLoses.length > 0) {
@@ -49,12 +50,11 @@ export function renderReadmeSection(report: BenchReport, reportDirectory: string
   if (report.breakEven.status === 'measured') {
     lines.push('', `**Break-even** against parallel (synthetic fan-out tasks, ${report.breakEven.preset}):`, '', ...breakEvenAnswer(report.breakEven));
   }
-  const disputed = wins.filter((comparison) => publishedCaveat(comparison.scenario, 'programmatic', published) !== undefined);
   lines.push(
     '',
     '**Where code pays:** ' +
       (wins.length === 0 ? 'no scenario of this suite.' : `${wins.map((comparison) => comparison.scenario).join(', ')} — cheaper and faster than parallel.`) +
-      disputed.map((comparison) => ` For ${comparison.scenario}, real runs of this kind of work disagree (${publishedCaveat(comparison.scenario, 'programmatic', published)!}; see the published figures below).`).join(''),
+      wins.map((comparison) => caveat(comparison.scenario, `For ${comparison.scenario},`)).join(''),
     '',
   );
   const rows: string[] = [];
