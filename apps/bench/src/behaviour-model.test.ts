@@ -7,6 +7,7 @@ import { behaviourParameters, defaultBehaviour, fillerComments, fillerText, reso
 import { loadScenarios } from './load-scenarios.ts';
 import { modelPresets } from './model-presets.ts';
 import { runMatrix } from './run-matrix.ts';
+import { hybridChoiceOf } from './scenario-policy.ts';
 import type { MatrixCell, RunMetrics } from './run-matrix.ts';
 import { detectSandboxes } from './sandbox-targets.ts';
 
@@ -93,6 +94,13 @@ describe('the parameter list', () => {
     expect(() => resolveBehaviour({ textPerTurnTokens: -1 })).toThrow(RangeError);
   });
 
+  it('chooses programs for a task by the share of results they return', () => {
+    expect(hybridChoiceOf(50, 100, { hybridCodeMaxOutputShare: 0.5 }).choice).toBe('code');
+    expect(hybridChoiceOf(51, 100, { hybridCodeMaxOutputShare: 0.5 }).choice).toBe('direct');
+    // No direct results to keep out of the context: nothing for a program to save.
+    expect(hybridChoiceOf(0, 0, { hybridCodeMaxOutputShare: 0.5 })).toMatchObject({ choice: 'direct', outputShare: Number.POSITIVE_INFINITY });
+  });
+
   it('writes filler of the stated size, without digits', () => {
     for (const tokens of [5, 34, 110, 2_000]) {
       const text = fillerText(tokens, `salt-${tokens}`);
@@ -149,6 +157,30 @@ describe.skipIf(javascript.length === 0)('the layer on an external scenario file
     expect(expected.outputTokens).toBeCloseTo((1 - rate) * clean.outputTokens + rate * failing.outputTokens, 6);
     expect(expected.simulatedLatencyMs).toBeCloseTo((1 - rate) * clean.simulatedLatencyMs + rate * failing.simulatedLatencyMs, 3);
     expect(expected.correct).toBe(1);
+  });
+
+  it('in hybrid mode writes programs when they cut what the model reads, and calls the tools directly otherwise', async () => {
+    const settings = { scenarios, presets: [sonnet], sandboxes: { available: javascript, skipped: [] }, repetitions: 1 };
+    // Without the exploration program (whose sample is as long as these small results), the
+    // program prints one total where direct calls read three balances and three rates.
+    const chosen = await runMatrix({ ...settings, modes: ['parallel', 'hybrid'], bare: true, behaviour: { programFailureRate: 0, explorationMaxCalls: 0 } });
+    const cell = chosen.cells.find((candidate) => candidate.mode === 'hybrid')!;
+    const parallel = run(chosen.cells, 'parallel');
+    expect(cell.hybrid?.directResultTokens).toBe(parallel.toolResultTokens);
+    expect(cell.hybrid?.outputShare).toBeCloseTo(cell.hybrid!.programOutputTokens / cell.hybrid!.directResultTokens, 9);
+    expect(cell.hybrid?.outputShare).toBeLessThan(defaultBehaviour.hybridCodeMaxOutputShare);
+    expect(cell.hybrid?.choice).toBe('code');
+    const coded = run(chosen.cells, 'hybrid');
+    expect([coded.correct, coded.directCalls, coded.nestedCalls > 0]).toEqual([1, 0, true]);
+    // A threshold no program meets: the same requests (the code tool offered), direct calls only.
+    // The agent's other tools (default context) must not make the programmatic cell play direct.
+    const strict = await runMatrix({ ...settings, modes: ['parallel', 'programmatic', 'hybrid'], behaviour: { programFailureRate: 0, hybridCodeMaxOutputShare: 0 } });
+    expect(strict.cells.find((candidate) => candidate.mode === 'hybrid')?.hybrid?.choice).toBe('direct');
+    const direct = run(strict.cells, 'hybrid');
+    const baseline = run(strict.cells, 'parallel');
+    expect([direct.correct, direct.codeRuns, direct.nestedCalls, direct.directCalls, direct.roundTrips]).toEqual([1, 0, 0, baseline.directCalls, baseline.roundTrips]);
+    expect(direct.totalInputTokens).toBeGreaterThan(baseline.totalInputTokens);
+    expect(run(strict.cells, 'programmatic').codeRuns).toBeGreaterThan(0);
   });
 
   it('is deterministic: two reruns give identical tokens, cost (tokens and sandbox) and simulated latency', async () => {

@@ -54,6 +54,13 @@ export interface BehaviourSettings {
   readonly extraTools: number;
   /** Tokens of each extra tool definition (name, description, input schema). */
   readonly extraToolTokens: number;
+  /**
+   * Hybrid mode (direct tools and the code tool offered together): the model writes programs for a
+   * task when they would return at most this share of the tool-result tokens it would otherwise
+   * read (0.5: programs must at least halve what it reads), and calls the tools directly when it
+   * must read the results itself. Decided once per task (see `hybridChoiceOf`).
+   */
+  readonly hybridCodeMaxOutputShare: number;
 }
 
 /**
@@ -106,6 +113,7 @@ export const defaultBehaviour: BehaviourSettings = {
   systemPromptTokens: 2_000,
   extraTools: 20,
   extraToolTokens: 150,
+  hybridCodeMaxOutputShare: 0.5,
 };
 
 /**
@@ -153,6 +161,7 @@ export const behaviourParameters: readonly BehaviourParameter[] = [
   row('systemPromptTokens', 'tokens', 'assumption', 'ASSUMPTION: a production agent carries about 2,000 tokens of system prompt (role, policies, formatting rules); 0 with --bare (the cookbook run had none).'),
   row('extraTools', 'tools', 'assumption', 'ASSUMPTION: a production agent offers about 20 other tools beside the task\'s (never called here); 0 with --bare.'),
   row('extraToolTokens', 'tokens/tool', 'assumption', 'ASSUMPTION: about 150 tokens per tool definition (name, two-sentence description, small input schema).'),
+  row('hybridCodeMaxOutputShare', 'share of result tokens', 'assumption', 'ASSUMPTION (the criterion is cited, the threshold chosen): in hybrid mode the model writes programs for a task only when their output would be at most half the tool-result tokens it would read by calling the tools directly, and otherwise calls them directly, deciding once per task. Claude\'s documentation (../shared/calibration/README.md, section 2) names fan-out and large results to filter as the fit and strictly sequential calls with reasoning in between as a weak fit; both come down to whether a program keeps results out of the model\'s context. Real sessions chose programs rarely (replacing several reads by one program in 5% of uses). The matrix measures the share per scenario (a programmatic run and a parallel run before its hybrid cells) and the report lists each share with the choice it gave.'),
   ...(['haiku', 'sonnet', 'opus'] as const).flatMap((preset): BehaviourParameter[] => {
     const model = latencyPresets[preset];
     return [

@@ -119,7 +119,7 @@ export interface ModeComparison {
   readonly faster: boolean;
   /**
    * Whether the figures match the scenario's expectation (`neutral`: always true), for
-   * programmatic cells against parallel; `null` for native cells and for the sequential ablation.
+   * programmatic cells against parallel; `null` for native and hybrid cells and for the sequential ablation.
    */
   readonly asExpected: boolean | null;
 }
@@ -217,7 +217,7 @@ function expectationMet(expectation: ModeComparison['expectation'], cheaper: boo
 }
 
 /**
- * Compares every measured code cell (programmatic per sandbox, native) with the `baseline` mode
+ * Compares every measured code cell (programmatic per sandbox, native, hybrid) with the `baseline` mode
  * of the same scenario and preset: `parallel` for the headline, `sequential` for the ablation.
  */
 export function compareModes(cells: readonly MatrixCell[], scenarios: readonly Pick<Scenario, 'id' | 'expectation'>[], baseline: 'parallel' | 'sequential' = baselineMode): ModeComparison[] {
@@ -227,7 +227,7 @@ export function compareModes(cells: readonly MatrixCell[], scenarios: readonly P
     for (const preset of presets) {
       const base = cells.find((cell) => cell.scenario === scenario.id && cell.preset === preset && cell.mode === baseline && cell.status === 'measured');
       if (base === undefined) continue;
-      for (const code of cells.filter((cell) => cell.scenario === scenario.id && cell.preset === preset && (cell.mode === 'programmatic' || cell.mode === 'native') && cell.status === 'measured')) {
+      for (const code of cells.filter((cell) => cell.scenario === scenario.id && cell.preset === preset && (cell.mode === 'programmatic' || cell.mode === 'native' || cell.mode === 'hybrid') && cell.status === 'measured')) {
         const baselineCostUsd = median(base, 'totalCostUsd');
         const codeCostUsd = median(code, 'totalCostUsd');
         const baselineLatencyMs = median(base, 'latencyMs');
@@ -255,7 +255,7 @@ export function compareModes(cells: readonly MatrixCell[], scenarios: readonly P
           codeRoundTrips: median(code, 'roundTrips'),
           cheaper,
           faster,
-          asExpected: code.mode === 'native' || baseline !== 'parallel' ? null : expectationMet(expectation, cheaper, faster),
+          asExpected: code.mode !== 'programmatic' || baseline !== 'parallel' ? null : expectationMet(expectation, cheaper, faster),
         });
       }
     }

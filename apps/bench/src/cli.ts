@@ -48,7 +48,7 @@ and seconds.
 
   --scenarios <dir|file>  scenario directory or file (repeatable); default benchmarks/scenarios
   --only <ids>            comma-separated scenario ids to run
-  --modes <list>          comma-separated: sequential,parallel,programmatic,native (default all)
+  --modes <list>          comma-separated: sequential,parallel,programmatic,native,hybrid (default all)
   --sandboxes <list>      comma-separated: isolated-vm,subprocess-node,subprocess-python,e2b (default all)
   --presets <list>        comma-separated: haiku,sonnet,opus (default all; --quick: sonnet)
   --repetitions <n>       runs per cell (default 5; --quick 1; --live 1)
@@ -306,8 +306,8 @@ async function main(rawArguments: readonly string[]): Promise<number> {
       sandboxPricing: sandboxPricing.source,
       nativeEmulation: matrix.nativeEmulation,
       cells:
-        "sequential and parallel modes run no code (sandbox 'none'); programmatic runs in each available sandbox in its language (JavaScript on isolated-vm and subprocess-node, Python on subprocess-python); native runs the Python program in hosted code execution ('hosted', emulated locally by the simulator unless --live). Unavailable sandboxes appear as skipped cells with the reason. Tool state and the simulator (prompt cache, containers) are reset before every run, so each run starts cold." +
-        (live ? '' : " Code-mode cells (programmatic, native) are expected values at the behaviour layer's program failure rate p: each repetition runs once without a failed program and once with every program failing once before its rewrite, and reports (1 - p) x the first + p x the second for every metric (correct only when both were)."),
+        "sequential and parallel modes run no code (sandbox 'none'); programmatic runs in each available sandbox in its language (JavaScript on isolated-vm and subprocess-node, Python on subprocess-python); native runs the Python program in hosted code execution ('hosted', emulated locally by the simulator unless --live); hybrid offers the direct tools and the code tool together, on the first available sandbox, and the simulated model chooses once per task (programs when their output is at most hybridCodeMaxOutputShare of the tool-result tokens direct calls return, measured by a parallel and a programmatic run before the scenario's hybrid cells; see Hybrid mode). Unavailable sandboxes appear as skipped cells with the reason. Tool state and the simulator (prompt cache, containers) are reset before every run, so each run starts cold." +
+        (live ? '' : " Code-mode cells (programmatic, native, hybrid when it writes programs) are expected values at the behaviour layer's program failure rate p: each repetition runs once without a failed program and once with every program failing once before its rewrite, and reports (1 - p) x the first + p x the second for every metric (correct only when both were)."),
       metrics: metricInfo(live),
     },
     sandboxes: {

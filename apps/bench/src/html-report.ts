@@ -249,7 +249,7 @@ const median = (cell: MatrixCell | undefined, metric: MetricName): number | unde
 function headlineCharts(report: BenchReport, preset: string, colours: SeriesColours): string[] {
   const labels = reportLabels(report);
   const cells = report.cells.filter((cell) => cell.preset === preset && cell.status === 'measured');
-  const order = ['parallel', 'programmatic', 'native', 'sequential'];
+  const order = ['parallel', 'programmatic', 'native', 'hybrid', 'sequential'];
   const series = [...new Set(cells.map(cellLabel))].sort((a, b) => order.indexOf(a.split(' · ')[0]!) - order.indexOf(b.split(' · ')[0]!));
   const groupsOf = (value: (cell: MatrixCell) => number | readonly BarSegment[] | undefined): ChartGroup[] =>
     report.scenarios.map((scenario) => ({
@@ -260,7 +260,7 @@ function headlineCharts(report: BenchReport, preset: string, colours: SeriesColo
       }),
     }));
   const reference = referenceSandbox(report);
-  const headlineSeries = series.filter((name) => name === 'parallel' || name === `programmatic · ${reference ?? ''}` || name === 'native · hosted' || name === 'sequential');
+  const headlineSeries = series.filter((name) => name === 'parallel' || name === `programmatic · ${reference ?? ''}` || name === 'native · hosted' || name === `hybrid · ${reference ?? ''}` || name === 'sequential');
   const headlineGroups = (value: (cell: MatrixCell) => number | undefined): ChartGroup[] =>
     report.scenarios.map((scenario) => ({
       label: scenario.id,

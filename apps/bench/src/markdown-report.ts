@@ -170,11 +170,63 @@ function verdictLines(report: BenchReport, preset: string): string[] {
   if (native.length > 0) {
     lines.push(`- **Native (hosted code execution)** against parallel: cost ${ratioRange(native.map((comparison) => comparison.costRatio))}, latency ${ratioRange(native.map((comparison) => comparison.latencyRatio))}; it needs one API round trip per batch of nested calls (${native.map((comparison) => `${comparison.scenario} ${comparison.codeRoundTrips}`).join(', ')}).`);
   }
+  const hybrid = report.comparisons.filter((comparison) => comparison.preset === preset && comparison.mode === 'hybrid');
+  if (hybrid.length > 0) {
+    const coded = hybrid.filter((comparison) => hybridCell(report, comparison.scenario, preset)?.hybrid?.choice === 'code');
+    lines.push(
+      `- **Hybrid (direct tools and the code tool together; the simulated model chooses once per task)** against parallel: programs in ${coded.length} of ${hybrid.length} scenarios${coded.length === 0 ? '' : ` (${coded.map((comparison) => comparison.scenario).join(', ')})`}, direct calls in the others; cost ${ratioRange(hybrid.map((comparison) => comparison.costRatio))}, latency ${ratioRange(hybrid.map((comparison) => comparison.latencyRatio))} — see Hybrid mode.`,
+    );
+  }
   const ablation = report.ablation.filter((comparison) => comparison.preset === preset && comparison.mode === 'programmatic' && comparison.sandbox === referenceSandbox(report));
   if (ablation.length > 0) {
     lines.push(`- **Ablation, against forced-serial tool use:** cost ${ratioRange(ablation.map((comparison) => comparison.costRatio))}, latency ${ratioRange(ablation.map((comparison) => comparison.latencyRatio))}. This is the comparison that flatters code most; it is not how Claude calls tools by default.`);
   }
   return lines;
+}
+
+/** The measured hybrid cell of a scenario and preset. */
+function hybridCell(report: BenchReport, scenarioId: string, preset: string): MatrixCell | undefined {
+  return report.cells.find((cell) => cell.scenario === scenarioId && cell.preset === preset && cell.mode === 'hybrid' && cell.status === 'measured');
+}
+
+function hybridText(report: BenchReport, preset: string): string[] {
+  const labels = reportLabels(report);
+  const comparisons = report.comparisons.filter((comparison) => comparison.preset === preset && comparison.mode === 'hybrid');
+  if (comparisons.length === 0) return ['Not in this report (no hybrid cell ran).'];
+  const tokens = (split: TokenSplit): number => split.uncachedInput + split.cacheWrite + split.cacheRead + split.output;
+  const rows = comparisons.map((comparison) => {
+    const choice = hybridCell(report, comparison.scenario, preset)?.hybrid;
+    return [
+      comparison.scenario,
+      choice === undefined ? '– (live: the model chose)' : choice.choice === 'code' ? 'programs' : 'direct calls',
+      choice === undefined ? '–' : `${formatInteger(choice.programOutputTokens)} / ${formatInteger(choice.directResultTokens)} = ${Number.isFinite(choice.outputShare) ? choice.outputShare.toFixed(2) : '∞'}`,
+      formatRatio(tokens(comparison.codeTokens) / tokens(comparison.baselineTokens)),
+      formatRatio(comparison.costRatio),
+      formatRatio(comparison.latencyRatio),
+      `${formatCount(comparison.codeRoundTrips)} vs ${formatCount(comparison.baselineRoundTrips)}`,
+    ];
+  });
+  const share = report.behaviour.find((parameter) => parameter.name === 'hybridCodeMaxOutputShare')?.value ?? 'the threshold';
+  const shares = comparisons.flatMap((comparison) => {
+    const choice = hybridCell(report, comparison.scenario, preset)?.hybrid;
+    return choice === undefined ? [] : [choice.outputShare];
+  });
+  const below = shares.filter((value) => typeof share === 'number' && value <= share);
+  const above = shares.filter((value) => typeof share === 'number' && value > share);
+  const shareText = (value: number): string => (Number.isFinite(value) ? value.toFixed(2) : '∞');
+  const robustness =
+    shares.length === 0 || typeof share !== 'number'
+      ? ''
+      : ` Any threshold from ${below.length === 0 ? '0' : shareText(Math.max(...below))} up to (not including) ${above.length === 0 ? '∞' : shareText(Math.min(...above))} gives the same choices.`;
+  return [
+    `Hybrid mode offers the direct tools and the code tool in every request (so each request carries both). ${report.parameters.live ? 'The real model chose per step.' : `The simulated model decides once per task: it writes the scenario's programs when their output is at most ${share} of the tool-result tokens it would read by calling the tools directly, and calls the tools directly otherwise (hybridCodeMaxOutputShare, an assumption; the criterion follows Claude's documentation: programs fit fan-out and large results to filter, not strictly sequential calls with reasoning in between). Both figures come from a parallel and a programmatic run of the scenario made before its hybrid cells, not reported. A real model decides per step, and may call tools directly before it writes a program; this model does not.${robustness}`}`,
+    '',
+    table(
+      ['scenario', 'chose', 'program output / direct results [token-proxy]', `tokens vs parallel [${labels.tokens}]`, `cost vs parallel [${labels.tokens}]`, `latency vs parallel [${labels.model}]`, `round trips vs parallel [${labels.model}]`],
+      rows,
+      ['l', 'l', 'r', 'r', 'r', 'r', 'r'],
+    ),
+  ];
 }
 
 /** The measured cells of one scenario's headline row: each mode, programmatic on `sandbox`. */
@@ -547,6 +599,10 @@ export function markdownSections(report: BenchReport): { title: string[]; verdic
     '',
     ...tokenTable(report, preset),
     '',
+    `## Hybrid mode: the model chooses (${preset})`,
+    '',
+    ...hybridText(report, preset),
+    '',
     '## Break-even map',
     '',
     ...breakEvenText(report),
@@ -573,7 +629,7 @@ export function markdownSections(report: BenchReport): { title: string[]; verdic
     '',
     '## Full matrix',
     '',
-    'Every cell: scenario × mode × sandbox × model preset. Direct modes run no code (sandbox `none`); native runs hosted code (`hosted`). Round trips and times show median (min–max) when they varied.',
+    'Every cell: scenario × mode × sandbox × model preset. Direct modes run no code (sandbox `none`); native runs hosted code (`hosted`); hybrid offers direct tools and the code tool on the sandbox shown. Round trips and times show median (min–max) when they varied.',
     '',
     ...matrixTables(report),
     '## Methods',

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const split = (total: number): TokenSplit => ({ uncachedInput: 0, cacheWrite: total / 2, cacheRead: total / 4, output: total / 4 });
 
-function comparison(scenario: string, mode: 'programmatic' | 'native', tokens: [number, number], costRatio = 1, preset = 'sonnet'): ModeComparison {
+function comparison(scenario: string, mode: 'programmatic' | 'native' | 'hybrid', tokens: [number, number], costRatio = 1, preset = 'sonnet'): ModeComparison {
   return {
     scenario,
     preset,
@@ -40,17 +40,20 @@ describe('comparePublishedFigures', () => {
     { id: 'x' },
   ];
   const comparisons = [
-    // programmatic: a -50 %, b -30 %, c +40 % (median -30 %); native: a -40 %, b -20 %, c -10 % (median -20 %)
-    comparison('a', 'programmatic', [1000, 500]),
-    comparison('b', 'programmatic', [1000, 700]),
-    comparison('c', 'programmatic', [1000, 1400]),
+    // hybrid: a -50 %, b -30 %, c +40 % (median -30 %); native: a -40 %, b -20 %, c -10 % (median -20 %)
+    comparison('a', 'hybrid', [1000, 500]),
+    comparison('b', 'hybrid', [1000, 700]),
+    comparison('c', 'hybrid', [1000, 1400]),
+    // programmatic analysis cells: no analysis figure is of that mode
+    comparison('a', 'programmatic', [1000, 100]),
+    comparison('b', 'programmatic', [1000, 100]),
     comparison('a', 'native', [1000, 600]),
     comparison('b', 'native', [1000, 800]),
     comparison('c', 'native', [1000, 900]),
     // the sequential one: tokens +60 %, cost +36 %
     comparison('s', 'programmatic', [1000, 1600], 1.36),
     // another preset and an unclassified scenario never enter
-    comparison('a', 'programmatic', [1000, 100], 1, 'haiku'),
+    comparison('a', 'hybrid', [1000, 100], 1, 'haiku'),
     comparison('x', 'programmatic', [1000, 100]),
   ];
   const result = comparePublishedFigures(comparisons, scenarios, 'sonnet');
@@ -61,6 +64,7 @@ describe('comparePublishedFigures', () => {
     expect(byId('anthropic-research').scenarios.map((entry) => entry.scenario)).toEqual(['a', 'b', 'c']);
     expect(byId('anthropic-research').median).toBeCloseTo(-0.2, 9);
     expect(byId('claude-code-analysis').median).toBeCloseTo(-0.3, 9);
+    expect(byId('claude-code-analysis').scenarios.map((entry) => entry.scenario)).toEqual(['a', 'b', 'c']);
     // cost, not tokens, for the sequential figure ("costs about 8 % more")
     expect(byId('tau2-sequential').scenarios).toEqual([{ scenario: 's', change: expect.closeTo(0.36, 9) }]);
   });
@@ -78,8 +82,8 @@ describe('comparePublishedFigures', () => {
 
   it('names, for a scenario off a figure of its mode that the run is outside of, what real runs say against it', () => {
     expect(publishedCaveat('s', 'programmatic', result)).toBe('sequential work: about 8% more cost in real runs, +36% simulated here');
-    // The run matches the programmatic analysis figure (median -30 %): c's own +40 % is not flagged.
-    expect(publishedCaveat('c', 'programmatic', result)).toBeUndefined();
+    // The run matches the hybrid analysis figure (median -30 %): c's own +40 % is not flagged.
+    expect(publishedCaveat('c', 'hybrid', result)).toBeUndefined();
     expect(publishedCaveat('a', 'programmatic', result)).toBeUndefined();
     // the research figure is native: a's native change (-40 %) is 3 points off, c's (-10 %) 27 points
     expect(publishedCaveat('a', 'native', result)).toBeUndefined();

@@ -57,6 +57,15 @@ export function renderReadmeSection(report: BenchReport, reportDirectory: string
       wins.map((comparison) => caveat(comparison.scenario, `For ${comparison.scenario},`)).join(''),
     '',
   );
+  const hybrid = report.comparisons.filter((comparison) => comparison.preset === preset && comparison.mode === 'hybrid');
+  const hybridOf = (scenario: string): MatrixCell | undefined => report.cells.find((cell) => cell.scenario === scenario && cell.preset === preset && cell.mode === 'hybrid' && cell.status === 'measured');
+  if (hybrid.length > 0 && !report.parameters.live) {
+    const direct = hybrid.filter((comparison) => hybridOf(comparison.scenario)?.hybrid?.choice === 'direct');
+    lines.push(
+      `**Hybrid** (direct tools and the code tool together; the simulated model writes programs for a task only when they would return at most ${String(report.behaviour.find((parameter) => parameter.name === 'hybridCodeMaxOutputShare')?.value ?? '–')} of the result tokens it would otherwise read, an assumption): it calls the tools directly in ${direct.length === 0 ? 'no scenario' : direct.map((comparison) => comparison.scenario).join(', ')}, and costs ${formatRatio(Math.min(...hybrid.map((comparison) => comparison.costRatio)))}–${formatRatio(Math.max(...hybrid.map((comparison) => comparison.costRatio)))} of parallel across the suite.`,
+      '',
+    );
+  }
   const rows: string[] = [];
   for (const scenario of report.scenarios) {
     const { parallel, programmatic, native, sequential } = headlineCells(report, scenario.id, preset, sandbox);
@@ -64,11 +73,13 @@ export function renderReadmeSection(report: BenchReport, reportDirectory: string
     const costRatio = median(programmatic, 'totalCostUsd') / median(parallel, 'totalCostUsd');
     const latencyRatio = median(programmatic, 'latencyMs') / median(parallel, 'latencyMs');
     const mark = (ratio: number): string => (ratio < 1 ? `**${formatRatio(ratio)}**` : formatRatio(ratio));
-    rows.push(`| ${scenario.title} | ${both(parallel)} | ${both(programmatic)} | ${mark(costRatio)} · ${mark(latencyRatio)} | ${both(native)} | ${both(sequential)} |`);
+    const hybridCell = hybridOf(scenario.id);
+    const chose = hybridCell?.hybrid === undefined ? '' : hybridCell.hybrid.choice === 'code' ? ' (programs)' : ' (direct)';
+    rows.push(`| ${scenario.title} | ${both(parallel)} | ${both(programmatic)} | ${mark(costRatio)} · ${mark(latencyRatio)} | ${both(native)} | ${both(hybridCell)}${chose} | ${both(sequential)} |`);
   }
   lines.push(
-    `| scenario | parallel (baseline): cost · latency | programmatic (${sandbox ?? '–'}) | code / parallel: cost · latency | native (hosted) | sequential (ablation) |`,
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    `| scenario | parallel (baseline): cost · latency | programmatic (${sandbox ?? '–'}) | code / parallel: cost · latency | native (hosted) | hybrid (the model chooses) | sequential (ablation) |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
     `Cost: tokens at list prices by class (uncached input, cache writes 1.25×, cache reads 0.1×, output) plus sandbox billing [${labels.tokens} + ${labels.sandboxCost}]. Latency: ${report.parameters.live ? 'measured' : 'simulated model time, tool latency and hosted program start, plus measured execution'} [${labels.model}]. Bold ratios: code wins.`,

@@ -13,15 +13,19 @@ import type { ModelPreset } from './model-presets.ts';
 import type { SandboxAvailability, SandboxId, SandboxTarget } from './sandbox-targets.ts';
 import { checkAnswer } from './scenario.ts';
 import type { Scenario } from './scenario.ts';
-import { scenarioPolicy } from './scenario-policy.ts';
+import { hybridChoiceOf, scenarioPolicy } from './scenario-policy.ts';
+import type { HybridChoice } from './scenario-policy.ts';
 import { spreadOf } from './stats.ts';
 import type { Spread } from './stats.ts';
 
-/** Calling modes of the matrix. */
-export type BenchMode = 'sequential' | 'parallel' | 'programmatic' | 'native';
+/**
+ * Calling modes of the matrix. `hybrid` offers the direct tools and the code tool together; the
+ * simulated model chooses per task (`HybridChoice`), a live model as it likes.
+ */
+export type BenchMode = 'sequential' | 'parallel' | 'programmatic' | 'native' | 'hybrid';
 
 /** All modes, in report order. */
-export const benchModes: readonly BenchMode[] = ['sequential', 'parallel', 'programmatic', 'native'];
+export const benchModes: readonly BenchMode[] = ['sequential', 'parallel', 'programmatic', 'native', 'hybrid'];
 
 /** Where a cell's code ran: no code (direct modes), a local sandbox, or hosted code execution (native). */
 export type CellSandbox = SandboxId | 'none' | 'hosted';
@@ -124,6 +128,8 @@ export interface MatrixCell {
   readonly correctness: 'scripted' | 'measured';
   /** Errors of runs that threw, if any. */
   readonly errors?: readonly string[];
+  /** Hybrid cells of simulated runs: what the model chose for the task, and the figures it chose on. */
+  readonly hybrid?: HybridChoice;
 }
 
 /** Settings of `runMatrix`. */
@@ -321,9 +327,12 @@ interface CellPlan {
 
 /**
  * Runs the matrix: for each model preset a simulator (or the live client), for each scenario
- * each mode, programmatic mode on every available sandbox, `repetitions` times. Tool state
- * (`scenario.reset`) and the simulator (cache, containers) are reset before every run. Skipped
- * sandboxes give `skipped` cells with the reason.
+ * each mode, programmatic mode on every available sandbox and hybrid mode on the first,
+ * `repetitions` times. Tool state (`scenario.reset`) and the simulator (cache, containers) are
+ * reset before every run. Skipped sandboxes give `skipped` cells with the reason. Before a
+ * scenario's first hybrid cell of a simulated run, one parallel and one programmatic run (not
+ * reported, no failed programs) measure the tool-result tokens each reads, and `hybridChoiceOf`
+ * decides what the model does in hybrid mode.
  */
 export async function runMatrix(settings: RunMatrixSettings): Promise<{ cells: MatrixCell[]; nativeEmulation: string; behaviour: BehaviourSettings }> {
   const resolved = resolveBehaviour(settings.behaviour);
@@ -337,6 +346,9 @@ export async function runMatrix(settings: RunMatrixSettings): Promise<{ cells: M
   const wantsNative = settings.modes.includes('native');
   let nativeSandbox: TimedSandbox | undefined;
   let nativeEmulation = live ? 'Anthropic hosted code execution (live API)' : 'not run';
+  // Tool-result tokens do not depend on the preset: one choice per scenario.
+  const hybridChoices = new Map<string, HybridChoice>();
+  const hybridTarget = settings.sandboxes.available[0];
   try {
     for (const target of settings.sandboxes.available) sandboxes.set(target.id, await target.create());
     if (wantsNative && !live) {
@@ -376,7 +388,77 @@ export async function runMatrix(settings: RunMatrixSettings): Promise<{ cells: M
       const client = settings.liveClient ?? simulator!.createClient({ maxRetries: 0 });
       try {
         for (const scenario of settings.scenarios) {
-          const drawn = scenarioPolicy(scenario, behaviour);
+          const { tools, callers } = toolsets.get(scenario.id)!;
+          // One run of the agent against the simulator's current policy.
+          const runOnce = async (mode: BenchMode, target: SandboxTarget | undefined): Promise<{ metrics: RunMetrics; text: string; requests: RequestRecord[] | undefined }> => {
+            await scenario.reset?.();
+            simulator?.reset();
+            if (nativeSandbox !== undefined) nativeSandbox.elapsedMs = 0;
+            counter.reset();
+            let failedPrograms = 0;
+            const sandbox = target === undefined ? undefined : sandboxes.get(target.id);
+            const result = await runAgent({
+              client,
+              model: preset.model,
+              tools,
+              callers,
+              mode,
+              prompt: scenario.task,
+              ...(system === undefined ? {} : { system }),
+              promptCaching: settings.promptCaching ?? true,
+              onEvent: (event) => {
+                if (event.type === 'code-result' && event.isError) failedPrograms++;
+              },
+              ...(sandbox === undefined ? {} : { sandbox, language: target!.language }),
+              maxTurns: 100,
+              maxToolResultBytes: 2_000_000,
+              limits: { timeoutMs: 60_000, maxToolCalls: 2_000 },
+              abortSignal: AbortSignal.timeout(live ? 600_000 : 180_000),
+            });
+            const correct = result.status === 'completed' && checkAnswer(scenario, result.text);
+            const requests = simulator?.exchanges.map((exchange) => {
+              const usage = exchange.message?.usage;
+              return {
+                inputTokens: (usage?.input_tokens ?? 0) + (usage?.cache_creation_input_tokens ?? 0) + (usage?.cache_read_input_tokens ?? 0),
+                outputTokens: usage?.output_tokens ?? 0,
+                simulatedMs: exchange.simulatedMs,
+                modelTurn: exchange.policyCalls > 0,
+              };
+            });
+            const hosted = mode === 'native';
+            const hostedOverheadMs = hosted && !live ? result.metrics.toolCalls.codeRuns * behaviour.hostedProgramStartMs : 0;
+            // Local sandbox time is measured (minus the wave counter's holding, which happens inside code runs);
+            // hosted container time is the simulated overhead plus the modelled tool waves it waited on.
+            const toolLatencyMs = live ? 0 : counter.waves * behaviour.toolLatencyMs;
+            const sandboxTimeMs = hosted ? (live ? 0 : hostedOverheadMs + toolLatencyMs) : Math.max(0, result.metrics.sandboxTimeMs - (target === undefined ? 0 : counter.holdMs));
+            const pricing = hosted ? 'hosted' : target === undefined ? 'none' : target.pricing;
+            const metrics = toRunMetrics(result.metrics, preset, correct, {
+              sandboxTimeMs,
+              pricing,
+              toolLatencyMs,
+              hostedOverheadMs,
+              holdMs: counter.holdMs,
+              toolWaves: counter.waves,
+              failedPrograms,
+            });
+            return { metrics, text: result.text, requests };
+          };
+          // The hybrid choice: what the programs return against what direct calls return (no failed programs).
+          let hybrid: HybridChoice | undefined = hybridChoices.get(scenario.id);
+          let hybridFailure: string | undefined;
+          if (hybrid === undefined && !live && hybridTarget !== undefined && settings.modes.includes('hybrid')) {
+            simulator?.setPolicy(scenarioPolicy(scenario, { ...behaviour, programFailureRate: 0 }));
+            try {
+              const direct = await runOnce('parallel', undefined);
+              const code = await runOnce('programmatic', hybridTarget);
+              hybrid = hybridChoiceOf(code.metrics.toolResultTokens, direct.metrics.toolResultTokens, behaviour);
+              hybridChoices.set(scenario.id, hybrid);
+            } catch (error) {
+              hybridFailure = `the runs that decide the hybrid choice failed: ${errorText(error)}`;
+            }
+          }
+          const options = hybrid === undefined ? {} : { hybrid: hybrid.choice };
+          const drawn = scenarioPolicy(scenario, behaviour, options);
           // A code mode's figures at a failure rate p are expected values: (1 - p) x a run in which no
           // program fails + p x a run in which every program fails once and is rewritten (the
           // behaviour layer's failures are at most one per program), as the break-even map computes
@@ -384,13 +466,14 @@ export async function runMatrix(settings: RunMatrixSettings): Promise<{ cells: M
           // none into the others'.
           const failureRate = behaviour.programFailureRate;
           const expected = live || failureRate <= 0 || failureRate >= 1 ? undefined : {
-            clean: scenarioPolicy(scenario, { ...behaviour, programFailureRate: 0 }),
-            failing: scenarioPolicy(scenario, { ...behaviour, programFailureRate: 1 }),
+            clean: scenarioPolicy(scenario, { ...behaviour, programFailureRate: 0 }, options),
+            failing: scenarioPolicy(scenario, { ...behaviour, programFailureRate: 1 }, options),
           };
           simulator?.setPolicy(drawn);
           const plans: CellPlan[] = [];
           for (const mode of settings.modes) {
             if (mode === 'programmatic') for (const target of settings.sandboxes.available) plans.push({ mode, sandbox: target.id, target });
+            else if (mode === 'hybrid') plans.push(hybridTarget === undefined ? { mode, sandbox: 'none' } : { mode, sandbox: hybridTarget.id, target: hybridTarget });
             else plans.push({ mode, sandbox: mode === 'native' ? 'hosted' : 'none' });
           }
           for (const plan of plans) {
@@ -400,65 +483,24 @@ export async function runMatrix(settings: RunMatrixSettings): Promise<{ cells: M
               for (let index = 0; index < settings.repetitions; index++) settings.onRun?.(label);
               continue;
             }
+            if (plan.mode === 'hybrid' && (plan.target === undefined || hybridFailure !== undefined)) {
+              const reason = hybridFailure ?? 'no sandbox is available for the code tool';
+              cells.push({ scenario: scenario.id, mode: plan.mode, sandbox: plan.sandbox, preset: preset.id, status: hybridFailure === undefined ? 'skipped' : 'failed', reason, correctness: live ? 'measured' : 'scripted', runs: [], stats: {} });
+              for (let index = 0; index < settings.repetitions; index++) settings.onRun?.(label);
+              continue;
+            }
             const runs: RunMetrics[] = [];
             const errors: string[] = [];
             let answer: string | undefined;
             let requests: RequestRecord[] | undefined;
             const attempt = async (): Promise<RunMetrics> => {
-              await scenario.reset?.();
-              simulator?.reset();
-              if (nativeSandbox !== undefined) nativeSandbox.elapsedMs = 0;
-              counter.reset();
-              let failedPrograms = 0;
-              const sandbox = plan.target === undefined ? undefined : sandboxes.get(plan.target.id);
-              const { tools, callers } = toolsets.get(scenario.id)!;
-              const result = await runAgent({
-                client,
-                model: preset.model,
-                tools,
-                callers,
-                mode: plan.mode,
-                prompt: scenario.task,
-                ...(system === undefined ? {} : { system }),
-                promptCaching: settings.promptCaching ?? true,
-                onEvent: (event) => {
-                  if (event.type === 'code-result' && event.isError) failedPrograms++;
-                },
-                ...(sandbox === undefined ? {} : { sandbox, language: plan.target!.language }),
-                maxTurns: 100,
-                maxToolResultBytes: 2_000_000,
-                limits: { timeoutMs: 60_000, maxToolCalls: 2_000 },
-                abortSignal: AbortSignal.timeout(live ? 600_000 : 180_000),
-              });
-              const correct = result.status === 'completed' && checkAnswer(scenario, result.text);
-              answer ??= result.text;
-              requests ??= simulator?.exchanges.map((exchange) => {
-                const usage = exchange.message?.usage;
-                return {
-                  inputTokens: (usage?.input_tokens ?? 0) + (usage?.cache_creation_input_tokens ?? 0) + (usage?.cache_read_input_tokens ?? 0),
-                  outputTokens: usage?.output_tokens ?? 0,
-                  simulatedMs: exchange.simulatedMs,
-                  modelTurn: exchange.policyCalls > 0,
-                };
-              });
-              const hosted = plan.mode === 'native';
-              const hostedOverheadMs = hosted && !live ? result.metrics.toolCalls.codeRuns * behaviour.hostedProgramStartMs : 0;
-              // Local sandbox time is measured (minus the wave counter's holding, which happens inside code runs);
-              // hosted container time is the simulated overhead plus the modelled tool waves it waited on.
-              const toolLatencyMs = live ? 0 : counter.waves * behaviour.toolLatencyMs;
-              const sandboxTimeMs = hosted ? (live ? 0 : hostedOverheadMs + toolLatencyMs) : Math.max(0, result.metrics.sandboxTimeMs - (plan.target === undefined ? 0 : counter.holdMs));
-              const pricing = hosted ? 'hosted' : plan.target === undefined ? 'none' : plan.target.pricing;
-              return toRunMetrics(result.metrics, preset, correct, {
-                sandboxTimeMs,
-                pricing,
-                toolLatencyMs,
-                hostedOverheadMs,
-                holdMs: counter.holdMs,
-                toolWaves: counter.waves,
-                failedPrograms,
-              });
+              const run = await runOnce(plan.mode, plan.target);
+              answer ??= run.text;
+              requests ??= run.requests;
+              return run.metrics;
             };
-            const mixes = expected !== undefined && (plan.mode === 'programmatic' || plan.mode === 'native');
+            const writesCode = plan.mode === 'programmatic' || plan.mode === 'native' || (plan.mode === 'hybrid' && hybrid?.choice !== 'direct');
+            const mixes = expected !== undefined && writesCode;
             for (let repetition = 0; repetition < settings.repetitions; repetition++) {
               try {
                 if (mixes) {
@@ -491,6 +533,7 @@ export async function runMatrix(settings: RunMatrixSettings): Promise<{ cells: M
               ...(requests === undefined ? {} : { requests }),
               correctness: live ? 'measured' : 'scripted',
               ...(errors.length === 0 ? {} : { errors }),
+              ...(plan.mode === 'hybrid' && hybrid !== undefined ? { hybrid } : {}),
             });
           }
           // Sandboxes that cannot run here still get their cells, with the reason.

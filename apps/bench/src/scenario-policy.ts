@@ -203,23 +203,69 @@ function writtenProgram(script: string, options: { language: 'javascript' | 'pyt
   return [prelude, comments, options.broken ? brokenLine[language] : '', script].filter((part) => part !== '').join('\n');
 }
 
+/** What the simulated model does with a task in hybrid mode, and the figures it decided on. */
+export interface HybridChoice {
+  /** `code`: it writes the scenario's programs (as in programmatic mode); `direct`: it calls the tools (as in parallel mode). */
+  readonly choice: 'code' | 'direct';
+  /** Tool-result tokens the scenario's programs return to the model (their output). */
+  readonly programOutputTokens: number;
+  /** Tool-result tokens the model reads when it calls the tools directly. */
+  readonly directResultTokens: number;
+  /** `programOutputTokens / directResultTokens` (`Infinity` when the direct results are empty). */
+  readonly outputShare: number;
+}
+
+/**
+ * The hybrid-mode choice for a task: programs when their output is at most
+ * `behaviour.hybridCodeMaxOutputShare` of the results the model would read by calling the tools
+ * directly (a program pays by keeping results out of the context), direct calls otherwise.
+ *
+ * @example
+ * ```ts
+ * hybridChoiceOf(320, 10_800, defaultBehaviour).choice; // 'code': the program returns 3% of the results
+ * hybridChoiceOf(2_570, 2_280, defaultBehaviour).choice; // 'direct': the model reads the files either way
+ * ```
+ */
+export function hybridChoiceOf(programOutputTokens: number, directResultTokens: number, behaviour: Pick<BehaviourSettings, 'hybridCodeMaxOutputShare'>): HybridChoice {
+  const outputShare = directResultTokens > 0 ? programOutputTokens / directResultTokens : Number.POSITIVE_INFINITY;
+  return { choice: outputShare <= behaviour.hybridCodeMaxOutputShare ? 'code' : 'direct', programOutputTokens, directResultTokens, outputShare };
+}
+
+/** Options of `scenarioPolicy`. */
+export interface ScenarioPolicyOptions {
+  /**
+   * How the model plays hybrid requests (direct tools and the code tool together): `code` writes
+   * the scenario's programs, `direct` calls the tools. Default `code`.
+   */
+  readonly hybrid?: 'code' | 'direct';
+}
+
 /**
  * Turns a scenario into a simulator policy for every mode, applying the behaviour layer (see
  * `behaviour-model.ts`): text before calls and programs, programs as a model writes them (comments,
  * prints), an exploration program when the first tools' result shapes are not declared, failed
  * first attempts at `programFailureRate` (seeded per scenario and program), reasoning text before
  * data-dependent steps, and final answers of the modelled length. `direct` plays sequential and
- * parallel mode, `code` plays programmatic and native mode. A scenario program that fails on its
+ * parallel mode, `code` plays programmatic and native mode, and hybrid requests follow
+ * `options.hybrid`. A scenario program that fails on its
  * own ends the run with an answer that says so (the checker then marks it wrong).
  */
-export function scenarioPolicy(scenario: Scenario, behaviour: BehaviourSettings = defaultBehaviour): SimulatorPolicy {
+export function scenarioPolicy(scenario: Scenario, behaviour: BehaviourSettings = defaultBehaviour, options: ScenarioPolicyOptions = {}): SimulatorPolicy {
   const plan = codePlanOf(scenario, behaviour);
   const fails = (index: number): boolean => behaviour.programFailureRate > 0 && uniformOf(`${behaviour.seed}:${scenario.id}:program-${index}`) < behaviour.programFailureRate;
 
   return (request): PolicyTurn => {
+    // The simulator calls a request with the code tool and any direct tool `hybrid`; a programmatic
+    // run whose direct tools are only the agent's other tools is still programmatic for the scenario.
+    if (request.mode === 'hybrid' && options.hybrid === 'direct' && offersScenarioToolsDirectly(request)) return directTurn(request);
     if (request.mode === 'programmatic' || request.mode === 'native' || request.mode === 'hybrid') return codeTurn(request);
     return directTurn(request);
   };
+
+  function offersScenarioToolsDirectly(request: PolicyRequest): boolean {
+    const direct = new Set(request.tools.filter((tool) => tool.type === 'custom' && tool.name !== request.codeTool?.name).map((tool) => tool.name));
+    return scenario.tools.every((tool) => direct.has(tool.name));
+  }
 
   function directTurn(request: PolicyRequest): PolicyTurn {
     const state = directStateOf(request);

@@ -140,10 +140,20 @@ describe('./dev bench -- --quick', () => {
 
   it('holds every cell of the matrix, skipped sandboxes with their reason', () => {
     const sandboxes = report.sandboxes.available.length + report.sandboxes.skipped.length;
-    expect(report.cells).toHaveLength(report.scenarios.length * (3 + sandboxes));
+    // sequential, parallel, native and hybrid, plus programmatic on every sandbox
+    expect(report.cells).toHaveLength(report.scenarios.length * (4 + sandboxes));
     for (const cell of report.cells.filter((candidate) => candidate.status === 'skipped')) expect(cell.reason ?? '').not.toBe('');
     expect(report.sandboxes.available.map((entry) => entry.id)).toContain('isolated-vm');
     if (process.env['E2B_API_KEY'] === undefined) expect(report.sandboxes.skipped.find((entry) => entry.id === 'e2b')?.reason).toMatch(/E2B_API_KEY/);
+  });
+
+  it('says what the model chose in each hybrid cell, and why', () => {
+    const hybrid = report.cells.filter((cell) => cell.mode === 'hybrid');
+    expect(hybrid.map((cell) => [cell.status, cell.sandbox])).toEqual(report.scenarios.map(() => ['measured', 'isolated-vm']));
+    for (const cell of hybrid) expect(cell.hybrid?.choice).toBe(cell.hybrid!.outputShare <= 0.5 ? 'code' : 'direct');
+    // sequential-chain's programs return more than its two small results: the model calls directly.
+    expect(hybrid.find((cell) => cell.scenario === 'sequential-chain')?.hybrid?.choice).toBe('direct');
+    expect(markdown).toContain('## Hybrid mode: the model chooses');
   });
 
   it('has a break-even map read into the verdict', () => {
