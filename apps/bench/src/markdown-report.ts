@@ -185,7 +185,7 @@ function verdictLines(report: BenchReport, preset: string): string[] {
 }
 
 /** The measured hybrid cell of a scenario and preset. */
-function hybridCell(report: BenchReport, scenarioId: string, preset: string): MatrixCell | undefined {
+export function hybridCell(report: BenchReport, scenarioId: string, preset: string): MatrixCell | undefined {
   return report.cells.find((cell) => cell.scenario === scenarioId && cell.preset === preset && cell.mode === 'hybrid' && cell.status === 'measured');
 }
 
