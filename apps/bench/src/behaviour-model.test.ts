@@ -163,15 +163,27 @@ describe.skipIf(javascript.length === 0)('the layer on an external scenario file
     const settings = { scenarios, presets: [sonnet], sandboxes: { available: javascript, skipped: [] }, repetitions: 1 };
     // Without the exploration program (whose sample is as long as these small results), the
     // program prints one total where direct calls read three balances and three rates.
-    const chosen = await runMatrix({ ...settings, modes: ['parallel', 'hybrid'], bare: true, behaviour: { programFailureRate: 0, explorationMaxCalls: 0 } });
-    const cell = chosen.cells.find((candidate) => candidate.mode === 'hybrid')!;
-    const parallel = run(chosen.cells, 'parallel');
-    expect(cell.hybrid?.directResultTokens).toBe(parallel.toolResultTokens);
-    expect(cell.hybrid?.outputShare).toBeCloseTo(cell.hybrid!.programOutputTokens / cell.hybrid!.directResultTokens, 9);
+    // Two presets: the choice is made once and holds for both.
+    const haiku = modelPresets.find((preset) => preset.id === 'haiku')!;
+    const chosen = await runMatrix({ ...settings, presets: [sonnet, haiku], modes: ['parallel', 'programmatic', 'hybrid'], bare: true, behaviour: { programFailureRate: 0, explorationMaxCalls: 0 } });
+    const cells = chosen.cells.filter((candidate) => candidate.mode === 'hybrid');
+    expect(cells.map((candidate) => candidate.preset)).toEqual(['sonnet', 'haiku']);
+    expect(cells[1]!.hybrid).toEqual(cells[0]!.hybrid);
+    const cell = cells[0]!;
+    // What the deciding runs measured is what the reported parallel and programmatic cells read.
+    expect(cell.hybrid?.directResultTokens).toBe(run(chosen.cells, 'parallel').toolResultTokens);
+    expect(cell.hybrid?.programOutputTokens).toBe(run(chosen.cells, 'programmatic').toolResultTokens);
     expect(cell.hybrid?.outputShare).toBeLessThan(defaultBehaviour.hybridCodeMaxOutputShare);
     expect(cell.hybrid?.choice).toBe('code');
     const coded = run(chosen.cells, 'hybrid');
     expect([coded.correct, coded.directCalls, coded.nestedCalls > 0]).toEqual([1, 0, true]);
+    // Running hybrid cells (and their deciding runs) leaves every other cell as it was.
+    const without = await runMatrix({ ...settings, presets: [sonnet, haiku], modes: ['parallel', 'programmatic'], bare: true, behaviour: { programFailureRate: 0, explorationMaxCalls: 0 } });
+    const simulated = (cells: readonly MatrixCell[]): unknown[] => cells.filter((candidate) => candidate.mode !== 'hybrid').map((candidate) => [candidate.preset, candidate.mode, candidate.runs[0]!.totalInputTokens, candidate.runs[0]!.outputTokens, candidate.runs[0]!.simulatedLatencyMs]);
+    expect(simulated(chosen.cells)).toEqual(simulated(without.cells));
+    // At a failure rate between 0 and 1, a hybrid cell that writes programs is an expected value too.
+    const mixed = run((await runMatrix({ ...settings, modes: ['hybrid'], bare: true, behaviour: { programFailureRate: 0.25, explorationMaxCalls: 0 } })).cells, 'hybrid');
+    expect(mixed.failedPrograms).toBeCloseTo(0.25, 9);
     // A threshold no program meets: the same requests (the code tool offered), direct calls only.
     // The agent's other tools (default context) must not make the programmatic cell play direct.
     const strict = await runMatrix({ ...settings, modes: ['parallel', 'programmatic', 'hybrid'], behaviour: { programFailureRate: 0, hybridCodeMaxOutputShare: 0 } });

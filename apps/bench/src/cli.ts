@@ -38,8 +38,8 @@ const allSandboxes: readonly SandboxId[] = ['isolated-vm', 'subprocess-node', 's
 
 const usage = `Usage: ./dev bench -- [options]    (or: pnpm bench [options])
 
-Runs every scenario in every mode (parallel, programmatic on each sandbox, native, and forced-serial
-sequential as an ablation) for each model preset through the Messages API simulator, then the
+Runs every scenario in every mode (parallel, programmatic on each sandbox, native, hybrid, and
+forced-serial sequential as an ablation) for each model preset through the Messages API simulator, then the
 break-even map, the micro-benchmarks (each sandbox beside its raw baseline, and codecall beside
 QuickJS, @utcp/code-mode and Cloudflare codemode on workerd) and the declaration compactness
 measurement, and writes
@@ -177,7 +177,7 @@ async function main(rawArguments: readonly string[]): Promise<number> {
   const sandboxes = await detectSandboxes(sandboxIds);
   for (const skipped of sandboxes.skipped) process.stderr.write(`bench: sandbox ${skipped.id} skipped: ${skipped.reason}\n`);
 
-  const runs = plannedRuns({ scenarios, modes, presets, sandboxes, repetitions });
+  const runs = plannedRuns({ scenarios, modes, presets, sandboxes, repetitions, live });
   const breakEvenPreset = presets.find((preset) => preset.id === 'sonnet') ?? presets[0];
   const breakEvenWanted = !values['no-break-even'] && !live && breakEvenPreset !== undefined;
   const breakEvenAxes = quick ? quickBreakEvenAxes : defaultBreakEvenAxes;
@@ -256,9 +256,9 @@ async function main(rawArguments: readonly string[]): Promise<number> {
   const figureSandbox = measuredSandboxes.includes('isolated-vm') ? 'isolated-vm' : (measuredSandboxes[0] ?? 'isolated-vm');
   let publishedFigures: PublishedFigureComparison[] = breakEvenPreset === undefined ? [] : comparePublishedFigures(comparisons, scenarios, breakEvenPreset.id, figureSandbox);
   if (!live && breakEvenPreset !== undefined) {
-    publishedFigures = await withSensitivity(publishedFigures, scenarios, async (ids, mode, behaviour) => {
+    publishedFigures = await withSensitivity(publishedFigures, scenarios, async (ids, mode, behaviour, sandbox) => {
       const subset = scenarios.filter((scenario) => ids.includes(scenario.id));
-      const available = sandboxes.available.filter((target) => (mode === 'native' ? target.language === 'python' : target.id === figureSandbox));
+      const available = sandboxes.available.filter((target) => (mode === 'native' ? target.language === 'python' : target.id === sandbox));
       const rerun = await runMatrix({ scenarios: subset, modes: ['parallel', mode], presets: [breakEvenPreset], sandboxes: { available, skipped: [] }, repetitions: 1, timeScale: 0, bare: values.bare, behaviour });
       return compareModes(rerun.cells, subset, 'parallel');
     });

@@ -260,7 +260,7 @@ function headlineCharts(report: BenchReport, preset: string, colours: SeriesColo
       }),
     }));
   const reference = referenceSandbox(report);
-  const headlineSeries = series.filter((name) => name === 'parallel' || name === `programmatic · ${reference ?? ''}` || name === 'native · hosted' || name === `hybrid · ${reference ?? ''}` || name === 'sequential');
+  const headlineSeries = series.filter((name) => name === 'parallel' || name === `programmatic · ${reference ?? ''}` || name === 'native · hosted' || name.startsWith('hybrid') || name === 'sequential');
   const headlineGroups = (value: (cell: MatrixCell) => number | undefined): ChartGroup[] =>
     report.scenarios.map((scenario) => ({
       label: scenario.id,
@@ -304,7 +304,7 @@ function breakEvenCharts(report: BenchReport): string[] {
 
 function sandboxCharts(report: BenchReport, preset: string, colours: SeriesColours): string[] {
   const charts: string[] = [];
-  const cells = report.cells.filter((cell) => cell.preset === preset && cell.status === 'measured' && (cell.mode === 'programmatic' || cell.mode === 'native'));
+  const cells = report.cells.filter((cell) => cell.preset === preset && cell.status === 'measured' && (cell.mode === 'programmatic' || cell.mode === 'native' || cell.mode === 'hybrid'));
   const series = [...new Set(cells.map(cellLabel))];
   charts.push(
     renderBarChart(

@@ -2,7 +2,7 @@ import type { BreakEvenMap } from './break-even.ts';
 import type { BenchReport, FigureLabel, ModeComparison, TokenSplit } from './bench-report.ts';
 import type { BehaviourParameter } from './behaviour-model.ts';
 import type { MatrixCell, MetricName } from './run-matrix.ts';
-import { changeText, publishedCaveat, publishedFiguresText, simulatedContext } from './published-figures.ts';
+import { changeText, forcedCodeCaveat, publishedCaveat, publishedFiguresText, simulatedContext } from './published-figures.ts';
 import { spreadOf } from './stats.ts';
 import { formatIdlePenalty, isTimedRow } from '@codecall/benchmarks/micro';
 import type { IdlePenalty, PeerSubject } from '@codecall/benchmarks/micro';
@@ -125,6 +125,7 @@ export function breakEvenAnswer(map: BreakEvenMap): string[] {
 
 function verdictLines(report: BenchReport, preset: string): string[] {
   const labels = reportLabels(report);
+  const live = report.parameters.live;
   const lines: string[] = [];
   const headline = headlineComparisons(report, preset);
   const sandbox = referenceSandbox(report) ?? 'no sandbox';
@@ -136,17 +137,17 @@ function verdictLines(report: BenchReport, preset: string): string[] {
   );
   if (loses.length === 0) lines.push('- **Where code loses:** no scenario of this suite; see the break-even map for the small tasks where it would.');
   const published = report.publishedFigures ?? [];
-  const disputed = (scenario: string): string => {
-    const text = publishedCaveat(scenario, 'programmatic', published);
-    return text === undefined ? '' : ` Real runs of this kind of work disagree with ${scenario}'s figures (${text}; see Published figures).`;
+  const disputed = (comparison: ModeComparison): string => {
+    const text = [publishedCaveat(comparison.scenario, 'programmatic', published), forcedCodeCaveat(comparison, published)].filter((part) => part !== undefined).join('; ');
+    return text === '' ? '' : ` Real runs of this kind of work disagree with ${comparison.scenario}'s figures (${text}; see Published figures).`;
   };
   for (const comparison of loses) {
     const what = !comparison.cheaper && !comparison.faster ? 'costs more and is slower' : !comparison.cheaper ? 'costs more' : 'is slower';
-    lines.push(`- **Code loses — ${comparison.scenario}:** programmatic ${what}: ${comparisonText(comparison)}.${disputed(comparison.scenario)}`);
+    lines.push(`- **Code loses — ${comparison.scenario}:** programmatic ${what}: ${comparisonText(comparison)}.${disputed(comparison)}`);
   }
   if (wins.length > 0) {
     lines.push(
-      `- **Code pays — ${wins.map((comparison) => comparison.scenario).join(', ')}:** cheaper (${ratioRange(wins.map((comparison) => comparison.costRatio))} of parallel's cost) and faster (${ratioRange(wins.map((comparison) => comparison.latencyRatio))} of its latency).${wins.map((comparison) => disputed(comparison.scenario)).join('')}`,
+      `- **Code pays — ${wins.map((comparison) => comparison.scenario).join(', ')}:** cheaper (${ratioRange(wins.map((comparison) => comparison.costRatio))} of parallel's cost) and faster (${ratioRange(wins.map((comparison) => comparison.latencyRatio))} of its latency).${wins.map((comparison) => disputed(comparison)).join('')}`,
     );
   }
   if (report.breakEven.status === 'measured') {
@@ -162,7 +163,8 @@ function verdictLines(report: BenchReport, preset: string): string[] {
   const compared = (report.publishedFigures ?? []).filter((comparison) => comparison.verdict !== 'no-scenario');
   if (compared.length > 0) {
     const outside = compared.filter((comparison) => comparison.verdict === 'outside');
-    lines.push(`- **Published figures the model was not fitted to** (${compared[0]!.preset}): ${compared.length - outside.length} of ${compared.length} consistent${outside.length === 0 ? '' : `; outside: ${outside.map((comparison) => `${comparison.figure.id} (simulated ${changeText(comparison.median)}, published ${comparison.figure.published})`).join(', ')}`} — see Published figures.`);
+    const inSample = compared.filter((comparison) => comparison.figure.inSample === true);
+    lines.push(`- **Published figures the model was not fitted to** (${compared[0]!.preset}): ${compared.length - outside.length} of ${compared.length} consistent${inSample.length === 0 ? '' : ` (${inSample.map((comparison) => comparison.figure.id).join(', ')} in sample: a part of the model was designed after it was missed)`}${outside.length === 0 ? '' : `; outside: ${outside.map((comparison) => `${comparison.figure.id} (simulated ${changeText(comparison.median)}, published ${comparison.figure.published})`).join(', ')}`} — see Published figures.`);
   }
   const unexpected = report.comparisons.filter((comparison) => comparison.preset === preset && comparison.asExpected === false);
   if (unexpected.length > 0) lines.push(`- **Not as the scenario expected** (relative to parallel): ${unexpected.map((comparison) => `${comparison.scenario} on ${comparison.sandbox} (${comparison.expectation})`).join(', ')}.`);
@@ -172,9 +174,13 @@ function verdictLines(report: BenchReport, preset: string): string[] {
   }
   const hybrid = report.comparisons.filter((comparison) => comparison.preset === preset && comparison.mode === 'hybrid');
   if (hybrid.length > 0) {
-    const coded = hybrid.filter((comparison) => hybridCell(report, comparison.scenario, preset)?.hybrid?.choice === 'code');
+    // Simulated: the recorded choice; live: whether the real model's first run wrote any program.
+    const coded = hybrid.filter((comparison) => {
+      const cell = hybridCell(report, comparison.scenario, preset);
+      return cell?.hybrid === undefined ? (cell?.runs[0]?.codeRuns ?? 0) > 0 : cell.hybrid.choice === 'code';
+    });
     lines.push(
-      `- **Hybrid (direct tools and the code tool together; the simulated model chooses once per task)** against parallel: programs in ${coded.length} of ${hybrid.length} scenarios${coded.length === 0 ? '' : ` (${coded.map((comparison) => comparison.scenario).join(', ')})`}, direct calls in the others; cost ${ratioRange(hybrid.map((comparison) => comparison.costRatio))}, latency ${ratioRange(hybrid.map((comparison) => comparison.latencyRatio))} — see Hybrid mode.`,
+      `- **Hybrid (direct tools and the code tool together; ${live ? 'the model chose' : 'the simulated model chooses once per task'})** against parallel: programs in ${coded.length} of ${hybrid.length} scenarios${coded.length === 0 ? '' : ` (${coded.map((comparison) => comparison.scenario).join(', ')})`}, ${live ? 'none in' : 'direct calls in'} the others; cost ${ratioRange(hybrid.map((comparison) => comparison.costRatio))}, latency ${ratioRange(hybrid.map((comparison) => comparison.latencyRatio))} — see Hybrid mode.`,
     );
   }
   const ablation = report.ablation.filter((comparison) => comparison.preset === preset && comparison.mode === 'programmatic' && comparison.sandbox === referenceSandbox(report));
@@ -192,7 +198,7 @@ export function hybridCell(report: BenchReport, scenarioId: string, preset: stri
 function hybridText(report: BenchReport, preset: string): string[] {
   const labels = reportLabels(report);
   const comparisons = report.comparisons.filter((comparison) => comparison.preset === preset && comparison.mode === 'hybrid');
-  if (comparisons.length === 0) return ['Not in this report (no hybrid cell ran).'];
+  if (comparisons.length === 0) return ['Not in this report (no hybrid cell was measured beside a parallel one).'];
   const tokens = (split: TokenSplit): number => split.uncachedInput + split.cacheWrite + split.cacheRead + split.output;
   const rows = comparisons.map((comparison) => {
     const choice = hybridCell(report, comparison.scenario, preset)?.hybrid;

@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { ModeComparison, TokenSplit } from './bench-report.ts';
 import { loadScenarios } from './load-scenarios.ts';
-import { assumptionVariants, comparePublishedFigures, publishedCaveat, publishedFigures, publishedFiguresText, simulatedContext, withSensitivity } from './published-figures.ts';
+import { assumptionVariants, comparePublishedFigures, forcedCodeCaveat, publishedCaveat, publishedFigures, publishedFiguresText, simulatedContext, withSensitivity } from './published-figures.ts';
 import { fileURLToPath } from 'node:url';
 
 const split = (total: number): TokenSplit => ({ uncachedInput: 0, cacheWrite: total / 2, cacheRead: total / 4, output: total / 4 });
 
-function comparison(scenario: string, mode: 'programmatic' | 'native' | 'hybrid', tokens: [number, number], costRatio = 1, preset = 'sonnet'): ModeComparison {
+function comparison(scenario: string, mode: 'programmatic' | 'native' | 'hybrid', tokens: [number, number], costRatio = 1, preset = 'sonnet', sandbox: 'isolated-vm' | 'subprocess-node' = 'isolated-vm'): ModeComparison {
   return {
     scenario,
     preset,
     expectation: 'neutral',
     baseline: 'parallel',
     mode,
-    sandbox: mode === 'native' ? 'hosted' : 'isolated-vm',
+    sandbox: mode === 'native' ? 'hosted' : sandbox,
     baselineCostUsd: 1,
     codeCostUsd: costRatio,
     codeSandboxCostUsd: 0,
@@ -100,18 +100,45 @@ describe('comparePublishedFigures', () => {
   });
 });
 
+describe('hybrid figures', () => {
+  const scenarios = [{ id: 'f', workload: 'code-writing' as const }, { id: 'a', workload: 'analysis' as const }];
+  // Forced code: f -43 %; given the choice the model calls directly: f +5 %. Hybrid cells on subprocess-node only.
+  const programmatic = comparison('f', 'programmatic', [1000, 570]);
+  const result = comparePublishedFigures([programmatic, comparison('f', 'hybrid', [1000, 1050], 1, 'sonnet', 'subprocess-node'), comparison('a', 'hybrid', [1000, 500], 1, 'sonnet', 'subprocess-node')], scenarios, 'sonnet');
+  const byId = (id: string) => result.find((entry) => entry.figure.id === id)!;
+
+  it('are compared with the hybrid cells on whatever sandbox they ran', () => {
+    expect(byId('claude-code-code-writing')).toMatchObject({ sandbox: 'subprocess-node', verdict: 'consistent', scenarios: [{ scenario: 'f', change: expect.closeTo(0.05, 9) }] });
+    expect(byId('claude-code-analysis')).toMatchObject({ sandbox: 'subprocess-node', verdict: 'consistent' });
+  });
+
+  it('mark a figure that shaped the model as in sample, beside its verdict', () => {
+    const text = publishedFiguresText(result, simulatedContext(false)).join('\n');
+    expect(text).toContain('consistent (5 points off), **in sample**');
+    expect(text).not.toContain('(inside), **in sample**');
+  });
+
+  it('caption a forced-code headline that real sessions where the model chose do not support', () => {
+    expect(forcedCodeCaveat(programmatic, result)).toBe('code-writing work: about 0% fewer tokens in real sessions where the model chose when to write programs (+5% in the hybrid cell here), -43% here with every step forced through programs');
+    // A forced-code change within the tolerance of the figure is not flagged.
+    expect(forcedCodeCaveat(comparison('f', 'programmatic', [1000, 900]), result)).toBeUndefined();
+    // Nor a scenario no hybrid figure counts.
+    expect(forcedCodeCaveat(comparison('x', 'programmatic', [1000, 100]), result)).toBeUndefined();
+  });
+});
+
 describe('withSensitivity', () => {
   it('reruns only the figures outside their range, once per assumption, and reports the median each gives', async () => {
     const scenarios = [{ id: 's', workload: 'sequential' as const }, { id: 'a', workload: 'analysis' as const }];
     const base = comparePublishedFigures([comparison('s', 'programmatic', [1000, 1600], 1.36), comparison('a', 'programmatic', [1000, 500]), comparison('a', 'native', [1000, 600])], scenarios, 'sonnet');
-    const reruns: { ids: readonly string[]; mode: string; behaviour: object }[] = [];
-    const result = await withSensitivity(base, scenarios, async (ids, mode, behaviour) => {
-      reruns.push({ ids, mode, behaviour });
+    const reruns: { ids: readonly string[]; mode: string; behaviour: object; sandbox: string }[] = [];
+    const result = await withSensitivity(base, scenarios, async (ids, mode, behaviour, sandbox) => {
+      reruns.push({ ids, mode, behaviour, sandbox });
       // Without exploration the chain costs +10 %, otherwise as before.
       return [comparison('s', 'programmatic', [1000, 1600], 'explorationMaxCalls' in behaviour ? 1.1 : 1.36)];
     });
     expect(reruns.map((entry) => entry.behaviour)).toEqual(assumptionVariants.map((variant) => variant.behaviour));
-    expect(new Set(reruns.map((entry) => `${entry.ids.join()} ${entry.mode}`))).toEqual(new Set(['s programmatic']));
+    expect(new Set(reruns.map((entry) => `${entry.ids.join()} ${entry.mode} ${entry.sandbox}`))).toEqual(new Set(['s programmatic isolated-vm']));
     const sequential = result.find((entry) => entry.figure.id === 'tau2-sequential')!;
     expect(sequential.sensitivity!.map((entry) => [entry.variant, Math.round(entry.median * 100)])).toEqual(assumptionVariants.map((variant) => [variant.variant, variant.variant === 'no exploration program' ? 10 : 36]));
     expect(result.filter((entry) => entry.sensitivity !== undefined).map((entry) => entry.figure.id)).toEqual(['tau2-sequential']);

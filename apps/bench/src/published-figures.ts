@@ -29,6 +29,11 @@ export interface PublishedFigure {
   readonly published: string;
   /** How the published setting differs from the simulated scenarios. */
   readonly setting: string;
+  /**
+   * `true` when a part of the model was designed after this figure was seen to be missed, so that
+   * the comparison is no longer out of sample; the table says so beside the verdict. Default `false`.
+   */
+  readonly inSample?: boolean;
 }
 
 /** Figures from ../shared/calibration/README.md, section 2 (real runs; none enters the model). */
@@ -53,7 +58,8 @@ export const publishedFigures: readonly PublishedFigure[] = [
     low: -0.65,
     high: -0.4,
     published: '40-65% fewer tokens',
-    setting: "Claude Code's long system prompt and tool list, in which the model chose when to write a program (replacing several reads by one program occurred in 5% of uses); compared with the benchmark's hybrid cells, in which the simulated model chooses once per task by the share of results its programs would return (hybridCodeMaxOutputShare)",
+    setting:
+      "Claude Code's long system prompt and tool list, in which the model chose when to write a program (inferred: replacing several reads by one program occurred in 5% of uses, so programs were optional); compared with the benchmark's hybrid cells, in which the simulated model chooses once per task by the share of results its programs would return (hybridCodeMaxOutputShare). Every analysis scenario here chooses programs, so these cells are the programmatic ones plus the direct tools' definitions, and the suite's analysis tasks are ones built for fan-out, not the sessions' mix of uses",
   },
   {
     id: 'tau2-sequential',
@@ -75,8 +81,9 @@ export const publishedFigures: readonly PublishedFigure[] = [
     low: 0,
     high: 0,
     published: 'about 0% fewer tokens',
+    inSample: true,
     setting:
-      'Claude Code sessions that write code, in which the model chose when to write a program (replacing several reads by one program occurred in 5% of uses); compared with the benchmark\'s hybrid cells, in which the simulated model chooses once per task by the share of results its programs would return (hybridCodeMaxOutputShare), where a real model chooses per step. The hybrid mode was added after forced code mode was seen to miss this figure (by 43 points), so the comparison is not fully out of sample: the rule follows Claude\'s documentation and its threshold was not fitted (the report gives the range of thresholds with the same choices)',
+      'Claude Code sessions that write code, in which the model chose when to write a program (inferred: replacing several reads by one program occurred in 5% of uses); compared with the benchmark\'s hybrid cells, in which the simulated model chooses once per task by the share of results its programs would return (hybridCodeMaxOutputShare), where a real model chooses per step. IN SAMPLE: the hybrid mode and its rule were added after forced code mode was seen to miss this figure by 43 points, and there is one code-writing scenario; once the rule picks direct calls its cell is parallel tool use plus the code tool\'s definition, so this verdict checks little beyond that choice. The threshold was not fitted (the report gives the range of thresholds with the same choices), but the measure (result tokens kept out of the context) was chosen knowing the gap',
   },
 ];
 
@@ -153,13 +160,14 @@ export const assumptionVariants: readonly AssumptionVariant[] = [
 
 /**
  * Adds `sensitivity` to every comparison `outside` its range: `rerun` runs the given scenarios
- * (parallel and the figure's mode, the comparison's preset) with the behaviour overrides and returns
- * their comparisons against parallel tool use.
+ * (parallel and the figure's mode on the comparison's sandbox, the comparison's preset) with the
+ * behaviour overrides and returns their comparisons against parallel tool use. A hybrid rerun
+ * decides its choices again under the changed assumption, as the model would.
  */
 export async function withSensitivity(
   comparisons: readonly PublishedFigureComparison[],
   scenarios: readonly { readonly id: string; readonly workload?: ScenarioWorkload | undefined }[],
-  rerun: (scenarioIds: readonly string[], mode: PublishedFigure['mode'], behaviour: Partial<BehaviourSettings>) => Promise<readonly ModeComparison[]>,
+  rerun: (scenarioIds: readonly string[], mode: PublishedFigure['mode'], behaviour: Partial<BehaviourSettings>, sandbox: string) => Promise<readonly ModeComparison[]>,
 ): Promise<PublishedFigureComparison[]> {
   const result: PublishedFigureComparison[] = [];
   for (const comparison of comparisons) {
@@ -170,7 +178,7 @@ export async function withSensitivity(
     const ids = comparison.scenarios.map((entry) => entry.scenario);
     const sensitivity: SensitivityEntry[] = [];
     for (const { variant, behaviour } of assumptionVariants) {
-      const rerunComparisons = await rerun(ids, comparison.figure.mode, behaviour);
+      const rerunComparisons = await rerun(ids, comparison.figure.mode, behaviour, comparison.sandbox);
       const again = compareFigure(comparison.figure, rerunComparisons, scenarios.filter((scenario) => ids.includes(scenario.id)), comparison.preset, comparison.sandbox);
       sensitivity.push({ variant, behaviour, median: again.median, distance: again.distance });
     }
@@ -201,7 +209,13 @@ export function comparePublishedFigures(
   preset: string,
   sandbox = 'isolated-vm',
 ): PublishedFigureComparison[] {
-  return publishedFigures.map((figure) => compareFigure(figure, comparisons, scenarios, preset, figure.mode === 'native' ? 'hosted' : sandbox));
+  return publishedFigures.map((figure) => compareFigure(figure, comparisons, scenarios, preset, figure.mode === 'native' ? 'hosted' : figure.mode === 'hybrid' ? hybridSandboxOf(comparisons, preset, sandbox) : sandbox));
+}
+
+/** The sandbox the run's hybrid cells ran on (one per run; `fallback` when none ran). */
+function hybridSandboxOf(comparisons: readonly ModeComparison[], preset: string, fallback: string): string {
+  const sandboxes = new Set(comparisons.filter((comparison) => comparison.mode === 'hybrid' && comparison.preset === preset).map((comparison) => String(comparison.sandbox)));
+  return sandboxes.has(fallback) || sandboxes.size === 0 ? fallback : [...sandboxes][0]!;
 }
 
 function compareFigure(
@@ -215,7 +229,7 @@ function compareFigure(
   for (const scenario of scenarios.filter((candidate) => candidate.workload === figure.workload)) {
     const comparison = comparisons.find((candidate) => candidate.scenario === scenario.id && candidate.preset === preset && candidate.baseline === 'parallel' && candidate.mode === figure.mode && candidate.sandbox === codeSandbox);
     if (comparison === undefined) continue;
-    const change = figure.metric === 'cost' ? comparison.costRatio - 1 : tokensIn(comparison.codeTokens) / tokensIn(comparison.baselineTokens) - 1;
+    const change = changeOf(comparison, figure.metric);
     if (Number.isFinite(change)) changes.push({ scenario: scenario.id, change });
   }
   const median = medianOf(changes.map((entry) => entry.change));
@@ -259,6 +273,31 @@ export function publishedCaveat(scenario: string, mode: PublishedFigure['mode'],
   return against.length === 0 ? undefined : against.join('; ');
 }
 
+/** A comparison's change on a figure's metric: all tokens, or cost. */
+function changeOf(comparison: ModeComparison, metric: PublishedFigure['metric']): number {
+  return metric === 'cost' ? comparison.costRatio - 1 : tokensIn(comparison.codeTokens) / tokensIn(comparison.baselineTokens) - 1;
+}
+
+/**
+ * What real runs say against a programmatic headline when the published figure of its kind of work
+ * comes from sessions where the model chose when to write programs (`hybrid`): the figure beside
+ * the scenario's forced-code change, when that change lies further than the tolerance from it. No
+ * published figure measures forced code on that work, so a forced-code saving there has no support
+ * from real runs. `undefined` when none.
+ */
+export function forcedCodeCaveat(programmatic: ModeComparison, comparisons: readonly PublishedFigureComparison[]): string | undefined {
+  const against = comparisons.flatMap((comparison) => {
+    const { figure } = comparison;
+    const own = comparison.scenarios.find((entry) => entry.scenario === programmatic.scenario);
+    if (figure.mode !== 'hybrid' || own === undefined) return [];
+    const forced = changeOf(programmatic, figure.metric);
+    const distance = Math.max(0, figure.low - forced, forced - figure.high);
+    if (!Number.isFinite(forced) || distance <= publishedFigureTolerance + 1e-9) return [];
+    return [`${figure.workload} work: ${figure.published} in real sessions where the model chose when to write programs (${changeText(own.change)} in the hybrid cell here), ${changeText(forced)} here with every step forced through programs`];
+  });
+  return against.length === 0 ? undefined : against.join('; ');
+}
+
 /**
  * The comparison as Markdown: a table (published figure, the median and each scenario's change,
  * verdict) and what it means. `context` says which context the runs had; `live`, that the figures
@@ -272,12 +311,12 @@ export function publishedFiguresText(comparisons: readonly PublishedFigureCompar
     const simulated = comparison.scenarios.length === 0
       ? 'no scenario of this kind in the run'
       : `median ${changeText(comparison.median)} (${comparison.scenarios.map((entry) => `${entry.scenario} ${changeText(entry.change)}`).join(', ')})`;
-    const verdict = comparison.verdict === 'no-scenario' ? '–' : comparison.verdict === 'consistent' ? `consistent${comparison.distance > 0 ? ` (${Math.round(comparison.distance * 100)} points off)` : ' (inside)'}` : `**outside** by ${Math.round(comparison.distance * 100)} points`;
+    const verdict = comparison.verdict === 'no-scenario' ? '–' : `${comparison.verdict === 'consistent' ? `consistent${comparison.distance > 0 ? ` (${Math.round(comparison.distance * 100)} points off)` : ' (inside)'}` : `**outside** by ${Math.round(comparison.distance * 100)} points`}${figure.inSample === true ? ', **in sample** (see its setting)' : ''}`;
     return `| ${figure.source} | ${figure.workload} | ${modeName(figure)} vs parallel, ${figure.metric} | ${figure.published} | ${simulated} | ${verdict} |`;
   });
   const outside = comparisons.filter((comparison) => comparison.verdict === 'outside');
   return [
-    `Published changes from programmatic calling in real runs that set no parameter of the model, beside the ${live ? 'measured' : 'simulated'} change of this run's scenarios of the same kind of work (each scenario's \`workload\`; ${preset}, ${context}, against parallel tool use). A figure is consistent when the scenarios' median lies within ${Math.round(publishedFigureTolerance * 100)} points of it (a chosen tolerance, not from a source): the published figures average task mixes the scenarios only resemble.`,
+    `Published changes from programmatic calling in real runs that set no parameter of the model (one marked in sample shaped a part of it), beside the ${live ? 'measured' : 'simulated'} change of this run's scenarios of the same kind of work (each scenario's \`workload\`; ${preset}, ${context}, against parallel tool use). A figure is consistent when the scenarios' median lies within ${Math.round(publishedFigureTolerance * 100)} points of it (a chosen tolerance, not from a source): the published figures average task mixes the scenarios only resemble.`,
     '',
     `| published figure | work | compared | published | ${live ? 'this run [measured]' : 'simulated [token-proxy]'} | verdict |`,
     '| --- | --- | --- | ---: | --- | --- |',
@@ -288,7 +327,7 @@ export function publishedFiguresText(comparisons: readonly PublishedFigureCompar
       ? []
       : [
           '',
-          `Outside: ${outside.map((comparison) => `${comparison.figure.id} (simulated ${changeText(comparison.median)}, published ${comparison.figure.published})`).join('; ')}. The defaults are not tuned to close this; what the gap depends on, rerun with one assumption of the behaviour layer changed at a time:`,
+          `Outside: ${outside.map((comparison) => `${comparison.figure.id} (simulated ${changeText(comparison.median)}, published ${comparison.figure.published})`).join('; ')}. The defaults are not tuned to close this; what the gap depends on, rerun with one assumption of the behaviour layer changed at a time${outside.some((comparison) => comparison.figure.mode === 'hybrid') ? ' (a hybrid figure\'s choices decided again under each)' : ''}:`,
           '',
           ...outside.map((comparison) => {
             const entries = comparison.sensitivity ?? [];

@@ -154,14 +154,19 @@ export interface RunMatrixSettings {
   readonly onRun?: (label: string) => void;
 }
 
-/** Total number of runs `runMatrix` will make with these settings (for a progress bar). */
-export function plannedRuns(settings: Pick<RunMatrixSettings, 'scenarios' | 'modes' | 'presets' | 'sandboxes' | 'repetitions'>): number {
+/**
+ * Total number of runs `runMatrix` will report through `onRun` with these settings (for a progress
+ * bar): every repetition of every cell, and the two runs per scenario that decide the hybrid choice
+ * (simulated runs only; `live` says whether the run is live).
+ */
+export function plannedRuns(settings: Pick<RunMatrixSettings, 'scenarios' | 'modes' | 'presets' | 'sandboxes' | 'repetitions'> & { readonly live?: boolean }): number {
   let cellsPerScenario = 0;
   for (const mode of settings.modes) {
     if (mode === 'programmatic') cellsPerScenario += settings.sandboxes.available.length;
     else cellsPerScenario += 1;
   }
-  return cellsPerScenario * settings.scenarios.length * settings.presets.length * settings.repetitions;
+  const deciding = settings.modes.includes('hybrid') && settings.sandboxes.available.length > 0 && settings.live !== true ? 2 * settings.scenarios.length : 0;
+  return cellsPerScenario * settings.scenarios.length * settings.presets.length * settings.repetitions + deciding;
 }
 
 /** Times `execute` of the sandbox that emulates hosted code execution. */
@@ -448,13 +453,20 @@ export async function runMatrix(settings: RunMatrixSettings): Promise<{ cells: M
           let hybridFailure: string | undefined;
           if (hybrid === undefined && !live && hybridTarget !== undefined && settings.modes.includes('hybrid')) {
             simulator?.setPolicy(scenarioPolicy(scenario, { ...behaviour, programFailureRate: 0 }));
+            const label = `${preset.id} · ${scenario.id} · deciding the hybrid choice`;
+            let reported = 0;
             try {
               const direct = await runOnce('parallel', undefined);
+              settings.onRun?.(label);
+              reported++;
               const code = await runOnce('programmatic', hybridTarget);
+              settings.onRun?.(label);
+              reported++;
               hybrid = hybridChoiceOf(code.metrics.toolResultTokens, direct.metrics.toolResultTokens, behaviour);
               hybridChoices.set(scenario.id, hybrid);
             } catch (error) {
               hybridFailure = `the runs that decide the hybrid choice failed: ${errorText(error)}`;
+              for (; reported < 2; reported++) settings.onRun?.(label);
             }
           }
           const options = hybrid === undefined ? {} : { hybrid: hybrid.choice };

@@ -147,13 +147,20 @@ describe('./dev bench -- --quick', () => {
     if (process.env['E2B_API_KEY'] === undefined) expect(report.sandboxes.skipped.find((entry) => entry.id === 'e2b')?.reason).toMatch(/E2B_API_KEY/);
   });
 
-  it('says what the model chose in each hybrid cell, and why', () => {
+  it('runs hybrid cells as the model chose: programs, or direct calls only', () => {
+    const threshold = report.behaviour.find((parameter) => parameter.name === 'hybridCodeMaxOutputShare')?.value;
+    expect(typeof threshold).toBe('number');
     const hybrid = report.cells.filter((cell) => cell.mode === 'hybrid');
     expect(hybrid.map((cell) => [cell.status, cell.sandbox])).toEqual(report.scenarios.map(() => ['measured', 'isolated-vm']));
-    for (const cell of hybrid) expect(cell.hybrid?.choice).toBe(cell.hybrid!.outputShare <= 0.5 ? 'code' : 'direct');
+    for (const cell of hybrid) {
+      expect(cell.hybrid?.choice).toBe(cell.hybrid!.outputShare <= (threshold as number) ? 'code' : 'direct');
+      const { codeRuns, directCalls } = cell.runs[0]!;
+      if (cell.hybrid?.choice === 'direct') expect([codeRuns, directCalls > 0]).toEqual([0, true]);
+      else expect(codeRuns).toBeGreaterThan(0);
+    }
     // sequential-chain's programs return more than its two small results: the model calls directly.
     expect(hybrid.find((cell) => cell.scenario === 'sequential-chain')?.hybrid?.choice).toBe('direct');
-    expect(markdown).toContain('## Hybrid mode: the model chooses');
+    expect(markdown).toMatch(/\| sequential-chain \| direct calls \| [\d,]+ \/ [\d,]+ = [\d.]+ \|/);
   });
 
   it('has a break-even map read into the verdict', () => {
