@@ -124,6 +124,9 @@ describe('hybrid figures', () => {
     expect(forcedCodeCaveat(comparison('f', 'programmatic', [1000, 900]), result)).toBeUndefined();
     // Nor a scenario no hybrid figure counts.
     expect(forcedCodeCaveat(comparison('x', 'programmatic', [1000, 100]), result)).toBeUndefined();
+    // Nor one whose hybrid change is off the figure too (choosing does not explain it either).
+    const offBoth = comparePublishedFigures([comparison('a', 'hybrid', [1000, 1390]), comparison('b', 'hybrid', [1000, 500]), comparison('c', 'hybrid', [1000, 450])], [{ id: 'a', workload: 'analysis' }, { id: 'b', workload: 'analysis' }, { id: 'c', workload: 'analysis' }], 'sonnet');
+    expect(forcedCodeCaveat(comparison('a', 'programmatic', [1000, 1390]), offBoth)).toBeUndefined();
   });
 });
 

@@ -281,18 +281,20 @@ function changeOf(comparison: ModeComparison, metric: PublishedFigure['metric'])
 /**
  * What real runs say against a programmatic headline when the published figure of its kind of work
  * comes from sessions where the model chose when to write programs (`hybrid`): the figure beside
- * the scenario's forced-code change, when that change lies further than the tolerance from it. No
- * published figure measures forced code on that work, so a forced-code saving there has no support
- * from real runs. `undefined` when none.
+ * the scenario's forced-code change, when the scenario's hybrid change lies within the tolerance of
+ * the figure and its forced-code change does not. The real sessions then agree with the scenario
+ * when the model chooses and disagree when it is forced, and no published figure measures forced
+ * code on that work. A scenario off the figure either way is not flagged (the figures are averages
+ * over task mixes; see `publishedCaveat`). `undefined` when none.
  */
 export function forcedCodeCaveat(programmatic: ModeComparison, comparisons: readonly PublishedFigureComparison[]): string | undefined {
   const against = comparisons.flatMap((comparison) => {
     const { figure } = comparison;
     const own = comparison.scenarios.find((entry) => entry.scenario === programmatic.scenario);
     if (figure.mode !== 'hybrid' || own === undefined) return [];
+    const outside = (change: number): boolean => Math.max(0, figure.low - change, change - figure.high) > publishedFigureTolerance + 1e-9;
     const forced = changeOf(programmatic, figure.metric);
-    const distance = Math.max(0, figure.low - forced, forced - figure.high);
-    if (!Number.isFinite(forced) || distance <= publishedFigureTolerance + 1e-9) return [];
+    if (!Number.isFinite(forced) || outside(own.change) || !outside(forced)) return [];
     return [`${figure.workload} work: ${figure.published} in real sessions where the model chose when to write programs (${changeText(own.change)} in the hybrid cell here), ${changeText(forced)} here with every step forced through programs`];
   });
   return against.length === 0 ? undefined : against.join('; ');
