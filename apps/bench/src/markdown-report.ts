@@ -2,7 +2,7 @@ import type { BreakEvenMap } from './break-even.ts';
 import type { BenchReport, FigureLabel, ModeComparison, TokenSplit } from './bench-report.ts';
 import type { BehaviourParameter } from './behaviour-model.ts';
 import type { MatrixCell, MetricName } from './run-matrix.ts';
-import { changeText, forcedCodeCaveat, publishedCaveat, publishedFiguresText, simulatedContext } from './published-figures.ts';
+import { changeText, headlineCaveat, publishedFiguresText, simulatedContext } from './published-figures.ts';
 import { spreadOf } from './stats.ts';
 import { formatIdlePenalty, isTimedRow } from '@codecall/benchmarks/micro';
 import type { IdlePenalty, PeerSubject } from '@codecall/benchmarks/micro';
@@ -138,8 +138,8 @@ function verdictLines(report: BenchReport, preset: string): string[] {
   if (loses.length === 0) lines.push('- **Where code loses:** no scenario of this suite; see the break-even map for the small tasks where it would.');
   const published = report.publishedFigures ?? [];
   const disputed = (comparison: ModeComparison): string => {
-    const text = [publishedCaveat(comparison.scenario, 'programmatic', published), forcedCodeCaveat(comparison, published)].filter((part) => part !== undefined).join('; ');
-    return text === '' ? '' : ` Real runs of this kind of work disagree with ${comparison.scenario}'s figures (${text}; see Published figures).`;
+    const text = headlineCaveat(comparison, published);
+    return text === undefined ? '' : ` Real runs of this kind of work disagree with ${comparison.scenario}'s figures (${text}; see Published figures).`;
   };
   for (const comparison of loses) {
     const what = !comparison.cheaper && !comparison.faster ? 'costs more and is slower' : !comparison.cheaper ? 'costs more' : 'is slower';

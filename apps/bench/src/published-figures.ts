@@ -301,6 +301,15 @@ export function forcedCodeCaveat(programmatic: ModeComparison, comparisons: read
 }
 
 /**
+ * Everything real runs say against a programmatic headline (`publishedCaveat` and
+ * `forcedCodeCaveat`, joined), or `undefined`.
+ */
+export function headlineCaveat(programmatic: ModeComparison, comparisons: readonly PublishedFigureComparison[]): string | undefined {
+  const parts = [publishedCaveat(programmatic.scenario, 'programmatic', comparisons), forcedCodeCaveat(programmatic, comparisons)].filter((part) => part !== undefined);
+  return parts.length === 0 ? undefined : parts.join('; ');
+}
+
+/**
  * The comparison as Markdown: a table (published figure, the median and each scenario's change,
  * verdict) and what it means. `context` says which context the runs had; `live`, that the figures
  * were measured against the real API rather than simulated.
