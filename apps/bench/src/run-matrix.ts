@@ -351,8 +351,9 @@ export async function runMatrix(settings: RunMatrixSettings): Promise<{ cells: M
   const wantsNative = settings.modes.includes('native');
   let nativeSandbox: TimedSandbox | undefined;
   let nativeEmulation = live ? 'Anthropic hosted code execution (live API)' : 'not run';
-  // Tool-result tokens do not depend on the preset: one choice per scenario.
-  const hybridChoices = new Map<string, HybridChoice>();
+  // Tool-result tokens do not depend on the preset: one choice per scenario (or the reason the
+  // deciding runs failed, so that later presets do not run them again).
+  const hybridChoices = new Map<string, HybridChoice | { readonly failure: string }>();
   const hybridTarget = settings.sandboxes.available[0];
   try {
     for (const target of settings.sandboxes.available) sandboxes.set(target.id, await target.create());
@@ -449,9 +450,10 @@ export async function runMatrix(settings: RunMatrixSettings): Promise<{ cells: M
             return { metrics, text: result.text, requests };
           };
           // The hybrid choice: what the programs return against what direct calls return (no failed programs).
-          let hybrid: HybridChoice | undefined = hybridChoices.get(scenario.id);
-          let hybridFailure: string | undefined;
-          if (hybrid === undefined && !live && hybridTarget !== undefined && settings.modes.includes('hybrid')) {
+          const decided = hybridChoices.get(scenario.id);
+          let hybrid: HybridChoice | undefined = decided === undefined || 'failure' in decided ? undefined : decided;
+          let hybridFailure: string | undefined = decided !== undefined && 'failure' in decided ? decided.failure : undefined;
+          if (decided === undefined && !live && hybridTarget !== undefined && settings.modes.includes('hybrid')) {
             simulator?.setPolicy(scenarioPolicy(scenario, { ...behaviour, programFailureRate: 0 }));
             const label = `${preset.id} · ${scenario.id} · deciding the hybrid choice`;
             let reported = 0;
@@ -466,6 +468,7 @@ export async function runMatrix(settings: RunMatrixSettings): Promise<{ cells: M
               hybridChoices.set(scenario.id, hybrid);
             } catch (error) {
               hybridFailure = `the runs that decide the hybrid choice failed: ${errorText(error)}`;
+              hybridChoices.set(scenario.id, { failure: hybridFailure });
               for (; reported < 2; reported++) settings.onRun?.(label);
             }
           }
