@@ -409,7 +409,10 @@ export class SupervisedEngine {
       worker.stderrTail = (worker.stderrTail + chunk).slice(-stderrTailBytes);
     });
     const onLine = (line: string): void => {
-      if (worker.exited) return;
+      // A killed child's runs are over; a line it wrote before the kill (a late "ready") must not
+      // mark it ready or unref it, or its exit, which dispose() waits for, would no longer keep
+      // the host alive.
+      if (worker.exited || worker.killed) return;
       let message: unknown;
       try {
         message = JSON.parse(line);
@@ -568,8 +571,9 @@ export class SupervisedEngine {
     }
   }
 
-  // Idle children must not keep the host process alive.
+  // Idle children must not keep the host process alive; a killed one does until its exit is seen.
   #ref(worker: Worker, busy: boolean): void {
+    if (!busy && worker.killed) return;
     const child = worker.process;
     type Handle = { ref?: () => void; unref?: () => void } | null;
     const streams = [child.stderr, worker.input, worker.output] as unknown as Handle[];

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineTool, runCode } from '@codecall/core';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +12,7 @@ import { fortyCalls, spinBehindTheEnd } from './long-runs.js';
 // These tests start real Node processes that import the built package (dist/, built by `build`).
 const distIndex = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const coreIndex = fileURLToPath(import.meta.resolve('@codecall/core'));
+const supervisedEngine = fileURLToPath(new URL('../dist/supervised-engine.js', import.meta.url));
 
 interface Exit {
   code: number | null;
@@ -118,6 +121,50 @@ describe('the host process', () => {
     );
     expect(exit.stdout).toContain('success 780');
     expect([exit.code, exit.signal]).toEqual([0, null]);
+  });
+});
+
+describe('dispose', () => {
+  // Found by the benchmark (about one run in 1,500): dispose() killed a pool child that was still
+  // starting, then read the "ready" line the child had written just before the kill, and marked
+  // the killed child idle (unref). With nothing else alive the host then exited before the child's
+  // exit was seen, with dispose() still pending ("unsettled top-level await", exit code 13).
+  it('keeps the host alive until a killed child has exited, even when the child said ready just before the kill', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'codecall-late-ready-'));
+    try {
+      const marker = join(directory, 'ready-written');
+      const child = join(directory, 'late-ready-child.mjs');
+      // A child with a few hundred MB touched (its exit takes the kernel a while, like a child
+      // killed while it prepares isolates) that says ready and then waits.
+      writeFileSync(
+        child,
+        `import { writeFileSync, writeSync } from 'node:fs';
+const ballast = Buffer.alloc(400 * 1024 * 1024, 1);
+writeSync(3, JSON.stringify({ type: 'ready' }) + '\\n');
+writeFileSync(${JSON.stringify(marker)}, String(ballast.length));
+setInterval(() => undefined, 60_000);
+`,
+      );
+      const exit = await runNode(
+        `import { existsSync } from 'node:fs';
+        import { SupervisedEngine } from ${JSON.stringify(supervisedEngine)};
+        const engine = new SupervisedEngine({ poolSize: 1, idleTimeoutMs: 10_000, sandboxId: 'late-ready', nodeExecutable: process.execPath, childScript: ${JSON.stringify(child)} });
+        // Hold the event loop until the child has written its ready line, so the host reads it only after the kill.
+        const pause = new Int32Array(new SharedArrayBuffer(4));
+        for (let waited = 0; !existsSync(${JSON.stringify(marker)}) && waited < 20_000; waited += 5) Atomics.wait(pause, 0, 0, 5);
+        console.log('ready written', existsSync(${JSON.stringify(marker)}));
+        await engine.dispose();
+        console.log('disposed');`,
+        [],
+        60_000,
+      );
+      expect(exit.stdout).toContain('ready written true');
+      expect(exit.stdout).toContain('disposed');
+      expect(exit.stderr).not.toContain('unsettled top-level await');
+      expect([exit.code, exit.signal]).toEqual([0, null]);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 
