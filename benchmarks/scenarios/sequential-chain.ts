@@ -80,6 +80,7 @@ export const scenario = defineScenario({
         javascript: `const message = await get_latest_customer_message({ customerId: 'c-2291' });\nconsole.log(JSON.stringify(message));`,
         python: `import json\nmessage = await get_latest_customer_message({"customerId": "c-2291"})\nprint(json.dumps(message))`,
         dataDependent: true,
+        showsResults: true,
       };
     }
     if (state.outputs.length === 1) {
@@ -88,6 +89,7 @@ export const scenario = defineScenario({
       return {
         javascript: `const result = await cancel_order({ orderId: '${orderId}', reason: 'Customer request: arrived damaged' });\nconsole.log(JSON.stringify(result));`,
         python: `import json\nresult = await cancel_order({"orderId": "${orderId}", "reason": "Customer request: arrived damaged"})\nprint(json.dumps(result))`,
+        showsResults: true,
       };
     }
     return answer(state.outputs[1] as { orderId: string; refundUsd: number });

@@ -9,6 +9,7 @@ import { modelPresets } from './model-presets.ts';
 import { runMatrix } from './run-matrix.ts';
 import { hybridChoiceOf } from './scenario-policy.ts';
 import type { MatrixCell, RunMetrics } from './run-matrix.ts';
+import type { Scenario } from './scenario.ts';
 import { detectSandboxes } from './sandbox-targets.ts';
 
 // A scenario file nobody here wrote, outside the repository: the layer must apply to it as well.
@@ -142,6 +143,15 @@ describe.skipIf(javascript.length === 0)('the layer on an external scenario file
     expect(clean.outputTokens).toBeGreaterThanOrEqual(defaultBehaviour.programCommentaryTokens + defaultBehaviour.explorationProgramTokens * 0.8);
     const declared = run((await runMatrix({ ...settings, modes: [...settings.modes], behaviour: { programFailureRate: 0, explorationMaxCalls: 0 } })).cells, 'programmatic');
     expect(declared.codeRuns).toBe(1);
+    // A first program that only prints what its call returns is itself the look at the result: no
+    // exploration before it. The same program without the claim gets one.
+    const show = { javascript: 'console.log(JSON.stringify(await list_balances({})));', python: 'import json\nprint(json.dumps(await list_balances({})))', dataDependent: true };
+    const showing = (showsResults: boolean): Scenario => ({ ...scenarios[0]!, id: `fx-shown-${String(showsResults)}`, code: (state) => (state.outputs.length === 0 ? { ...show, showsResults } : 'Total: 245 USD') });
+    const shown = await runMatrix({ ...settings, scenarios: [showing(true), showing(false)], modes: [...settings.modes], behaviour: { programFailureRate: 0 } });
+    expect(shown.cells.map((cell) => [cell.scenario, cell.runs[0]?.codeRuns, cell.runs[0]?.roundTrips, cell.runs[0]?.correct])).toEqual([
+      ['fx-shown-true', 1, 2, 1],
+      ['fx-shown-false', 2, 3, 1],
+    ]);
     // Every program fails once, then the corrected one runs: one more run and round trip per program.
     const failing = run((await runMatrix({ ...settings, modes: [...settings.modes], behaviour: { programFailureRate: 1 } })).cells, 'programmatic');
     expect(failing.correct).toBe(1);

@@ -122,6 +122,8 @@ interface CodePlan {
 
 function codePlanOf(scenario: Scenario, behaviour: BehaviourSettings): CodePlan {
   if (behaviour.explorationMaxCalls === 0) return { exploration: [] };
+  // A first program that only prints what its calls return is itself the look at the results.
+  if (firstProgramShowsResults(scenario)) return { exploration: [] };
   // The calls the model would start with (the direct policy's first step, which needs no results).
   let first: readonly ScenarioToolCall[] = [];
   try {
@@ -139,6 +141,15 @@ function codePlanOf(scenario: Scenario, behaviour: BehaviourSettings): CodePlan 
     if (exploration.length >= behaviour.explorationMaxCalls) break;
   }
   return { exploration };
+}
+
+function firstProgramShowsResults(scenario: Scenario): boolean {
+  try {
+    const first = scenario.code({ task: scenario.task, mode: 'programmatic', language: 'javascript', outputs: [], failure: undefined });
+    return typeof first !== 'string' && first.showsResults === true;
+  } catch {
+    return false;
+  }
 }
 
 function explorationProgram(calls: readonly ScenarioToolCall[], language: 'javascript' | 'python', behaviour: BehaviourSettings, salt: string): string {

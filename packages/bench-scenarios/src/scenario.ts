@@ -89,6 +89,14 @@ export interface ScenarioProgram {
    * program. The behaviour layer adds its modelled reasoning text to the next turn. Default `false`.
    */
   readonly dataDependent?: boolean;
+  /**
+   * `true` when the program only calls tools and prints what they return, unprocessed: its last
+   * line is the JSON of its one call's result, or of the list of its calls' results in call order.
+   * Writing it needs no knowledge of the results' shape, so when it is the task's first program the
+   * behaviour layer writes no exploration program before it (the exploration would be this same
+   * program). The benchmark's tests run every program that claims it and check the claim. Default `false`.
+   */
+  readonly showsResults?: boolean;
 }
 
 /** What a code-mode policy sees: the task and the output of each program it has run so far. */
