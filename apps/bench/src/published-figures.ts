@@ -329,7 +329,7 @@ export function publishedFiguresText(comparisons: readonly PublishedFigureCompar
   });
   const outside = comparisons.filter((comparison) => comparison.verdict === 'outside');
   return [
-    `Published changes from programmatic calling in real runs that set no parameter of the model (one marked in sample shaped a part of it), beside the ${live ? 'measured' : 'simulated'} change of this run's scenarios of the same kind of work (each scenario's \`workload\`; ${preset}, ${context}, against parallel tool use). A figure is consistent when the scenarios' median lies within ${Math.round(publishedFigureTolerance * 100)} points of it (a chosen tolerance, not from a source): the published figures average task mixes the scenarios only resemble.`,
+    `Published changes from programmatic calling in real runs that set no parameter of the model (a figure marked in sample shaped a part of it), beside the ${live ? 'measured' : 'simulated'} change of this run's scenarios of the same kind of work (each scenario's \`workload\`; ${preset}, ${context}, against parallel tool use). A figure is consistent when the scenarios' median lies within ${Math.round(publishedFigureTolerance * 100)} points of it (a chosen tolerance, not from a source): the published figures average task mixes the scenarios only resemble.`,
     '',
     `| published figure | work | compared | published | ${live ? 'this run [measured]' : 'simulated [token-proxy]'} | verdict |`,
     '| --- | --- | --- | ---: | --- | --- |',

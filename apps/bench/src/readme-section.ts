@@ -108,7 +108,7 @@ export function renderReadmeSection(report: BenchReport, reportDirectory: string
       ...calibration.notes.filter((note) => /circular|by construction/.test(note)).flatMap((note) => ['', `*What the match means:* ${note}`]),
     );
   }
-  if (published.length > 0) lines.push('', `**Published figures the model was not fitted to** (out of sample; from the report's "Published figures"):`, '', ...publishedFiguresText(published, simulatedContext(report.parameters.bare), report.parameters.live));
+  if (published.length > 0) lines.push('', `**Published figures the model was not fitted to** (${published.some((comparison) => comparison.figure.inSample === true) ? 'out of sample except those marked in sample' : 'out of sample'}; from the report's "Published figures"):`, '', ...publishedFiguresText(published, simulatedContext(report.parameters.bare), report.parameters.live));
   lines.push('', readmeMarkers.end);
   return lines.join('\n');
 }

@@ -163,6 +163,15 @@ describe('./dev bench -- --quick', () => {
     expect(markdown).toMatch(/\| sequential-chain \| direct calls \| [\d,]+ \/ [\d,]+ = [\d.]+ \|/);
   });
 
+  it('names in the verdict every published figure that is in sample, and counts those out of sample', () => {
+    const compared = (report.publishedFigures ?? []).filter((comparison) => comparison.verdict !== 'no-scenario');
+    const inSample = compared.filter((comparison) => comparison.figure.inSample === true);
+    expect(inSample.length).toBeGreaterThan(0);
+    const line = markdown.split('\n').find((candidate) => candidate.startsWith('- **Published figures the model was not fitted to**')) ?? '';
+    const outOfSample = compared.filter((comparison) => comparison.verdict !== 'outside' && comparison.figure.inSample !== true).length;
+    expect(line).toContain(`, ${String(outOfSample)} of them out of sample (${inSample.map((comparison) => comparison.figure.id).join(', ')} in sample`);
+  });
+
   it('has a break-even map read into the verdict', () => {
     expect(report.breakEven.status).toBe('measured');
     if (report.breakEven.status !== 'measured') return;
