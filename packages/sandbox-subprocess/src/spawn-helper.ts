@@ -290,9 +290,14 @@ class SpawnHelper {
     if (!this.alive || channel === undefined || channel === null) return;
     if (this.#children.size > 0) {
       channel.ref();
+      // The process handle too: if the helper dies after its commands' pipes have closed (its
+      // channel then closes as well), only this handle keeps the loop alive until its exit is
+      // seen, which settles those commands (`#end`).
+      this.#process.ref();
       return;
     }
     channel.unref();
+    this.#process.unref();
     if (holds === 0) {
       this.#retire();
       return;

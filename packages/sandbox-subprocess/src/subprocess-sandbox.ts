@@ -225,7 +225,7 @@ export class SubprocessSandbox implements SandboxV1 {
       const returning = this.#pool.awaitReturning(key);
       if (returning !== undefined) runner = await returning;
       if (this.#disposed) {
-        runner?.kill();
+        if (runner !== undefined) this.#retire(runner);
         return this.#aborted(`Sandbox ${this.sandboxId} was disposed before the code started.`);
       }
     }
@@ -244,13 +244,14 @@ export class SubprocessSandbox implements SandboxV1 {
           }),
         ]);
       } catch (error) {
-        runner.kill();
+        // Retired, not just killed: dispose() waits until its directory and cgroup are gone.
+        this.#retire(runner);
         if (request.abortSignal.aborted) return this.#aborted();
         if (this.#disposed) return this.#aborted(`Sandbox ${this.sandboxId} was disposed before the code started.`);
         throw error;
       }
       if (this.#disposed) {
-        runner.kill();
+        this.#retire(runner);
         return this.#aborted(`Sandbox ${this.sandboxId} was disposed before the code started.`);
       }
       runner.runs++;
@@ -283,6 +284,8 @@ export class SubprocessSandbox implements SandboxV1 {
     const active = [...this.#active, ...this.#retiring];
     for (const runner of active) runner.kill();
     await Promise.all([this.#pool.dispose(), ...active.map((runner) => runner.ended)]);
+    // Runners retired meanwhile (a run that was waiting for its runner ended with the dispose).
+    while (this.#retiring.size > 0) await Promise.all([...this.#retiring].map((runner) => runner.ended));
     // The last sandbox of this process ends the shared spawn helper, and waits for it to exit.
     await this.#releaseSpawnHelper?.();
   }

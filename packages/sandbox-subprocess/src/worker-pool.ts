@@ -189,7 +189,17 @@ export class WorkerPool {
       else returning++;
     }
     while (list.length + returning < this.#settings.size && (this.#failures.get(key) ?? 0) < 3) {
-      const runner = this.#spawn(key);
+      let runner: RunnerProcess;
+      try {
+        runner = this.#spawn(key);
+      } catch {
+        // Starting failed before there was a process (no space for its directory, a launcher that
+        // threw, a spawn the system refused). `fill` also runs from timers and exit handlers, where
+        // a throw would end the host: it counts as a failed start, and a run that needs a runner
+        // starts its own and reports the error.
+        this.#failures.set(key, (this.#failures.get(key) ?? 0) + 1);
+        return;
+      }
       runner.idleSince = performance.now();
       list.push(runner);
       runner.ready.then(

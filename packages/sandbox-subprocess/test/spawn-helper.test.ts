@@ -158,6 +158,36 @@ describe('the spawn helper', () => {
     await once(next, 'exit');
   });
 
+  // Found by review: with the helper's process handle unref'd, a helper that died after its
+  // runners' pipes had closed (so its channel closed too) left nothing to keep the loop alive
+  // until its exit was seen; a host with nothing else to do exited with dispose() still pending.
+  it("a dispose waiting for the helper's report settles when the helper dies instead of reporting", async () => {
+    const index = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    const helperModule = fileURLToPath(new URL('../dist/spawn-helper.js', import.meta.url));
+    const script = `
+      const { createSubprocessSandbox } = await import(${JSON.stringify(index)});
+      const { spawnHelperPid } = await import(${JSON.stringify(helperModule)});
+      const sandbox = createSubprocessSandbox({ jail: false, languages: ['javascript'], pool: { size: 1 } });
+      await sandbox.warmUp('javascript');
+      const helper = spawnHelperPid();
+      // Stopped, the helper cannot report that its runner exited.
+      process.kill(helper, 'SIGSTOP');
+      const disposed = sandbox.dispose();
+      // The runner is killed (straight to its group) and its pipes close; dispose waits for the report.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      process.kill(helper, 'SIGKILL');
+      await disposed;
+      console.log('disposed');
+    `;
+    const host = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = collect(host.stdout);
+    const err = collect(host.stderr);
+    const killer = setTimeout(() => host.kill('SIGKILL'), 60_000);
+    const [code] = (await once(host, 'exit')) as [number | null];
+    clearTimeout(killer);
+    expect({ code, stdout: out.text(), stderr: err.text() }).toEqual({ code: 0, stdout: 'disposed\n', stderr: '' });
+  });
+
   it('ends once idle for its idle timeout while a sandbox holds it, and the next spawn starts a new helper', async () => {
     setSpawnHelperIdleTimeout(200);
     // As a live sandbox does: without a hold, the helper would end as soon as its child exited.

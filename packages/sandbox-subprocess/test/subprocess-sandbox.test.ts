@@ -91,6 +91,39 @@ describe('warm pool', () => {
     expect(launches).toBe(size + 1);
   });
 
+  // Found by review: the pool refills from timers and exit handlers, where a start that throws
+  // (no space for the work directory, a launcher that throws, a spawn the system refuses) was an
+  // uncaught exception that ended the host.
+  test('a start that throws while the pool refills fails that start, not the host; the next run reports it', async () => {
+    let launches = 0;
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown): void => {
+      uncaught.push(error);
+    };
+    process.on('uncaughtException', onUncaught);
+    try {
+      const sandbox = make({
+        languages: ['javascript'],
+        pool: { size: 1 },
+        launcher: (spec) => {
+          launches++;
+          if (launches > 1) throw new Error('the launcher cannot start more runners');
+          return { command: [spec.interpreterPath, ...spec.interpreterArgs, spec.runnerPath, ...spec.runnerArgs] };
+        },
+      });
+      await sandbox.warmUp('javascript');
+      expect(await runCode({ sandbox, code: 'return 1;' })).toMatchObject({ type: 'success', value: 1 });
+      // The refill after the run (a later turn of the event loop) calls the launcher, which throws there.
+      expect(await eventually(() => launches >= 2)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(uncaught).toEqual([]);
+      // The next run starts its own runner and gets the launcher's error.
+      await expect(runCode({ sandbox, code: 'return 2;' })).rejects.toThrow('the launcher cannot start more runners');
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
+
   test('the pool refills after a crash and after the idle timeout stops runners', async () => {
     const marker = `pool${Math.random().toString(36).slice(2)}`;
     const sandbox = make({ pool: { size: 1, idleTimeoutMs: 300 }, env: { POOL_MARKER: marker }, jail: false });
@@ -124,6 +157,25 @@ describe('warm pool', () => {
       expect(readdirSync(temp).length).toBeGreaterThan(0);
       warm = true;
       expect(await left).toBe(0);
+    } finally {
+      rmSync(temp, { recursive: true, force: true });
+    }
+  });
+
+  // Found by review: a runner killed because its run was aborted before it was ready was
+  // forgotten, so a later dispose resolved while its work directory still existed.
+  test('dispose waits for a runner whose run was aborted while it started: its work directory is gone when it resolves', async () => {
+    const temp = mkdtempSync(path.join(tmpdir(), 'codecall-aborted-start-'));
+    try {
+      const sandbox = make({ pool: false, jail: false, tempDirectory: temp });
+      const controller = new AbortController();
+      const run = runCode({ sandbox, code: 'return 1;', abortSignal: controller.signal });
+      // The runner's work directory exists once its start has begun.
+      expect(await eventually(() => readdirSync(temp).length > 0, 200)).toBe(true);
+      controller.abort();
+      expect(await run).toMatchObject({ type: 'error', error: { code: 'ABORTED' } });
+      await sandbox.dispose();
+      expect(readdirSync(temp)).toEqual([]);
     } finally {
       rmSync(temp, { recursive: true, force: true });
     }
