@@ -20,12 +20,12 @@ interface ProgramRun {
   readonly claims: boolean;
   /** Whether the printed last line is the one call's result, or the list of the calls' results in order. */
   readonly shows: boolean;
-  readonly calls: number;
 }
 
 const asJson = (value: unknown): string => JSON.stringify(value ?? null);
 
-// Runs the scenario's programs in JavaScript, in order, as its code policy gives them.
+// Runs the scenario's programs in JavaScript (each Python program is the same program), in order,
+// as its code policy gives them.
 async function programRuns(scenario: Scenario): Promise<ProgramRun[]> {
   await scenario.reset?.();
   const outputs: unknown[] = [];
@@ -46,7 +46,7 @@ async function programRuns(scenario: Scenario): Promise<ProgramRun[]> {
     if (run.type !== 'success') throw new Error(`${scenario.id} program ${String(index)} failed: ${run.error.message}`);
     const printed = parseProgramOutput(run.stdout);
     const shows = results.length > 0 && (asJson(printed) === asJson(results.length === 1 ? results[0] : results) || asJson(printed) === asJson(results));
-    runs.push({ index, claims: next.showsResults === true, shows, calls: results.length });
+    runs.push({ index, claims: next.showsResults === true, shows });
     outputs.push(printed);
   }
   throw new Error(`${scenario.id}: more than 20 programs`);

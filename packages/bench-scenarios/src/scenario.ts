@@ -94,7 +94,7 @@ export interface ScenarioProgram {
    * line is the JSON of its one call's result, or of the list of its calls' results in call order.
    * Writing it needs no knowledge of the results' shape, so when it is the task's first program the
    * behaviour layer writes no exploration program before it (the exploration would be this same
-   * program). The benchmark's tests run every program that claims it and check the claim. Default `false`.
+   * program). The repository's tests check the claim for its own scenarios by running their programs. Default `false`.
    */
   readonly showsResults?: boolean;
 }

@@ -409,10 +409,7 @@ export class SupervisedEngine {
       worker.stderrTail = (worker.stderrTail + chunk).slice(-stderrTailBytes);
     });
     const onLine = (line: string): void => {
-      // A killed child's runs are over; a line it wrote before the kill (a late "ready") must not
-      // mark it ready or unref it, or its exit, which dispose() waits for, would no longer keep
-      // the host alive.
-      if (worker.exited || worker.killed) return;
+      if (worker.exited) return;
       let message: unknown;
       try {
         message = JSON.parse(line);
@@ -421,6 +418,15 @@ export class SupervisedEngine {
         return;
       }
       const type = typeof message === 'object' && message !== null ? (message as { type?: unknown }).type : undefined;
+      if (worker.killed) {
+        // On its way out. A line it wrote before the kill (a late "ready") must not mark it ready
+        // or unref it: dispose() waits for its exit, which must keep the host alive. Only the
+        // result of a run still in flight in another of its isolates is taken.
+        const runId = typeof message === 'object' && message !== null ? (message as { runId?: unknown }).runId : undefined;
+        const run = typeof runId === 'number' ? worker.runs.get(runId) : undefined;
+        if (worker.isReady && type === 'result' && run !== undefined && !run.finished && run.placeholder !== true) this.#onMessage(worker, message as ChildToHostMessage);
+        return;
+      }
       if (!worker.isReady && type === 'ready') {
         worker.isReady = true;
         clearTimeout(startTimer);
