@@ -131,7 +131,7 @@ describe('hybrid figures', () => {
 });
 
 describe('withSensitivity', () => {
-  it('reruns only the figures outside their range, once per assumption, and reports the median each gives', async () => {
+  it('reruns a figure outside its range once per assumption, and no figure in range and out of sample, and reports the median each gives', async () => {
     const scenarios = [{ id: 's', workload: 'sequential' as const }, { id: 'a', workload: 'analysis' as const }];
     const base = comparePublishedFigures([comparison('s', 'programmatic', [1000, 1600], 1.36), comparison('a', 'programmatic', [1000, 500]), comparison('a', 'native', [1000, 600])], scenarios, 'sonnet');
     const reruns: { ids: readonly string[]; mode: string; behaviour: object; sandbox: string }[] = [];
@@ -147,6 +147,27 @@ describe('withSensitivity', () => {
     expect(result.filter((entry) => entry.sensitivity !== undefined).map((entry) => entry.figure.id)).toEqual(['tau2-sequential']);
     expect(publishedFiguresText(result, simulatedContext(false)).join('\n')).toContain('no exploration program +10%');
     expect(publishedFiguresText(result, simulatedContext(false)).join('\n')).toContain('Closest: no exploration program (consistent)');
+  });
+});
+
+describe('withSensitivity on figures in sample', () => {
+  it('reruns a consistent figure marked in sample too, and says under how many changed assumptions it holds', async () => {
+    const scenarios = [{ id: 'f', workload: 'code-writing' as const }];
+    const base = comparePublishedFigures([comparison('f', 'programmatic', [1000, 570]), comparison('f', 'hybrid', [1000, 1050])], scenarios, 'sonnet');
+    expect(base.find((entry) => entry.figure.id === 'claude-code-code-writing')).toMatchObject({ verdict: 'consistent', figure: { inSample: true } });
+    const modes: string[] = [];
+    const result = await withSensitivity(base, scenarios, async (ids, mode, behaviour) => {
+      modes.push(mode);
+      // Without other tools in context the hybrid cell costs +30 %, otherwise as before.
+      return [comparison('f', 'hybrid', [1000, 'extraTools' in behaviour ? 1300 : 1050])];
+    });
+    expect(modes).toEqual(assumptionVariants.map(() => 'hybrid'));
+    const writing = result.find((entry) => entry.figure.id === 'claude-code-code-writing')!;
+    expect(writing.sensitivity!.map((entry) => Math.round(entry.median * 100))).toEqual(assumptionVariants.map((variant) => ('extraTools' in variant.behaviour ? 30 : 5)));
+    const text = publishedFiguresText(result, simulatedContext(false)).join('\n');
+    expect(text).toContain('In sample: claude-code-code-writing. A part of the model was designed after each was missed');
+    expect(text).toContain(`no other tools in context +30%. Consistent under ${String(assumptionVariants.length - 1)} of ${String(assumptionVariants.length)}.`);
+    expect(text).not.toContain('Outside:');
   });
 });
 

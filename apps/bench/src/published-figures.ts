@@ -123,9 +123,9 @@ export interface PublishedFigureComparison {
   /** Points (as a fraction) by which the median lies outside the published range; 0 inside it. */
   readonly distance: number;
   /**
-   * For a figure `outside`: the same scenarios rerun with one assumption of the behaviour layer
-   * changed at a time (`assumptionVariants`), to show which assumption the gap depends on. The
-   * defaults stay as they are; this is a diagnosis, not a fit.
+   * For a figure `outside`, or one `inSample`: the same scenarios rerun with one assumption of the
+   * behaviour layer changed at a time (`assumptionVariants`), to show which assumption the gap, or
+   * the agreement, depends on. The defaults stay as they are; this is a diagnosis, not a fit.
    */
   readonly sensitivity?: readonly SensitivityEntry[];
 }
@@ -161,7 +161,9 @@ export const assumptionVariants: readonly AssumptionVariant[] = [
 ];
 
 /**
- * Adds `sensitivity` to every comparison `outside` its range: `rerun` runs the given scenarios
+ * Adds `sensitivity` to every comparison `outside` its range, and to every compared figure marked
+ * `inSample` (an agreement the model was shaped to reach is worth as much as it survives the other
+ * assumptions): `rerun` runs the given scenarios
  * (parallel and the figure's mode on the comparison's sandbox, the comparison's preset) with the
  * behaviour overrides and returns their comparisons against parallel tool use. A hybrid rerun
  * decides its choices again under the changed assumption, as the model would.
@@ -173,7 +175,8 @@ export async function withSensitivity(
 ): Promise<PublishedFigureComparison[]> {
   const result: PublishedFigureComparison[] = [];
   for (const comparison of comparisons) {
-    if (comparison.verdict !== 'outside') {
+    const inSample = comparison.figure.inSample === true && comparison.verdict !== 'no-scenario';
+    if (comparison.verdict !== 'outside' && !inSample) {
       result.push(comparison);
       continue;
     }
@@ -328,6 +331,7 @@ export function publishedFiguresText(comparisons: readonly PublishedFigureCompar
     return `| ${figure.source} | ${figure.workload} | ${modeName(figure)} vs parallel, ${figure.metric} | ${figure.published} | ${simulated} | ${verdict} |`;
   });
   const outside = comparisons.filter((comparison) => comparison.verdict === 'outside');
+  const agreeing = comparisons.filter((comparison) => comparison.verdict === 'consistent' && comparison.figure.inSample === true);
   return [
     `Published changes from programmatic calling in real runs that set no parameter of the model (a figure marked in sample shaped a part of it), beside the ${live ? 'measured' : 'simulated'} change of this run's scenarios of the same kind of work (each scenario's \`workload\`; ${preset}, ${context}, against parallel tool use). A figure is consistent when the scenarios' median lies within ${Math.round(publishedFigureTolerance * 100)} points of it (a chosen tolerance, not from a source): the published figures average task mixes the scenarios only resemble.`,
     '',
@@ -347,6 +351,19 @@ export function publishedFiguresText(comparisons: readonly PublishedFigureCompar
             if (entries.length === 0) return `- ${comparison.figure.id}: not rerun (live run, or a report before 2026-12-05 22:00).`;
             const closest = [...entries].sort((a, b) => a.distance - b.distance)[0]!;
             return `- ${comparison.figure.id}: ${entries.map((entry) => `${entry.variant} ${changeText(entry.median)}`).join(', ')}. Closest: ${closest.variant} (${closest.distance <= publishedFigureTolerance + 1e-9 ? 'consistent' : `still ${Math.round(closest.distance * 100)} points outside`}).`;
+          }),
+        ]),
+    ...(agreeing.length === 0
+      ? []
+      : [
+          '',
+          `In sample: ${agreeing.map((comparison) => comparison.figure.id).join(', ')}. A part of the model was designed after each was missed, so the agreement is weak evidence; how much it depends on the other assumptions, rerun with one changed at a time${agreeing.some((comparison) => comparison.figure.mode === 'hybrid') ? ' (a hybrid figure\'s choices decided again under each)' : ''}:`,
+          '',
+          ...agreeing.map((comparison) => {
+            const entries = comparison.sensitivity ?? [];
+            if (entries.length === 0) return `- ${comparison.figure.id}: not rerun (live run, or a report before 2026-12-06 05:30).`;
+            const holding = entries.filter((entry) => entry.distance <= publishedFigureTolerance + 1e-9).length;
+            return `- ${comparison.figure.id}: ${entries.map((entry) => `${entry.variant} ${changeText(entry.median)}`).join(', ')}. Consistent under ${String(holding)} of ${String(entries.length)}.`;
           }),
         ]),
   ];
