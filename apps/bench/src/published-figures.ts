@@ -217,6 +217,9 @@ export function comparePublishedFigures(
   return publishedFigures.map((figure) => compareFigure(figure, comparisons, scenarios, preset, figure.mode === 'native' ? 'hosted' : figure.mode === 'hybrid' ? hybridSandboxOf(comparisons, preset, sandbox) : sandbox));
 }
 
+const variantsText = (entries: readonly SensitivityEntry[]): string => entries.map((entry) => `${entry.variant} ${changeText(entry.median)}`).join(', ');
+const holds = (entry: SensitivityEntry): boolean => entry.distance <= publishedFigureTolerance + 1e-9;
+
 /** The sandbox the run's hybrid cells ran on (one per run; `fallback` when none ran). */
 function hybridSandboxOf(comparisons: readonly ModeComparison[], preset: string, fallback: string): string {
   const sandboxes = new Set(comparisons.filter((comparison) => comparison.mode === 'hybrid' && comparison.preset === preset).map((comparison) => String(comparison.sandbox)));
@@ -350,7 +353,7 @@ export function publishedFiguresText(comparisons: readonly PublishedFigureCompar
             const entries = comparison.sensitivity ?? [];
             if (entries.length === 0) return `- ${comparison.figure.id}: not rerun (live run, or a report before 2026-12-05 22:00).`;
             const closest = [...entries].sort((a, b) => a.distance - b.distance)[0]!;
-            return `- ${comparison.figure.id}: ${entries.map((entry) => `${entry.variant} ${changeText(entry.median)}`).join(', ')}. Closest: ${closest.variant} (${closest.distance <= publishedFigureTolerance + 1e-9 ? 'consistent' : `still ${Math.round(closest.distance * 100)} points outside`}).`;
+            return `- ${comparison.figure.id}: ${variantsText(entries)}. Closest: ${closest.variant} (${holds(closest) ? 'consistent' : `still ${Math.round(closest.distance * 100)} points outside`}).`;
           }),
         ]),
     ...(agreeing.length === 0
@@ -362,8 +365,7 @@ export function publishedFiguresText(comparisons: readonly PublishedFigureCompar
           ...agreeing.map((comparison) => {
             const entries = comparison.sensitivity ?? [];
             if (entries.length === 0) return `- ${comparison.figure.id}: not rerun (live run, or a report before 2026-12-06 05:30).`;
-            const holding = entries.filter((entry) => entry.distance <= publishedFigureTolerance + 1e-9).length;
-            return `- ${comparison.figure.id}: ${entries.map((entry) => `${entry.variant} ${changeText(entry.median)}`).join(', ')}. Consistent under ${String(holding)} of ${String(entries.length)}.`;
+            return `- ${comparison.figure.id}: ${variantsText(entries)}. Consistent under ${String(entries.filter(holds).length)} of ${String(entries.length)}.`;
           }),
         ]),
   ];
